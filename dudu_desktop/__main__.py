@@ -1,0 +1,3 @@
+from dudu_desktop.cli import main
+
+raise SystemExit(main())
