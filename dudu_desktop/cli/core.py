@@ -1,0 +1,117 @@
+"""Core commands: init, demo, stats, audit, check."""
+
+from __future__ import annotations
+
+import sys
+
+from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, env_user, print_json
+from dudu_desktop.domain.problems import Refused
+from dudu_desktop.i18n import _
+from dudu_desktop.paths import default_db_path
+from dudu_desktop.services import audit, demo, site, stats
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage import db as storage
+
+
+def open_context(args, *, create: bool = True) -> Context:
+    """The database named by ``--db`` (or the default), opened and migrated, with the acting user."""
+    path = args.db or default_db_path()
+    database = storage.open_database(path, create=create)
+    return Context(db=database, user=env_user(args))
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("init", help="set this PC up as a village or the township")
+    p.add_argument("--role", required=True, choices=("village", "township"))
+    p.add_argument("--code", required=True, help="12-digit statistical area code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--township-code", default="")
+    p.add_argument("--township-name", default="")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("demo", help="fill the database with a year of realistic demo records")
+    p.add_argument("--year", type=int, default=2024)
+    p.add_argument("--villages", type=int, default=5)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("stats", help="the report figures for a year or a month")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--year", type=int)
+    g.add_argument("--month", metavar="YYYY-MM")
+    p.add_argument("--village", metavar="CODE")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("audit", help="the newest audit entries")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--record", default=None)
+    p.add_argument("--user", dest="audit_user", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_audit)
+
+    p = sub.add_parser("check", help="integrity and schema check; exit 1 if anything is wrong")
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_init(args) -> int:
+    ctx = open_context(args)
+    info = site.init_site(ctx, role=args.role, code=args.code, name=args.name, township_code=args.township_code,
+                          township_name=args.township_name)
+    print(_("Set up {name} ({code}) in {path}").format(name=info["name"], code=info["code"],
+                                                       path=args.db or default_db_path()))
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    ctx = open_context(args)
+    counts = demo.generate(ctx, year=args.year, villages=args.villages, seed=args.seed)
+    print(_("Demo data created: {disputes} disputes, {trainings} sessions, {hotline} consultations, "
+            "{publicity} publicity events.").format(**counts))
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    ctx = open_context(args)
+    year = args.year if args.year or args.month else ctx.today().year
+    figures = stats.compute_stats(ctx.conn, year=year, month=args.month, village=args.village)
+    if args.json:
+        print_json(figures)
+    else:
+        d, t, h, p = figures["disputes"], figures["trainings"], figures["hotline"], figures["publicity"]
+        print(f"{_('Disputes')}: {d['total']}  {_('open')} {d['open']}  {_('concluded')} {d['closed']}  "
+              f"{_('overdue')} {d['overdue']}")
+        print(f"{_('Training sessions')}: {t['sessions']}  {_('attendances')} {t['attendances']}")
+        print(f"{_('Consultations')}: {h['consultations']}  {_('hotline calls')} {h['calls']}")
+        print(f"{_('Publicity events')}: {p['events']}  {_('audience')} {p['audience']}")
+    return EXIT_OK
+
+
+def cmd_audit(args) -> int:
+    ctx = open_context(args, create=False)
+    rows = audit.entries(ctx.conn, record_id=args.record, user=args.audit_user, limit=args.limit)
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['seq']:>6}  {r['at']}  {r['user']:<10} {r['action']:<16} {r['table_name']} {r['record_id']}")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    try:
+        ctx = open_context(args, create=False)
+    except Refused as exc:
+        for problem in exc.problems:
+            print(problem.message, file=sys.stderr)
+        return EXIT_REFUSED
+    problems = storage.integrity_problems(ctx.conn)
+    problems += audit.verify_chain(ctx.conn)
+    if site.site(ctx.conn) is None:
+        problems.append(_("This database is not set up yet: run init first."))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_REFUSED
+    print(_("The database is intact (schema {version}).").format(version=storage.schema_version(ctx.conn)))
+    return EXIT_OK

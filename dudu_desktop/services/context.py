@@ -1,0 +1,46 @@
+"""Who is acting, on which database, at what time: passed to every service function."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sqlite_utils
+
+from dudu_desktop.domain.problems import PermissionDenied
+from dudu_desktop.domain.vocab import ROLE_PERMISSIONS, Permission, Role
+from dudu_desktop.i18n import _
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+@dataclass
+class Context:
+    db: sqlite_utils.Database
+    user: str = "system"
+    role: Role = Role.ADMIN
+    clock: Callable[[], dt.datetime] = field(default=_now)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def now_text(self) -> str:
+        return self.clock().isoformat(sep=" ", timespec="seconds")
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[Role(self.role)]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(_("Your role ({role}) is not allowed to do this.").format(role=self.role))

@@ -1,0 +1,143 @@
+"""Legal training and study sessions (法治培训/学法) with their roster, sign-in and exam results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dudu_desktop.domain.fields import ATTENDANCE, TRAINING
+from dudu_desktop.domain.problems import NotFound, Problem, Refused
+from dudu_desktop.domain.validate import attendance_problems, clean_record
+from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.i18n import _
+from dudu_desktop.services import records, site
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import transaction
+
+
+def create_training(ctx: Context, data: dict, roster: list[dict] | None = None) -> str:
+    """A session, optionally with the people invited (``[{name, position, phone, person_id}]``)."""
+    ctx.require(Permission.WRITE)
+    values, problems = clean_record(TRAINING, data, today=_latest_date(ctx))
+    if problems:
+        raise Refused(problems)
+    with transaction(ctx.conn):
+        village = site.default_village_code(ctx.conn, data.get("village_code"))
+        training_id = records.insert(ctx, "trainings", values, action="create_training", village_code=village)
+        _invite(ctx, training_id, village, roster or [])
+    return training_id
+
+
+def _latest_date(ctx: Context) -> dt.date:
+    # A session may be planned up to a year ahead (its sign-in sheet is printed before it is held).
+    return ctx.today() + dt.timedelta(days=366)
+
+
+def update_training(ctx: Context, training_id: str, data: dict, *, expected_version: int | None = None) -> dict:
+    ctx.require(Permission.WRITE)
+    values, problems = clean_record(TRAINING, {k: v for k, v in data.items() if k in TRAINING.keys},
+                                    today=_latest_date(ctx), partial=True)
+    if problems:
+        raise Refused(problems)
+    with transaction(ctx.conn):
+        before = records.require_row(ctx.conn, "trainings", training_id)
+        records.check_version(before, expected_version)
+        return records.update(ctx, "trainings", training_id, values, action="update_training", before=before)
+
+
+def get_training(conn, training_id: str) -> dict:
+    row = records.require_row(conn, "trainings", training_id)
+    row["attendance"] = attendance(conn, training_id)
+    return row
+
+
+def attendance(conn, training_id: str) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        "SELECT * FROM training_attendance WHERE training_id = ? AND deleted = 0 ORDER BY rowid", (training_id,))]
+
+
+def _invite(ctx: Context, training_id: str, village: str, roster: list[dict]) -> list[str]:
+    existing = {r["name"] for r in attendance(ctx.conn, training_id)}
+    ids, problems = [], []
+    for i, person in enumerate(roster):
+        values, found = clean_record(ATTENDANCE, {"signed_in": 0, **person}, today=ctx.today())
+        problems += [Problem(f"roster[{i}].{p.field}", p.message) for p in found]
+        if values.get("name") in existing:
+            problems.append(Problem(f"roster[{i}].name", _("{name} is already on the roster.").format(
+                name=values["name"])))
+        if found or values.get("name") in existing:
+            continue
+        existing.add(values["name"])
+        values["person_id"] = person.get("person_id") or None
+        values.update(_exam_values(ctx, values))
+        ids.append(records.insert(ctx, "training_attendance", {**values, "training_id": training_id},
+                                  action="invite", village_code=village))
+    if problems:
+        raise Refused(problems)
+    return ids
+
+
+def invite(ctx: Context, training_id: str, roster: list[dict]) -> list[str]:
+    """Add people to a session's roster."""
+    ctx.require(Permission.WRITE)
+    with transaction(ctx.conn):
+        training = records.require_row(ctx.conn, "trainings", training_id)
+        return _invite(ctx, training_id, training["village_code"], roster)
+
+
+def sign_in(ctx: Context, training_id: str, names: list[str], *, signed: bool = True) -> list[str]:
+    """Tick people as present (or absent). A name not on the roster is added as a walk-in."""
+    ctx.require(Permission.WRITE)
+    now = ctx.now_text()
+    ids = []
+    with transaction(ctx.conn):
+        training = records.require_row(ctx.conn, "trainings", training_id)
+        by_name = {r["name"]: r for r in attendance(ctx.conn, training_id)}
+        for raw in names:
+            name = raw.strip()
+            if not name:
+                continue
+            row = by_name.get(name)
+            if row is None:
+                if not signed:
+                    raise NotFound(_("{name} is not on the roster.").format(name=name))
+                ids += _invite(ctx, training_id, training["village_code"], [{"name": name}])
+                row = records.require_row(ctx.conn, "training_attendance", ids[-1])
+                by_name[name] = row
+            changes = {"signed_in": int(signed), "signed_at": now if signed else None}
+            if not signed:
+                changes.update(exam_score=None, exam_passed=None)
+            records.update(ctx, "training_attendance", row["id"], changes, action="sign_in", before=row)
+            if row["id"] not in ids:
+                ids.append(row["id"])
+    return ids
+
+
+def _exam_values(ctx: Context, values: dict) -> dict:
+    score = values.get("exam_score")
+    if score is None:
+        return {"exam_passed": values.get("exam_passed") if values.get("exam_passed") is not None else None}
+    return {"exam_passed": int(score >= site.pass_mark(ctx.conn))}
+
+
+def record_exam(ctx: Context, attendance_id: str, *, score=None, passed: bool | None = None) -> dict:
+    """普法考试: a score (pass mark from settings, 60 by default) or just passed / failed."""
+    ctx.require(Permission.WRITE)
+    values, problems = clean_record(ATTENDANCE, {"exam_score": score}, today=ctx.today(), partial=True)
+    with transaction(ctx.conn):
+        row = records.require_row(ctx.conn, "training_attendance", attendance_id)
+        if score is None and passed is None:
+            problems.append(Problem("exam_score", _("Enter a score or whether the exam was passed.")))
+        merged = {**row, **values}
+        merged["exam_passed"] = int(passed) if passed is not None else _exam_values(ctx, merged)["exam_passed"]
+        problems += attendance_problems(merged)
+        if problems:
+            raise Refused(problems)
+        return records.update(ctx, "training_attendance", attendance_id,
+                              {"exam_score": merged["exam_score"], "exam_passed": merged["exam_passed"]},
+                              action="record_exam", before=row)
+
+
+def attendance_rate(conn, training_id: str) -> float | None:
+    row = conn.execute("SELECT count(*), sum(signed_in) FROM training_attendance WHERE training_id = ? "
+                       "AND deleted = 0", (training_id,)).fetchone()
+    return (row[1] or 0) / row[0] if row[0] else None

@@ -1,0 +1,128 @@
+"""Listing a register with filters: the one query builder behind the register pages, the
+ledgers and the spreadsheet exports. Widgets never write SQL; they pass :class:`Filters`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from dudu_desktop.domain.vocab import DONE_STATUSES
+
+
+@dataclass(frozen=True)
+class RegisterMeta:
+    table: str
+    date: str                 # the column a month / date range filters on
+    type: str                 # the column the "type" filter applies to
+    text: tuple[str, ...]     # columns searched by the search box
+    status: str | None = None
+    level: str | None = None
+
+
+REGISTERS = {
+    "disputes": RegisterMeta("disputes", "registered_on", "dispute_type",
+                             ("party_names", "summary", "mediator", "serial_no"), "status", "level"),
+    "trainings": RegisterMeta("trainings", "held_on", "training_type", ("topic", "speaker", "location")),
+    "hotline": RegisterMeta("hotline_calls", "called_at", "category", ("caller_name", "question", "answer")),
+    "publicity": RegisterMeta("publicity_events", "held_on", "form", ("theme", "location", "organizer")),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    village: str | None = None
+    month: str | None = None          # 'YYYY-MM'
+    date_from: str | None = None      # inclusive 'YYYY-MM-DD'
+    date_to: str | None = None        # inclusive 'YYYY-MM-DD'
+    type: str | None = None
+    status: str | None = None
+    level: str | None = None
+    overdue: bool = False
+    search: str | None = None
+    include_deleted: bool = False
+
+    def with_(self, **changes) -> "Filters":
+        return replace(self, **changes)
+
+
+def meta(register: str) -> RegisterMeta:
+    try:
+        return REGISTERS[register]
+    except KeyError:
+        raise ValueError(f"unknown register: {register}") from None
+
+
+def where_clause(register: str, f: Filters, *, today: dt.date | None = None, overdue_days: int = 30,
+                 alias: str = "") -> tuple[str, list]:
+    """``(sql, args)`` for the WHERE part (without the keyword); always at least ``1``."""
+    m = meta(register)
+    a = f"{alias}." if alias else ""
+    parts: list[str] = []
+    args: list = []
+    if not f.include_deleted:
+        parts.append(f"{a}deleted = 0")
+    if f.village:
+        parts.append(f"{a}village_code = ?")
+        args.append(f.village)
+    if f.month:
+        y, mo = (int(x) for x in f.month.split("-"))
+        start = dt.date(y, mo, 1)
+        end = dt.date(y + (mo == 12), mo % 12 + 1, 1)
+        parts.append(f"{a}{m.date} >= ? AND {a}{m.date} < ?")
+        args += [start.isoformat(), end.isoformat()]
+    if f.date_from:
+        parts.append(f"{a}{m.date} >= ?")
+        args.append(f.date_from)
+    if f.date_to:
+        parts.append(f"{a}{m.date} < date(?, '+1 day')")
+        args.append(f.date_to)
+    if f.type:
+        parts.append(f"{a}{m.type} = ?")
+        args.append(f.type)
+    if f.status and m.status:
+        parts.append(f"{a}{m.status} = ?")
+        args.append(f.status)
+    if f.level and m.level:
+        parts.append(f"{a}{m.level} = ?")
+        args.append(f.level)
+    if f.overdue and register == "disputes":
+        today = today or dt.date.today()
+        done = ", ".join(f"'{s}'" for s in DONE_STATUSES)
+        parts.append(f"({a}status NOT IN ({done}) AND date({a}registered_on, ?) < ?)")
+        args += [f"+{overdue_days} days", today.isoformat()]
+    if f.search:
+        sql, sargs = search_clause(register, f.search, alias=alias)
+        parts.append(sql)
+        args += sargs
+    return (" AND ".join(parts) or "1"), args
+
+
+def search_clause(register: str, text: str, *, alias: str = "") -> tuple[str, list]:
+    """Substring search over the register's text columns (every word must appear)."""
+    m = meta(register)
+    a = f"{alias}." if alias else ""
+    parts, args = [], []
+    for word in text.split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        parts.append("(" + " OR ".join(f"{a}{c} LIKE ? ESCAPE '\\'" for c in m.text) + ")")
+        args += [f"%{escaped}%"] * len(m.text)
+    return (" AND ".join(parts) or "1"), args
+
+
+def count_rows(conn, register: str, f: Filters, **kw) -> int:
+    where, args = where_clause(register, f, **kw)
+    return conn.execute(f"SELECT count(*) FROM {meta(register).table} WHERE {where}", args).fetchone()[0]
+
+
+def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, descending: bool = False,
+               limit: int = -1, offset: int = 0, columns: str = "*", **kw) -> list[dict]:
+    """Rows in a stable order (the sort column, then ``id``) for a window of ``limit`` from ``offset``."""
+    m = meta(register)
+    order_col = order_by or m.date
+    if not order_col.replace("_", "").isalnum():
+        raise ValueError(f"not a column: {order_col}")
+    where, args = where_clause(register, f, **kw)
+    direction = "DESC" if descending else "ASC"
+    sql = (f"SELECT {columns} FROM {m.table} WHERE {where} "
+           f"ORDER BY {order_col} {direction}, id {direction} LIMIT ? OFFSET ?")
+    return [dict(r) for r in conn.execute(sql, [*args, limit, offset])]
