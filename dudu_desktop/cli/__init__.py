@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args) or EXIT_OK
     except Refused as exc:
         for problem in exc.problems:
-            print(f"{_('Refused')}: {problem.message}", file=sys.stderr)
+            print(_("Refused: {message}").format(message=problem.message), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return EXIT_REFUSED

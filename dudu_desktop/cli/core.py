@@ -79,11 +79,10 @@ def cmd_stats(args) -> int:
         print_json(figures)
     else:
         d, t, h, p = figures["disputes"], figures["trainings"], figures["hotline"], figures["publicity"]
-        print(f"{_('Disputes')}: {d['total']}  {_('open')} {d['open']}  {_('concluded')} {d['closed']}  "
-              f"{_('overdue')} {d['overdue']}")
-        print(f"{_('Training sessions')}: {t['sessions']}  {_('attendances')} {t['attendances']}")
-        print(f"{_('Consultations')}: {h['consultations']}  {_('hotline calls')} {h['calls']}")
-        print(f"{_('Publicity events')}: {p['events']}  {_('audience')} {p['audience']}")
+        print(_("Disputes: {total}, open {open}, concluded {closed}, overdue {overdue}").format(**d))
+        print(_("Training sessions: {sessions}, attendances {attendances}").format(**t))
+        print(_("Consultations: {consultations}, hotline calls {calls}").format(**h))
+        print(_("Publicity events: {events}, audience {audience}").format(**p))
     return EXIT_OK
 
 
