@@ -68,7 +68,7 @@ def _invite(ctx: Context, training_id: str, village: str, roster: list[dict]) ->
             continue
         existing.add(values["name"])
         values["person_id"] = person.get("person_id") or None
-        values.update(_exam_values(ctx, values))
+        values["exam_passed"] = _exam_passed(ctx, values["exam_score"], person.get("exam_passed"))
         ids.append(records.insert(ctx, "training_attendance", {**values, "training_id": training_id},
                                   action="invite", village_code=village))
     if problems:
@@ -112,11 +112,13 @@ def sign_in(ctx: Context, training_id: str, names: list[str], *, signed: bool = 
     return ids
 
 
-def _exam_values(ctx: Context, values: dict) -> dict:
-    score = values.get("exam_score")
+def _exam_passed(ctx: Context, score, passed) -> int | None:
+    """Tri-state: None when no exam result was given; else passed from the score (pass mark) or as told."""
+    if passed not in (None, ""):
+        return int(bool(passed)) if not isinstance(passed, str) else int(passed.strip() in ("1", "是", "合格", "true"))
     if score is None:
-        return {"exam_passed": values.get("exam_passed") if values.get("exam_passed") is not None else None}
-    return {"exam_passed": int(score >= site.pass_mark(ctx.conn))}
+        return None
+    return int(score >= site.pass_mark(ctx.conn))
 
 
 def record_exam(ctx: Context, attendance_id: str, *, score=None, passed: bool | None = None) -> dict:
@@ -128,7 +130,7 @@ def record_exam(ctx: Context, attendance_id: str, *, score=None, passed: bool | 
         if score is None and passed is None:
             problems.append(Problem("exam_score", _("Enter a score or whether the exam was passed.")))
         merged = {**row, **values}
-        merged["exam_passed"] = int(passed) if passed is not None else _exam_values(ctx, merged)["exam_passed"]
+        merged["exam_passed"] = _exam_passed(ctx, merged["exam_score"], passed)
         problems += attendance_problems(merged)
         if problems:
             raise Refused(problems)
