@@ -1,0 +1,551 @@
+"""Spreadsheet files without a database or Qt: read registers from CSV/XLSX, write ledgers to
+CSV/XLSX, and write any file atomically.
+
+Reading
+    :func:`read_table` returns a :class:`Table`. A file that cannot be read raises
+    :class:`TableReadError`, whose ``message`` is a complete Chinese sentence for the user.
+    Cell-level issues that the caller should show (a long number Excel has already rounded,
+    content outside the header) are listed in ``Table.problems``; the rows are still returned.
+Writing
+    :func:`write_csv` and :func:`write_xlsx` build the file under a temporary name next to the
+    target and rename it into place only once it is complete and fsync'd (:func:`atomic_path`),
+    so a crash, a power cut or a pulled-out USB stick never leaves a half-written file under the
+    final name. Failures while writing are ``OSError`` (on Windows, replacing a file that is open
+    in Excel raises ``PermissionError``).
+
+openpyxl is imported lazily: importing this module (e.g. for :func:`atomic_path`) stays cheap.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import errno
+import io
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+
+MiB = 1024 * 1024
+HEADER_SCAN_ROWS = 30          # title rows above the header that read_table will skip
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # legacy .xls/.et, or a password-protected .xlsx
+
+
+class TableReadError(Exception):
+    """A file could not be read as a table; ``message`` is a Chinese sentence for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# ---------------------------------------------------------------------------- atomic writes
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; write the file there.
+
+    When the block succeeds the temporary file is fsync'd, renamed over ``path`` with
+    :func:`os.replace` and the folder is fsync'd (POSIX). When the block raises, the temporary
+    file is removed and ``path`` is left exactly as it was.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # reserve the name
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(target.parent)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+def _fsync_file(path: Path) -> None:
+    # Windows' FlushFileBuffers needs a handle opened for writing.
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make a rename durable. Windows cannot open a folder for fsync: os.replace is all we have."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:   # some file systems do not support fsync on a directory
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
+
+
+def size_text(n: int) -> str:
+    """A byte limit for messages: 52428800 → '50 MB', 1000 → '1000 字节'."""
+    for unit, size in (("GB", 1024 * MiB), ("MB", MiB), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} 字节"
+
+
+# ---------------------------------------------------------------------------- cell values
+
+def cell_text(value: Any) -> str:
+    """The text a cell shows: None → '', 12.0 → '12', 0.1 → '0.1', dates → 'YYYY-MM-DD',
+    date-times → 'YYYY-MM-DD HH:MM' (midnight → date only), True → 'TRUE'. Strings unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        exact = value.second or value.microsecond
+        return value.isoformat(sep=" ", timespec="seconds" if exact else "minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    if isinstance(value, float):
+        return _float_text(value)
+    return str(value)
+
+
+def _float_text(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if abs(value) >= 1e15:
+        # Excel keeps 15 significant digits: show what the user sees in the cell.
+        return str(int(Decimal(f"{value:.14e}")))
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:\.\d+)?[eE]\+?(\d+)")
+
+
+def _lost_digits(value: Any) -> bool:
+    """A long number (ID, phone, bank card) that Excel stored as a number or as '5.1E+17':
+    everything after the 15th digit is gone."""
+    if isinstance(value, float):
+        return abs(value) >= 1e15
+    if isinstance(value, str):
+        m = _SCIENTIFIC.fullmatch(value.strip())
+        return bool(m) and int(m.group(1)) >= 15
+    return False
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
+
+
+def neutralise_formula(cell: str) -> str:
+    """Prefix a cell that Excel/WPS would run as a formula with ``'`` (OWASP CSV injection).
+
+    Cells starting with = + - @ tab or CR are prefixed; a plain negative number ("-12.5") is not.
+    """
+    if cell.startswith(_FORMULA_START) and not _NEGATIVE_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+# ---------------------------------------------------------------------------- dates
+
+_DATE_FORMS = [re.compile(p) for p in (
+    # 2024-05-01, 2024/5/1, 2024.5.1 (one separator), optionally followed by a time
+    r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
+    r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?",
+    r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
+)]
+_EXCEL_SERIAL = re.compile(r"\d{2,5}(?:\.\d+)?")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_FIRST_RELIABLE_SERIAL = 61    # 1900-03-01: Excel's serials before it count a 1900-02-29
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """Parse a date as people type it in a register.
+
+    Accepts 2024-05-01, 2024-5-1, 2024/5/1, 2024.5.1, 2024年5月1日, 20240501, a trailing time
+    ("2024/5/1 0:00", as Excel saves date-times to CSV), full-width digits, and Excel serial
+    numbers as text ("45413" → 2024-05-01). Returns None for a blank cell and raises
+    ``ValueError`` with a Chinese message for anything else.
+    """
+    if text is None:
+        return None
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    if not s:
+        return None
+    for form in _DATE_FORMS:
+        m = form.fullmatch(s)
+        if m:
+            try:
+                return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+            except ValueError:
+                raise ValueError(f"日期不存在：{s}") from None
+    if _EXCEL_SERIAL.fullmatch(s) and float(s) >= _FIRST_RELIABLE_SERIAL:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
+    raise ValueError(f"无法识别的日期：{s}（可写作 2024-05-01、2024/5/1 或 2024年5月1日）")
+
+
+# ---------------------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class Row:
+    number: int        # 1-based row number as Excel/WPS shows it (CSV: the record number)
+    cells: list[str]   # stripped text, exactly len(Table.headers) cells
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    row: int           # Row.number
+    column: int        # 0-based index into Table.headers
+    message: str       # a Chinese sentence naming the row and column
+
+
+@dataclass
+class Table:
+    headers: list[str]             # normalised with normalise_header()
+    rows: list[Row]                # non-blank data rows below the header
+    header_row: int                # source row number of the header
+    problems: list[CellProblem] = field(default_factory=list)
+    sheet: str | None = None       # xlsx: the worksheet read
+    encoding: str | None = None    # csv: "UTF-8", "GB18030" or "UTF-16"
+
+    def column(self, name: str) -> int | None:
+        """Index of the first column whose header matches ``name`` (normalised), or None."""
+        key = normalise_header(name)
+        return next((i for i, h in enumerate(self.headers) if h == key), None)
+
+
+def normalise_header(text: str) -> str:
+    """Header text for matching: all whitespace removed (wrapped "登记\\n日期" → "登记日期") and
+    required-field asterisks ("*姓名", "姓名＊") stripped."""
+    return re.sub(r"\s+", "", text).strip("*＊")
+
+
+def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
+               sheet: str | None = None, max_bytes: int = 50 * MiB,
+               max_rows: int = 200_000) -> Table:
+    """Read the first table of a .xlsx or .csv file (the format is detected from the content).
+
+    - Header: with ``expected_headers``, the first row (within the first
+      ``HEADER_SCAN_ROWS`` non-blank rows) holding at least two of them (one if only one is
+      expected), so title rows above it are skipped; otherwise the first non-blank row.
+    - xlsx: worksheets whose title contains ``sheet`` are tried first, then the visible ones in
+      order; the first one where a header is found is read. Cached values are read, never
+      formulas; dates become 'YYYY-MM-DD'; 12.0 becomes '12'.
+    - csv: UTF-8 with or without BOM, GBK/GB18030, or UTF-16 with BOM (Excel's "Unicode 文本");
+      the delimiter (, ; or tab) is sniffed.
+    - Blank rows are skipped; every row keeps its source row number for error reports.
+
+    Raises :class:`TableReadError` for a file that cannot be read.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(len(_OLE2_MAGIC))
+    except OSError as exc:
+        raise TableReadError(f"无法打开文件“{path.name}”：{exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise TableReadError(f"文件过大（超过 {size_text(max_bytes)}）")
+    expected = {normalise_header(h) for h in expected_headers} - {""}
+    if head.startswith(_OLE2_MAGIC):
+        raise TableReadError("不支持旧版 .xls/.et 格式或带密码的工作簿，请在 Excel/WPS 中"
+                             "另存为 .xlsx 或 CSV（UTF-8）后再导入")
+    if head.startswith(b"PK"):
+        table = _read_xlsx(path, expected, sheet, max_rows)
+    else:
+        table = _read_csv(path, expected, max_rows)
+    if table is None:
+        if expected:
+            names = "、".join(f"「{h}」" for h in sorted(expected))
+            raise TableReadError(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有包含 {names} "
+                                 f"中任意两项的行")
+        raise TableReadError("文件中没有数据")
+    return table
+
+
+def _read_xlsx(path: Path, expected: set[str], sheet: str | None, max_rows: int) -> Table | None:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # "Data Validation extension is not supported" etc.
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                named = [ws for ws in wb.worksheets if sheet and sheet in ws.title]
+                visible = [ws for ws in wb.worksheets
+                           if ws.sheet_state == "visible" and ws not in named]
+                for ws in named + visible:
+                    ws.reset_dimensions()     # some writers declare a wrong used range
+                    table = _assemble(enumerate(ws.iter_rows(values_only=True), 1),
+                                      expected, max_rows)
+                    if table is not None:
+                        table.sheet = ws.title
+                        return table
+                return None
+            finally:
+                wb.close()
+    except TableReadError:
+        raise
+    except Exception as exc:   # openpyxl reports broken files with many exception types
+        raise TableReadError("文件不是有效的 Excel 工作簿") from exc
+
+
+def _read_csv(path: Path, expected: set[str], max_rows: int) -> Table | None:
+    text, encoding = _decode(path.read_bytes())
+    if "\x00" in text:
+        raise TableReadError("文件不是 CSV 文本文件（含有二进制内容）")
+    if text.lstrip().startswith("<"):
+        raise TableReadError("文件是网页（HTML）格式，请在 Excel/WPS 中另存为 .xlsx 后再导入")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    try:
+        table = _assemble(enumerate(reader, 1), expected, max_rows)
+    except csv.Error as exc:
+        raise TableReadError(f"CSV 文件格式错误（约第 {reader.line_num} 行）：{exc}") from exc
+    if table is not None:
+        table.encoding = encoding
+    return table
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    candidates = [("utf-8-sig", "UTF-8"), ("gb18030", "GB18030")]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", "UTF-16")]
+    for codec, label in candidates:
+        try:
+            return data.decode(codec), label
+        except UnicodeDecodeError:
+            continue
+    raise TableReadError("无法识别文件编码（支持 UTF-8 与 GBK）")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter among , tab ; that splits most of the first records into the same
+    number (> 1) of fields; ',' when nothing fits better."""
+    sample = text[:65536]
+    best, best_score = ",", (0, 0)
+    for delimiter in (",", "\t", ";"):
+        try:
+            records = islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), 50)
+            widths = [len(r) for r in records if len(r) > 1]
+        except csv.Error:
+            continue
+        if widths:
+            width, count = Counter(widths).most_common(1)[0]
+            if (count, width) > best_score:
+                best, best_score = delimiter, (count, width)
+    return best
+
+
+def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected: set[str],
+              max_rows: int) -> Table | None:
+    """Find the header among ``(row number, raw values)`` records and collect the rows below.
+    None when no header is found."""
+    records = iter(records)
+    needed = min(2, len(expected))
+    scanned = 0
+    for number, values in records:
+        texts = [cell_text(v).strip() for v in values]
+        if not any(texts):
+            continue
+        headers = [normalise_header(t) for t in texts]
+        if len(expected & set(headers)) >= needed:
+            break
+        scanned += 1
+        if scanned >= HEADER_SCAN_ROWS:
+            return None
+    else:
+        return None
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    table = Table(headers=headers, rows=[], header_row=number)
+
+    for number, values in records:
+        texts = [cell_text(v).strip() for v in values]
+        if not any(texts):
+            continue
+        if len(table.rows) >= max_rows:
+            raise TableReadError(f"表格数据超过 {max_rows} 行，请拆分后再导入")
+        for col, (value, text) in enumerate(zip(values, texts)):
+            if col >= width and text:
+                table.problems.append(CellProblem(number, col, (
+                    f"第 {number} 行 {_column_letter(col)} 列“{text}”在表头范围之外，已忽略")))
+            elif _lost_digits(value):
+                name = headers[col] or f"{_column_letter(col)} 列"
+                table.problems.append(CellProblem(number, col, (
+                    f"第 {number} 行「{name}」的“{text}”是被 Excel 当作数字保存的长号码，"
+                    f"末尾几位已经丢失；请在原表中把该列设为“文本”格式，重新录入后再导入")))
+        table.rows.append(Row(number, (texts + [""] * width)[:width]))
+    return table
+
+
+def _column_letter(index: int) -> str:
+    """0 → 'A', 26 → 'AA' (the column letters Excel/WPS show)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# ---------------------------------------------------------------------------- writing
+
+def write_csv(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any],
+              rows: Iterable[Sequence[Any]], *, neutralise: bool = True) -> None:
+    """Write a CSV for Excel/WPS on Chinese Windows: UTF-8 with BOM, RFC 4180 quoting, CRLF.
+
+    Values are converted with :func:`cell_text`. With ``neutralise`` (the default, for files
+    people open) every cell goes through :func:`neutralise_formula`; pass ``neutralise=False``
+    for machine-read files that must round-trip exactly. A path is written atomically; a binary
+    file object is written in place (the BOM only at its start).
+    """
+    def write(f) -> None:
+        writer = csv.writer(f, lineterminator="\r\n")
+        fix = neutralise_formula if neutralise else (lambda s: s)
+        writer.writerow([fix(cell_text(h)) for h in headers])
+        for row in rows:
+            writer.writerow([fix(cell_text(v)) for v in row])
+
+    if isinstance(path_or_file, (str, os.PathLike)):
+        with atomic_path(path_or_file) as tmp, \
+                open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+            write(f)
+        return
+    f = io.TextIOWrapper(path_or_file, encoding="utf-8-sig", newline="")
+    try:
+        write(f)
+    finally:
+        f.flush()
+        f.detach()
+
+
+_NATIVE_TYPES = (int, float, Decimal, dt.date, dt.time)
+
+
+def write_xlsx(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any],
+               rows: Iterable[Sequence[Any]], *, title: str | None = None,
+               text_columns: Iterable[int | str] = (), widths: Sequence[float] | None = None,
+               sheet_name: str = "Sheet1") -> None:
+    """Write a one-sheet .xlsx ledger.
+
+    - ``title``: a bold row merged across the columns above the header.
+    - The header row is bold, repeated on every printed page, and panes are frozen below it.
+    - ``text_columns`` (0-based indexes or header names; ID numbers, phones) are TEXT cells
+      (number format '@', string value), so an 18-digit ID never becomes 5.1E+17. Integers of
+      16+ digits are written as text in every column for the same reason.
+    - Other numbers and dates are native cells; strings are always string cells (a value
+      starting with '=' is shown, never run as a formula).
+    - ``widths``: column widths in Excel units; computed from the content when omitted
+      (CJK characters count double).
+    A path is written atomically. ``ValueError`` for a text column name that is not a header.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    headers = [cell_text(h) for h in headers]
+    rows = [list(r) for r in rows]
+    text_indexes = _column_indexes(headers, text_columns)
+
+    def put_text(cell, text: str, as_text_format: bool) -> None:
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters are invalid XML
+        cell.data_type = "s"                              # never a formula
+        if as_text_format:
+            cell.number_format = "@"
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", "_", sheet_name)[:31] or "Sheet1"
+    top = 1
+    if title:
+        put_text(ws.cell(1, 1), title, False)
+        ws.cell(1, 1).font = Font(bold=True, size=16)
+        ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+        ws.row_dimensions[1].height = 30
+        if len(headers) > 1:
+            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+        top = 2
+    for c, header in enumerate(headers, 1):
+        cell = ws.cell(top, c)
+        put_text(cell, header, False)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r, row in enumerate(rows, top + 1):
+        for c, value in enumerate(row, 1):
+            if value is None:
+                continue
+            cell = ws.cell(r, c)
+            too_long = isinstance(value, int) and abs(value) >= 10**15
+            if c - 1 in text_indexes or too_long:
+                put_text(cell, cell_text(value), True)
+            elif isinstance(value, _NATIVE_TYPES):
+                cell.value = value
+            else:
+                put_text(cell, cell_text(value), False)
+    ws.freeze_panes = ws.cell(top + 1, 1)
+    ws.print_title_rows = f"{top}:{top}"
+    for c, width in enumerate(widths or _auto_widths(headers, rows), 1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+    if isinstance(path_or_file, (str, os.PathLike)):
+        with atomic_path(path_or_file) as tmp:
+            wb.save(tmp)
+    else:
+        wb.save(path_or_file)
+
+
+def _column_indexes(headers: list[str], columns: Iterable[int | str]) -> set[int]:
+    indexes = set()
+    for col in columns:
+        if isinstance(col, int):
+            indexes.add(col)
+        elif col in headers:
+            indexes.add(headers.index(col))
+        else:
+            raise ValueError(f"没有名为「{col}」的列")
+    return indexes
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel units of the longest line: CJK and full-width characters count double."""
+    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+                for line in text.splitlines()), default=0)
+
+
+def _auto_widths(headers: list[str], rows: list[list[Any]]) -> list[float]:
+    widths = [_display_width(h) for h in headers]
+    for row in rows:
+        for c, value in enumerate(row[:len(widths)]):
+            widths[c] = max(widths[c], _display_width(cell_text(value)))
+    return [min(max(w + 2, 6), 60) for w in widths]
