@@ -8,6 +8,9 @@ from dataclasses import dataclass, replace
 
 from dudu_desktop.domain.vocab import DONE_STATUSES
 
+#: A successful mediation is due its follow-up visit (回访) this many days after it was concluded.
+FOLLOWUP_AFTER_DAYS = 7
+
 
 @dataclass(frozen=True)
 class RegisterMeta:
@@ -39,6 +42,8 @@ class Filters:
     level: str | None = None
     overdue: bool = False
     search: str | None = None
+    open_only: bool = False           # disputes still 待调处 or 调处中
+    followup_due: bool = False        # disputes due a follow-up visit (see services/home.py)
     include_deleted: bool = False
 
     def with_(self, **changes) -> "Filters":
@@ -90,6 +95,13 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
         done = ", ".join(f"'{s}'" for s in DONE_STATUSES)
         parts.append(f"({a}status NOT IN ({done}) AND date({a}registered_on, ?) < ?)")
         args += [f"+{overdue_days} days", today.isoformat()]
+    if f.open_only and register == "disputes":
+        parts.append(f"{a}status IN ('待调处', '调处中')")
+    if f.followup_due and register == "disputes":
+        today = today or dt.date.today()
+        parts.append(f"({a}status = '已办结' AND {a}result = '调解成功' AND {a}concluded_on <= ? AND NOT EXISTS "
+                     f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id AND fu.deleted = 0))")
+        args.append((today - dt.timedelta(days=FOLLOWUP_AFTER_DAYS)).isoformat())
     if f.search:
         sql, sargs = search_clause(register, f.search, alias=alias)
         parts.append(sql)
@@ -98,15 +110,16 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
 
 
 def search_clause(register: str, text: str, *, alias: str = "") -> tuple[str, list]:
-    """Substring search over the register's text columns (every word must appear)."""
-    m = meta(register)
-    a = f"{alias}." if alias else ""
-    parts, args = [], []
-    for word in text.split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        parts.append("(" + " OR ".join(f"{a}{c} LIKE ? ESCAPE '\\'" for c in m.text) + ")")
-        args += [f"%{escaped}%"] * len(m.text)
-    return (" AND ".join(parts) or "1"), args
+    """Substring search over the register's text columns (every word must appear): words of 3+
+    characters through the FTS5 trigram index, shorter ones by LIKE (see storage/search.py)."""
+    from dudu_desktop.storage import search
+    return search.search_clause(register, text, alias=alias)
+
+
+def like_clause(register: str, text: str, *, alias: str = "") -> tuple[str, list]:
+    """The same search with LIKE only (no index): the reference the index is checked against."""
+    from dudu_desktop.storage import search
+    return search.search_clause(register, text, alias=alias, use_index=False)
 
 
 def count_rows(conn, register: str, f: Filters, **kw) -> int:

@@ -202,9 +202,15 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return apply
 
 
+def _search_index(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.storage.search import migrate_0002_search  # FTS5 trigram index + triggers
+    migrate_0002_search(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
+    ("0002_search", _search_index),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).
