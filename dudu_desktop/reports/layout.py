@@ -1,0 +1,648 @@
+"""PDF layout primitives (reportlab platypus) for ledgers, official documents and forms.
+
+Everything here takes plain data: strings, lists and the small dataclasses below. Text is
+escaped (no reportlab markup), ``\\n`` becomes a line break, and every paragraph wraps with
+``wordWrap='CJK'``. Builds use ``invariant=1``: the same input gives byte-identical PDFs.
+``out`` is a path or a binary file object; builders return the number of pages.
+
+- :func:`build_ledger`: A4 landscape 台账 table, header repeated on each page, totals,
+  填表人/审核人/填报日期, "第 1 页 共 N 页".
+- :func:`build_official_document`: GB/T 9704-2012 layout (版心 156 × 225 mm, 22 lines,
+  "— 1 —" page numbers, odd right / even left) built from :data:`Block` items.
+- :func:`build_form`: portrait A4 single forms (调解协议书, 签到表) built from flowables made
+  with :func:`para`, :func:`kv_table`, :func:`data_table` and :func:`signature_lines`.
+- :func:`trend_chart`: stacked monthly bar chart by dispute type, a flowable Drawing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import BinaryIO, Callable, Sequence, Union
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib import textsplit as _rl_textsplit
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import paragraph as _rl_paragraph
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .fonts import FANG, HEI, KAI, SONG, register_fonts
+
+Out = Union[str, "os.PathLike[str]", BinaryIO]
+
+_ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
+
+GRID_COLOR = colors.black
+HEADER_FILL = colors.HexColor("#E6E6E6")
+
+
+# ---------------------------------------------------------------- paragraphs
+
+# reportlab's CJK line breaking hangs a character that may not start a line at the end of
+# the previous one, but its list is Japanese: add the Chinese closing punctuation so that
+# no line starts with ，：；？！》” (process-wide, harmless for other text). Both modules
+# hold their own copy: textsplit breaks single-style paragraphs, paragraph the others.
+for _module in (_rl_textsplit, _rl_paragraph):
+    _module.ALL_CANNOT_START += "，：；？！》〉”’％"
+
+
+@lru_cache(maxsize=None)
+def _style(font: str, size: float, leading: float, align: str, indent: float) -> ParagraphStyle:
+    return ParagraphStyle(
+        name=f"{font}/{size}/{leading}/{align}/{indent}",
+        fontName=font,
+        fontSize=size,
+        leading=leading,
+        alignment=_ALIGN[align],
+        firstLineIndent=indent,
+        wordWrap="CJK",
+    )
+
+
+def para(
+    text: str,
+    *,
+    font: str = FANG,
+    size: float = 12,
+    leading: float | None = None,
+    align: str = "left",
+    indent_chars: float = 0,
+    bold: bool = False,
+) -> Paragraph:
+    """A wrapped CJK paragraph of plain text (escaped; ``\\n`` breaks the line).
+
+    ``font`` is a logical font name (HEI, KAI, SONG, FANG); ``align`` is left, center, right
+    or justify; ``indent_chars`` indents the first line by that many characters.
+    """
+    fonts = register_fonts()
+    name = fonts.bold_name(font) if bold else font
+    style = _style(name, size, leading or round(size * 1.4, 2), align, indent_chars * size)
+    return Paragraph(_markup(text), style)
+
+
+def _markup(text: str) -> str:
+    """Plain text → paragraph markup keeping line breaks, 全角 spaces and runs of spaces."""
+    markup = escape(text).replace("\n", "<br/>").replace("\u3000", "&#x3000;")
+    return re.sub(r"(?<= ) ", "&nbsp;", markup)
+
+
+# ---------------------------------------------------------------- documents and page numbers
+
+def _numbered_canvas(footer: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    """A canvas class that holds every page until the end, then draws ``footer(canvas,
+    page, total)`` on each: the two-pass way to print "第 1 页 共 N 页"."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                footer(self, number, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _page_x_of_n(canvas: Canvas, page: int, total: int, *, x: float, y: float) -> None:
+    canvas.saveState()
+    canvas.setFont(FANG, 10.5)
+    canvas.drawCentredString(x, y, f"第 {page} 页 共 {total} 页")
+    canvas.restoreState()
+
+
+def _build(
+    out: Out,
+    story: list[Flowable],
+    *,
+    pagesize: tuple[float, float],
+    margins: tuple[float, float, float, float],
+    title: str,
+    on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None,
+    footer: Callable[[Canvas, int, int], None] | None = None,
+) -> int:
+    """Lay ``story`` out in one frame; ``margins`` = (left, right, top, bottom)."""
+    left, right, top, bottom = margins
+    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+    doc = BaseDocTemplate(
+        target,
+        pagesize=pagesize,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author="都督乡法治工作台账",
+        creator="Dudu Desktop",
+        invariant=1,
+        initialFontName=FANG,  # else the canvas adds an unused, unembedded Helvetica
+    )
+    frame = Frame(
+        left, bottom, doc.width, doc.height,
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page or _no_op)])
+    canvasmaker = _numbered_canvas(footer) if footer else Canvas
+    doc.build(story, canvasmaker=canvasmaker)
+    return doc.page
+
+
+def _no_op(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    pass
+
+
+# ---------------------------------------------------------------- tables
+
+def _split_rows_only_if_needed(table: Table, frame_height: float) -> Table:
+    """Allow splitting inside a row only when a row cannot fit on a page by itself.
+
+    With ``splitInRow`` on, reportlab also "splits" rows that do fit and leaves an empty
+    remainder row on the next page, so it stays off unless a row is taller than a page
+    (below the repeated header); without it such a row could not be laid out at all.
+    """
+    table.wrap(sum(table._colWidths), frame_height)
+    heights = table._rowHeights
+    header = sum(heights[: table.repeatRows])
+    table.splitInRow = int(max(heights[table.repeatRows :], default=0) > frame_height - header)
+    return table
+
+
+@dataclass(frozen=True)
+class Column:
+    """A ledger column: header text, relative width, cell alignment (left/center/right)."""
+
+    header: str
+    width_weight: float = 1.0
+    align: str = "left"
+
+    def __post_init__(self):
+        if self.align not in ("left", "center", "right") or self.width_weight <= 0:
+            raise ValueError(f"bad column {self}")
+
+
+def data_table(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: float,
+    totals: Sequence[str] | None = None,
+    font_size: float = 10,
+    tail: Flowable | None = None,
+    frame_height: float,
+) -> Table:
+    """A gridded table whose header row repeats on every page.
+
+    Column widths are the weights scaled to ``width``. The last data row and the totals
+    row never split apart, and the header is never left alone at a page foot. ``tail``
+    (e.g. :func:`signature_lines`) is an unruled last row kept with them. ``frame_height``
+    is the height of the frame the table flows in (:data:`FORM_FRAME_HEIGHT` in forms).
+    """
+    ncols = len(columns)
+    for i, row in enumerate(rows):
+        if len(row) != ncols:
+            raise ValueError(f"row {i} has {len(row)} cells, expected {ncols}")
+    if totals is not None and len(totals) != ncols:
+        raise ValueError(f"totals has {len(totals)} cells, expected {ncols}")
+    weight = sum(c.width_weight for c in columns)
+    col_widths = [width * c.width_weight / weight for c in columns]
+
+    def cells(values: Sequence[str], font: str) -> list[Paragraph]:
+        return [para(v, font=font, size=font_size, align=c.align) for v, c in zip(values, columns)]
+
+    data: list[list] = [[para(c.header, font=HEI, size=font_size, align="center") for c in columns]]
+    data += [cells(row, FANG) for row in rows]
+    if totals is not None:
+        data.append(cells(totals, HEI))
+    last_ruled = len(data) - 1
+    commands = [
+        ("GRID", (0, 0), (-1, last_ruled), 0.5, GRID_COLOR),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        # room for the half-width of a ，or 、 hanging at the end of a line
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3 + font_size / 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if tail is not None:
+        data.append([tail] + [""] * (ncols - 1))
+        commands += [("SPAN", (0, -1), (-1, -1)), ("TOPPADDING", (0, -1), (-1, -1), 12),
+                     ("LEFTPADDING", (0, -1), (-1, -1), 0), ("RIGHTPADDING", (0, -1), (-1, -1), 0)]
+    keep_from = max(1, len(rows))  # the last data row, kept with totals and tail
+    if len(data) - 1 > keep_from:
+        commands.append(("NOSPLIT", (0, keep_from), (-1, -1)))
+    table = Table(data, colWidths=col_widths, repeatRows=1, style=TableStyle(commands))
+    return _split_rows_only_if_needed(table, frame_height)
+
+
+def kv_table(
+    rows: Sequence[Sequence[str]],
+    col_widths: Sequence[float] | None = None,
+    *,
+    width: float | None = None,
+    label_width: float = 28 * mm,
+    font_size: float = 12,
+    frame_height: float | None = None,
+) -> Table:
+    """A boxed label/value table: each row is ``(label, value)`` or ``(label, value,
+    label, value, …)``; a row shorter than the widest spans its last value to the end.
+
+    ``col_widths`` default: labels ``label_width`` wide, values sharing the rest of
+    ``width``. ``width`` and ``frame_height`` default to the :func:`build_form` frame.
+    """
+    ncols = max(len(r) for r in rows)
+    if ncols % 2 or any(len(r) % 2 for r in rows):
+        raise ValueError("kv_table rows need (label, value) pairs")
+    if col_widths is None:
+        pairs = ncols // 2
+        value_width = ((width or FORM_FRAME_WIDTH) - label_width * pairs) / pairs
+        col_widths = [label_width, value_width] * pairs
+    data, commands = [], [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID_COLOR),
+        ("BOX", (0, 0), (-1, -1), 1.0, GRID_COLOR),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]
+    for r, row in enumerate(rows):
+        cells = [
+            para(text, font=HEI if c % 2 == 0 else FANG, size=font_size,
+                 align="center" if c % 2 == 0 else "left")
+            for c, text in enumerate(row)
+        ]
+        data.append(cells + [""] * (ncols - len(row)))
+        if len(row) < ncols:
+            commands.append(("SPAN", (len(row) - 1, r), (-1, r)))
+    table = Table(data, colWidths=list(col_widths), style=TableStyle(commands))
+    return _split_rows_only_if_needed(table, frame_height or FORM_FRAME_HEIGHT)
+
+
+def signature_lines(
+    fields: Sequence[tuple[str, str]],
+    *,
+    width: float,
+    per_row: int = 3,
+    font_size: float = 12,
+    gap: float = 10 * mm,
+) -> Table:
+    """Borderless ``label：value`` fields, ``per_row`` to a line, each value written on a
+    rule (a blank value leaves the rule to sign on)."""
+    register_fonts()
+    label_widths = [0.0] * per_row
+    for i, (label, _) in enumerate(fields):
+        needed = stringWidth(label + "：", FANG, font_size) + 2
+        label_widths[i % per_row] = max(label_widths[i % per_row], needed)
+    value_width = (width - sum(label_widths) - gap * (per_row - 1)) / per_row
+    col_widths = []
+    for label_width in label_widths:
+        col_widths += [label_width, value_width, gap]
+    col_widths[-1] = 0
+    data, commands = [], [
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 8),
+    ]
+    for start in range(0, len(fields), per_row):
+        row = []
+        for c, (label, value) in enumerate(fields[start : start + per_row]):
+            row += [para(label + "：", size=font_size), para(value, size=font_size, align="center"), ""]
+            at = (3 * c + 1, start // per_row)
+            commands.append(("LINEBELOW", at, at, 0.5, GRID_COLOR))
+        data.append(row + [""] * (3 * per_row - len(row)))
+    return Table(data, colWidths=col_widths, style=TableStyle(commands))
+
+
+# ---------------------------------------------------------------- ledger (A4 landscape)
+
+LEDGER_PAGE = landscape(A4)
+LEDGER_MARGINS = (12 * mm, 12 * mm, 12 * mm, 16 * mm)  # left, right, top, bottom
+LEDGER_FRAME_WIDTH = LEDGER_PAGE[0] - LEDGER_MARGINS[0] - LEDGER_MARGINS[1]
+LEDGER_FRAME_HEIGHT = LEDGER_PAGE[1] - LEDGER_MARGINS[2] - LEDGER_MARGINS[3]
+
+
+def build_ledger(
+    out: Out,
+    *,
+    title: str,
+    subtitle: str | None,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    totals: Sequence[str] | None = None,
+    signature: dict[str, str] | None = None,
+) -> int:
+    """An A4 landscape 台账: centred title, subtitle line, gridded table with the header
+    repeated on every page, totals row, then 填表人/审核人/填报日期 (from ``signature``,
+    blank lines to sign when missing) and "第 1 页 共 N 页" on every page."""
+    register_fonts()
+    signature = signature or {}
+    sign = signature_lines(
+        [(k, signature.get(k, "")) for k in ("填表人", "审核人", "填报日期")],
+        width=LEDGER_FRAME_WIDTH,
+    )
+    story: list[Flowable] = [para(title, font=HEI, size=18, leading=26, align="center")]
+    if subtitle:
+        story.append(para(subtitle, size=11, leading=18, align="left"))
+    story += [
+        Spacer(0, 2 * mm),
+        data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=LEDGER_FRAME_HEIGHT,
+                   totals=totals, tail=sign),
+    ]
+    return _build(
+        out, story, pagesize=LEDGER_PAGE, margins=LEDGER_MARGINS, title=title,
+        footer=partial(_page_x_of_n, x=LEDGER_PAGE[0] / 2, y=LEDGER_MARGINS[3] / 2),
+    )
+
+
+# ---------------------------------------------------------------- official document (GB/T 9704)
+
+DOC_PAGE = A4
+DOC_MARGINS = (28 * mm, A4[0] - 28 * mm - 156 * mm, 37 * mm, A4[1] - 37 * mm - 225 * mm)
+DOC_FRAME = (156 * mm, 225 * mm)  # 版心 width, height
+DOC_LINES_PER_PAGE = 22
+#: the 22-line grid, a hair under 225 mm / 22 so that rounding never drops the last line
+DOC_LEADING = int(DOC_FRAME[1] / DOC_LINES_PER_PAGE * 100) / 100
+DOC_BODY_SIZE = 16  # 三号
+DOC_TITLE_SIZE = 22  # 二号
+DOC_PAGE_NUMBER_SIZE = 14  # 四号
+_HEADING_FONTS = {1: HEI, 2: KAI, 3: FANG, 4: FANG}
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading; the caller writes the numbering (一、 （一） 1. （1）) into ``text``."""
+
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A body paragraph (first line indented two characters)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """Any flowable (e.g. :func:`trend_chart`), centred, with an optional caption below."""
+
+    flowable: Flowable
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Blank space of ``lines`` body lines."""
+
+    lines: float = 1.0
+
+
+Block = Union[Heading, Text, Figure, Gap]
+
+
+def _block_flowable(block: Block) -> Flowable:
+    body = partial(para, size=DOC_BODY_SIZE, leading=DOC_LEADING, indent_chars=2)
+    if isinstance(block, Heading):
+        if block.level not in _HEADING_FONTS:
+            raise ValueError(f"heading level must be 1-4, not {block.level}")
+        return body(block.text.strip(), font=_HEADING_FONTS[block.level], align="left")
+    if isinstance(block, Text):
+        # cadres often indent with 全角 spaces: the style indents already
+        return body(block.text.strip(), font=FANG, align="justify")
+    if isinstance(block, Figure):
+        block.flowable.hAlign = "CENTER"
+        parts = [Spacer(0, DOC_LEADING / 2), block.flowable]
+        if block.caption:
+            parts.append(para(block.caption, font=KAI, size=14, leading=DOC_LEADING, align="center"))
+        return KeepTogether(parts)
+    if isinstance(block, Gap):
+        return Spacer(0, DOC_LEADING * block.lines)
+    raise TypeError(f"not a document block: {block!r}")
+
+
+def _document_story(blocks: Sequence[Block]) -> list[Flowable]:
+    """The blocks' flowables, with a conditional page break before each heading so that
+    it, the headings right after it, and two lines of text (or the whole figure) that
+    follow share a page."""
+    flowables = [_block_flowable(b) for b in blocks]
+    story: list[Flowable] = []
+    for i, (block, flowable) in enumerate(zip(blocks, flowables)):
+        if isinstance(block, Heading):
+            end = i
+            while end < len(blocks) and isinstance(blocks[end], Heading):
+                end += 1
+            needed = sum(f.wrap(*DOC_FRAME)[1] for f in flowables[i:end])
+            if end < len(blocks):
+                after = flowables[end].wrap(*DOC_FRAME)[1]
+                needed += after if isinstance(blocks[end], Figure) else min(after, 2 * DOC_LEADING)
+            story.append(CondPageBreak(needed))
+        story.append(flowable)
+    return story
+
+
+def _gbt9704_page_number(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    """"— n —" in 四号 宋体, its rule 7 mm under the type area; odd pages right, even left,
+    one character in from the type area edge."""
+    page = canvas.getPageNumber()
+    left, right, _, bottom = DOC_MARGINS
+    size = DOC_PAGE_NUMBER_SIZE
+    y = bottom - 7 * mm - 0.4 * size  # the top of "—" is about 0.4 em over the baseline
+    text = f"— {page} —"
+    canvas.saveState()
+    canvas.setFont(SONG, size)
+    if page % 2:
+        canvas.drawRightString(DOC_PAGE[0] - right - size, y, text)
+    else:
+        canvas.drawString(left + size, y, text)
+    canvas.restoreState()
+
+
+def build_official_document(
+    out: Out,
+    *,
+    title: str,
+    subtitle_lines: Sequence[str] = (),
+    blocks: Sequence[Block],
+    signature_lines: Sequence[str] | None = None,
+) -> int:
+    """A report in the GB/T 9704-2012 layout.
+
+    Title 二号 SONG centred (wraps as needed), subtitle lines 三号 KAI centred, a blank
+    line, then the blocks in 三号 on a 22-line grid. ``signature_lines`` (署名, 日期) are
+    centred on one another, 4 characters in from the right, two lines under the text.
+    """
+    register_fonts()
+    story: list[Flowable] = [
+        para(title, font=SONG, size=DOC_TITLE_SIZE, leading=DOC_LEADING * 1.25, align="center")
+    ]
+    story += [
+        para(line, font=KAI, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center")
+        for line in subtitle_lines
+    ]
+    story.append(Spacer(0, DOC_LEADING))
+    story += _document_story(blocks)
+    if signature_lines:
+        story.append(KeepTogether([Spacer(0, DOC_LEADING * 2), _closing(signature_lines)]))
+    return _build(
+        out, story, pagesize=DOC_PAGE, margins=DOC_MARGINS, title=title,
+        on_page=_gbt9704_page_number,
+    )
+
+
+def _closing(lines: Sequence[str]) -> Table:
+    inset = 4 * DOC_BODY_SIZE
+    width = max(stringWidth(line, FANG, DOC_BODY_SIZE) for line in lines) + 2
+    table = Table(
+        [[para(line, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center"), ""] for line in lines],
+        colWidths=[width, inset],
+        style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                          ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]),
+    )
+    table.hAlign = "RIGHT"
+    return table
+
+
+# ---------------------------------------------------------------- single forms (A4 portrait)
+
+FORM_PAGE = A4
+FORM_MARGINS = (25 * mm, 20 * mm, 22 * mm, 20 * mm)
+FORM_FRAME_WIDTH = FORM_PAGE[0] - FORM_MARGINS[0] - FORM_MARGINS[1]
+FORM_FRAME_HEIGHT = FORM_PAGE[1] - FORM_MARGINS[2] - FORM_MARGINS[3]
+
+
+def build_form(out: Out, *, title: str, blocks: Sequence[Flowable]) -> int:
+    """A portrait A4 form: bold 宋体 title (二号 centred), then ``blocks`` (flowables from
+    :func:`para`, :func:`kv_table`, :func:`data_table`, :func:`signature_lines`, Spacer…),
+    "第 1 页 共 N 页" at the foot of every page. Frame width: :data:`FORM_FRAME_WIDTH`."""
+    register_fonts()
+    heading = para(title, font=SONG, size=22, leading=32, align="center", bold=True)
+    return _build(
+        out, [heading, Spacer(0, 4 * mm), *blocks], pagesize=FORM_PAGE, margins=FORM_MARGINS,
+        title=title, footer=partial(_page_x_of_n, x=FORM_PAGE[0] / 2, y=FORM_MARGINS[3] / 2),
+    )
+
+
+# ---------------------------------------------------------------- chart
+
+#: one colour per shown type; 其他 is always grey
+CHART_COLORS = [colors.HexColor(c) for c in (
+    "#3A6EA5", "#E07B39", "#5AA469", "#C8553D", "#8E6C8A",
+    "#D4A72C", "#4B9DA9", "#B5651D", "#6B8E23", "#C71585",
+)]
+OTHER = "其他"
+OTHER_COLOR = colors.HexColor("#A0A0A0")
+
+
+def _top_series(series: dict[str, list[int]], top: int) -> dict[str, list[int]]:
+    """The ``top`` largest series by total (ties by name); the rest summed into 其他."""
+    ranked = sorted((k for k in series if k != OTHER), key=lambda k: (-sum(series[k]), k))
+    keep = {k: list(series[k]) for k in ranked[:top]}
+    rest = [series[k] for k in ranked[top:]] + ([series[OTHER]] if OTHER in series else [])
+    if rest:
+        keep[OTHER] = [sum(values) for values in zip(*rest)]
+    return keep
+
+
+def _nice_step(peak: int) -> int:
+    """An integer tick step giving at most about 6 ticks."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if peak / step <= 6:
+            return step
+    return -(-peak // 5)
+
+
+def trend_chart(
+    months: Sequence[str],
+    series: dict[str, list[int]],
+    width: float = 156 * mm,
+    height: float = 80 * mm,
+    *,
+    top: int = 5,
+) -> Drawing:
+    """Stacked monthly bars, one colour per dispute type, with a legend above.
+
+    Only the ``top`` types (at most 10) with the most cases are drawn; the others are
+    summed into 其他. Every series has one count per month.
+    """
+    if not 1 <= top <= len(CHART_COLORS):
+        raise ValueError(f"top must be 1-{len(CHART_COLORS)}")
+    for name, values in series.items():
+        if len(values) != len(months):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(months)} months")
+    fonts = register_fonts()
+    shown = _top_series(series, top)
+    names = list(shown)
+    fills = [OTHER_COLOR if n == OTHER else CHART_COLORS[i] for i, n in enumerate(names)]
+    peak = max((sum(month) for month in zip(*shown.values())), default=0)
+    step = _nice_step(max(peak, 1))
+    left, font, size, line = 12 * mm, fonts.hei, 9, 12
+
+    # the legend takes as many columns as its longest name allows
+    item_width = max((stringWidth(n, font, size) for n in names), default=0) + 30
+    per_row = max(1, min(len(names), int((width - left) // item_width)))
+    legend_rows = -(-len(names) // per_row)
+
+    chart = VerticalBarChart()
+    chart.x, chart.y = left, 8 * mm
+    chart.width = width - left - 4 * mm
+    chart.height = height - chart.y - legend_rows * line - 7 * mm
+    chart.data = [shown[n] for n in names] or [[0] * len(months)]
+    chart.categoryAxis.categoryNames = list(months)
+    chart.categoryAxis.style = "stacked"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = step * -(-max(peak, 1) // step)
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#D0D0D0")
+    for axis in (chart.categoryAxis, chart.valueAxis):
+        axis.labels.fontName, axis.labels.fontSize = font, 8
+    for i, fill in enumerate(fills):
+        chart.bars[i].fillColor = fill
+        chart.bars[i].strokeColor = None
+
+    drawing = Drawing(width, height)
+    drawing.add(chart)
+    if names:
+        legend = Legend()
+        legend.x, legend.y = left, height - 2 * mm
+        legend.boxAnchor = "nw"
+        legend.alignment = "right"  # swatch, then name
+        legend.fontName, legend.fontSize = font, size
+        legend.dx = legend.dy = 8
+        legend.columnMaximum = legend_rows
+        legend.deltax = (width - left) / per_row
+        legend.deltay = line
+        legend.colorNamePairs = list(zip(fills, names))
+        drawing.add(legend)
+    return drawing
