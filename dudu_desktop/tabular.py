@@ -275,7 +275,7 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
         raise TableReadError(f"无法打开文件“{path.name}”：{exc.strerror or exc}") from exc
     if size > max_bytes:
         raise TableReadError(f"文件过大（超过 {size_text(max_bytes)}）")
-    expected = {normalise_header(h) for h in expected_headers} - {""}
+    expected = [h for h in dict.fromkeys(map(normalise_header, expected_headers)) if h]
     if head.startswith(_OLE2_MAGIC):
         raise TableReadError("不支持旧版 .xls/.et 格式或带密码的工作簿，请在 Excel/WPS 中"
                              "另存为 .xlsx 或 CSV（UTF-8）后再导入")
@@ -285,14 +285,16 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
         table = _read_csv(path, expected, max_rows)
     if table is None:
         if expected:
-            names = "、".join(f"「{h}」" for h in sorted(expected))
-            raise TableReadError(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有包含 {names} "
-                                 f"中任意两项的行")
+            names = "、".join(f"「{h}」" for h in expected)
+            which = "其中两个" if len(expected) > 1 else "它"
+            raise TableReadError(f"未找到表头：应有列名 {names}，"
+                                 f"但前 {HEADER_SCAN_ROWS} 行中没有一行包含{which}")
         raise TableReadError("文件中没有数据")
     return table
 
 
-def _read_xlsx(path: Path, expected: set[str], sheet: str | None, max_rows: int) -> Table | None:
+def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
+               max_rows: int) -> Table | None:
     from openpyxl import load_workbook
 
     try:
@@ -319,7 +321,7 @@ def _read_xlsx(path: Path, expected: set[str], sheet: str | None, max_rows: int)
         raise TableReadError("文件不是有效的 Excel 工作簿") from exc
 
 
-def _read_csv(path: Path, expected: set[str], max_rows: int) -> Table | None:
+def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
     text, encoding = _decode(path.read_bytes())
     if "\x00" in text:
         raise TableReadError("文件不是 CSV 文本文件（含有二进制内容）")
@@ -365,11 +367,11 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected: set[str],
+def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: list[str],
               max_rows: int) -> Table | None:
     """Find the header among ``(row number, raw values)`` records and collect the rows below.
     None when no header is found."""
-    records = iter(records)
+    expected = set(expected_headers)
     needed = min(2, len(expected))
     scanned = 0
     for number, values in records:

@@ -114,8 +114,13 @@ def test_unreadable_files_raise_table_read_error_with_a_chinese_message(tmp_path
 def test_missing_header_too_big_too_many_rows_and_missing_file(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(_csv_text(","), encoding="utf-8")
-    with pytest.raises(TableReadError, match="未找到表头.*「走访」"):
-        read_table(path, expected_headers=["走访", "回访日期"])
+    with pytest.raises(TableReadError) as info:
+        read_table(path, expected_headers=["走访", "回访日期", "姓名"])
+    assert info.value.message == ("未找到表头：应有列名 「走访」、「回访日期」、「姓名」，"
+                                  "但前 30 行中没有一行包含其中两个")
+    with pytest.raises(TableReadError, match="没有一行包含它"):
+        read_table(path, expected_headers=["走访"])
+    assert read_table(path, expected_headers=["姓名"]).header_row == 3
     with pytest.raises(TableReadError, match=r"文件过大（超过 50 字节）"):
         read_table(path, max_bytes=50)
     big = tmp_path / "big.csv"
