@@ -14,6 +14,7 @@ sync, trust) so that parts can be translated independently; ``compile`` merges t
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import sys
@@ -32,6 +33,7 @@ LOCALE_DIR = I18N / "locale"
 DOMAIN = "dudu"
 LOCALES = ("zh_CN", "en")
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+FIXED_DATE = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_0-9]*(?:![rsa])?(?::[^{}]*)?\}")
 
 
@@ -62,7 +64,9 @@ def load_locale(locale: str) -> dict[str, Catalog]:
 
 
 def merged(locale: str) -> Catalog:
-    catalog = Catalog(locale=locale, domain=DOMAIN, charset="utf-8")
+    # Fixed header dates: compiling the same .po files always gives the same bytes.
+    catalog = Catalog(locale=locale, domain=DOMAIN, charset="utf-8", project="dudu-desktop",
+                      creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     for part in load_locale(locale).values():
         for message in part:
             if message.id and message.string:
