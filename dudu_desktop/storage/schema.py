@@ -207,10 +207,27 @@ def _search_index(conn: sqlite3.Connection) -> None:
     migrate_0002_search(conn)
 
 
+#: Accounts on this PC (services/users.py): the password as an scrypt hash with its salt and parameters.
+USERS = """
+CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
     ("0002_search", _search_index),
+    ("0004_users", _script(USERS)),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).

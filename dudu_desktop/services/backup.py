@@ -1,0 +1,364 @@
+"""Backups: consistent copies through SQLite's backup API, rotated, previewed, restored.
+
+* Automatic copies go to ``paths.backups_dir(db)`` (``backups/`` beside the database), named
+  ``<stem>-YYYYMMDD-HHMMSS-<reason>.sqlite3`` from the context's clock; :func:`auto_backup_if_due`
+  makes one at start when the newest is over a day old, :func:`backup_before` before an import,
+  a restore (or anything risky). Rotation keeps the newest copy of each of the 7 most recent days
+  and of each of the 12 most recent months that have copies, plus the 5 newest copies
+  (deterministic: by the time in the name, never by the file system's dates).
+* Every copy is written under a temporary ``.partial`` name, synced to disk and only then renamed:
+  a copy interrupted by a crash or a pulled USB stick never carries a final name.
+* :func:`preview_backup` reads a copy without changing it (``mode=ro``); :func:`restore` checks it
+  and copies it into the live database in one step, after backing up the current state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+from dudu_desktop import paths
+from dudu_desktop.domain.problems import Problem, Refused
+from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.i18n import _
+from dudu_desktop.services import audit
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage import db as storage
+from dudu_desktop.storage.queries import REGISTERS
+from dudu_desktop.storage.schema import MIGRATIONS
+
+KEEP_DAILY = 7
+KEEP_MONTHLY = 12
+KEEP_LATEST = 5          # also the newest few, so that two imports on one day both keep their "before" copy
+AUTO_EVERY = dt.timedelta(days=1)
+STAMP = "%Y%m%d-%H%M%S"
+PARTIAL = ".partial"
+REQUIRED_TABLES = {"settings", "villages", "audit_log", "_migrations", *(m.table for m in REGISTERS.values())}
+
+
+# --- where and how copies are written ---------------------------------------------------------
+
+def db_path_of(conn: sqlite3.Connection) -> Path | None:
+    """The file behind a connection (None for an in-memory database)."""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return Path(row[2]) if row[2] else None
+    return None
+
+
+def backup_folder(ctx_or_conn) -> Path:
+    conn = ctx_or_conn.conn if isinstance(ctx_or_conn, Context) else ctx_or_conn
+    path = db_path_of(conn)
+    if path is None:
+        raise Refused(_("An in-memory database cannot be backed up."))
+    return paths.backups_dir(path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return                      # Windows: NTFS metadata is journaled; directories cannot be opened
+    fd = os.open(str(folder), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_copy(conn: sqlite3.Connection, target: str | Path) -> Path:
+    """A consistent copy of the open database at ``target``, written atomically: backup API into
+    ``<target>.partial``, journal mode set back to DELETE (so the copy is one self-contained file),
+    fsync, rename, fsync the folder. Raises ``OSError``/``sqlite3.Error`` on failure (no final file)."""
+    if conn.in_transaction:
+        raise RuntimeError("back up outside a transaction (the copy would hold uncommitted changes)")
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + PARTIAL)
+    partial.unlink(missing_ok=True)
+    try:
+        dest = sqlite3.connect(str(partial), isolation_level=None)
+        try:
+            conn.backup(dest)                       # all pages in one step, under a read lock
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _name(stem: str, when: dt.datetime, reason: str) -> str:
+    reason = re.sub(r"[^a-z0-9_]+", "_", reason.lower()).strip("_") or "manual"
+    return f"{stem}-{when.strftime(STAMP)}-{reason}.sqlite3"
+
+
+def _pattern(stem: str) -> re.Pattern:
+    return re.compile(rf"^{re.escape(stem)}-(\d{{8}}-\d{{6}})(?:-(\d+))?-([a-z0-9_]+)\.sqlite3$")
+
+
+def list_backups(folder: str | Path, stem: str = Path(paths.DB_NAME).stem) -> list[tuple[dt.datetime, Path]]:
+    """(time in the name, path) of the finished copies in ``folder``, newest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    pattern = _pattern(stem)
+    found = []
+    for path in folder.iterdir():
+        match = pattern.match(path.name)
+        if match:
+            found.append((dt.datetime.strptime(match.group(1), STAMP), int(match.group(2) or 0), path))
+    found.sort(key=lambda item: (item[0], item[1], item[2].name), reverse=True)
+    return [(when, path) for when, _n, path in found]
+
+
+def _stem(ctx: Context) -> str:
+    path = db_path_of(ctx.conn)
+    return path.stem if path else Path(paths.DB_NAME).stem
+
+
+def make_backup(ctx: Context, reason: str = "manual", *, rotate_after: bool = True) -> Path:
+    """A copy in the backups folder (any user: it stays on this PC), then rotation."""
+    folder = backup_folder(ctx)
+    stem = _stem(ctx)
+    target = folder / _name(stem, ctx.now(), reason)
+    n = 1
+    while target.exists():                      # two copies in the same second
+        n += 1
+        base = _name(stem, ctx.now(), reason)
+        target = folder / base.replace(ctx.now().strftime(STAMP), f"{ctx.now().strftime(STAMP)}-{n}", 1)
+    write_copy(ctx.conn, target)
+    if rotate_after:
+        rotate(folder, stem)
+    return target
+
+
+def backup_before(ctx: Context, reason: str) -> Path:
+    """A copy taken just before a risky step (``"import"``, ``"restore"``…); call it outside the
+    step's transaction. Raises :class:`Refused` if the copy cannot be written (so the step does not run)."""
+    try:
+        return make_backup(ctx, f"before_{reason}")
+    except (OSError, sqlite3.Error) as exc:
+        raise Refused(_("Could not make a backup before this step ({error}); nothing was changed.").format(
+            error=exc)) from exc
+
+
+def last_backup_time(ctx: Context) -> dt.datetime | None:
+    found = list_backups(backup_folder(ctx), _stem(ctx))
+    return found[0][0] if found else None
+
+
+def auto_backup_if_due(ctx: Context) -> Path | None:
+    """At start: a copy if the newest is over a day old (or there is none). Skips a database that
+    is not set up yet or fails ``PRAGMA quick_check`` (a damaged file must not push good copies out)."""
+    if db_path_of(ctx.conn) is None:
+        return None
+    if not ctx.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone() or \
+            not ctx.conn.execute("SELECT 1 FROM settings WHERE key = 'site'").fetchone():
+        return None
+    last = last_backup_time(ctx)
+    if last is not None and ctx.now() - last < AUTO_EVERY and last <= ctx.now():
+        return None
+    if storage.integrity_problems(ctx.conn, quick=True):
+        return None
+    return make_backup(ctx, "auto")
+
+
+def rotate(folder: str | Path, stem: str = Path(paths.DB_NAME).stem, *, daily: int = KEEP_DAILY,
+           monthly: int = KEEP_MONTHLY, latest: int = KEEP_LATEST) -> list[Path]:
+    """Keep the newest copy of each of the ``daily`` most recent days and of each of the ``monthly``
+    most recent months, and the ``latest`` newest copies; delete the rest (and stale ``.partial``
+    leftovers). Returns what was deleted."""
+    found = list_backups(folder, stem)
+    keep: set[Path] = {path for _when, path in found[:latest]}
+    days: dict[dt.date, Path] = {}
+    months: dict[tuple[int, int], Path] = {}
+    for when, path in found:                    # newest first: the first seen in a bucket is its newest
+        days.setdefault(when.date(), path)
+        months.setdefault((when.year, when.month), path)
+    keep |= set(list(days.values())[:daily])
+    keep |= set(list(months.values())[:monthly])
+    removed = []
+    for _when, path in found:
+        if path not in keep:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    for leftover in Path(folder).glob(f"{stem}-*{PARTIAL}"):
+        try:
+            if dt.datetime.now().timestamp() - leftover.stat().st_mtime > 3600:
+                leftover.unlink()
+        except OSError:
+            pass
+    return removed
+
+
+def backup_to(ctx: Context, target: str | Path) -> Path:
+    """A copy to a chosen file or folder (a USB stick). Admin only: the copy holds every personal
+    detail unmasked. A folder gets a dated name; an existing file is never overwritten."""
+    ctx.require(Permission.ADMINISTER)
+    target = Path(target)
+    if target.is_dir():
+        target = target / _name(_stem(ctx), ctx.now(), "manual")
+    if target.exists():
+        raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(
+            path=target)))
+    if db_path_of(ctx.conn) and target.resolve() == db_path_of(ctx.conn).resolve():
+        raise Refused(Problem("target", _("A backup cannot replace the database itself.")))
+    try:
+        write_copy(ctx.conn, target)
+    except (OSError, sqlite3.Error) as exc:
+        raise Refused(Problem("target", _("The backup could not be written ({error}).").format(error=exc))) from exc
+    with storage.transaction(ctx.conn):
+        audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="backup", table_name="",
+                     record_id="", changes={"file": [None, target.name]})
+    return target
+
+
+# --- preview and restore ----------------------------------------------------------------------
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    uri = "file:" + quote(str(path.resolve()).replace(os.sep, "/")) + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def preview_backup(path: str | Path) -> dict:
+    """What a copy holds, read without changing it: ``{path, is_dudu, integrity_ok, problems,
+    schema_version, schema_ok, site, counts {register: n}, date_range [first, last], last_change,
+    users}``. Never raises for a bad file: ``problems`` says what is wrong."""
+    path = Path(path)
+    info: dict = {"path": str(path), "is_dudu": False, "integrity_ok": False, "problems": [],
+                  "schema_version": None, "schema_ok": False, "site": None, "counts": {}, "date_range": None,
+                  "last_change": None, "users": 0}
+    if not path.is_file():
+        info["problems"].append(_("File not found: {path}").format(path=path))
+        return info
+    try:
+        conn = _open_read_only(path)
+    except sqlite3.Error as exc:
+        info["problems"].append(_("Not a readable database ({error}).").format(error=exc))
+        return info
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        info["is_dudu"] = REQUIRED_TABLES <= tables
+        if not info["is_dudu"]:
+            info["problems"].append(_("This file is not a Dudu Desktop database."))
+            return info
+        problems = storage.integrity_problems(conn)
+        info["integrity_ok"] = not problems
+        info["problems"] += [_("Damaged: {problem}").format(problem=p) for p in problems[:5]]
+        info["schema_version"] = storage.schema_version(conn)
+        try:
+            storage.check_not_newer(conn, MIGRATIONS)
+            info["schema_ok"] = True
+        except Refused as exc:
+            info["problems"] += [p.message for p in exc.problems]
+        row = conn.execute("SELECT value FROM settings WHERE key = 'site'").fetchone()
+        if row:
+            info["site"] = json.loads(row[0])
+        firsts, lasts = [], []
+        for register, meta in REGISTERS.items():
+            count, first, last = conn.execute(
+                f"SELECT count(*), min({meta.date}), max({meta.date}) FROM {meta.table} WHERE deleted = 0").fetchone()
+            info["counts"][register] = count
+            if first:
+                firsts.append(first[:10])
+                lasts.append(last[:10])
+        info["date_range"] = [min(firsts), max(lasts)] if firsts else None
+        info["last_change"] = conn.execute("SELECT max(at) FROM audit_log").fetchone()[0]
+        if "users" in tables:
+            info["users"] = conn.execute("SELECT count(*) FROM users").fetchone()[0]
+    except sqlite3.Error as exc:
+        info["integrity_ok"] = False
+        info["problems"].append(_("Not a readable database ({error}).").format(error=exc))
+    finally:
+        conn.close()
+    return info
+
+
+def usable_problems(info: dict) -> list[str]:
+    """Why a previewed copy cannot be restored (empty when it can)."""
+    if info["problems"]:
+        return list(info["problems"])
+    if not (info["is_dudu"] and info["integrity_ok"] and info["schema_ok"]):
+        return [_("This copy cannot be restored.")]
+    return []
+
+
+def latest_good_backup(db_path: str | Path) -> Path | None:
+    """The newest copy in the backups folder that passes the integrity check (to offer when the
+    database is damaged)."""
+    for _when, path in list_backups(paths.backups_dir(db_path), Path(db_path).stem):
+        if not usable_problems(preview_backup(path)):
+            return path
+    return None
+
+
+def startup_problems(conn: sqlite3.Connection) -> list[str]:
+    """``PRAGMA quick_check`` at start; non-empty → offer :func:`latest_good_backup`."""
+    try:
+        return storage.integrity_problems(conn, quick=True)
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+
+
+def restore(ctx: Context, path: str | Path, *, allow_other_site: bool = False) -> dict:
+    """Replace the live database's content with a copy (admin only). The copy is checked first
+    (a Dudu database, intact, schema not newer); the current state is backed up; then the copy is
+    written into the live connection in one step (SQLite backup API), migrated if older, and the
+    restore is audited. Returns the preview of what was restored."""
+    ctx.require(Permission.ADMINISTER)
+    path = Path(path)
+    info = preview_backup(path)
+    problems = usable_problems(info)
+    if problems:
+        raise Refused([Problem("file", p) for p in problems])
+    live = db_path_of(ctx.conn)
+    if live is not None and path.resolve() == live.resolve():
+        raise Refused(Problem("file", _("This is the database itself, not a backup.")))
+    current_site = None
+    try:
+        row = ctx.conn.execute("SELECT value FROM settings WHERE key = 'site'").fetchone()
+        current_site = json.loads(row[0]) if row else None
+    except sqlite3.DatabaseError:
+        pass                                     # the live file is damaged: that is why we restore
+    if current_site and info["site"] and not allow_other_site and \
+            (current_site["code"], current_site["role"]) != (info["site"]["code"], info["site"]["role"]):
+        raise Refused(Problem("file", _("This backup belongs to {name} ({code}), not to this PC's {mine}.").format(
+            name=info["site"]["name"], code=info["site"]["code"], mine=current_site["name"])))
+    saved = _save_current(ctx)
+    source = _open_read_only(path)
+    try:
+        source.backup(ctx.conn)                  # every page at once: all or nothing
+    finally:
+        source.close()
+    storage.migrate(ctx.conn, live, backup_dir=paths.backups_dir(live) if live else None)
+    with storage.transaction(ctx.conn):
+        audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="restore",
+                     changes={"file": [None, path.name], "saved_before": [None, saved.name if saved else None]})
+    return {**info, "saved_before": str(saved) if saved else None}
+
+
+def _save_current(ctx: Context) -> Path | None:
+    """Back up the live state before a restore; if it is too damaged for the backup API, copy the
+    raw file aside instead (kept out of rotation)."""
+    try:
+        return make_backup(ctx, "before_restore", rotate_after=False)
+    except (OSError, sqlite3.Error):
+        live = db_path_of(ctx.conn)
+        if live is None or not live.exists():
+            return None
+        target = paths.backups_dir(live) / f"damaged-{live.stem}-{ctx.now().strftime(STAMP)}.sqlite3"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(live, target)
+        return target
