@@ -13,10 +13,10 @@ from dudu_desktop.domain.fields import (
 )
 from dudu_desktop.domain.problems import Problem
 from dudu_desktop.i18n import _
+from dudu_desktop.tabular import parse_date as parse_date_text
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 VILLAGE_CODE_RE = re.compile(r"^\d{12}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -49,20 +49,14 @@ def phone_valid(value: str) -> bool:
 
 
 def parse_date(value) -> dt.date | None:
-    """Accept a date, or text such as 2024-05-01, 2024/5/1 or 2024年5月1日."""
+    """Accept a date, or text as people type it (2024-05-01, 2024/5/1, 2024年5月1日, Excel serials…)."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip()
-    m = DATE_RE.fullmatch(text)
-    if not m:
-        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-    if not m:
-        raise ValueError(text)
-    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return parse_date_text(str(value))
 
 
 def parse_datetime(value) -> dt.datetime | None:
