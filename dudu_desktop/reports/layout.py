@@ -183,23 +183,67 @@ def _no_op(canvas: Canvas, doc: BaseDocTemplate) -> None:
 
 # ---------------------------------------------------------------- tables
 
-def _split_rows_only_if_needed(table: Table, frame_height: float) -> Table:
-    """Allow splitting inside a row only when a row cannot fit on a page by itself.
+def _table(data: list[list], col_widths: Sequence[float], commands: list, **kwargs) -> Table:
+    """A Table whose empty cells use FANG too: reportlab sets the cell font even for "",
+    which would otherwise add an unembedded Helvetica to the PDF."""
+    style = TableStyle([("FONT", (0, 0), (-1, -1), FANG), *commands])
+    return Table(data, colWidths=list(col_widths), style=style, **kwargs)
 
-    With ``splitInRow`` on, reportlab also "splits" rows that do fit and leaves an empty
-    remainder row on the next page, so it stays off unless a row is taller than a page
-    (below the repeated header); without it such a row could not be laid out at all.
+
+def _continued(cells: list, widths: Sequence[float], hpad: float, room: float) -> list[list]:
+    """One table row, or several when it is taller than ``room``: each paragraph goes on
+    in the next rows, a quarter of ``room`` at a time, so that reportlab can turn the page
+    between them (it cannot place a row taller than a page, and its own in-row splitting
+    leaves stray empty rows and headers).
+
+    ``widths`` are the cells' widths (a spanning cell: the spanned columns' sum), ``hpad``
+    their left + right padding, ``room`` the height available inside the padding.
     """
-    table.wrap(sum(table._colWidths), frame_height)
-    heights = table._rowHeights
-    header = sum(heights[: table.repeatRows])
-    table.splitInRow = int(max(heights[table.repeatRows :], default=0) > frame_height - header)
-    return table
+    if all(
+        not isinstance(cell, Paragraph) or cell.wrap(width - hpad, room)[1] <= room
+        for cell, width in zip(cells, widths)
+    ):
+        return [cells]
+    pieces = []
+    for cell, width in zip(cells, widths):
+        parts = [cell]
+        while isinstance(parts[-1], Paragraph):
+            split = parts[-1].split(width - hpad, room / 4)
+            if len(split) != 2:
+                break
+            parts[-1:] = split
+        pieces.append(parts)
+    depth = max(len(parts) for parts in pieces)
+    return [[parts[i] if i < len(parts) else "" for parts in pieces] for i in range(depth)]
+
+
+def _rules(groups: Sequence[int], last: int, inner: float, outer: float) -> list:
+    """Grid lines for rows 0..``last``. Rows of the same group (the pieces of a continued
+    row) have no rule and no padding between them, so they read as one row. Put these
+    commands after the paddings."""
+    commands = [
+        ("BOX", (0, 0), (-1, last), outer, GRID_COLOR),
+        ("LINEAFTER", (0, 0), (-2, last), inner, GRID_COLOR),
+        # close the box where a page break falls inside a continued row
+        ("LINEBELOW", (0, "splitlast"), (-1, "splitlast"), outer, GRID_COLOR),
+        ("LINEABOVE", (0, "splitfirst"), (-1, "splitfirst"), outer, GRID_COLOR),
+    ]
+    for r in range(last):
+        if groups[r] != groups[r + 1]:
+            commands.append(("LINEBELOW", (0, r), (-1, r), inner, GRID_COLOR))
+        else:
+            commands += [("BOTTOMPADDING", (0, r), (-1, r), 0),
+                         ("TOPPADDING", (0, r + 1), (-1, r + 1), 0)]
+    return commands
 
 
 @dataclass(frozen=True)
 class Column:
-    """A ledger column: header text, relative width, cell alignment (left/center/right)."""
+    """A ledger column: header text, relative width, cell alignment (left/center/right).
+
+    Cells are padded 3 pt on the left and 3 pt + half a character on the right, where a
+    hanging ，or 、 may go.
+    """
 
     header: str
     width_weight: float = 1.0
@@ -215,17 +259,18 @@ def data_table(
     rows: Sequence[Sequence[str]],
     *,
     width: float,
+    frame_height: float,
     totals: Sequence[str] | None = None,
     font_size: float = 10,
     tail: Flowable | None = None,
-    frame_height: float,
 ) -> Table:
     """A gridded table whose header row repeats on every page.
 
     Column widths are the weights scaled to ``width``. The last data row and the totals
     row never split apart, and the header is never left alone at a page foot. ``tail``
     (e.g. :func:`signature_lines`) is an unruled last row kept with them. ``frame_height``
-    is the height of the frame the table flows in (:data:`FORM_FRAME_HEIGHT` in forms).
+    is the room the table has on its first page: a row taller than that goes on in
+    further rows (without a rule between them).
     """
     ncols = len(columns)
     for i, row in enumerate(rows):
@@ -235,34 +280,46 @@ def data_table(
         raise ValueError(f"totals has {len(totals)} cells, expected {ncols}")
     weight = sum(c.width_weight for c in columns)
     col_widths = [width * c.width_weight / weight for c in columns]
+    # right: room for the half-width of a ，or 、 hanging at the end of a line
+    left_pad, right_pad, top_pad, bottom_pad = 3, 3 + font_size / 2, 2, 3
 
     def cells(values: Sequence[str], font: str) -> list[Paragraph]:
         return [para(v, font=font, size=font_size, align=c.align) for v, c in zip(values, columns)]
 
-    data: list[list] = [[para(c.header, font=HEI, size=font_size, align="center") for c in columns]]
-    data += [cells(row, FANG) for row in rows]
+    header = [para(c.header, font=HEI, size=font_size, align="center") for c in columns]
+    header_height = max(
+        p.wrap(w - left_pad - right_pad, frame_height)[1] for p, w in zip(header, col_widths)
+    ) + top_pad + bottom_pad
+    room = frame_height - header_height - top_pad - bottom_pad - 1
+
+    data: list[list] = [header]
+    groups = [-1]
+    for i, row in enumerate(rows):
+        pieces = _continued(cells(row, FANG), col_widths, left_pad + right_pad, room)
+        data += pieces
+        groups += [i] * len(pieces)
     if totals is not None:
         data.append(cells(totals, HEI))
+        groups.append(len(rows))
     last_ruled = len(data) - 1
     commands = [
-        ("GRID", (0, 0), (-1, last_ruled), 0.5, GRID_COLOR),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        # room for the half-width of a ，or 、 hanging at the end of a line
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3 + font_size / 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), left_pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), right_pad),
+        ("TOPPADDING", (0, 0), (-1, -1), top_pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), bottom_pad),
+        *_rules(groups, last_ruled, 0.5, 0.5),
     ]
     if tail is not None:
         data.append([tail] + [""] * (ncols - 1))
         commands += [("SPAN", (0, -1), (-1, -1)), ("TOPPADDING", (0, -1), (-1, -1), 12),
                      ("LEFTPADDING", (0, -1), (-1, -1), 0), ("RIGHTPADDING", (0, -1), (-1, -1), 0)]
-    keep_from = max(1, len(rows))  # the last data row, kept with totals and tail
-    if len(data) - 1 > keep_from:
+    # the last (piece of the) last data row stays with the totals and the tail
+    keep_from = last_ruled - 1 if totals is not None and rows else last_ruled
+    if len(data) - 1 > keep_from >= 1:
         commands.append(("NOSPLIT", (0, keep_from), (-1, -1)))
-    table = Table(data, colWidths=col_widths, repeatRows=1, style=TableStyle(commands))
-    return _split_rows_only_if_needed(table, frame_height)
+    return _table(data, col_widths, commands, repeatRows=1)
 
 
 def kv_table(
@@ -278,7 +335,8 @@ def kv_table(
     label, value, …)``; a row shorter than the widest spans its last value to the end.
 
     ``col_widths`` default: labels ``label_width`` wide, values sharing the rest of
-    ``width``. ``width`` and ``frame_height`` default to the :func:`build_form` frame.
+    ``width``. ``width`` and ``frame_height`` (see :func:`data_table`) default to the
+    :func:`build_form` frame.
     """
     ncols = max(len(r) for r in rows)
     if ncols % 2 or any(len(r) % 2 for r in rows):
@@ -287,24 +345,31 @@ def kv_table(
         pairs = ncols // 2
         value_width = ((width or FORM_FRAME_WIDTH) - label_width * pairs) / pairs
         col_widths = [label_width, value_width] * pairs
-    data, commands = [], [
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID_COLOR),
-        ("BOX", (0, 0), (-1, -1), 1.0, GRID_COLOR),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ]
+    hpad, top_pad, bottom_pad = 6, 4, 5
+    room = (frame_height or FORM_FRAME_HEIGHT) - top_pad - bottom_pad - 1
+    data, groups, spans = [], [], []
     for r, row in enumerate(rows):
         cells = [
             para(text, font=HEI if c % 2 == 0 else FANG, size=font_size,
                  align="center" if c % 2 == 0 else "left")
             for c, text in enumerate(row)
         ]
-        data.append(cells + [""] * (ncols - len(row)))
-        if len(row) < ncols:
-            commands.append(("SPAN", (len(row) - 1, r), (-1, r)))
-    table = Table(data, colWidths=list(col_widths), style=TableStyle(commands))
-    return _split_rows_only_if_needed(table, frame_height or FORM_FRAME_HEIGHT)
+        widths = list(col_widths[: len(row) - 1]) + [sum(col_widths[len(row) - 1 :])]
+        for piece in _continued(cells, widths, 2 * hpad, room):
+            if len(row) < ncols:
+                spans.append(("SPAN", (len(row) - 1, len(data)), (-1, len(data))))
+            data.append(piece + [""] * (ncols - len(row)))
+            groups.append(r)
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), hpad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), hpad),
+        ("TOPPADDING", (0, 0), (-1, -1), top_pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), bottom_pad),
+        *spans,
+        *_rules(groups, len(data) - 1, 0.5, 1.0),
+    ]
+    return _table(data, col_widths, commands)
 
 
 def signature_lines(
@@ -340,7 +405,7 @@ def signature_lines(
             at = (3 * c + 1, start // per_row)
             commands.append(("LINEBELOW", at, at, 0.5, GRID_COLOR))
         data.append(row + [""] * (3 * per_row - len(row)))
-    return Table(data, colWidths=col_widths, style=TableStyle(commands))
+    return _table(data, col_widths, commands)
 
 
 # ---------------------------------------------------------------- ledger (A4 landscape)
@@ -373,11 +438,12 @@ def build_ledger(
     story: list[Flowable] = [para(title, font=HEI, size=18, leading=26, align="center")]
     if subtitle:
         story.append(para(subtitle, size=11, leading=18, align="left"))
-    story += [
-        Spacer(0, 2 * mm),
-        data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=LEDGER_FRAME_HEIGHT,
-                   totals=totals, tail=sign),
-    ]
+    story.append(Spacer(0, 2 * mm))
+    below_title = LEDGER_FRAME_HEIGHT - sum(
+        f.wrap(LEDGER_FRAME_WIDTH, LEDGER_FRAME_HEIGHT)[1] for f in story
+    )
+    story.append(data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=below_title,
+                            totals=totals, tail=sign))
     return _build(
         out, story, pagesize=LEDGER_PAGE, margins=LEDGER_MARGINS, title=title,
         footer=partial(_page_x_of_n, x=LEDGER_PAGE[0] / 2, y=LEDGER_MARGINS[3] / 2),
@@ -521,14 +587,13 @@ def build_official_document(
 
 
 def _closing(lines: Sequence[str]) -> Table:
-    inset = 4 * DOC_BODY_SIZE
+    """署名 and 日期 centred on one another, 4 characters in from the right edge."""
     width = max(stringWidth(line, FANG, DOC_BODY_SIZE) for line in lines) + 2
-    table = Table(
-        [[para(line, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center"), ""] for line in lines],
-        colWidths=[width, inset],
-        style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                          ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]),
-    )
+    rows = [[para(line, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center"), ""] for line in lines]
+    table = _table(rows, [width, 4 * DOC_BODY_SIZE], [
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ])
     table.hAlign = "RIGHT"
     return table
 
@@ -632,6 +697,7 @@ def trend_chart(
         chart.bars[i].strokeColor = None
 
     drawing = Drawing(width, height)
+    drawing.initialFontName = font  # else the renderer sets an unembedded Helvetica
     drawing.add(chart)
     if names:
         legend = Legend()
