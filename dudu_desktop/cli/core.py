@@ -17,7 +17,11 @@ def open_context(args, *, create: bool = True) -> Context:
     """The database named by ``--db`` (or the default), opened and migrated, with the acting user."""
     path = args.db or default_db_path()
     database = storage.open_database(path, create=create)
-    return Context(db=database, user=env_user(args))
+    # Accounts (issue 6, cli/trust.py): with no account yet, act as --user/DUDU_USER with the admin role
+    # (as before accounts existed); once any account exists, log in with DUDU_PASSWORD or a prompt.
+    # Then the daily automatic backup. Late import: cli/trust.py imports this module.
+    from dudu_desktop.cli.trust import logged_in_context
+    return logged_in_context(args, database)
 
 
 def add_commands(sub) -> None:
@@ -27,6 +31,8 @@ def add_commands(sub) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--township-code", default="")
     p.add_argument("--township-name", default="")
+    p.add_argument("--admin", metavar="NAME", help="create the first administrator account "
+                                                   "(password from DUDU_PASSWORD or a prompt)")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("demo", help="fill the database with a year of realistic demo records")
@@ -47,6 +53,8 @@ def add_commands(sub) -> None:
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--record", default=None)
     p.add_argument("--user", dest="audit_user", default=None)
+    p.add_argument("--since", metavar="YYYY-MM-DD", default=None)
+    p.add_argument("--until", metavar="YYYY-MM-DD", default=None, help="inclusive")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit)
 
@@ -56,8 +64,20 @@ def add_commands(sub) -> None:
 
 def cmd_init(args) -> int:
     ctx = open_context(args)
-    info = site.init_site(ctx, role=args.role, code=args.code, name=args.name, township_code=args.township_code,
-                          township_name=args.township_name)
+    password = None
+    if args.admin:  # the first admin's password is asked before anything is written
+        from dudu_desktop.cli import trust
+        from dudu_desktop.services import users
+        first = not users.has_users(ctx.conn)  # later, DUDU_PASSWORD is the acting admin's own
+        password = trust.new_password(args.admin, env=("DUDU_PASSWORD", "DUDU_NEW_PASSWORD") if first
+                                      else ("DUDU_NEW_PASSWORD",))
+        if first:
+            ctx.user = args.admin
+    with storage.transaction(ctx.conn):
+        info = site.init_site(ctx, role=args.role, code=args.code, name=args.name,
+                              township_code=args.township_code, township_name=args.township_name)
+        if args.admin:
+            trust.create_first_admin(ctx, args.admin, password)
     print(_("Set up {name} ({code}) in {path}").format(name=info["name"], code=info["code"],
                                                        path=args.db or default_db_path()))
     return EXIT_OK
@@ -88,7 +108,8 @@ def cmd_stats(args) -> int:
 
 def cmd_audit(args) -> int:
     ctx = open_context(args, create=False)
-    rows = audit.entries(ctx.conn, record_id=args.record, user=args.audit_user, limit=args.limit)
+    rows = audit.entries(ctx.conn, record_id=args.record, user=args.audit_user, since=args.since,
+                         until=args.until, limit=args.limit)
     if args.json:
         print_json(rows)
     else:

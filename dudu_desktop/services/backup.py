@@ -162,13 +162,16 @@ def auto_backup_if_due(ctx: Context) -> Path | None:
     is not set up yet or fails ``PRAGMA quick_check`` (a damaged file must not push good copies out)."""
     if db_path_of(ctx.conn) is None:
         return None
-    if not ctx.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone() or \
-            not ctx.conn.execute("SELECT 1 FROM settings WHERE key = 'site'").fetchone():
+    try:
+        if not ctx.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone() or \
+                not ctx.conn.execute("SELECT 1 FROM settings WHERE key = 'site'").fetchone():
+            return None
+    except sqlite3.DatabaseError:
         return None
     last = last_backup_time(ctx)
     if last is not None and ctx.now() - last < AUTO_EVERY and last <= ctx.now():
         return None
-    if storage.integrity_problems(ctx.conn, quick=True):
+    if startup_problems(ctx.conn):
         return None
     return make_backup(ctx, "auto")
 
@@ -362,3 +365,55 @@ def _save_current(ctx: Context) -> Path | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(live, target)
         return target
+
+
+def restore_over_damaged(db_path: str | Path, backup_path: str | Path, login) -> dict:
+    """When the live file cannot even be opened: copy the backup beside it, log in against that copy
+    (``login(database) -> Context``, which must be an admin there), audit the restore in it, set the
+    damaged file (and its ``-wal``) aside in the backups folder, and rename the copy into place."""
+    db_path, path = Path(db_path), Path(backup_path)
+    info = preview_backup(path)
+    problems = usable_problems(info)
+    if problems:
+        raise Refused([Problem("file", p) for p in problems])
+    temp = db_path.with_name(db_path.name + ".restoring")
+    for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+        leftover.unlink(missing_ok=True)
+    source = _open_read_only(path)
+    try:
+        dest = sqlite3.connect(str(temp))
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    database = storage.open_database(temp, backup_dir=paths.backups_dir(db_path))
+    try:
+        ctx = login(database)
+        ctx.require(Permission.ADMINISTER)
+        stamp = ctx.now().strftime(STAMP)
+        saved = paths.backups_dir(db_path) / f"damaged-{db_path.stem}-{stamp}.sqlite3"
+        with storage.transaction(ctx.conn):
+            audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="restore",
+                         changes={"file": [None, path.name], "saved_before": [None, saved.name]})
+        database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.conn.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        database.conn.close()
+        for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    database.conn.close()
+    with open(temp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    if db_path.exists():
+        os.replace(db_path, saved)
+    wal = Path(f"{db_path}-wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{saved}-wal"))
+    Path(f"{db_path}-shm").unlink(missing_ok=True)
+    os.replace(temp, db_path)
+    _fsync_dir(db_path.parent)
+    return {**info, "saved_before": str(saved)}
