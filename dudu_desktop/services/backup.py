@@ -195,7 +195,7 @@ def rotate(folder: str | Path, stem: str = Path(paths.DB_NAME).stem, *, daily: i
         if path not in keep:
             path.unlink(missing_ok=True)
             removed.append(path)
-    for leftover in Path(folder).glob(f"{stem}-*{PARTIAL}"):
+    for leftover in Path(folder).glob(f"{stem}-*{PARTIAL}*"):
         try:
             if dt.datetime.now().timestamp() - leftover.stat().st_mtime > 3600:
                 leftover.unlink()
