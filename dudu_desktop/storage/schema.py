@@ -223,11 +223,17 @@ CREATE TABLE users (
 )"""
 
 
+def _sync_tables(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.sync.state import migrate_0003_sync  # bundle logs, conflicts, base versions
+    migrate_0003_sync(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
     ("0002_search", _search_index),
     ("0004_users", _script(USERS)),
+    ("0003_sync", _sync_tables),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).

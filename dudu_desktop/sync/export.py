@@ -1,0 +1,158 @@
+"""Export at the village: every change since the last bundle (or everything) into one zip.
+
+Incremental export reads ``WHERE change_seq > last to_seq AND change_seq <= to_seq`` on the
+``<table>_change`` indexes and the audit entries by their primary key, so its cost follows the
+number of changes, not the size of the database. Tombstones (``deleted = 1``) are rows like any
+other. An export with no changes still writes a bundle: the month's "zero report" (零上报).
+
+The reported month (``period``) is chosen at export: by default the current month, except in the
+first :data:`REPORT_GRACE_DAYS` days of a month, when it is the previous month (the monthly report
+is carried to the township in the first days of the next month). The township's overview counts a
+village as having reported a month when it has applied a bundle whose ``period`` is that month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from dudu_desktop.domain.problems import Refused
+from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.i18n import _
+from dudu_desktop.services import audit, site
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import schema_version, transaction
+from dudu_desktop.storage.schema import RECORD_TABLES
+from dudu_desktop.sync import bundle as fmt
+from dudu_desktop.sync.container import ContainerError, sha256_hex, write_zip_atomic
+from dudu_desktop.sync.state import bundle_columns, write_setting
+
+REPORT_GRACE_DAYS = 10
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    seq: int
+    from_seq: int
+    to_seq: int
+    full: bool
+    period: str
+    rows: int
+    counts: dict
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+def default_period(today: dt.date) -> str:
+    if today.day <= REPORT_GRACE_DAYS:
+        first = today.replace(day=1) - dt.timedelta(days=1)
+        return first.strftime("%Y-%m")
+    return today.strftime("%Y-%m")
+
+
+def last_export(conn) -> dict | None:
+    row = conn.execute("SELECT * FROM sync_exports ORDER BY seq DESC LIMIT 1").fetchone()
+    return dict(row) if row else None
+
+
+def exports(conn) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT * FROM sync_exports ORDER BY seq DESC")]
+
+
+def _clean_partials(folder: Path) -> None:
+    """A stick pulled out mid-copy may leave ``.<name>.zip.<random>.partial`` behind."""
+    try:
+        for p in folder.iterdir():
+            if p.name.startswith(".") and p.name.endswith(".partial") and fmt.NAME_RE.match(
+                    re.sub(r"^\.(.*\.zip)\..*\.partial$", r"\1", p.name)):
+                p.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | None = None) -> ExportResult:
+    """Write the next bundle into ``out_dir``; returns what was written. Refused at the township."""
+    ctx.require(Permission.SYNC)
+    info = site.require_site(ctx.conn)
+    if info["role"] != site.VILLAGE:
+        raise Refused(_("Only a village PC exports bundles; the township imports them."))
+    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise Refused(_("The month must be written like 2024-05."))
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        raise Refused(_("The folder {path} does not exist.").format(path=folder))
+    conn = ctx.conn
+    now = ctx.now()
+    conn.execute("BEGIN")          # one consistent snapshot of every table
+    try:
+        previous = last_export(conn)
+        seq = (previous["seq"] if previous else 0) + 1
+        from_seq = 0 if full or not previous else previous["to_seq"]
+        to_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
+        tables: dict[str, tuple[list[dict], bytes, int]] = {}
+        counts: dict[str, int] = {}
+        for table in RECORD_TABLES:
+            cols = [c["name"] for c in bundle_columns(conn, table)]
+            fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])}
+                      for c in bundle_columns(conn, table)]
+            where = "change_seq <= ?" if full else "change_seq > ? AND change_seq <= ?"
+            args = (to_seq,) if full else (from_seq, to_seq)
+            rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id",
+                                args).fetchall()
+            tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
+            counts[table] = len(rows)
+        placeholders = ", ".join("?" * len(RECORD_TABLES))
+        audit_rows = conn.execute(
+            f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
+            f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *RECORD_TABLES)).fetchall()
+        tables[fmt.AUDIT_TABLE] = (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
+                                   fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
+        village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
+                                    (info["code"],)).fetchall()
+        tables[fmt.VILLAGES_TABLE] = (_fields(conn, "villages", fmt.VILLAGE_COLUMNS),
+                                      fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows), len(village_rows))
+        version = schema_version(conn)
+    finally:
+        conn.execute("COMMIT")
+    period = period or default_period(now.date())
+    meta = {"schema_version": version, "village_code": info["code"], "village_name": info["name"],
+            "township_code": info.get("township_code", ""), "sequence": seq, "from_seq": from_seq,
+            "to_seq": to_seq, "full": bool(full), "period": period,
+            "created_at": now.isoformat(timespec="seconds")}
+    descriptor = fmt.build_descriptor(meta, tables)
+    descriptor_bytes = json.dumps(descriptor, ensure_ascii=False, indent=1).encode("utf-8")
+    members = [(fmt.DESCRIPTOR, descriptor_bytes)] + [(f"{t}.csv", data) for t, (_f, data, _n) in tables.items()]
+    path = folder / fmt.bundle_name(info["code"], seq, now.date())
+    _clean_partials(folder)
+    try:
+        write_zip_atomic(path, members)
+    except ContainerError as exc:
+        raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
+    rows = sum(counts.values())
+    result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
+                          rows=rows, counts=counts)
+    with transaction(conn):
+        conn.execute("INSERT INTO sync_exports (seq, file_name, path, at, user, period, full, from_seq, to_seq, rows,"
+                     " counts, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (seq, path.name, str(path), ctx.now_text(), ctx.user, period, int(full), from_seq, to_seq, rows,
+                      json.dumps(counts), sha256_hex(descriptor_bytes)))
+        write_setting(conn, "sync.last_export", {"at": ctx.now_text(), "path": str(path), "seq": seq,
+                                                 "from_seq": from_seq, "to_seq": to_seq, "rows": rows})
+        audit.append(conn, at=ctx.now_text(), user=ctx.user, action="export_bundle", table_name="sync_exports",
+                     record_id=path.name, village_code=info["code"],
+                     changes={"seq": seq, "from_seq": from_seq, "to_seq": to_seq, "full": bool(full),
+                              "period": period, "rows": rows, "path": os.fspath(path)})
+    return result
+
+
+def _fields(conn, table: str, names) -> list[dict]:
+    types = {r[1]: r[2] for r in conn.execute(f"PRAGMA table_info({table})")}
+    return [{"name": n, "type": fmt.frictionless_type(types.get(n, "TEXT"))} for n in names]

@@ -1,0 +1,569 @@
+"""Import at the township: check and preview a bundle (writes nothing), then apply it in one
+transaction after an automatic backup.
+
+Rules
+-----
+* Records are matched by UUID. A new one is inserted; for a known one the higher ``version``
+  wins; same content = unchanged; an older version than the one already received is ignored.
+* **Conflict**: the township changed its copy (``version`` differs from ``sync_base_version``,
+  the village version it last accepted) *and* the village's version has moved past that base.
+  Both full rows go to ``sync_conflicts`` and nothing is overwritten until a person chooses
+  (:func:`resolve_conflict`, audited). Copies whose business fields are identical are not a conflict.
+* **Invalid rows** (bad UUID, another village's code, a field that fails its domain rules, a
+  parent record missing, an oversized cell) are set aside in the rejected-rows report (table, row
+  number in the CSV, column, message) and the rest still go in. A child of a rejected row is
+  rejected too.
+* Imported rows keep the village's id, version, created/updated stamps, but get a local
+  ``change_seq``: one audit entry (``action='import_bundle'``, ``origin`` = village code) per
+  :data:`AUDIT_BATCH` rows of a table, listing the ids inserted and updated. One entry per batch
+  instead of per row keeps the import fast (the audit table carries four indexes and a hash
+  chain); the village's own per-row audit entries come along in ``sync_remote_audit``.
+* The same bundle twice (same ``datapackage.json`` hash) changes nothing. Bundles applied out of
+  order reach the same state (versions decide; tombstones are versions too). A gap in a
+  village's sequence numbers is reported.
+* Refusals (:class:`Refused`, Chinese message) happen before anything is written: a damaged,
+  truncated, tampered or hostile zip, a checksum that does not match, a description that lies
+  about its files, rows or columns, an unknown village, another township, a newer schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from dudu_desktop.domain import fields as F
+from dudu_desktop.domain.problems import NotFound, Refused
+from dudu_desktop.domain.validate import clean_record
+from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.i18n import _
+from dudu_desktop.services import audit, site
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import backup_copy, schema_version, transaction
+from dudu_desktop.storage.ids import is_uuid
+from dudu_desktop.storage.schema import RECORD_TABLES
+from dudu_desktop.sync import bundle as fmt
+from dudu_desktop.sync.state import LOCAL_COLUMNS, chunks, table_columns, write_setting
+
+AUDIT_BATCH = 1000
+SPECS = {"people": F.PERSON, "disputes": F.DISPUTE, "dispute_parties": F.PARTY, "dispute_followups": F.FOLLOWUP,
+         "trainings": F.TRAINING, "training_attendance": F.ATTENDANCE, "hotline_calls": F.HOTLINE,
+         "publicity_events": F.PUBLICITY, "publicity_materials": F.MATERIAL}
+#: child table → [(column, parent table, required)]
+PARENTS = {
+    "dispute_parties": [("dispute_id", "disputes", True), ("person_id", "people", False)],
+    "dispute_followups": [("dispute_id", "disputes", True)],
+    "training_attendance": [("training_id", "trainings", True), ("person_id", "people", False)],
+    "publicity_materials": [("event_id", "publicity_events", True)],
+}
+REQUIRED_COLUMNS = ("id", "village_code", "created_at", "updated_at", "version", "deleted")
+META_COLUMNS = ("created_at", "updated_at", "created_by", "updated_by", "version", "change_seq")
+MAX_TEXT_CELL = F.MAX_LONGTEXT
+COUNT_KEYS = ("new", "updated", "unchanged", "conflicting", "invalid")
+
+
+@dataclass
+class RowProblem:
+    table: str
+    row: int            # line in the CSV (the header is line 1)
+    column: str
+    message: str
+    record_id: str = ""
+
+
+@dataclass
+class ImportResult:
+    path: str
+    file_name: str
+    village_code: str
+    village_name: str
+    seq: int
+    period: str
+    full: bool
+    from_seq: int
+    to_seq: int
+    exported_at: str
+    counts: dict = field(default_factory=dict)          # table → {new, updated, unchanged, conflicting, invalid}
+    problems: list = field(default_factory=list)        # [RowProblem]
+    gaps: list = field(default_factory=list)            # missing sequence numbers of this village
+    notes: list = field(default_factory=list)           # messages for the user
+    already_imported: bool = False
+    applied: bool = False
+    backup: str | None = None
+
+    @property
+    def totals(self) -> dict:
+        return {k: sum(c[k] for c in self.counts.values()) for k in COUNT_KEYS}
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["totals"] = self.totals
+        return d
+
+
+@dataclass
+class _TablePlan:
+    columns: list[str]                                   # incoming columns, in CSV order
+    write: list[tuple] = field(default_factory=list)     # rows to upsert (values in ``columns`` order)
+    new_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+    conflicts: list[tuple[dict, dict, int | None]] = field(default_factory=list)  # (local, incoming, open id)
+    counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+
+
+# --- reading and checking -------------------------------------------------------------------------
+
+def _load(ctx: Context, path) -> fmt.Bundle:
+    info = site.require_site(ctx.conn)
+    if info["role"] != site.TOWNSHIP:
+        raise Refused(_("Only the township PC imports bundles."))
+    bundle = fmt.read_bundle(path, our_schema_version=schema_version(ctx.conn))
+    meta = bundle.meta
+    if meta["township_code"] and meta["township_code"] != info["code"]:
+        raise Refused(_("{name} belongs to another township ({code}); nothing was changed.").format(
+            name=bundle.file_name, code=meta["township_code"]))
+    if not ctx.conn.execute("SELECT 1 FROM villages WHERE code = ?", (bundle.village_code,)).fetchone():
+        raise Refused(_("{name} comes from a village this township does not know ({village}, {code}). "
+                        "Register the village in the settings first; nothing was changed.").format(
+            name=bundle.file_name, village=meta["village_name"], code=bundle.village_code))
+    villages = bundle.resources[fmt.VILLAGES_TABLE]
+    code_col = villages.headers.index("code") if "code" in villages.headers else None
+    if code_col is None or any(r[code_col] != bundle.village_code for r in villages.rows):
+        raise Refused(_("The bundle {name} does not match its description: {member} has {found} rows, "
+                        "{declared} declared.").format(name=bundle.file_name, member="villages.csv",
+                                                       found=len(villages.rows), declared=1))
+    return bundle
+
+
+def _converter(columns: list[dict], headers: list[str], table: str) -> Callable[[list[str]], tuple[tuple, list]]:
+    """CSV text cells → typed values, with the columns whose text did not fit their type."""
+    by_name = {c["name"]: c for c in columns}
+    plan = []
+    for i, h in enumerate(headers):
+        c = by_name[h]
+        kind = "int" if "INT" in c["type"] else "real" if any(k in c["type"] for k in ("REAL", "FLOA", "DOUB")) \
+            else "text"
+        plan.append((i, h, kind, not c["notnull"] and h != "id"))
+    int_re = re.compile(r"-?\d{1,18}")
+
+    def convert(cells: list[str]) -> tuple[tuple, list]:
+        out, bad = [], []
+        for i, name, kind, nullable in plan:
+            text = cells[i]
+            if text == "":
+                out.append(None if nullable or kind != "text" else "")
+                if kind != "text" and not nullable:
+                    bad.append(name)
+            elif kind == "int":
+                if int_re.fullmatch(text):
+                    out.append(int(text))
+                else:
+                    out.append(None)
+                    bad.append(name)
+            elif kind == "real":
+                try:
+                    out.append(float(text))
+                except ValueError:
+                    out.append(None)
+                    bad.append(name)
+            else:
+                out.append(text)
+        return tuple(out), bad
+    return convert
+
+
+def _existing(conn, table: str, ids: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for part in chunks(ids):
+        for r in conn.execute(f"SELECT * FROM {table} WHERE id IN ({', '.join('?' * len(part))})", part):
+            found[r["id"]] = dict(r)
+    return found
+
+
+def _existing_ids(conn, table: str, ids) -> set[str]:
+    ids = list(ids)
+    found: set[str] = set()
+    for part in chunks(ids):
+        found.update(r[0] for r in conn.execute(
+            f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(part))})", part))
+    return found
+
+
+def _open_conflicts(conn, table: str, ids: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for part in chunks(ids):
+        for r in conn.execute(f"SELECT id, record_id, incoming_version FROM sync_conflicts WHERE table_name = ? "
+                              f"AND resolved_at IS NULL AND record_id IN ({', '.join('?' * len(part))})",
+                              [table, *part]):
+            out[r["record_id"]] = dict(r)
+    return out
+
+
+def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _TablePlan]:
+    conn = ctx.conn
+    meta = bundle.meta
+    exported = _date(meta["created_at"]) or ctx.today()
+    latest = max(ctx.today(), exported) + dt.timedelta(days=1)
+    accepted: dict[str, set[str]] = {}          # valid incoming ids per table (for children)
+    plans: dict[str, _TablePlan] = {}
+    for table in RECORD_TABLES:
+        res = bundle.resources[table]
+        columns = table_columns(conn, table)
+        known = {c["name"] for c in columns} - set(LOCAL_COLUMNS)
+        unknown = [h for h in res.headers if h not in known]
+        missing = [c for c in REQUIRED_COLUMNS if c not in res.headers]
+        if unknown or missing or len(set(res.headers)) != len(res.headers):
+            raise Refused(_("The columns of {member} do not match the bundle's description.").format(
+                member=f"{table}.csv") + " " + ", ".join(unknown + missing))
+        plan = _TablePlan(columns=list(res.headers))
+        plans[table] = plan
+        convert = _converter(columns, res.headers, table)
+        col = {h: i for i, h in enumerate(res.headers)}
+        i_id, i_village, i_version, i_deleted = col["id"], col["village_code"], col["version"], col["deleted"]
+        i_change = col.get("change_seq")
+        spec = SPECS[table]
+        spec_keys = [k for k in spec.keys if k in col]
+        text_cols = [(col[h], h) for h in res.headers if h not in spec_keys]
+        today = latest + dt.timedelta(days=366) if table == "trainings" else latest
+        rows: list[tuple[int, tuple]] = []
+        seen: set[str] = set()
+        for n, cells in enumerate(res.rows, 2):
+            values, bad = convert(cells)
+            rid = values[i_id] or ""
+            problems = [RowProblem(table, n, c, _("The value “{value}” does not fit this column.").format(
+                value=cells[col[c]][:40]), rid) for c in bad]
+            if not is_uuid(rid):
+                problems.append(RowProblem(table, n, "id", _("“{value}” is not a valid record id.").format(
+                    value=rid[:40]), rid))
+            elif rid in seen:
+                problems.append(RowProblem(table, n, "id", _("The record appears twice in the bundle."), rid))
+            if values[i_village] != bundle.village_code:
+                problems.append(RowProblem(table, n, "village_code", _(
+                    "The record belongs to village {found}, not to {village}.").format(
+                    found=values[i_village], village=bundle.village_code), rid))
+            if values[i_version] is not None and values[i_version] < 1 or values[i_deleted] not in (0, 1, None):
+                problems.append(RowProblem(table, n, "version", _("The version or the deletion mark is invalid."),
+                                           rid))
+            if i_change is not None and values[i_change] is not None and not meta["full"] and \
+                    not meta["from_seq"] < values[i_change] <= meta["to_seq"]:
+                raise Refused(_("The bundle {name} does not match its description: a row of {member} lies "
+                                "outside the range of changes it declares.").format(
+                    name=bundle.file_name, member=f"{table}.csv"))
+            for i, h in text_cols:
+                if len(cells[i]) > MAX_TEXT_CELL:
+                    problems.append(RowProblem(table, n, h, _("The text is too long ({n} characters).").format(
+                        n=len(cells[i])), rid))
+            seen.add(rid)
+            if problems:
+                result.problems += problems
+                plan.counts["invalid"] += 1
+                continue
+            rows.append((n, values))
+        local = _existing(conn, table, [v[i_id] for _n, v in rows])
+        pending = _open_conflicts(conn, table, [v[i_id] for _n, v in rows if v[i_id] in local])
+        content = [i for i, h in enumerate(res.headers) if h != "change_seq"]
+        business = [i for i, h in enumerate(res.headers) if h not in META_COLUMNS]
+        parents = [(col[c], parent, req) for c, parent, req in PARENTS.get(table, []) if c in col]
+        missing_parents: dict[str, set[str]] = {}
+        for ci, parent, _req in parents:
+            wanted = {v[ci] for _n, v in rows if v[ci] is not None} - accepted.get(parent, set())
+            missing_parents[parent] = missing_parents.get(parent, set()) | (wanted - _existing_ids(conn, parent, wanted))
+        ok: set[str] = set()
+        for n, values in rows:
+            rid = values[i_id]
+            old = local.get(rid)
+            kind = _classify(old, values, res.headers, content, business, i_version)
+            if kind == "unchanged":
+                plan.counts["unchanged"] += 1
+                ok.add(rid)
+                continue
+            problems = [RowProblem(table, n, c, _("The parent record {id} is missing.").format(id=values[ci]), rid)
+                        for ci, parent, req in parents for c in [res.headers[ci]]
+                        if values[ci] is not None and values[ci] in missing_parents[parent]]
+            problems += [RowProblem(table, n, c, _("The parent record {id} is missing.").format(id=""), rid)
+                         for ci, parent, req in parents for c in [res.headers[ci]] if req and values[ci] is None]
+            _values, found = clean_record(spec, {k: values[col[k]] for k in spec_keys}, today=today, partial=True)
+            problems += [RowProblem(table, n, p.field, p.message, rid) for p in found]
+            if problems:
+                result.problems += problems
+                plan.counts["invalid"] += 1
+                continue
+            ok.add(rid)
+            if kind == "conflict":
+                plan.counts["conflicting"] += 1
+                open_ = pending.get(rid)
+                if open_ is None or values[i_version] > open_["incoming_version"]:
+                    plan.conflicts.append((old, dict(zip(res.headers, values)), open_ and open_["id"]))
+                continue
+            plan.counts["new" if old is None else "updated"] += 1
+            (plan.new_ids if old is None else plan.updated_ids).append(rid)
+            plan.write.append(values)
+        accepted[table] = ok
+    for table, plan in plans.items():
+        result.counts[table] = plan.counts
+    return plans
+
+
+def _classify(old: dict | None, values: tuple, headers: list[str], content: list[int], business: list[int],
+              i_version: int) -> str:
+    if old is None:
+        return "new"
+    if all(_same(old[headers[i]], values[i]) for i in content):
+        return "unchanged"
+    base = old.get("sync_base_version")
+    incoming = values[i_version]
+    if base is not None and incoming <= base:
+        return "unchanged"                       # an older bundle: the township already has newer
+    if base is not None and old["version"] == base:
+        return "update"                          # untouched here since received: the village's wins
+    if all(_same(old[headers[i]], values[i]) for i in business):
+        return "update" if incoming >= old["version"] else "unchanged"
+    return "conflict"
+
+
+def _same(a, b) -> bool:
+    if a == b:
+        return True
+    return (a is None and b == "") or (a == "" and b is None)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
+
+
+def _gaps(conn, village: str, seq: int, full: bool) -> list[int]:
+    rows = conn.execute("SELECT seq, full FROM sync_imports WHERE village_code = ?", (village,)).fetchall()
+    seqs = {r[0] for r in rows} | {seq}
+    fulls = [r[0] for r in rows if r[1]] + ([seq] if full else [])
+    start = max(fulls) if fulls else 1
+    return [n for n in range(start, max(seqs)) if n not in seqs]
+
+
+def _result(bundle: fmt.Bundle) -> ImportResult:
+    m = bundle.meta
+    return ImportResult(path=str(bundle.path), file_name=bundle.file_name, village_code=m["village_code"],
+                        village_name=m["village_name"], seq=m["sequence"], period=m["period"], full=m["full"],
+                        from_seq=m["from_seq"], to_seq=m["to_seq"], exported_at=m["created_at"])
+
+
+def _already(conn, bundle: fmt.Bundle) -> dict | None:
+    row = conn.execute("SELECT * FROM sync_imports WHERE descriptor_hash = ?", (bundle.descriptor_hash,)).fetchone()
+    return dict(row) if row else None
+
+
+def _notes(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
+    done = _already(conn, bundle)
+    if done:
+        result.already_imported = True
+        result.notes.append(_("This bundle was already imported on {at}; importing it again changes nothing.").format(
+            at=done["at"]))
+    elif conn.execute("SELECT 1 FROM sync_imports WHERE village_code = ? AND seq = ?",
+                      (bundle.village_code, bundle.seq)).fetchone():
+        result.notes.append(_("A different bundle with number {seq} from this village was imported before "
+                              "(the village may have restored a backup). Records are still merged by version.").format(
+            seq=bundle.seq))
+    result.gaps = _gaps(conn, bundle.village_code, bundle.seq, bundle.meta["full"])
+    if result.gaps:
+        result.notes.append(_("Bundles missing from this village: number {numbers}. Ask the village to bring "
+                              "them (or a full export).").format(numbers="、".join(map(str, result.gaps))))
+
+
+# --- public API -------------------------------------------------------------------------------------
+
+def preview_bundle(ctx: Context, path) -> ImportResult:
+    """Check a bundle and count what applying it would do. Writes nothing."""
+    ctx.require(Permission.SYNC)
+    bundle = _load(ctx, path)
+    result = _result(bundle)
+    conn = ctx.conn
+    conn.execute("BEGIN")
+    try:
+        _notes(conn, bundle, result)
+        _plan(ctx, bundle, result)
+        if result.already_imported:
+            for counts in result.counts.values():
+                counts["unchanged"] += counts["new"] + counts["updated"] + counts["conflicting"]
+                counts["new"] = counts["updated"] = counts["conflicting"] = 0
+    finally:
+        conn.execute("ROLLBACK")
+    return result
+
+
+def _backup(ctx: Context, bundle: fmt.Bundle) -> str | None:
+    try:
+        from dudu_desktop.services import backup as backups
+    except ImportError:
+        backups = None
+    if backups is not None and hasattr(backups, "backup_before"):
+        return str(backups.backup_before(ctx, "import"))
+    from dudu_desktop.paths import backups_dir
+    db_file = ctx.conn.execute("PRAGMA database_list").fetchone()[2]
+    stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
+    return str(backup_copy(ctx.conn, backups_dir(db_file or None) / f"before_import-{stamp}.sqlite3"))
+
+
+def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Back up, then merge the bundle in one transaction. Returns the counts and the rejected rows."""
+    ctx.require(Permission.SYNC)
+    bundle = _load(ctx, path)
+    result = _result(bundle)
+    conn = ctx.conn
+    if _already(conn, bundle):
+        _notes(conn, bundle, result)
+        for table in RECORD_TABLES:
+            result.counts[table] = dict.fromkeys(COUNT_KEYS, 0) | {"unchanged": len(bundle.resources[table].rows)}
+        return result
+    result.backup = _backup(ctx, bundle)
+    now = ctx.now_text()
+    village = bundle.village_code
+    total = sum(len(bundle.resources[t].rows) for t in RECORD_TABLES) or 1
+    done = 0
+    with transaction(conn):
+        _notes(conn, bundle, result)
+        if result.already_imported:               # another window got there first
+            return result
+        plans = _plan(ctx, bundle, result)
+        for table in RECORD_TABLES:
+            plan = plans[table]
+            cols = plan.columns
+            i_change = cols.index("change_seq") if "change_seq" in cols else None
+            names = [c for c in cols if c != "change_seq"] + ["change_seq", "sync_base_version"]
+            sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                   f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in names if c != "id"))
+            i_version = cols.index("version")
+            new = set(plan.new_ids)
+            for part in chunks(plan.write, AUDIT_BATCH):
+                ids = [v[0 if cols[0] == "id" else cols.index("id")] for v in part]
+                seq = audit.append(conn, at=now, user=ctx.user, action="import_bundle", table_name=table,
+                                   village_code=village, origin=village,
+                                   changes={"bundle": bundle.file_name, "seq": bundle.seq,
+                                            "inserted": [i for i in ids if i in new],
+                                            "updated": [i for i in ids if i not in new]})
+                conn.executemany(sql, [tuple(v for j, v in enumerate(row) if j != i_change)
+                                       + (seq, row[i_version]) for row in part])
+                done += len(part)
+                if progress:
+                    progress(done, total)
+            for local, incoming, open_id in plan.conflicts:
+                _store_conflict(ctx, table, local, incoming, open_id, bundle)
+            done += len(bundle.resources[table].rows) - len(plan.write)
+            if progress:
+                progress(min(done, total), total)
+        _store_remote_audit(conn, bundle)
+        counts = {t: c for t, c in result.counts.items()}
+        rejected = [asdict(p) for p in result.problems]
+        conn.execute(
+            "INSERT INTO sync_imports (descriptor_hash, village_code, seq, file_name, at, user, exported_at, period,"
+            " full, from_seq, to_seq, counts, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (bundle.descriptor_hash, village, bundle.seq, bundle.file_name, now, ctx.user, result.exported_at,
+             result.period, int(result.full), result.from_seq, result.to_seq, json.dumps(counts),
+             json.dumps(rejected, ensure_ascii=False)))
+        write_setting(conn, "sync.last_import", {"at": now, "path": str(bundle.path), "village": village,
+                                                 "seq": bundle.seq, "counts": result.totals})
+        audit.append(conn, at=now, user=ctx.user, action="import_bundle", table_name="sync_imports",
+                     record_id=bundle.file_name, village_code=village, origin=village,
+                     changes={"seq": bundle.seq, "period": result.period, **result.totals,
+                              "gaps": result.gaps})
+    result.applied = True
+    return result
+
+
+def _store_conflict(ctx: Context, table: str, local: dict, incoming: dict, open_id: int | None,
+                    bundle: fmt.Bundle) -> None:
+    conn = ctx.conn
+    local_row = {k: v for k, v in local.items() if k not in LOCAL_COLUMNS}
+    if open_id is None:
+        conn.execute("INSERT INTO sync_conflicts (table_name, record_id, village_code, local_row, incoming_row, "
+                     "incoming_version, bundle_seq, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (table, local["id"], bundle.village_code, json.dumps(local_row, ensure_ascii=False),
+                      json.dumps(incoming, ensure_ascii=False), incoming["version"], bundle.seq, ctx.now_text()))
+    else:
+        conn.execute("UPDATE sync_conflicts SET incoming_row = ?, incoming_version = ?, bundle_seq = ? WHERE id = ?",
+                     (json.dumps(incoming, ensure_ascii=False), incoming["version"], bundle.seq, open_id))
+    audit.append(conn, at=ctx.now_text(), user=ctx.user, action="sync_conflict", table_name=table,
+                 record_id=local["id"], village_code=bundle.village_code, origin=bundle.village_code,
+                 changes=audit.diff(local_row, incoming), reason=bundle.file_name)
+
+
+def _store_remote_audit(conn, bundle: fmt.Bundle) -> None:
+    res = bundle.resources[fmt.AUDIT_TABLE]
+    cols = [c for c in res.headers if c in fmt.AUDIT_COLUMNS and c != "village_code"]
+    idx = [res.headers.index(c) for c in cols]
+    i_seq = res.headers.index("seq") if "seq" in res.headers else None
+    if i_seq is None:
+        return
+    rows = [(bundle.village_code, *(r[i] for i in idx)) for r in res.rows if r[i_seq].isdigit()]
+    conn.executemany(f"INSERT OR IGNORE INTO sync_remote_audit (village_code, {', '.join(cols)}) "
+                     f"VALUES (?, {', '.join('?' * len(cols))})", rows)
+
+
+# --- conflicts ---------------------------------------------------------------------------------------
+
+def conflicts(conn, *, open_only: bool = True) -> list[dict]:
+    sql = "SELECT * FROM sync_conflicts" + (" WHERE resolved_at IS NULL" if open_only else "") + " ORDER BY id"
+    out = []
+    for r in conn.execute(sql):
+        d = dict(r)
+        d["local_row"] = json.loads(d["local_row"])
+        d["incoming_row"] = json.loads(d["incoming_row"])
+        out.append(d)
+    return out
+
+
+def conflict_fields(conflict: dict) -> list[tuple[str, object, object, bool]]:
+    """``[(column, local value, incoming value, differs)]`` for a side-by-side view."""
+    local, incoming = conflict["local_row"], conflict["incoming_row"]
+    current = {k: v for k, v in local.items()}
+    keys = [k for k in {**current, **incoming} if k not in ("change_seq",)]
+    return [(k, current.get(k), incoming.get(k), not _same(current.get(k), incoming.get(k))) for k in keys]
+
+
+def resolve_conflict(ctx: Context, conflict_id: int, keep: str) -> dict:
+    """Keep the township's copy (``"local"``) or the village's (``"incoming"``); audited."""
+    ctx.require(Permission.SYNC)
+    if keep not in ("local", "incoming"):
+        raise Refused(_("Choose whether to keep the township's copy or the village's."))
+    conn = ctx.conn
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM sync_conflicts WHERE id = ? AND resolved_at IS NULL",
+                           (conflict_id,)).fetchone()
+        if row is None:
+            raise NotFound(_("This conflict was already resolved or does not exist."))
+        table, record_id = row["table_name"], row["record_id"]
+        if table not in RECORD_TABLES:
+            raise Refused(_("This conflict was already resolved or does not exist."))
+        incoming = json.loads(row["incoming_row"])
+        current = dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,)).fetchone())
+        now = ctx.now_text()
+        if keep == "incoming":
+            after = {k: v for k, v in incoming.items() if k != "change_seq"}
+        else:
+            after = {"version": max(current["version"], incoming["version"]) + 1, "updated_at": now,
+                     "updated_by": ctx.user}
+        seq = audit.append(conn, at=now, user=ctx.user, action="resolve_conflict", table_name=table,
+                           record_id=record_id, village_code=row["village_code"],
+                           changes=audit.diff(current, {**current, **after}),
+                           reason=_("kept the village's copy") if keep == "incoming" else _("kept the township's copy"))
+        after.update(change_seq=seq, sync_base_version=incoming["version"])
+        after.pop("id", None)
+        conn.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in after)} WHERE id = ?",
+                     [*after.values(), record_id])
+        conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ?",
+                     (now, keep, ctx.user, conflict_id))
+    return dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,)).fetchone())
+
+
+def imports(conn, village: str | None = None) -> list[dict]:
+    sql = "SELECT * FROM sync_imports" + (" WHERE village_code = ?" if village else "") + " ORDER BY id DESC"
+    return [dict(r) for r in conn.execute(sql, (village,) if village else ())]
+
+
+def rejected_rows(conn, import_id: int) -> list[dict]:
+    row = conn.execute("SELECT rejected FROM sync_imports WHERE id = ?", (import_id,)).fetchone()
+    return json.loads(row[0]) if row else []
