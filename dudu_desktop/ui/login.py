@@ -1,0 +1,235 @@
+"""Log-in at start, the first administrator, changing one's password, and the start-up checks
+(damaged file → offer the latest good backup; the daily automatic backup).
+
+Entry points for the application start (after the first-run wizard has set the site up)::
+
+    ctx = login(database, parent)            # Context for the user, or None if cancelled
+    if ctx is None: quit
+    start_checks(ctx, db_path, parent)       # quick_check (+ offer restore), then auto backup
+
+``login`` shows :class:`FirstAdminDialog` while the database has no account (the first run creates
+the admin), else :class:`LoginDialog`, then :class:`ChangePasswordDialog` if an admin reset the
+password. ``exec_dialog`` lets tests drive the dialogs without a modal loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget,
+)
+
+from dudu_desktop.domain.problems import Problem, Refused
+from dudu_desktop.domain.vocab import Role
+from dudu_desktop.i18n import _
+from dudu_desktop.services import backup, users
+from dudu_desktop.services.context import Context
+ExecDialog = Callable[[QDialog], bool]
+ERROR = "#c62828"                      # the colour of ui/style.py's ERROR (kept here: no import cycle)
+ERROR_BORDER = f"border: 2px solid {ERROR}; border-radius: 3px;"
+
+
+def error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(f"color: {ERROR};")
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
+
+
+def mark_error(widget: QWidget, messages: list[str] | None, label: QLabel) -> None:
+    widget.setStyleSheet(ERROR_BORDER if messages else "")
+    widget.setProperty("hasError", bool(messages))
+    label.setText("\n".join(messages or []))
+    label.setVisible(bool(messages))
+
+
+def _exec(dialog: QDialog) -> bool:
+    return dialog.exec() == QDialog.Accepted
+
+
+def _password_field(name: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.Password)
+    field.setMaxLength(users.MAX_PASSWORD_LENGTH)
+    return field
+
+
+def _with(field: QWidget, label: QLabel) -> QWidget:
+    box = QWidget()
+    v = QVBoxLayout(box)
+    v.setContentsMargins(0, 0, 0, 0)
+    v.addWidget(field)
+    v.addWidget(label)
+    return box
+
+
+class _Form(QDialog):
+    """A small form whose OK runs :meth:`submit`; a Refused keeps the dialog open with the messages."""
+
+    def __init__(self, title: str, intro: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(380)
+        layout = QVBoxLayout(self)
+        if intro:
+            label = QLabel(intro)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        self.error = error_label()
+        self.error.setObjectName("error")
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.try_accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.fields: dict[str, tuple[QLineEdit, QLabel]] = {}
+
+    def add_field(self, key: str, label: str, field: QLineEdit) -> QLineEdit:
+        message = error_label()
+        self.fields[key] = (field, message)
+        self.form.addRow(label, _with(field, message))
+        return field
+
+    def show_problems(self, exc: Refused) -> None:
+        by_field = exc.by_field()
+        for key, (field, label) in self.fields.items():
+            mark_error(field, by_field.pop(key, None), label)
+        rest = [m for messages in by_field.values() for m in messages]
+        self.error.setText("\n".join(rest))
+        self.error.setVisible(bool(rest))
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def try_accept(self) -> bool:
+        try:
+            self.submit()
+        except Refused as exc:
+            self.show_problems(exc)
+            return False
+        self.accept()
+        return True
+
+
+class LoginDialog(_Form):
+    """User name and password; on success ``self.user`` is the :class:`users.User`."""
+
+    def __init__(self, db, parent=None, clock: Callable[[], dt.datetime] | None = None):
+        super().__init__(_("Log in"), _("Log in with your account on this PC."), parent)
+        self.db, self.clock, self.user = db, clock or dt.datetime.now, None
+        self.username = self.add_field("username", _("User name"), QLineEdit())
+        self.username.setObjectName("username")
+        self.username.setMaxLength(users.MAX_NAME_LENGTH)
+        self.password = self.add_field("password", _("Password"), _password_field("password"))
+
+    def submit(self) -> None:
+        try:
+            self.user = users.authenticate(self.db.conn, self.username.text(), self.password.text(), self.clock())
+        except Refused:
+            self.password.clear()
+            self.password.setFocus()
+            raise
+
+
+class FirstAdminDialog(_Form):
+    """The first account, an administrator (the first run creates it). ``self.user`` on success."""
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(_("Create the administrator account"),
+                         _("No account exists yet. Create the administrator: this person adds the other "
+                           "accounts and can reset their passwords. Keep the password safe: it cannot be "
+                           "recovered, only reset by another administrator."), parent)
+        self.ctx, self.user = ctx, None
+        self.username = self.add_field("username", _("User name"), QLineEdit())
+        self.username.setObjectName("username")
+        self.username.setMaxLength(users.MAX_NAME_LENGTH)
+        self.display_name = self.add_field("display_name", _("Full name"), QLineEdit())
+        self.display_name.setObjectName("display_name")
+        self.password = self.add_field("password", _("Password"), _password_field("password"))
+        self.repeat = self.add_field("repeat", _("Repeat the password"), _password_field("repeat"))
+        hint = QLabel(_("At least {n} characters.").format(n=users.MIN_PASSWORD_LENGTH))
+        self.form.addRow("", hint)
+
+    def submit(self) -> None:
+        if self.password.text() != self.repeat.text():
+            raise Refused([Problem("repeat", _("The two passwords differ."))])
+        actor = Context(db=self.ctx.db, user=self.username.text().strip() or self.ctx.user, role=Role.ADMIN,
+                        clock=self.ctx.clock)
+        self.user = users.create_user(actor, self.username.text(), self.password.text(), Role.ADMIN,
+                                      display_name=self.display_name.text())
+
+
+class ChangePasswordDialog(_Form):
+    """The acting user changes their own password (``forced`` after an admin's reset)."""
+
+    def __init__(self, ctx: Context, parent=None, *, forced: bool = False):
+        super().__init__(_("Change your password"),
+                         _("An administrator reset your password: choose a new one now.") if forced else "",
+                         parent)
+        self.ctx = ctx
+        self.old = self.add_field("old_password", _("Current password"), _password_field("old_password"))
+        self.new = self.add_field("new_password", _("New password"), _password_field("new_password"))
+        self.repeat = self.add_field("repeat", _("Repeat the new password"), _password_field("repeat"))
+
+    def submit(self) -> None:
+        if self.new.text() != self.repeat.text():
+            raise Refused([Problem("repeat", _("The two passwords differ."))])
+        users.change_own_password(self.ctx, self.old.text(), self.new.text())
+
+
+def login(db, parent=None, *, exec_dialog: ExecDialog | None = None,
+          clock: Callable[[], dt.datetime] | None = None) -> Context | None:
+    """The Context of the person using the program, or None if they cancelled."""
+    run = exec_dialog or _exec
+    if not users.has_users(db.conn):
+        base = Context(db=db, role=Role.ADMIN) if clock is None else Context(db=db, role=Role.ADMIN, clock=clock)
+        dialog = FirstAdminDialog(base, parent)
+        if not run(dialog) or dialog.user is None:
+            return None
+        return dialog.user.context(db, clock)
+    dialog = LoginDialog(db, parent, clock)
+    if not run(dialog) or dialog.user is None:
+        return None
+    ctx = dialog.user.context(db, clock)
+    if dialog.user.must_change_password:
+        if not run(ChangePasswordDialog(ctx, parent, forced=True)):
+            return None
+    return ctx
+
+
+def start_checks(ctx: Context, db_path, parent=None, *, ask: Callable[[str], bool] | None = None) -> str:
+    """After log-in: ``PRAGMA quick_check``; if the file is damaged, offer the latest good backup
+    (an admin restores it); then the daily automatic backup. Returns "ok", "restored", "damaged"
+    (not restored) or "backup_failed"."""
+    ask = ask or (lambda text: QMessageBox.question(parent, _("Database damaged"), text) == QMessageBox.Yes)
+    if backup.startup_problems(ctx.conn):
+        good = backup.latest_good_backup(db_path)
+        if good is None:
+            QMessageBox.critical(parent, _("Database damaged"),
+                                 _("The database file is damaged and no good backup was found. "
+                                   "Stop using this PC's data and ask for help."))
+            return "damaged"
+        info = backup.preview_backup(good)
+        text = _("The database file is damaged. Restore the latest good backup ({name}, last change {changed})? "
+                 "Changes made after it will be lost; the damaged file is kept in the backups folder.").format(
+            name=Path(good).name, changed=info["last_change"])
+        if not ask(text):
+            return "damaged"
+        try:
+            backup.restore(ctx, good)
+        except Refused as exc:
+            QMessageBox.critical(parent, _("Database damaged"), str(exc))
+            return "damaged"
+        return "restored"
+    try:
+        backup.auto_backup_if_due(ctx)
+    except Exception:  # noqa: BLE001 — a failed automatic copy must not stop the work
+        return "backup_failed"
+    return "ok"
