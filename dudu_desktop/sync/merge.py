@@ -112,6 +112,9 @@ class _TablePlan:
     updated_ids: list[str] = field(default_factory=list)
     conflicts: list[tuple[dict, dict, int | None]] = field(default_factory=list)  # (local, incoming, open id)
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    settled: list[str] = field(default_factory=list)     # ids no longer waiting for a parent
+    waiting: list[dict] = field(default_factory=list)    # rows whose parent has not arrived
+    pending_ids: set = field(default_factory=set)        # ids that were waiting before this bundle
 
 
 # --- reading and checking -------------------------------------------------------------------------
@@ -262,6 +265,8 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
                 plan.counts["invalid"] += 1
                 continue
             rows.append((n, values))
+        check = _FieldChecker(spec, today)
+        rows = _with_pending(conn, table, bundle.village_code, res.headers, rows, i_id, i_version, plan)
         local = _existing(conn, table, [v[i_id] for _n, v in rows])
         pending = _open_conflicts(conn, table, [v[i_id] for _n, v in rows if v[i_id] in local])
         content = [i for i, h in enumerate(res.headers) if h != "change_seq"]
@@ -279,19 +284,28 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
             if kind == "unchanged":
                 plan.counts["unchanged"] += 1
                 ok.add(rid)
+                plan.settled.append(rid)
                 continue
-            problems = [RowProblem(table, n, c, _("The parent record {id} is missing.").format(id=values[ci]), rid)
-                        for ci, parent, req in parents for c in [res.headers[ci]]
-                        if values[ci] is not None and values[ci] in missing_parents[parent]]
-            problems += [RowProblem(table, n, c, _("The parent record {id} is missing.").format(id=""), rid)
-                         for ci, parent, req in parents for c in [res.headers[ci]] if req and values[ci] is None]
-            _values, found = clean_record(spec, {k: values[col[k]] for k in spec_keys}, today=today, partial=True)
-            problems += [RowProblem(table, n, p.field, p.message, rid) for p in found]
+            problems = [RowProblem(table, n, p.field, p.message, rid)
+                        for k in spec_keys for p in check(k, values[col[k]])]
+            problems += [RowProblem(table, n, res.headers[ci], _("The parent record is missing."), rid)
+                         for ci, parent, req in parents if req and values[ci] is None]
+            orphan = [res.headers[ci] for ci, parent, req in parents
+                      if values[ci] is not None and values[ci] in missing_parents[parent]]
             if problems:
                 result.problems += problems
                 plan.counts["invalid"] += 1
+                plan.settled.append(rid)
+                continue
+            if orphan:
+                result.problems.append(RowProblem(table, n, orphan[0], _(
+                    "The parent record has not arrived yet (an earlier bundle is missing); this row is kept "
+                    "aside and applied automatically when that bundle is imported."), rid))
+                plan.counts["invalid"] += 1
+                plan.waiting.append(dict(zip(res.headers, values)))
                 continue
             ok.add(rid)
+            plan.settled.append(rid)
             if kind == "conflict":
                 plan.counts["conflicting"] += 1
                 open_ = pending.get(rid)
@@ -305,6 +319,50 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
     for table, plan in plans.items():
         result.counts[table] = plan.counts
     return plans
+
+
+class _FieldChecker:
+    """The domain rules of one field at a time (clean_record's per-field checks), remembered per
+    value: a bundle repeats the same types, statuses and dates thousands of times."""
+
+    LIMIT = 50_000
+
+    def __init__(self, spec, today: dt.date):
+        self.today = today
+        self.single = {f.key: F.RecordSpec(spec.name, spec.label, (f,)) for f in spec.fields}
+        self.cache: dict = {}
+
+    def __call__(self, key: str, value) -> list:
+        k = (key, value)
+        found = self.cache.get(k)
+        if found is None:
+            found = clean_record(self.single[key], {key: value}, today=self.today, partial=True)[1]
+            if len(self.cache) > self.LIMIT:
+                self.cache.clear()
+            self.cache[k] = found
+        return found
+
+
+def _with_pending(conn, table: str, village: str, headers: list[str], rows: list, i_id: int, i_version: int,
+                  plan: _TablePlan) -> list:
+    """The bundle's rows plus the rows of this village still waiting for their parent (the higher
+    version of a record wins when it is in both)."""
+    waiting = conn.execute("SELECT record_id, version, row FROM sync_pending WHERE table_name = ? AND village_code = ?",
+                           (table, village)).fetchall()
+    if not waiting:
+        return rows
+    plan.pending_ids = {w[0] for w in waiting}
+    by_id = {v[i_id]: k for k, (_n, v) in enumerate(rows)}
+    rows = list(rows)
+    for record_id, version, text in waiting:
+        stored = json.loads(text)
+        values = tuple(stored.get(h) for h in headers)
+        k = by_id.get(record_id)
+        if k is None:
+            rows.append((0, values))
+        elif version > rows[k][1][i_version]:
+            rows[k] = (0, values)
+    return rows
 
 
 def _classify(old: dict | None, values: tuple, headers: list[str], content: list[int], business: list[int],
@@ -452,6 +510,17 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
                     progress(done, total)
             for local, incoming, open_id in plan.conflicts:
                 _store_conflict(ctx, table, local, incoming, open_id, bundle)
+            settled = [i for i in plan.settled if i in plan.pending_ids]
+            for part in chunks(settled):
+                conn.execute(f"DELETE FROM sync_pending WHERE table_name = ? AND record_id IN "
+                             f"({', '.join('?' * len(part))})", [table, *part])
+            conn.executemany(
+                "INSERT INTO sync_pending (table_name, record_id, village_code, version, row, bundle_seq) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (table_name, record_id) DO UPDATE SET "
+                "version = excluded.version, row = excluded.row, bundle_seq = excluded.bundle_seq "
+                "WHERE excluded.version >= sync_pending.version",
+                [(table, r["id"], village, r["version"], json.dumps(r, ensure_ascii=False), bundle.seq)
+                 for r in plan.waiting])
             done += len(bundle.resources[table].rows) - len(plan.write)
             if progress:
                 progress(min(done, total), total)

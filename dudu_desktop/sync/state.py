@@ -14,6 +14,9 @@ Tables
     chooses one (``resolve_conflict``). At most one open conflict per record.
 ``sync_remote_audit`` (township)
     The villages' own audit entries that came in the bundles, keyed ``(village_code, seq)``.
+``sync_pending`` (township)
+    Rows whose parent record has not arrived yet (a later bundle applied before an earlier one):
+    kept aside and applied automatically with the bundle that brings the parent.
 ``import_keys``
     Spreadsheet rows already imported (a hash of the village, register and the row's key fields),
     so a re-run of the same file does not duplicate records.
@@ -97,6 +100,15 @@ CREATE TABLE sync_remote_audit (
     prev_hash TEXT NOT NULL DEFAULT '',
     hash TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (village_code, seq)
+) WITHOUT ROWID;
+CREATE TABLE sync_pending (
+    table_name TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    village_code TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    row TEXT NOT NULL,
+    bundle_seq INTEGER,
+    PRIMARY KEY (table_name, record_id)
 ) WITHOUT ROWID;
 CREATE TABLE import_keys (
     key TEXT PRIMARY KEY,
