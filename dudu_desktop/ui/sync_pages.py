@@ -1,0 +1,564 @@
+"""U 盘同步 pages: export a bundle to a USB stick (village), import bundles and spreadsheets with
+a preview, a progress bar and the conflict screen (township), and the township's reporting
+overview. Long work (preview, apply) runs on the thread pool with its own database connection;
+widgets only call the sync services."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+    QListWidget, QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from dudu_desktop.domain.fields import REGISTER_LABELS
+from dudu_desktop.domain.problems import Refused
+from dudu_desktop.i18n import _
+from dudu_desktop.services import site
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage import db as storage
+from dudu_desktop.sync import export as sync_export
+from dudu_desktop.sync import merge, overview, tables
+from dudu_desktop.sync.drives import removable_drives
+
+GREEN, AMBER, RED_BG, GREY = "#d9f2d9", "#fff2cc", "#f8d7da", "#eeeeee"
+
+
+def table_label(table: str) -> str:
+    spec = merge.SPECS.get(table)
+    return _(spec.label) if spec else table
+
+
+def column_label(table: str, column: str) -> str:
+    spec = merge.SPECS.get(table)
+    try:
+        return _(spec[column].label) if spec else column
+    except KeyError:
+        return column
+
+
+def _item(text, *, bg: str | None = None, align=None) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if text is None else str(text))
+    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+    if bg:
+        item.setBackground(QBrush(QColor(bg)))
+    if align is not None:
+        item.setTextAlignment(align)
+    return item
+
+
+def _fill(widget: QTableWidget, headers: list[str], rows: list[list]) -> None:
+    widget.clear()
+    widget.setColumnCount(len(headers))
+    widget.setHorizontalHeaderLabels(headers)
+    widget.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            widget.setItem(r, c, value if isinstance(value, QTableWidgetItem) else _item(value))
+    widget.resizeColumnsToContents()
+
+
+def _table() -> QTableWidget:
+    t = QTableWidget()
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+# --- work off the UI thread ----------------------------------------------------------------------------
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class SyncJob(QRunnable):
+    """Run ``fn(ctx, progress)`` with a Context on a fresh connection to ``db_path``."""
+
+    def __init__(self, db_path, ctx: Context, fn):
+        super().__init__()
+        self.db_path, self.user, self.role, self.clock, self.fn = str(db_path), ctx.user, ctx.role, ctx.clock, fn
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        try:
+            conn = storage.connect(self.db_path)
+            try:
+                ctx = Context(db=sqlite_utils.Database(conn), user=self.user, role=self.role, clock=self.clock)
+                value = self.fn(ctx, lambda done, total: self.signals.progress.emit(done, total))
+            finally:
+                conn.close()
+        except Refused as exc:
+            self.signals.failed.emit("\n".join(p.message for p in exc.problems))
+            return
+        except (sqlite3.Error, OSError) as exc:
+            self.signals.failed.emit(str(exc))
+            return
+        self.signals.done.emit(value)
+
+
+def _db_path(ctx: Context, db_path) -> str:
+    if db_path:
+        return str(db_path)
+    return ctx.conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+# --- export (village) ----------------------------------------------------------------------------------
+
+class ExportPage(QWidget):
+    exported = Signal(object)
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        v = QVBoxLayout(self)
+        title = QLabel(_("Export a bundle for the township"))
+        title.setObjectName("pageTitle")
+        v.addWidget(title)
+        hint = QLabel(_("Insert the USB stick, choose it below and press Export. The bundle holds every change "
+                        "since the last export; with nothing new it is still written (a zero report)."))
+        hint.setWordWrap(True)
+        v.addWidget(hint)
+        row = QHBoxLayout()
+        self.target = QComboBox()
+        self.target.setMinimumWidth(320)
+        refresh = QPushButton(_("Find USB drives"))
+        refresh.clicked.connect(self.find_drives)
+        choose = QPushButton(_("Choose folder…"))
+        choose.clicked.connect(self.choose_folder)
+        row.addWidget(QLabel(_("Write to:")))
+        row.addWidget(self.target, 1)
+        row.addWidget(refresh)
+        row.addWidget(choose)
+        v.addLayout(row)
+        row = QHBoxLayout()
+        self.full = QCheckBox(_("Full export (every record, not just the changes)"))
+        self.button = QPushButton(_("Export"))
+        self.button.setObjectName("primary")
+        self.button.clicked.connect(self.export)
+        row.addWidget(self.full)
+        row.addStretch(1)
+        row.addWidget(self.button)
+        v.addLayout(row)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        v.addWidget(self.status)
+        box = QGroupBox(_("Bundles exported"))
+        b = QVBoxLayout(box)
+        self.log = _table()
+        b.addWidget(self.log)
+        v.addWidget(box, 1)
+        self.find_drives()
+        self.refresh()
+
+    def find_drives(self, drives=None) -> None:
+        current = self.target.currentData()
+        self.target.clear()
+        for path in (removable_drives() if drives is None else drives):
+            self.target.addItem(_("USB drive {path}").format(path=path), str(path))
+        if current and self.target.findData(current) < 0:
+            self.target.addItem(current, current)
+        if self.target.count() == 0:
+            self.status.setText(_("No USB drive found. Insert one and press “Find USB drives”, or choose a folder."))
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Choose where to write the bundle"))
+        if folder:
+            self.set_target(folder)
+
+    def set_target(self, folder) -> None:
+        i = self.target.findData(str(folder))
+        if i < 0:
+            self.target.addItem(str(folder), str(folder))
+            i = self.target.count() - 1
+        self.target.setCurrentIndex(i)
+
+    def export(self):
+        folder = self.target.currentData()
+        if not folder:
+            self.status.setText(_("Choose a USB drive or a folder first."))
+            return None
+        try:
+            result = sync_export.export_bundle(self.ctx, folder, full=self.full.isChecked())
+        except Refused as exc:
+            self.status.setText("\n".join(p.message for p in exc.problems))
+            return None
+        self.status.setText(_("Bundle {seq} written: {path} ({rows} records changed). Take the stick to the "
+                              "township.").format(seq=result.seq, path=result.path, rows=result.rows))
+        self.refresh()
+        self.exported.emit(result)
+        return result
+
+    def refresh(self) -> None:
+        rows = [[e["seq"], e["at"], e["period"], _("full") if e["full"] else _("changes"), e["rows"], e["path"]]
+                for e in sync_export.exports(self.ctx.conn)]
+        _fill(self.log, [_("No."), _("Exported at"), _("Month reported"), _("Kind"), _("Records"), _("File")], rows)
+
+
+# --- import (township: bundles; everyone: spreadsheets) -------------------------------------------------
+
+class ImportPage(QWidget):
+    applied = Signal()
+
+    def __init__(self, ctx: Context, db_path=None, parent=None, *, threaded: bool = True):
+        super().__init__(parent)
+        self.ctx, self.db_path, self.threaded = ctx, _db_path(ctx, db_path), threaded
+        self.files: list[tuple[str, str | None]] = []         # (path, register or None for a bundle)
+        self.previews: dict[str, object] = {}
+        self.jobs: list[SyncJob] = []
+        is_township = (site.site(ctx.conn) or {}).get("role") == site.TOWNSHIP
+        v = QVBoxLayout(self)
+        title = QLabel(_("Import bundles and spreadsheets"))
+        title.setObjectName("pageTitle")
+        v.addWidget(title)
+        row = QHBoxLayout()
+        self.add_bundles = QPushButton(_("Add village bundles…"))
+        self.add_bundles.clicked.connect(self.choose_bundles)
+        self.add_bundles.setEnabled(is_township)
+        self.register = QComboBox()
+        for key in tables.REGISTER_NAMES:
+            self.register.addItem(_(REGISTER_LABELS[key]), key)
+        add_sheet = QPushButton(_("Add spreadsheet…"))
+        add_sheet.clicked.connect(self.choose_sheet)
+        save_template = QPushButton(_("Save template…"))
+        save_template.clicked.connect(self.save_template)
+        clear = QPushButton(_("Clear"))
+        clear.clicked.connect(self.clear)
+        for w in (self.add_bundles, QLabel(_("Register:")), self.register, add_sheet, save_template):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(clear)
+        v.addLayout(row)
+        splitter = QSplitter(Qt.Vertical)
+        self.summary = _table()
+        self.problems = _table()
+        box1, box2 = QGroupBox(_("Preview (nothing has been written yet)")), QGroupBox(_("Problems"))
+        QVBoxLayout(box1).addWidget(self.summary)
+        QVBoxLayout(box2).addWidget(self.problems)
+        splitter.addWidget(box1)
+        splitter.addWidget(box2)
+        v.addWidget(splitter, 1)
+        row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.apply_button = QPushButton(_("Apply"))
+        self.apply_button.setObjectName("primary")
+        self.apply_button.setEnabled(False)
+        self.apply_button.clicked.connect(self.apply)
+        row.addWidget(self.status, 1)
+        row.addWidget(self.progress)
+        row.addWidget(self.apply_button)
+        v.addLayout(row)
+        self.render()
+
+    # choosing files
+    def choose_bundles(self) -> None:
+        paths, _f = QFileDialog.getOpenFileNames(self, _("Choose village bundles"), "", _("Bundles (*.zip)"))
+        self.add_files(paths)
+
+    def choose_sheet(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, _("Choose a spreadsheet"), "",
+                                               _("Spreadsheets (*.xlsx *.csv)"))
+        if path:
+            self.add_files([path], register=self.register.currentData())
+
+    def save_template(self) -> None:
+        register = self.register.currentData()
+        path, _f = QFileDialog.getSaveFileName(self, _("Save template"), f"{register}.xlsx",
+                                               _("Spreadsheets (*.xlsx *.csv)"))
+        if path:
+            try:
+                tables.template(register, path)
+            except (Refused, OSError) as exc:
+                QMessageBox.warning(self, _("Save template"), str(exc))
+                return
+            self.status.setText(_("Template saved: {path}").format(path=path))
+
+    def clear(self) -> None:
+        self.files.clear()
+        self.previews.clear()
+        self.progress.setValue(0)
+        self.status.clear()
+        self.render()
+
+    def add_files(self, paths, register: str | None = None) -> None:
+        for p in paths:
+            if all(f[0] != str(p) for f in self.files):
+                self.files.append((str(p), register))
+        self.preview()
+
+    # work
+    def _start(self, fn, on_done) -> SyncJob:
+        job = SyncJob(self.db_path, self.ctx, fn)
+        job.signals.progress.connect(self._progress)
+        job.signals.done.connect(on_done)
+        job.signals.failed.connect(self._failed)
+        self.jobs.append(job)
+        self.apply_button.setEnabled(False)
+        if self.threaded:
+            QThreadPool.globalInstance().start(job)
+        else:
+            job.run()
+        return job
+
+    def preview(self) -> None:
+        files = list(self.files)
+        self.status.setText(_("Checking…"))
+
+        def work(ctx, progress):
+            out = {}
+            for i, (path, register) in enumerate(files):
+                try:
+                    out[path] = merge.preview_bundle(ctx, path) if register is None else \
+                        tables.import_table(ctx, register, path, dry_run=True)
+                except Refused as exc:
+                    out[path] = "\n".join(p.message for p in exc.problems)
+                progress(i + 1, len(files))
+            return out
+        self._start(work, self._previewed)
+
+    def _previewed(self, previews: dict) -> None:
+        self.previews = previews
+        self.progress.setValue(0)
+        self.render()
+        ready = [p for p in previews.values() if not isinstance(p, str)]
+        self.status.setText(_("Checked {n} files. Press Apply to write them.").format(n=len(previews))
+                            if ready else _("Nothing to apply."))
+        self.apply_button.setEnabled(bool(ready))
+
+    def apply(self) -> None:
+        files = [(p, r) for p, r in self.files if not isinstance(self.previews.get(p), str)]
+        self.status.setText(_("Applying… (a backup is made first)"))
+
+        def work(ctx, progress):
+            out = {}
+            for i, (path, register) in enumerate(files):
+                def step(done, total, i=i):
+                    progress(i * 1000 + int(1000 * done / max(total, 1)), len(files) * 1000)
+                try:
+                    out[path] = merge.apply_bundle(ctx, path, progress=step) if register is None else \
+                        tables.import_table(ctx, register, path)
+                except Refused as exc:
+                    out[path] = "\n".join(p.message for p in exc.problems)
+                step(1, 1)
+            return out
+        self._start(work, self._applied)
+
+    def _applied(self, results: dict) -> None:
+        self.previews = results
+        self.render(applied=True)
+        self.progress.setValue(100)
+        self.status.setText(_("Done. {n} files applied.").format(n=len(results)))
+        self.apply_button.setEnabled(False)
+        self.applied.emit()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setValue(int(100 * done / max(total, 1)))
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(message)
+        self.progress.setValue(0)
+
+    def render(self, applied: bool = False) -> None:
+        rows, problems = [], []
+        for path, register in self.files:
+            name = Path(path).name
+            r = self.previews.get(path)
+            if r is None:
+                rows.append([name, "", "", "", "", "", "", "", ""])
+            elif isinstance(r, str):
+                rows.append([_item(name, bg=RED_BG), _item(_("Refused"), bg=RED_BG), "", "", "", "", "", "",
+                             _item(r, bg=RED_BG)])
+            elif register is None:
+                t = r.totals
+                what = _("{village}, bundle {seq}, {period}").format(village=r.village_name, seq=r.seq,
+                                                                     period=r.period)
+                rows.append([name, what, t["new"], t["updated"], t["unchanged"],
+                             _item(t["conflicting"], bg=AMBER if t["conflicting"] else None),
+                             _item(t["invalid"], bg=RED_BG if t["invalid"] else None), "", "；".join(r.notes)])
+                problems += [[name, table_label(p.table), p.row, column_label(p.table, p.column), p.message]
+                             for p in r.problems]
+            else:
+                rows.append([name, _(REGISTER_LABELS[register]), r.imported, "", r.duplicates, "",
+                             _item(r.skipped, bg=RED_BG if r.skipped else None), r.encoding or r.sheet or "",
+                             "；".join(r.notes[:3])])
+                problems += [[name, _(REGISTER_LABELS[register]), p.row, p.column, p.message] for p in r.problems]
+        _fill(self.summary, [_("File"), _("Contents"), _("New"), _("Updated"), _("Unchanged / already there"),
+                             _("Conflicts"), _("Invalid / skipped"), _("Encoding / sheet"), _("Notes")], rows)
+        _fill(self.problems, [_("File"), _("Table"), _("Row"), _("Column"), _("Problem")], problems)
+
+
+# --- conflicts -----------------------------------------------------------------------------------------
+
+class ConflictPage(QWidget):
+    resolved = Signal()
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.items: list[dict] = []
+        v = QVBoxLayout(self)
+        title = QLabel(_("Conflicts: records changed both here and in the village"))
+        title.setObjectName("pageTitle")
+        title.setWordWrap(True)
+        v.addWidget(title)
+        splitter = QSplitter(Qt.Horizontal)
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self.show_conflict)
+        self.fields = _table()
+        splitter.addWidget(self.list)
+        splitter.addWidget(self.fields)
+        splitter.setSizes([260, 700])
+        v.addWidget(splitter, 1)
+        row = QHBoxLayout()
+        self.info = QLabel()
+        self.keep_local = QPushButton(_("Keep the township's copy"))
+        self.keep_incoming = QPushButton(_("Keep the village's copy"))
+        self.keep_local.clicked.connect(lambda: self.resolve("local"))
+        self.keep_incoming.clicked.connect(lambda: self.resolve("incoming"))
+        row.addWidget(self.info, 1)
+        row.addWidget(self.keep_local)
+        row.addWidget(self.keep_incoming)
+        v.addLayout(row)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.items = merge.conflicts(self.ctx.conn)
+        self.list.clear()
+        for c in self.items:
+            title = c["local_row"].get("party_names") or c["local_row"].get("topic") or c["local_row"].get(
+                "theme") or c["local_row"].get("question") or c["local_row"].get("name") or c["record_id"][:8]
+            self.list.addItem(_("{table}: {title} ({village})").format(
+                table=table_label(c["table_name"]), title=str(title)[:30],
+                village=site.village_name(self.ctx.conn, c["village_code"])))
+        has = bool(self.items)
+        self.keep_local.setEnabled(has)
+        self.keep_incoming.setEnabled(has)
+        if has:
+            self.list.setCurrentRow(0)
+        else:
+            _fill(self.fields, [_("Field"), _("Township's copy"), _("Village's copy")], [])
+            self.info.setText(_("No conflicts are waiting."))
+
+    def show_conflict(self, row: int) -> None:
+        if not 0 <= row < len(self.items):
+            return
+        c = self.items[row]
+        rows = []
+        bookkeeping = (*merge.META_COLUMNS, "id", "village_code", "deleted")
+        fields = sorted(merge.conflict_fields(c), key=lambda f: (not f[3], f[0] in bookkeeping))
+        for key, local, incoming, differs in fields:
+            bg = AMBER if differs else None
+            rows.append([_item(column_label(c["table_name"], key), bg=bg), _item(local, bg=bg),
+                         _item(incoming, bg=bg)])
+        _fill(self.fields, [_("Field"), _("Township's copy"), _("Village's copy")], rows)
+        self.fields.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.info.setText(_("Found {at} in bundle {seq}. Highlighted fields differ.").format(
+            at=c["detected_at"], seq=c["bundle_seq"]))
+
+    def resolve(self, keep: str) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self.items):
+            return
+        try:
+            merge.resolve_conflict(self.ctx, self.items[row]["id"], keep)
+        except Refused as exc:
+            QMessageBox.warning(self, _("Conflicts"), str(exc))
+        self.refresh()
+        self.resolved.emit()
+
+
+# --- township overview --------------------------------------------------------------------------------
+
+class OverviewPage(QWidget):
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        v = QVBoxLayout(self)
+        row = QHBoxLayout()
+        title = QLabel(_("Who has reported"))
+        title.setObjectName("pageTitle")
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(ctx.today().year)
+        self.year.valueChanged.connect(self.refresh)
+        row.addWidget(title)
+        row.addStretch(1)
+        row.addWidget(QLabel(_("Year:")))
+        row.addWidget(self.year)
+        v.addLayout(row)
+        legend = QLabel(_("✓ reported (number of disputes registered that month)   零上报 reported, no disputes   "
+                          "blank: no bundle for that month yet"))
+        legend.setWordWrap(True)
+        v.addWidget(legend)
+        self.matrix = _table()
+        self.matrix.horizontalHeader().setStretchLastSection(False)
+        v.addWidget(self.matrix, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        year = self.year.value()
+        data = overview.reporting_matrix(self.ctx.conn, year)
+        headers = [_("Village")] + [_("{m} mo.").format(m=m) for m in range(1, 13)] + [
+            _("Last bundle"), _("Missing bundles"), _("Conflicts")]
+        rows = []
+        center = Qt.AlignCenter
+        for r in data:
+            cells = [r.name]
+            for m in range(1, 13):
+                cell = r.months[f"{year:04d}-{m:02d}"]
+                if cell.zero_report:
+                    cells.append(_item("零上报", bg=GREEN, align=center))
+                elif cell.reported:
+                    cells.append(_item(f"✓ {cell.disputes}", bg=GREEN, align=center))
+                else:
+                    cells.append(_item("", bg=GREY if m <= 12 else None))
+            last = r.last_bundle
+            cells.append(_("No. {seq}, {period}, imported {at}").format(**last) if last else _("none yet"))
+            cells.append(_item("、".join(map(str, r.gaps)), bg=RED_BG if r.gaps else None))
+            cells.append(_item(r.conflicts or "", bg=AMBER if r.conflicts else None, align=center))
+            rows.append(cells)
+        _fill(self.matrix, headers, rows)
+
+
+class SyncPage(QTabWidget):
+    """U 盘同步: the tabs that fit this PC's role."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: Context, db_path=None, parent=None, *, threaded: bool = True):
+        super().__init__(parent)
+        role = (site.site(ctx.conn) or {}).get("role")
+        self.export_page = self.overview_page = self.conflict_page = None
+        if role != site.TOWNSHIP:
+            self.export_page = ExportPage(ctx)
+            self.export_page.exported.connect(lambda _r: self.changed.emit())
+            self.addTab(self.export_page, _("Export to USB"))
+        self.import_page = ImportPage(ctx, db_path, threaded=threaded)
+        self.addTab(self.import_page, _("Import"))
+        if role == site.TOWNSHIP:
+            self.conflict_page = ConflictPage(ctx)
+            self.overview_page = OverviewPage(ctx)
+            self.addTab(self.conflict_page, _("Conflicts"))
+            self.addTab(self.overview_page, _("Reporting overview"))
+            self.conflict_page.resolved.connect(self.changed.emit)
+        self.import_page.applied.connect(self.refresh)
+        self.import_page.applied.connect(self.changed.emit)
+
+    def refresh(self) -> None:
+        for page in (self.export_page, self.conflict_page, self.overview_page):
+            if page is not None:
+                page.refresh()
