@@ -418,9 +418,9 @@ def test_kv_table_needs_pairs():
 
 
 def test_para_keeps_plain_text():
-    p = para("A<B & C\n第二行　全角空格")
-    assert "&lt;" in p.text and "&amp;" in p.text and "<br/>" in p.text
-    assert "&#x3000;" in p.text
+    p = para("A<B & C\r\n第二行　全角空格  两个空格")
+    assert "&lt;" in p.text and "&amp;" in p.text and "<br/>" in p.text and "\r" not in p.text
+    assert "&#x3000;" in p.text and " &nbsp;两个" in p.text
 
 
 # ---------------------------------------------------------------- chart
@@ -510,6 +510,12 @@ def test_register_is_idempotent_and_refuses_another_dir(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         register_fonts(tmp_path)
     assert fontmod.resources_dir() == REPO / "resources"
+
+
+def test_resources_inside_a_pyinstaller_bundle(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert fontmod.bundled_font_dir() == tmp_path / "resources" / "fonts"
 
 
 _PROBE = """

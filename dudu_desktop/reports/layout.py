@@ -104,7 +104,8 @@ def para(
 
 def _markup(text: str) -> str:
     """Plain text → paragraph markup keeping line breaks, 全角 spaces and runs of spaces."""
-    markup = escape(text).replace("\n", "<br/>").replace("\u3000", "&#x3000;")
+    markup = escape(text.replace("\r\n", "\n")).replace("\n", "<br/>")
+    markup = markup.replace("\u3000", "&#x3000;")
     return re.sub(r"(?<= ) ", "&nbsp;", markup)
 
 
