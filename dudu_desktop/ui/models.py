@@ -1,0 +1,348 @@
+"""The one table model behind every register page: a *window* over a filtered, sorted query.
+
+The model never holds the whole table. It knows the row count (one ``count(*)``) and keeps a
+small cache of pages of :data:`RegisterModel.PAGE` rows, fetched by ``LIMIT … OFFSET`` on the
+sort column's index when the view asks for a row it does not have; the least recently used
+page is dropped when more than :data:`RegisterModel.MAX_PAGES` are held, so memory stays the
+same at the 200th row and at the 200,000th. (``canFetchMore``/``fetchMore`` is not used: it
+grows with every row scrolled past.)
+
+The count and the first page, which can be slow over a big table with a search, run on a
+worker thread with its own SQLite connection (:mod:`dudu_desktop.ui.workers`); the view shows
+a busy bar and stays responsive, and a newer query cancels (interrupts) the older one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QThreadPool, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from dudu_desktop.domain.validate import is_overdue
+from dudu_desktop.domain.vocab import DONE_STATUSES
+from dudu_desktop.i18n import N_, _, format_date
+from dudu_desktop.services import site
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage import queries
+from dudu_desktop.storage.queries import Filters
+from dudu_desktop.ui import style
+from dudu_desktop.ui.workers import QueryJob, QueryRequest
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str                      # msgid
+    sortable: bool = False          # only columns with an index are sortable
+    width: int = 100                # initial width in pixels (the user may resize)
+    show: Callable[[dict, "RegisterModel"], str] | None = None
+
+
+def _date(key):
+    return lambda row, _m: format_date(row.get(key)) if row.get(key) else ""
+
+
+def _village(row, model):
+    return model.village_name(row.get("village_code", ""))
+
+
+def _overdue(row, model):
+    days = model.overdue_by(row)
+    return _("{days} days overdue").format(days=days) if days else ""
+
+
+def _caller(row, _m):
+    return _("(anonymous)") if row.get("anonymous") else row.get("caller_name", "")
+
+
+def _time(row, _m):
+    value = row.get("called_at") or ""
+    return f"{format_date(value[:10])} {value[11:16]}" if value else ""
+
+
+def _one_line(key, limit=60):
+    def show(row, _m):
+        text = " ".join((row.get(key) or "").split())
+        return text if len(text) <= limit else text[:limit] + "…"
+    return show
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "disputes": (
+        Column("serial_no", N_("No."), True, 80),
+        Column("registered_on", N_("Registration date"), True, 120, _date("registered_on")),
+        Column("village_code", N_("Village"), True, 80, _village),
+        Column("party_names", N_("Parties"), False, 120),
+        Column("dispute_type", N_("Type"), True, 90),
+        Column("level", N_("Warning"), True, 50),
+        Column("status", N_("Status"), True, 70),
+        Column("overdue", N_("Overdue"), False, 80, _overdue),
+        Column("result", N_("Result"), False, 80),
+        Column("mediator", N_("Mediator"), False, 70),
+        Column("summary", N_("Summary"), False, 300, _one_line("summary", 120)),
+    ),
+    "trainings": (
+        Column("held_on", N_("Date"), True, 120, _date("held_on")),
+        Column("village_code", N_("Village"), True, 80, _village),
+        Column("training_type", N_("Type"), True, 130),
+        Column("speaker", N_("Speaker"), False, 130),
+        Column("location", N_("Location"), False, 130),
+        Column("duration_hours", N_("Hours"), False, 50),
+        Column("topic", N_("Topic"), False, 300),
+    ),
+    "hotline": (
+        Column("called_at", N_("Time"), True, 150, _time),
+        Column("village_code", N_("Village"), True, 80, _village),
+        Column("channel", N_("Channel"), False, 50),
+        Column("caller_name", N_("Caller"), False, 80, _caller),
+        Column("category", N_("Category"), True, 80),
+        Column("referral", N_("Referral"), False, 90),
+        Column("satisfaction", N_("Satisfaction"), False, 70),
+        Column("question", N_("Question"), False, 260, _one_line("question", 120)),
+    ),
+    "publicity": (
+        Column("held_on", N_("Date"), True, 120, _date("held_on")),
+        Column("village_code", N_("Village"), True, 80, _village),
+        Column("form", N_("Form"), True, 100),
+        Column("audience", N_("Audience"), False, 70),
+        Column("organizer", N_("Organizer"), False, 100),
+        Column("location", N_("Location"), False, 160),
+        Column("theme", N_("Theme"), False, 200),
+    ),
+}
+
+#: Sort orders the user may pick: the column, then id (every one is backed by an index).
+SORT_DEFAULT = {"disputes": "registered_on", "trainings": "held_on", "hotline": "called_at",
+                "publicity": "held_on"}
+
+
+class RegisterModel(QAbstractTableModel):
+    """A windowed, read-only model over one register. ``row_record(row)`` gives the row's dict."""
+
+    PAGE = 200
+    MAX_PAGES = 6
+
+    loading = Signal()              # a query started (show the busy bar)
+    loaded = Signal(int)            # the row count, when the count and first page are in
+    failed = Signal(str)
+
+    def __init__(self, ctx: Context, register: str, db_path=None, parent=None, *, threaded: bool = True):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.register = register
+        self.columns = COLUMNS[register]
+        self.db_path = db_path
+        self.threaded = threaded and db_path is not None
+        self.filters = Filters()
+        self.order_by = SORT_DEFAULT[register]
+        self.descending = True
+        self._count = 0
+        self._pages: OrderedDict[int, list[dict]] = OrderedDict()
+        self._generation = 0
+        self._job: QueryJob | None = None
+        self._running: set[QueryJob] = set()     # kept alive until their thread is done
+        self._villages: dict[str, str] | None = None
+        self._overdue_days = site.overdue_days(ctx.conn)
+        self.busy = False
+        # What was fetched (tests and the status bar read these).
+        self.rows_fetched = 0
+        self.page_loads = 0
+
+    # --- queries ------------------------------------------------------------------------------
+    def _kw(self) -> dict:
+        return {"today": self.ctx.today(), "overdue_days": self._overdue_days}
+
+    def set_filters(self, filters: Filters) -> None:
+        self.filters = filters
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-run the count and first page (on a worker thread when threaded)."""
+        self._overdue_days = site.overdue_days(self.ctx.conn)
+        self._villages = None
+        self._generation += 1
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+        request = QueryRequest(self.register, self.filters, self.order_by, self.descending, self.PAGE,
+                               self.ctx.today(), self._overdue_days)
+        self.busy = True
+        self.loading.emit()
+        if not self.threaded:
+            count = queries.count_rows(self.ctx.conn, self.register, self.filters, **self._kw())
+            rows = self._fetch(0) if count else []
+            self._apply(self._generation, count, rows)
+            return
+        job = QueryJob(self.db_path, request, self._generation)
+        job.signals.done.connect(self._apply)
+        job.signals.failed.connect(self._failed)
+        job.signals.finished.connect(lambda j=job: self._running.discard(j))
+        self._job = job
+        self._running.add(job)
+        QThreadPool.globalInstance().start(job)
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+        self._generation += 1
+        self.busy = False
+        self.loaded.emit(self._count)
+
+    def _apply(self, generation: int, count: int, rows: list) -> None:
+        if generation != self._generation:
+            return          # an older query finished after a newer one started
+        self._job = None
+        self.beginResetModel()
+        self._count = count
+        self._pages.clear()
+        if rows:
+            self._pages[0] = rows
+            self.rows_fetched += len(rows)
+            self.page_loads += 1
+        self.endResetModel()
+        self.busy = False
+        self.loaded.emit(count)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._job = None
+        self.busy = False
+        self.failed.emit(message)
+
+    def _fetch(self, page: int) -> list[dict]:
+        return queries.fetch_rows(self.ctx.conn, self.register, self.filters, order_by=self.order_by,
+                                  descending=self.descending, limit=self.PAGE, offset=page * self.PAGE,
+                                  **self._kw())
+
+    def _page(self, page: int) -> list[dict]:
+        rows = self._pages.get(page)
+        if rows is not None:
+            self._pages.move_to_end(page)
+            return rows
+        rows = self._fetch(page)
+        self.rows_fetched += len(rows)
+        self.page_loads += 1
+        self._pages[page] = rows
+        while len(self._pages) > self.MAX_PAGES:
+            self._pages.popitem(last=False)
+        return rows
+
+    @property
+    def pages_cached(self) -> int:
+        return len(self._pages)
+
+    @property
+    def rows_cached(self) -> int:
+        return sum(len(p) for p in self._pages.values())
+
+    def row_record(self, row: int) -> dict | None:
+        if not 0 <= row < self._count:
+            return None
+        rows = self._page(row // self.PAGE)
+        i = row % self.PAGE
+        return rows[i] if i < len(rows) else None
+
+    def find_row(self, record_id: str) -> int | None:
+        """The row of a record among the pages held (for re-selecting after a save)."""
+        for page, rows in self._pages.items():
+            for i, r in enumerate(rows):
+                if r["id"] == record_id:
+                    return page * self.PAGE + i
+        return None
+
+    # --- helpers for the columns --------------------------------------------------------------
+    def village_name(self, code: str) -> str:
+        if self._villages is None:
+            self._villages = {v["code"]: v["name"] for v in site.villages(self.ctx.conn)}
+            info = site.site(self.ctx.conn) or {}
+            if info.get("township_code"):
+                self._villages.setdefault(info["township_code"], info.get("township_name") or "")
+        return self._villages.get(code, code)
+
+    def overdue_by(self, row: dict) -> int:
+        """Days past the deadline for a dispute still open after the overdue days (else 0)."""
+        if self.register != "disputes" or row.get("status") in DONE_STATUSES or not row.get("registered_on"):
+            return 0
+        today = self.ctx.today()
+        if not is_overdue(row["registered_on"], row["status"], row.get("concluded_on"), days=self._overdue_days,
+                          today=today):
+            return 0
+        deadline = dt.date.fromisoformat(row["registered_on"]) + dt.timedelta(days=self._overdue_days)
+        return (today - deadline).days
+
+    # --- Qt model interface -------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and 0 <= section < len(self.columns):
+            col = self.columns[section]
+            if role == Qt.DisplayRole:
+                return _(col.label)
+            if role == Qt.ToolTipRole:
+                return _("Click to sort") if col.sortable else _("This column cannot be sorted")
+        elif orientation == Qt.Vertical and role == Qt.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.row_record(index.row())
+        if row is None:
+            return None
+        col = self.columns[index.column()]
+        if role in (Qt.DisplayRole, Qt.ToolTipRole):
+            if col.show:
+                text = col.show(row, self)
+            else:
+                value = row.get(col.key)
+                text = "" if value is None else str(value)
+            if role == Qt.ToolTipRole:
+                if col.key in ("summary", "question", "topic", "theme"):
+                    return row.get(col.key) or None
+                return None
+            return text
+        if role == Qt.BackgroundRole and self.register == "disputes":
+            colour = style.LEVEL_BACKGROUND.get(row.get("level"))
+            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ForegroundRole:
+            if self.register == "disputes" and self.overdue_by(row):
+                return QBrush(QColor(style.OVERDUE_TEXT))
+            if self.register == "disputes" and row.get("status") in DONE_STATUSES:
+                return QBrush(QColor(style.DONE_TEXT))
+            return QBrush(QColor(style.TEXT))
+        if role == Qt.FontRole and self.register == "disputes" and (
+                self.overdue_by(row) or (col.key == "level" and row.get("level") == "红")):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.TextAlignmentRole and col.key in ("level", "status", "serial_no", "audience",
+                                                        "duration_hours", "channel"):
+            return int(Qt.AlignCenter)
+        return None
+
+    def sort(self, column: int, order=Qt.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns) or not self.columns[column].sortable:
+            return
+        key = self.columns[column].key
+        descending = order == Qt.DescendingOrder
+        if (key, descending) == (self.order_by, self.descending):
+            return
+        self.order_by, self.descending = key, descending
+        self.refresh()
+
+    def sort_column(self) -> int:
+        for i, c in enumerate(self.columns):
+            if c.key == self.order_by:
+                return i
+        return -1

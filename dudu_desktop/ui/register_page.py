@@ -1,0 +1,337 @@
+"""A register page: filters, a debounced search box, the windowed table and a colour legend."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFrame, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QTableView, QToolButton, QVBoxLayout, QWidget,
+)
+
+from dudu_desktop.domain import vocab
+from dudu_desktop.domain.fields import REGISTER_LABELS, REGISTERS
+from dudu_desktop.i18n import N_, _
+from dudu_desktop.services import site
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.queries import Filters, meta
+from dudu_desktop.ui import style
+from dudu_desktop.ui.models import RegisterModel
+
+PERIODS = (("all", N_("All dates")), ("this_month", N_("This month")), ("last_month", N_("Last month")),
+           ("this_year", N_("This year")), ("month", N_("Month…")), ("range", N_("Date range…")))
+NEW_LABELS = {"disputes": N_("New dispute"), "trainings": N_("New training session"),
+              "hotline": N_("New consultation"), "publicity": N_("New publicity event")}
+SEARCH_HINTS = {"disputes": N_("Search parties, summary, mediator, number (Ctrl+F)"),
+                "trainings": N_("Search topic, speaker, location (Ctrl+F)"),
+                "hotline": N_("Search caller, question, answer (Ctrl+F)"),
+                "publicity": N_("Search theme, location, organizer (Ctrl+F)")}
+SEARCH_DELAY_MS = 300
+
+
+def _swatch(colour: str, text: str, *, fg: str = style.TEXT, bold: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet(f"background: {colour}; color: {fg}; padding: 2px 8px; border: 1px solid #c8ccd2;"
+                        f"{' font-weight: bold;' if bold else ''}")
+    return label
+
+
+class RegisterPage(QWidget):
+    open_record = Signal(str, str)      # register, record id
+    new_record = Signal(str)            # register
+
+    def __init__(self, ctx: Context, register: str, db_path=None, parent=None, *, threaded: bool = True):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.register = register
+        self.meta = meta(register)
+        self._extra: dict = {}          # open_only / followup_due / overdue set by a home-page figure
+        v = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        title = QLabel(_(REGISTER_LABELS[register]))
+        title.setObjectName("pageTitle")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.new_button = QPushButton(_(NEW_LABELS[register]))
+        self.new_button.setObjectName("newButton")
+        self.new_button.clicked.connect(lambda: self.new_record.emit(self.register))
+        self.open_button = QPushButton(_("Open"))
+        self.open_button.clicked.connect(self._open_current)
+        top.addWidget(self.new_button)
+        top.addWidget(self.open_button)
+        v.addLayout(top)
+
+        # --- filters ----------------------------------------------------------------------------
+        row1 = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("searchBox")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(_(SEARCH_HINTS[register]))
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self.apply_filters)
+        row1.addWidget(self.search, 3)
+        self.period = QComboBox()
+        for key, label in PERIODS:
+            self.period.addItem(_(label), key)
+        self.month = QDateEdit()
+        self.month.setDisplayFormat("yyyy-MM")
+        self.month.setDate(QDate(ctx.today().year, ctx.today().month, 1))
+        self.date_from = QDateEdit()
+        self.date_to = QDateEdit()
+        for d in (self.date_from, self.date_to):
+            d.setDisplayFormat("yyyy-MM-dd")
+            d.setCalendarPopup(True)
+        self.date_from.setDate(QDate(ctx.today().year, 1, 1))
+        self.date_to.setDate(QDate(ctx.today().year, ctx.today().month, ctx.today().day))
+        self.to_label = QLabel(_("to"))
+        row1.addWidget(QLabel(_("Period:")))
+        row1.addWidget(self.period)
+        row1.addWidget(self.month)
+        row1.addWidget(self.date_from)
+        row1.addWidget(self.to_label)
+        row1.addWidget(self.date_to)
+        v.addLayout(row1)
+
+        row2 = QHBoxLayout()
+        self.village = QComboBox()
+        self.village.addItem(_("All villages"), None)
+        for vil in site.villages(ctx.conn):
+            self.village.addItem(vil["name"], vil["code"])
+        row2.addWidget(QLabel(_("Village:")))
+        row2.addWidget(self.village)
+        spec = REGISTERS[register]
+        type_field = spec[self.meta.type]
+        self.type = self._choice(_(type_field.label), type_field.choices, row2)
+        self.status = self.level = self.overdue = None
+        if self.meta.status:
+            self.status = self._choice(_("Status"), tuple(vocab.DisputeStatus), row2)
+        if self.meta.level:
+            self.level = self._choice(_("Warning"), tuple(vocab.WarningLevel), row2)
+        if register == "disputes":
+            self.overdue = QCheckBox(_("Overdue only"))
+            row2.addWidget(self.overdue)
+        self.extra_label = QLabel()
+        self.extra_label.setStyleSheet("background: #e8f0fe; padding: 2px 6px; border-radius: 3px;")
+        self.extra_clear = QToolButton()
+        self.extra_clear.setText("✕")
+        self.extra_clear.setToolTip(_("Show all again"))
+        self.extra_clear.clicked.connect(self._clear_extra)
+        row2.addWidget(self.extra_label)
+        row2.addWidget(self.extra_clear)
+        row2.addStretch(1)
+        reset = QPushButton(_("Clear filters"))
+        reset.clicked.connect(self.reset_filters)
+        row2.addWidget(reset)
+        v.addLayout(row2)
+
+        for w in (self.period, self.village, self.type, self.status, self.level):
+            if w is not None:
+                w.currentIndexChanged.connect(self.apply_filters)
+        for d in (self.month, self.date_from, self.date_to):
+            d.dateChanged.connect(self.apply_filters)
+        if self.overdue is not None:
+            self.overdue.toggled.connect(self.apply_filters)
+
+        # --- table --------------------------------------------------------------------------------
+        self.model = RegisterModel(ctx, register, db_path, self, threaded=threaded)
+        self.view = QTableView()
+        self.view.setObjectName("registerTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(register != "disputes")
+        self.view.verticalHeader().setDefaultSectionSize(28)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSortIndicator(self.model.sort_column(), Qt.DescendingOrder)
+        self.view.setSortingEnabled(True)        # after the indicator: sorts by the model's own order
+        self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
+        for i, col in enumerate(self.model.columns):
+            self.view.setColumnWidth(i, col.width)
+        self.view.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        self.view.activated.connect(lambda index: self._open_row(index.row()))
+        v.addWidget(self.view, 1)
+
+        bottom = QHBoxLayout()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        bottom.addWidget(self.count_label)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton(_("Stop"))
+        self.cancel_button.clicked.connect(self.model.cancel)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_button)
+        bottom.addStretch(1)
+        if register == "disputes":
+            bottom.addWidget(QLabel(_("Legend:")))
+            bottom.addWidget(_swatch(style.LEVEL_BACKGROUND["红"], _("Red warning")))
+            bottom.addWidget(_swatch(style.LEVEL_BACKGROUND["黄"], _("Yellow warning")))
+            bottom.addWidget(_swatch(style.LEVEL_BACKGROUND["蓝"], _("Blue warning")))
+            bottom.addWidget(_swatch("#ffffff", _("Overdue"), fg=style.OVERDUE_TEXT, bold=True))
+            bottom.addWidget(_swatch("#ffffff", _("Concluded"), fg=style.DONE_TEXT))
+        v.addLayout(bottom)
+
+        self.model.loading.connect(self._busy)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._failed)
+        self._sync_period_widgets()
+        self._show_extra()
+        self._busy_state(False)
+
+    def _choice(self, label: str, choices, row: QHBoxLayout) -> QComboBox:
+        box = QComboBox()
+        box.addItem(_("All"), None)
+        for c in choices:
+            if c:
+                box.addItem(c, c)
+        row.addWidget(QLabel(label + _(":")))
+        row.addWidget(box)
+        return box
+
+    # --- filters --------------------------------------------------------------------------------
+    def filters(self) -> Filters:
+        today = self.ctx.today()
+        period = self.period.currentData()
+        f = Filters(village=self.village.currentData(), type=self.type.currentData(),
+                    status=self.status.currentData() if self.status else None,
+                    level=self.level.currentData() if self.level else None,
+                    overdue=bool(self.overdue and self.overdue.isChecked()),
+                    search=self.search.text().strip() or None, **self._extra)
+        if period == "this_month":
+            f = f.with_(month=today.strftime("%Y-%m"))
+        elif period == "last_month":
+            last = today.replace(day=1) - dt.timedelta(days=1)
+            f = f.with_(month=last.strftime("%Y-%m"))
+        elif period == "this_year":
+            f = f.with_(date_from=f"{today.year}-01-01", date_to=f"{today.year}-12-31")
+        elif period == "month":
+            f = f.with_(month=self.month.date().toString("yyyy-MM"))
+        elif period == "range":
+            f = f.with_(date_from=self.date_from.date().toString("yyyy-MM-dd"),
+                        date_to=self.date_to.date().toString("yyyy-MM-dd"))
+        return f
+
+    def set_filters(self, f: Filters) -> None:
+        """Show the page with these filters (from a home-page figure)."""
+        widgets = [w for w in (self.period, self.village, self.type, self.status, self.level, self.month,
+                               self.overdue, self.search) if w is not None]
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.search.setText(f.search or "")
+            self._select(self.village, f.village)
+            self._select(self.type, f.type)
+            if self.status:
+                self._select(self.status, f.status)
+            if self.level:
+                self._select(self.level, f.level)
+            if self.overdue is not None:
+                self.overdue.setChecked(f.overdue)
+            if f.month:
+                y, m = (int(x) for x in f.month.split("-"))
+                today = self.ctx.today()
+                if (y, m) == (today.year, today.month):
+                    self._select(self.period, "this_month")
+                else:
+                    self._select(self.period, "month")
+                    self.month.setDate(QDate(y, m, 1))
+            else:
+                self._select(self.period, "all")
+            self._extra = {k: True for k in ("open_only", "followup_due") if getattr(f, k)}
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self._sync_period_widgets()
+        self._show_extra()
+        self.apply_filters()
+
+    @staticmethod
+    def _select(box: QComboBox, data) -> None:
+        i = box.findData(data)
+        box.setCurrentIndex(max(i, 0))
+
+    def _sync_period_widgets(self) -> None:
+        period = self.period.currentData()
+        self.month.setVisible(period == "month")
+        for w in (self.date_from, self.to_label, self.date_to):
+            w.setVisible(period == "range")
+
+    def _show_extra(self) -> None:
+        names = {"open_only": _("Open cases only"), "followup_due": _("Follow-up visits due")}
+        text = "、".join(names[k] for k in self._extra)
+        self.extra_label.setText(_("Showing: {what}").format(what=text) if text else "")
+        self.extra_label.setVisible(bool(text))
+        self.extra_clear.setVisible(bool(text))
+
+    def _clear_extra(self) -> None:
+        self._extra = {}
+        self._show_extra()
+        self.apply_filters()
+
+    def reset_filters(self) -> None:
+        self.set_filters(Filters())
+
+    def apply_filters(self, *_args) -> None:
+        self._debounce.stop()
+        self._sync_period_widgets()
+        self.model.set_filters(self.filters())
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _sort_changed(self, column: int, order) -> None:
+        if not self.model.columns[column].sortable:
+            # keep showing the order actually used
+            self.view.horizontalHeader().blockSignals(True)
+            self.view.horizontalHeader().setSortIndicator(
+                self.model.sort_column(), Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder)
+            self.view.horizontalHeader().blockSignals(False)
+
+    # --- busy / loaded ----------------------------------------------------------------------------
+    def _busy_state(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def _busy(self) -> None:
+        self._busy_state(True)
+        self.count_label.setText(_("Searching…"))
+
+    def _loaded(self, count: int) -> None:
+        self._busy_state(False)
+        self.count_label.setText(_("{count} records").format(count=count))
+
+    def _failed(self, message: str) -> None:
+        self._busy_state(False)
+        self.count_label.setText(_("The list could not be read: {error}").format(error=message))
+
+    # --- opening -----------------------------------------------------------------------------------
+    def current_id(self) -> str | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        row = self.model.row_record(index.row())
+        return row["id"] if row else None
+
+    def _open_row(self, row: int) -> None:
+        record = self.model.row_record(row)
+        if record:
+            self.open_record.emit(self.register, record["id"])
+
+    def _open_current(self) -> None:
+        rid = self.current_id()
+        if rid:
+            self.open_record.emit(self.register, rid)
