@@ -130,5 +130,6 @@ def test_a_killed_copy_never_looks_finished(tmp_path):
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok", name
         assert copy.execute("SELECT count(*) FROM filler").fetchone()[0] == 60
         copy.close()
-    assert all(n.endswith((".sqlite3", ".partial", ".partial-journal")) for n in names), names
+    # leftovers of an interrupted copy (the copy and its -journal/-wal/-shm) all keep the .partial name
+    assert all(n.endswith(".sqlite3") or ".sqlite3.partial" in n for n in names), names
     assert storage.integrity_problems(storage.connect(db)) == []
