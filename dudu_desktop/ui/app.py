@@ -92,9 +92,9 @@ def choose_db_path(db_path=None) -> Path:
     return default_db_path()
 
 
-def start(db_path=None, *, wizard_exec=None) -> MainWindow | None:
+def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | None:
     """Open the database (running the first-run wizard if needed) and build the main window.
-    Returns None if the user cancelled the wizard. Refused (newer schema, damaged file) propagates."""
+    Returns None if the user cancelled the wizard or the log-in. Refused (newer schema, damaged file) propagates."""
     path = choose_db_path(db_path)
     ctx = open_context(path)
     if site.site(ctx.conn) is None:
@@ -107,6 +107,16 @@ def start(db_path=None, *, wizard_exec=None) -> MainWindow | None:
             ctx.db.conn.close()
             path = wizard.db_path
             ctx = open_context(path)
+    # log-in (the first run creates the administrator), then the start-up checks and daily backup
+    from dudu_desktop.ui import login as login_ui
+    user_ctx = login_ui.login(ctx.db, exec_dialog=login_exec)
+    if user_ctx is None:
+        ctx.db.conn.close()
+        return None
+    ctx = user_ctx
+    if login_ui.start_checks(ctx, path) == "restored":
+        ctx.db.conn.close()
+        ctx = Context(db=open_database(path), user=ctx.user, role=ctx.role)
     settings = ui_settings()
     settings.setValue("database/path", str(path))
     settings.sync()
