@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from dudu_desktop.domain.fields import REGISTER_LABELS
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.i18n import _
+from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
@@ -35,12 +35,20 @@ def table_label(table: str) -> str:
     return _(spec.label) if spec else table
 
 
+COMMON_LABELS = {
+    "id": N_("Record id"), "village_code": N_("Village code"), "created_at": N_("Created at"),
+    "updated_at": N_("Changed at"), "created_by": N_("Created by"), "updated_by": N_("Changed by"),
+    "version": N_("Version"), "deleted": N_("Deleted"), "serial_no": N_("Serial number"),
+    "party_names": N_("Parties"), "level_reason": N_("Reason for the warning level"),
+}
+
+
 def column_label(table: str, column: str) -> str:
     spec = merge.SPECS.get(table)
     try:
         return _(spec[column].label) if spec else column
     except KeyError:
-        return column
+        return _(COMMON_LABELS[column]) if column in COMMON_LABELS else column
 
 
 def _item(text, *, bg: str | None = None, align=None) -> QTableWidgetItem:
