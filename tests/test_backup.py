@@ -6,7 +6,6 @@ import sqlite3
 
 import pytest
 
-from conftest import NOW, make_context
 from dudu_desktop import paths
 from dudu_desktop.domain.problems import PermissionDenied, Refused
 from dudu_desktop.domain.vocab import Role
@@ -14,6 +13,7 @@ from dudu_desktop.services import audit, backup, hotline
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the fixed clock of the ctx fixture (tests/conftest.py)
 CALL = {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "拖欠工资怎么办",
         "anonymous": True}
 
@@ -186,8 +186,7 @@ def corrupt(path, offset_pages=(3, 4, 5)):
     path.write_bytes(bytes(data))
 
 
-def test_damaged_database_found_at_start_and_latest_good_backup_restored(db_path, tmp_path):
-    ctx = make_context(db_path)
+def test_damaged_database_found_at_start_and_latest_good_backup_restored(ctx, db_path, tmp_path):
     add_calls(ctx, 30)
     good = backup.make_backup(ctx, "auto")
     ctx.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

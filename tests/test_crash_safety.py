@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import make_context
 from dudu_desktop.services import audit
 from dudu_desktop.storage import db as storage
 
@@ -80,10 +79,9 @@ def kill_and_collect(proc, delay) -> list[str]:
     return [line for line in lines[:-1] if line]      # the last piece may be cut mid-line
 
 
-def test_committed_records_survive_sigkill(tmp_path):
+def test_committed_records_survive_sigkill(ctx, db_path):
     rng = random.Random(20241220)
-    db = tmp_path / "crash.sqlite3"
-    make_context(db).conn.close()
+    db = db_path                          # set up as a village by the ctx fixture
     committed: list[str] = []
     rounds = rng.randint(15, 25)
     for _ in range(rounds):
@@ -108,10 +106,9 @@ def test_committed_records_survive_sigkill(tmp_path):
     conn.close()
 
 
-def test_a_killed_copy_never_looks_finished(tmp_path):
+def test_a_killed_copy_never_looks_finished(ctx, db_path, tmp_path):
     rng = random.Random(7)
-    db = tmp_path / "big.sqlite3"
-    ctx = make_context(db)
+    db = db_path
     with storage.transaction(ctx.conn):
         ctx.conn.execute("CREATE TABLE filler (x BLOB)")
         ctx.conn.executemany("INSERT INTO filler VALUES (randomblob(262144))", [()] * 60)   # ~15 MB

@@ -1,14 +1,16 @@
 """Each role's permissions are enforced in the services (not only by hiding buttons): a table of
 roles × actions; a refused action raises PermissionDenied and changes nothing (not even the audit)."""
 
+import datetime as dt
+
 import pytest
 
-from conftest import NOW, make_context
 from dudu_desktop.domain.problems import PermissionDenied
 from dudu_desktop.domain.vocab import ROLE_PERMISSIONS, Permission, Role
 from dudu_desktop.services import backup, disputes, hotline, records, site, users
 from dudu_desktop.services.context import Context
 
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the fixed clock of the ctx fixture (tests/conftest.py)
 CALL = {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "拖欠工资",
         "anonymous": True}
 DISPUTE = {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "排水沟堵塞引发争吵",
@@ -67,12 +69,11 @@ def test_the_matrix_matches_the_issue():
 @pytest.fixture
 def world(tmp_path, request):
     role = request.param
-    admin = make_context(tmp_path / "db.sqlite3", role="township" if role == Role.REVIEWER else "village")
+    admin = request.getfixturevalue("township_ctx" if role == Role.REVIEWER else "ctx")
     users.create_user(admin, "boss", "boss-secret-1", Role.ADMIN)
     admin = Context(db=admin.db, user="boss", role=Role.ADMIN, clock=lambda: NOW)
     made = setup_records(admin, tmp_path)
-    yield admin, made, role
-    admin.conn.close()
+    return admin, made, role
 
 
 def _state(conn):

@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from conftest import NOW, make_context
 from dudu_desktop.domain.problems import PermissionDenied, Refused
 from dudu_desktop.domain.vocab import Role
 from dudu_desktop.services import audit, site, users
 from dudu_desktop.services.context import Context
 
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the fixed clock of the ctx fixture (tests/conftest.py)
 PW = "correct horse 9"
 
 
