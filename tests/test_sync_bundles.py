@@ -422,3 +422,22 @@ def test_zero_report_and_gaps_in_the_overview(tmp_path, town):
     assert row.months["2024-12"].reported and not row.months["2024-10"].reported
     assert row.gaps == [2] and row.last_bundle["seq"] == 3
     ctx.conn.close()
+
+
+def test_cli_export_and_import(tmp_path, village, capsys):
+    from dudu_desktop.cli import main
+    village_path = village.conn.execute("PRAGMA database_list").fetchone()[2]
+    village.conn.close()
+    out = tmp_path / "usb"
+    out.mkdir()
+    assert main(["--db", village_path, "export", "--out", str(out)]) == 0
+    bundle = Path(capsys.readouterr().out.strip())
+    assert bundle.exists() and bundle.parent == out
+    town_path = tmp_path / "t.sqlite3"
+    township(town_path).conn.close()
+    assert main(["--db", str(town_path), "import", str(bundle), "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["applied"] is False
+    bad = _flip(bundle, tmp_path / "bad.zip")
+    assert main(["--db", str(town_path), "import", str(bundle), str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert "新增" in captured.out and "未执行" in captured.err
