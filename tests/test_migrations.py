@@ -36,15 +36,15 @@ def test_an_older_file_is_backed_up_then_upgraded(tmp_path):
     assert "wechat" in database["people"].columns_dict
     assert storage.applied_migrations(database.conn)[-1] == "9001_people_wechat"
     assert database.conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 1     # data kept
-    copies = list(tmp_path.glob("old.before-9001_people_wechat-*.sqlite3"))
+    copies = list((tmp_path / "backups").glob("old.before-9001_people_wechat-*.sqlite3"))
     assert len(copies) == 1
     copy = sqlite3.connect(copies[0])
     assert storage.applied_migrations(copy) == [n for n, _ in MIGRATIONS]
     # Opening again applies nothing and makes no new copy.
     database.conn.close()
-    copies_before = sorted(tmp_path.glob("old.before-*.sqlite3"))
+    copies_before = sorted((tmp_path / "backups").glob("old.before-*.sqlite3"))
     storage.open_database(path, migrations=migrations).conn.close()
-    assert sorted(tmp_path.glob("old.before-*.sqlite3")) == copies_before
+    assert sorted((tmp_path / "backups").glob("old.before-*.sqlite3")) == copies_before
 
 
 def test_a_failing_migration_leaves_the_file_at_the_previous_version(tmp_path):

@@ -60,41 +60,8 @@ def backup_folder(ctx_or_conn) -> Path:
     return paths.backups_dir(path)
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return                      # Windows: NTFS metadata is journaled; directories cannot be opened
-    fd = os.open(str(folder), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_copy(conn: sqlite3.Connection, target: str | Path) -> Path:
-    """A consistent copy of the open database at ``target``, written atomically: backup API into
-    ``<target>.partial``, journal mode set back to DELETE (so the copy is one self-contained file),
-    fsync, rename, fsync the folder. Raises ``OSError``/``sqlite3.Error`` on failure (no final file)."""
-    if conn.in_transaction:
-        raise RuntimeError("back up outside a transaction (the copy would hold uncommitted changes)")
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + PARTIAL)
-    partial.unlink(missing_ok=True)
-    try:
-        dest = sqlite3.connect(str(partial), isolation_level=None)
-        try:
-            conn.backup(dest)                       # all pages in one step, under a read lock
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return target
+#: Atomic, self-contained, fsync'd copy through SQLite's backup API (shared with migrations).
+write_copy = storage.backup_copy
 
 
 def _name(stem: str, when: dt.datetime, reason: str) -> str:
@@ -415,5 +382,5 @@ def restore_over_damaged(db_path: str | Path, backup_path: str | Path, login) ->
         os.replace(wal, Path(f"{saved}-wal"))
     Path(f"{db_path}-shm").unlink(missing_ok=True)
     os.replace(temp, db_path)
-    _fsync_dir(db_path.parent)
+    storage._fsync_dir(db_path.parent)
     return {**info, "saved_before": str(saved)}

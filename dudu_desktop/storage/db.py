@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import sqlite_utils
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
+from dudu_desktop.paths import backups_dir
 from dudu_desktop.storage.schema import MIGRATIONS
 
 MIGRATIONS_TABLE = "_migrations"
@@ -81,17 +83,40 @@ def check_not_newer(conn: sqlite3.Connection, migrations=MIGRATIONS) -> None:
                                                                  known=len(known)))
 
 
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return                      # Windows: NTFS metadata is journaled; directories cannot be opened
+    fd = os.open(str(folder), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def backup_copy(conn: sqlite3.Connection, target: str | Path) -> Path:
-    """A consistent copy of the open database through SQLite's backup API."""
+    """A consistent copy of the open database at ``target``, written atomically: backup API into
+    ``<target>.partial``, journal mode set back to DELETE (so the copy is one self-contained file),
+    fsync, rename, fsync the folder. Raises ``OSError``/``sqlite3.Error`` on failure (no final file)."""
+    if conn.in_transaction:
+        raise RuntimeError("back up outside a transaction (the copy would hold uncommitted changes)")
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    dest = sqlite3.connect(str(partial))
+    partial.unlink(missing_ok=True)
     try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    partial.replace(target)
+        dest = sqlite3.connect(str(partial), isolation_level=None)
+        try:
+            conn.backup(dest)                       # all pages in one step, under a read lock
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -109,7 +134,7 @@ def migrate(conn: sqlite3.Connection, db_path: str | Path | None, migrations=MIG
     has_data = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0] > 0
     if has_data and db_path and str(db_path) != ":memory:":
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = Path(backup_dir) if backup_dir else Path(db_path).parent
+        folder = Path(backup_dir) if backup_dir else backups_dir(db_path)
         backup_copy(conn, folder / f"{Path(db_path).stem}.before-{pending[0][0]}-{stamp}.sqlite3")
     conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = []
