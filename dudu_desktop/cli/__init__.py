@@ -16,7 +16,8 @@ from dudu_desktop import __version__
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 
-COMMAND_MODULES = ("dudu_desktop.cli.core", "dudu_desktop.cli.trust", "dudu_desktop.cli.sync")
+COMMAND_MODULES = ("dudu_desktop.cli.core", "dudu_desktop.cli.trust", "dudu_desktop.cli.sync",
+                   "dudu_desktop.cli.reports")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 

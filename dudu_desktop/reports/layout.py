@@ -426,10 +426,12 @@ def build_ledger(
     rows: Sequence[Sequence[str]],
     totals: Sequence[str] | None = None,
     signature: dict[str, str] | None = None,
+    font_size: float = 10,
 ) -> int:
     """An A4 landscape 台账: centred title, subtitle line, gridded table with the header
     repeated on every page, totals row, then 填表人/审核人/填报日期 (from ``signature``,
-    blank lines to sign when missing) and "第 1 页 共 N 页" on every page."""
+    blank lines to sign when missing) and "第 1 页 共 N 页" on every page. ``font_size``
+    is the table's (10 pt; 9 pt 小五 for wide tables)."""
     register_fonts()
     signature = signature or {}
     sign = signature_lines(
@@ -444,7 +446,7 @@ def build_ledger(
         f.wrap(LEDGER_FRAME_WIDTH, LEDGER_FRAME_HEIGHT)[1] for f in story
     )
     story.append(data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=below_title,
-                            totals=totals, tail=sign))
+                            totals=totals, tail=sign, font_size=font_size))
     return _build(
         out, story, pagesize=LEDGER_PAGE, margins=LEDGER_MARGINS, title=title,
         footer=partial(_page_x_of_n, x=LEDGER_PAGE[0] / 2, y=LEDGER_MARGINS[3] / 2),

@@ -1,0 +1,102 @@
+"""``report`` commands: ledgers (.pdf/.xlsx/.csv), the mediation agreement, sign-in sheets,
+the annual report, and the annual report's narrative texts.
+
+    report ledger --register disputes|trainings|hotline|publicity --month YYYY-MM
+                  [--village CODE] --out FILE.pdf|FILE.xlsx|FILE.csv [--unmasked]
+    report agreement --dispute ID --out FILE.pdf [--draft] [--unmasked]
+    report signin --training ID --out FILE.pdf [--after]
+    report annual --year YYYY [--village CODE] --out FILE.pdf
+    report texts --year YYYY [--village CODE] [--set FILE.json | --reset]
+
+Every file is written atomically; the same data gives the same PDF bytes.
+"""
+
+from __future__ import annotations
+
+from dudu_desktop.cli import EXIT_OK, print_json
+from dudu_desktop.cli.core import open_context
+from dudu_desktop.reports import documents
+from dudu_desktop.reports.data import LEDGER_REGISTERS
+from dudu_desktop.services import report_texts
+
+
+def add_commands(sub) -> None:
+    report = sub.add_parser("report", help="print ledgers, agreements, sign-in sheets and the annual report")
+    rsub = report.add_subparsers(dest="report_command", metavar="DOCUMENT", required=True)
+
+    p = rsub.add_parser("ledger", help="a month's ledger of one register as PDF, XLSX or CSV")
+    p.add_argument("--register", required=True, choices=LEDGER_REGISTERS)
+    p.add_argument("--month", required=True, metavar="YYYY-MM")
+    p.add_argument("--village", metavar="CODE", help="one village (default: this village, or the whole township)")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, FILE.xlsx or FILE.csv")
+    p.add_argument("--unmasked", action="store_true", help="full personal data (needs the permission; audited)")
+    p.set_defaults(handler=cmd_ledger)
+
+    p = rsub.add_parser("agreement", help="the people's mediation agreement of a dispute")
+    p.add_argument("--dispute", required=True, metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--draft", action="store_true", help="a draft for a case still being mediated")
+    p.add_argument("--unmasked", action="store_true", help="full ID numbers (needs the permission; audited)")
+    p.set_defaults(handler=cmd_agreement)
+
+    p = rsub.add_parser("signin", help="a training session's sign-in sheet")
+    p.add_argument("--training", required=True, metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--after", action="store_true", help="who attended, with sign-in times and exam results")
+    p.set_defaults(handler=cmd_signin)
+
+    p = rsub.add_parser("annual", help="the annual report (GB/T 9704 layout)")
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--village", metavar="CODE")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.set_defaults(handler=cmd_annual)
+
+    p = rsub.add_parser("texts", help="the annual report's narrative: show (JSON), set from a JSON file, reset")
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--village", metavar="CODE")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--set", dest="set_file", metavar="FILE.json", help='{"measures": "…", …}')
+    g.add_argument("--reset", action="store_true", help="back to the template")
+    p.set_defaults(handler=cmd_texts)
+
+
+def _done(path: str, pages: int | None) -> int:
+    print(documents.written_message(path, pages))
+    return EXIT_OK
+
+
+def cmd_ledger(args) -> int:
+    ctx = open_context(args, create=False)
+    pages = documents.write_ledger(ctx, args.out, register=args.register, month=args.month, village=args.village,
+                                   unmasked=args.unmasked)
+    return _done(args.out, pages)
+
+
+def cmd_agreement(args) -> int:
+    ctx = open_context(args, create=False)
+    pages = documents.write_agreement(ctx, args.out, args.dispute, draft=args.draft, unmasked=args.unmasked)
+    return _done(args.out, pages)
+
+
+def cmd_signin(args) -> int:
+    ctx = open_context(args, create=False)
+    pages = documents.write_signin(ctx, args.out, args.training, after=args.after)
+    return _done(args.out, pages)
+
+
+def cmd_annual(args) -> int:
+    ctx = open_context(args, create=False)
+    pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village)
+    return _done(args.out, pages)
+
+
+def cmd_texts(args) -> int:
+    ctx = open_context(args, create=False)
+    if args.reset:
+        texts = report_texts.reset_texts(ctx, args.year, args.village)
+    elif args.set_file:
+        texts = report_texts.save_texts(ctx, args.year, args.village, documents.read_texts_file(args.set_file))
+    else:
+        texts = report_texts.get_texts(ctx.conn, args.year, args.village)
+    print_json(texts)
+    return EXIT_OK

@@ -1,0 +1,190 @@
+"""人民调解协议书 for one dispute (人民调解法 第29条): 编号, each party's details, the main
+facts and the matters in dispute, the agreed terms, the manner and time of performance, the
+amount in figures and in capitals, the copies, the signature lines and the committee's seal.
+
+Which disputes have one: an agreement exists only for a case concluded 调解成功. For a case
+still 待调处/调处中 a *draft* can be printed (``draft=True``, marked 草稿 on every page) so that
+the mediator can prepare the paper before the parties sign; 调解不成 and 撤回 are refused.
+
+Personal data: the parties sign this paper and each keeps a copy, so names, gender, ethnicity,
+age, address and phone are printed in full (the law asks for 当事人的基本情况). ID numbers are
+the exception: masked unless ``unmasked=True`` (needs PRINT_UNMASKED, audited).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, Spacer, Table
+
+from dudu_desktop.domain.masking import mask_id
+from dudu_desktop.domain.money import amount_in_capitals
+from dudu_desktop.domain.problems import Refused
+from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus
+from dudu_desktop.i18n import _, format_money
+from dudu_desktop.reports import layout
+from dudu_desktop.reports.data import audit_unmasked, chinese_date, require_unmasked, unit_names
+from dudu_desktop.reports.fonts import FANG, HEI, SONG, register_fonts
+from dudu_desktop.reports.layout import FORM_FRAME_WIDTH, Out, kv_table, para, signature_lines
+from dudu_desktop.services import disputes
+from dudu_desktop.services.context import Context
+
+CN_COUNTS = "零一二三四五六七八九十"
+_UNIT_SUFFIX = re.compile(r"(社区居民委员会|村民委员会|居委会|社区|村|乡|镇|街道)$")
+
+
+@dataclass
+class Agreement:
+    number: str
+    committee: str
+    parties: list[dict]
+    facts: str
+    terms: str
+    amount_cents: int | None
+    performance: str
+    copies: int
+    date: str
+    mediator: str
+    draft: bool = False
+    unmasked: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def short_unit_name(name: str) -> str:
+    """都督村 → 都督 (for 编号 such as （2024）都督调字第001号)."""
+    return _UNIT_SUFFIX.sub("", name) or name
+
+
+def agreement_number(serial_no: str, registered_on: str, unit: str) -> str:
+    """``2024-001`` at 都督村 → ``（2024）都督调字第001号``."""
+    m = re.fullmatch(r"(\d{4})-(\d+)", serial_no or "")
+    year, seq = (m.group(1), m.group(2)) if m else (registered_on[:4], serial_no or "")
+    return f"（{year}）{short_unit_name(unit)}调字第{seq}号"
+
+
+def copies_text(n: int) -> str:
+    return CN_COUNTS[n] if 0 <= n <= 10 else str(n)
+
+
+def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmasked: bool = False) -> Agreement:
+    """The agreement's content, or :class:`Refused` when the case has no agreement."""
+    row = disputes.get_dispute(ctx.conn, dispute_id)
+    success = row["status"] in (DisputeStatus.CONCLUDED, DisputeStatus.CLOSED_OUT) and \
+        row["result"] == DisputeResult.SUCCESS
+    if not success:
+        if row["status"] in (DisputeStatus.PENDING, DisputeStatus.MEDIATING):
+            if not draft:
+                raise Refused(_("This case is still being mediated: only a draft agreement can be printed."))
+        else:
+            raise Refused(_("This case was concluded as {result}: there is no mediation agreement to print.")
+                          .format(result=row["result"] or row["status"]))
+    if unmasked:
+        require_unmasked(ctx)
+    unit = unit_names(ctx.conn).get(row["village_code"], row["village_code"])
+    parties = []
+    for p in row["parties"]:
+        parties.append({**p, "id_number": (p["id_number"] if unmasked else mask_id(p["id_number"]))})
+    result = Agreement(
+        number=agreement_number(row["serial_no"], row["registered_on"], unit),
+        committee=_("{unit} People's Mediation Committee").format(unit=unit),
+        parties=parties, facts=row["summary"], terms=row["agreement_terms"], amount_cents=row["amount_cents"],
+        performance=row["performance_terms"], copies=len(parties) + 1,
+        date=chinese_date(row["concluded_on"]) if success and row["concluded_on"] else "",
+        mediator=row["mediator"], draft=not success, unmasked=unmasked,
+    )
+    if unmasked:
+        audit_unmasked(ctx, document=_("People's mediation agreement") + " " + result.number,
+                       table_name="disputes", record_id=dispute_id, village=row["village_code"])
+    return result
+
+
+def _party_table(p: dict, width: float) -> Table:
+    """One party in a boxed grid: 申请人 姓名 | 性别 | 民族 | 年龄 / 住址 | 联系方式 / 身份证号."""
+    small = [14 * mm, 12 * mm, 14 * mm, 18 * mm, 14 * mm, 12 * mm]  # 性别 男 民族 土家族 年龄 45
+    widths = [20 * mm, width - 20 * mm - sum(small), *small]
+    rows = [
+        (p.get("role") or _("Party"), p["name"], _("Gender"), p["gender"], _("Ethnicity"), p["ethnicity"],
+         _("Age"), "" if p["age"] is None else str(p["age"])),
+        (_("Address"), p["address"], _("Contact"), p["phone"]),
+        (_("ID number"), p["id_number"]),
+    ]
+    return kv_table(rows, widths, font_size=11)
+
+
+def _boxed_section(label: str, text: str, width: float) -> Table:
+    """A labelled box; an empty one keeps four blank lines to write in by hand."""
+    return kv_table([(label, text.strip() or "\n" * 4)], [30 * mm, width - 30 * mm], font_size=12)
+
+
+def _watermark(canvas: Canvas, doc) -> None:
+    canvas.saveState()
+    canvas.setFont(HEI, 110)
+    canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.25))
+    canvas.translate(doc.pagesize[0] / 2, doc.pagesize[1] / 2)
+    canvas.rotate(35)
+    canvas.drawCentredString(0, -40, _("DRAFT"))
+    canvas.restoreState()
+
+
+def render_agreement_pdf(out: Out, ag: Agreement) -> int:
+    register_fonts()
+    width = FORM_FRAME_WIDTH
+    blocks = [para(_("No. {number}").format(number=ag.number), font=FANG, size=12, align="right"),
+              Spacer(0, 3 * mm)]
+    for p in ag.parties:
+        blocks += [_party_table(p, width), Spacer(0, 2 * mm)]
+    terms = ag.terms.strip()
+    if ag.amount_cents:
+        terms += ("\n" if terms else "") + _("Amount involved: {figures} ({capitals})").format(
+            figures=format_money(ag.amount_cents), capitals=amount_in_capitals(ag.amount_cents))
+    blocks += [
+        Spacer(0, 2 * mm),
+        _boxed_section(_("Main facts of the dispute and matters in dispute"), ag.facts, width),
+        _boxed_section(_("Having been mediated, the parties voluntarily agree as follows"), terms, width),
+        _boxed_section(_("Manner and time limit of performance"), ag.performance, width),
+        Spacer(0, 4 * mm),
+        para(_("This agreement is made in {copies} copies; each party and the people's mediation committee "
+               "keep one copy each.").format(copies=copies_text(ag.copies)), size=12, indent_chars=2),
+        para(_("This agreement takes effect on the day the parties sign it (or seal it or press their "
+               "fingerprints), the people's mediator signs it and the people's mediation committee seals it.")
+             , size=12, indent_chars=2),
+        Spacer(0, 6 * mm),
+    ]
+    signers = [(_("Party ({role}) signature").format(role=p.get("role") or ""), "") for p in ag.parties]
+    signers += [(_("People's mediator signature"), ""), (_("Recorder signature"), "")]
+    closing = [
+        signature_lines(signers, width=width, per_row=2, font_size=12),
+        Spacer(0, 10 * mm),
+        _seal_block(ag, width),
+    ]
+    blocks.append(KeepTogether(closing))
+    title = _("People's mediation agreement")
+    if not ag.draft:
+        return layout.build_form(out, title=title, blocks=blocks)
+    return _build_draft(out, title, blocks)
+
+
+def _seal_block(ag: Agreement, width: float) -> Table:
+    date = ag.date or "\u3000\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日"
+    lines = [ag.committee + _("(seal)"), date]
+    inner = 80 * mm
+    rows = [["", para(line, size=12, align="center")] for line in lines]
+    return layout._table(rows, [width - inner, inner], [
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ])
+
+
+def _build_draft(out: Out, title: str, blocks: list) -> int:
+    """build_form with a 草稿 watermark on every page."""
+    from functools import partial
+    heading = para(title + _(" (draft)"), font=SONG, size=22, leading=32, align="center", bold=True)
+    return layout._build(
+        out, [heading, Spacer(0, 4 * mm), *blocks], pagesize=layout.FORM_PAGE, margins=layout.FORM_MARGINS,
+        title=title, on_page=_watermark,
+        footer=partial(layout._page_x_of_n, x=layout.FORM_PAGE[0] / 2, y=layout.FORM_MARGINS[3] / 2),
+    )
