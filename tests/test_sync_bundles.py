@@ -19,13 +19,29 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync import bundle as fmt
-from dudu_desktop.sync.export import default_period, export_bundle
-from dudu_desktop.sync.merge import apply_bundle, conflicts, preview_bundle, resolve_conflict
+from dudu_desktop.sync import export as _export
+from dudu_desktop.sync import merge as _merge
+from dudu_desktop.sync.export import default_period
+from dudu_desktop.sync.merge import conflicts, resolve_conflict
 from dudu_desktop.sync.overview import reporting_matrix
 from tests.conftest import NOW, TOWNSHIP_CODE
 
 VILLAGES = (("500243104201", "都督村"), ("500243104202", "桐木村"), ("500243104203", "红岩村"))
 TODAY = NOW.date()
+
+
+# These tests are about the bundle format and the merge rules, on plain (unsealed) bundles as an
+# administrator may exchange them; sealing is tested in tests/test_seal.py.
+def export_bundle(ctx, out, **kw):
+    return _export.export_bundle(ctx, out, unsealed=True, **kw)
+
+
+def preview_bundle(ctx, path, **kw):
+    return _merge.preview_bundle(ctx, path, allow_unsealed=True, **kw)
+
+
+def apply_bundle(ctx, path, **kw):
+    return _merge.apply_bundle(ctx, path, allow_unsealed=True, **kw)
 
 
 def village_ctx(path: Path, code: str, name: str, clock_at=NOW) -> Context:
@@ -430,14 +446,14 @@ def test_cli_export_and_import(tmp_path, village, capsys):
     village.conn.close()
     out = tmp_path / "usb"
     out.mkdir()
-    assert main(["--db", village_path, "export", "--out", str(out)]) == 0
+    assert main(["--db", village_path, "export", "--out", str(out), "--unsealed"]) == 0
     bundle = Path(capsys.readouterr().out.strip())
     assert bundle.exists() and bundle.parent == out
     town_path = tmp_path / "t.sqlite3"
     township(town_path).conn.close()
-    assert main(["--db", str(town_path), "import", str(bundle), "--dry-run", "--json"]) == 0
+    assert main(["--db", str(town_path), "import", str(bundle), "--dry-run", "--json", "--allow-unsealed"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["applied"] is False
     bad = _flip(bundle, tmp_path / "bad.zip")
-    assert main(["--db", str(town_path), "import", str(bundle), str(bad)]) == 1
+    assert main(["--db", str(town_path), "import", str(bundle), str(bad), "--allow-unsealed"]) == 1
     captured = capsys.readouterr()
     assert "新增" in captured.out and "未执行" in captured.err

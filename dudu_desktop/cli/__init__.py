@@ -7,6 +7,7 @@ Exit status: 0 done; 1 refused input (a clear message on stderr, nothing changed
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import os
@@ -53,6 +54,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return EXIT_REFUSED
+    except OSError as exc:          # a missing file, no permission, a full disk, a stick pulled out
+        print(_("Refused: {message}").format(message=os_error_message(exc)), file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def os_error_message(exc: OSError) -> str:
+    """A sentence for the user about a failed file operation (no traceback)."""
+    name = exc.filename if exc.filename is not None else ""
+    if exc.errno == errno.ENOSPC:
+        text = _("The disk is full; free some space or use another USB stick.")
+    elif isinstance(exc, FileNotFoundError):
+        text = _("The file or folder does not exist.")
+    elif isinstance(exc, PermissionError):
+        text = _("Permission denied: this file or folder cannot be opened or written.")
+    elif isinstance(exc, IsADirectoryError):
+        text = _("This is a folder, not a file.")
+    else:
+        text = _("The file could not be read or written ({error}).").format(error=exc.strerror or exc)
+    return f"{text} {name}".rstrip()
 
 
 def env_user(args) -> str:

@@ -19,11 +19,15 @@ def add_commands(sub) -> None:
     p = sub.add_parser("export", help="write the next USB bundle (every change since the last one)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the bundle into (the USB stick)")
     p.add_argument("--full", action="store_true", help="every record, not just the changes")
+    p.add_argument("--unsealed", action="store_true",
+                   help="a plain, readable bundle for inspection (admin); the township refuses it by default")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("import", help="check and merge village bundles (township)")
     p.add_argument("bundles", nargs="+", metavar="BUNDLE")
     p.add_argument("--dry-run", action="store_true", help="only check and count; change nothing")
+    p.add_argument("--allow-unsealed", action="store_true",
+                   help="also accept plain (unsealed) bundles (admin)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import)
 
@@ -42,7 +46,7 @@ def add_commands(sub) -> None:
 
 def cmd_export(args) -> int:
     ctx = open_context(args, create=False)
-    result = export_bundle(ctx, args.out, full=args.full)
+    result = export_bundle(ctx, args.out, full=args.full, unsealed=args.unsealed)
     print(result.path)
     return EXIT_OK
 
@@ -65,7 +69,8 @@ def cmd_import(args) -> int:
     results, refused = [], False
     for path in args.bundles:
         try:
-            r = preview_bundle(ctx, path) if args.dry_run else apply_bundle(ctx, path)
+            r = preview_bundle(ctx, path, allow_unsealed=args.allow_unsealed) if args.dry_run \
+                else apply_bundle(ctx, path, allow_unsealed=args.allow_unsealed)
         except Refused as exc:
             refused = True
             message = "；".join(p.message for p in exc.problems)

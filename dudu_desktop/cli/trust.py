@@ -1,5 +1,6 @@
 """Accounts and backups on the command line: log-in for every command, ``user add|passwd|list|
-disable|enable``, ``backup``, ``restore``.
+disable|enable``, ``backup``, ``restore``, and the keys of sealed bundles: ``register-village``
+(township) and ``import-registration`` (village).
 
 Log-in (used by :func:`dudu_desktop.cli.core.open_context`): while the database has no account
 (created before accounts existed, or ``init`` without ``--admin``) commands act as ``--user`` /
@@ -129,6 +130,19 @@ def add_commands(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_restore)
 
+    p = sub.add_parser("register-village", help="township admin: register (or re-key) a village and write its "
+                                                "registration file for the USB stick")
+    p.add_argument("--code", required=True, help="the village's 12-digit code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--out", required=True, metavar="FILE", help="registration file (or a folder for it)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_register_village)
+
+    p = sub.add_parser("import-registration", help="village admin: import the registration file from the township")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_import_registration)
+
 
 def _context(args) -> Context:
     from dudu_desktop.cli.core import open_context  # cli.core imports this module lazily too
@@ -237,4 +251,36 @@ def cmd_restore(args) -> int:
     else:
         _print_preview(result)
         print(_("Restored. The state before was saved as {path}").format(path=result.get("saved_before")))
+    return EXIT_OK
+
+
+def cmd_register_village(args) -> int:
+    from dudu_desktop.sync import keys
+    reg = keys.register_village(_context(args), args.code, args.name, args.out)
+    if args.json:
+        print_json({"file": str(reg.path), "village_code": reg.village_code, "village_key": reg.village_key,
+                    "township_key": reg.township_key, "retired": reg.rekeyed})
+        return EXIT_OK
+    print(str(reg.path))
+    if reg.rekeyed:
+        print(_("Village {name} ({code}) was given a new key {key}; bundles signed with its old key ({old}) "
+                "are refused from now on.").format(name=reg.village_name, code=reg.village_code, key=reg.village_key,
+                                                    old="、".join(reg.rekeyed)), file=sys.stderr)
+    else:
+        print(_("Village {name} ({code}) registered with key {key}.").format(
+            name=reg.village_name, code=reg.village_code, key=reg.village_key), file=sys.stderr)
+    print(_("The registration file holds the village's private signing key: carry it by hand, import it at the "
+            "village, then delete it from the stick."), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import_registration(args) -> int:
+    from dudu_desktop.sync import keys
+    reg = keys.import_registration(_context(args), args.file)
+    if args.json:
+        print_json(reg.__dict__)
+        return EXIT_OK
+    print(_("Registration imported: bundles of village {code} are now signed with key {key} and sealed for "
+            "{township} (key {township_key}). Delete the registration file from the stick.").format(
+        code=reg.village_code, key=reg.village_key, township=reg.township_name, township_key=reg.township_key))
     return EXIT_OK

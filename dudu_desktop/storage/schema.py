@@ -228,12 +228,18 @@ def _sync_tables(conn: sqlite3.Connection) -> None:
     migrate_0003_sync(conn)
 
 
+def _keys_table(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.sync.keys import migrate_0006_keys  # keys for sealed bundles
+    migrate_0006_keys(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
     ("0002_search", _search_index),
     ("0004_users", _script(USERS)),
     ("0003_sync", _sync_tables),
+    ("0006_keys", _keys_table),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).

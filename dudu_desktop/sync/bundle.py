@@ -145,11 +145,13 @@ def _refuse_container(exc: ContainerError, path: Path) -> Refused:
     return Refused(_("The bundle {name} cannot be used: {reason}").format(name=path.name, reason=exc.message))
 
 
-def read_bundle(path, *, our_schema_version: int) -> Bundle:
-    """Open and check a bundle; nothing else is touched. Raises :class:`Refused`."""
+def read_bundle(path, *, our_schema_version: int, data: bytes | None = None) -> Bundle:
+    """Open and check a bundle; nothing else is touched. Raises :class:`Refused`.
+
+    ``data``: the plain zip's bytes when they come from a sealed file (``path`` then only names it)."""
     path = Path(path)
     try:
-        files = read_zip_safely(path, allowed_names=MEMBER_NAMES)
+        files = read_zip_safely(path if data is None else io.BytesIO(data), allowed_names=MEMBER_NAMES)
     except ContainerError as exc:
         raise _refuse_container(exc, path) from exc
     if DESCRIPTOR not in files:

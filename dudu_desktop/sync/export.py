@@ -9,6 +9,11 @@ The reported month (``period``) is chosen at export: by default the current mont
 first :data:`REPORT_GRACE_DAYS` days of a month, when it is the previous month (the monthly report
 is carried to the township in the first days of the next month). The township's overview counts a
 village as having reported a month when it has applied a bundle whose ``period`` is that month.
+
+Once the village has imported its registration file (:mod:`dudu_desktop.sync.keys`) the bundle is
+**sealed** (:mod:`dudu_desktop.sync.seal`): signed with the village's key and encrypted for the
+township, written as ``<name>.dudu``. Before that, export is refused with a message pointing to
+the registration file; ``unsealed=True`` writes the plain ``.zip`` (administrators only).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import schema_version, transaction
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync import bundle as fmt
+from dudu_desktop.sync import keys, seal
 from dudu_desktop.sync.container import ContainerError, sha256_hex, write_zip_atomic
 from dudu_desktop.sync.state import bundle_columns, write_setting
 
@@ -68,22 +74,33 @@ def exports(conn) -> list[dict]:
 
 
 def _clean_partials(folder: Path) -> None:
-    """A stick pulled out mid-copy may leave ``.<name>.zip.<random>.partial`` behind."""
+    """A stick pulled out mid-copy may leave ``.<name>.zip|dudu.<random>.partial`` behind."""
     try:
         for p in folder.iterdir():
             if p.name.startswith(".") and p.name.endswith(".partial") and fmt.NAME_RE.match(
-                    re.sub(r"^\.(.*\.zip)\..*\.partial$", r"\1", p.name)):
+                    re.sub(r"^\.(.*)\.(zip|dudu)\..*\.partial$", r"\1.zip", p.name)):
                 p.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | None = None) -> ExportResult:
-    """Write the next bundle into ``out_dir``; returns what was written. Refused at the township."""
+def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | None = None,
+                  unsealed: bool = False) -> ExportResult:
+    """Write the next bundle into ``out_dir``; returns what was written. Refused at the township.
+    Sealed unless ``unsealed`` (administrators only: a plain bundle for inspection)."""
     ctx.require(Permission.SYNC)
     info = site.require_site(ctx.conn)
     if info["role"] != site.VILLAGE:
         raise Refused(_("Only a village PC exports bundles; the township imports them."))
+    identity = None
+    if unsealed:
+        ctx.require(Permission.ADMINISTER)
+    else:
+        identity = keys.sealing_identity(ctx.conn, info["code"])
+        if identity is None:
+            raise Refused(_("This village has no keys yet, so its bundle cannot be sealed. An administrator "
+                            "imports the registration file the township issued (button “Import registration "
+                            "file…” on this page, or the command import-registration FILE); nothing was written."))
     if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         raise Refused(_("The month must be written like 2024-05."))
     folder = Path(out_dir)
@@ -132,10 +149,16 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
     members = [(fmt.DESCRIPTOR, descriptor_bytes)] + [(f"{t}.csv", data) for t, (_f, data, _n) in tables.items()]
     path = folder / fmt.bundle_name(info["code"], seq, now.date())
     _clean_partials(folder)
-    try:
-        write_zip_atomic(path, members)
-    except ContainerError as exc:
-        raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
+    if identity is None:
+        try:
+            write_zip_atomic(path, members)
+        except ContainerError as exc:
+            raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
+    else:
+        plain = seal.zip_bytes(members, fmt.MEMBER_NAMES)
+        sealed = seal.seal(plain, identity, seq=seq, name=path.name, created=meta["created_at"])
+        path = folder / seal.sealed_name(path.name)
+        seal.write_sealed(path, sealed)
     rows = sum(counts.values())
     result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
                           rows=rows, counts=counts)
@@ -149,7 +172,10 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
         audit.append(conn, at=ctx.now_text(), user=ctx.user, action="export_bundle", table_name="sync_exports",
                      record_id=path.name, village_code=info["code"],
                      changes={"seq": seq, "from_seq": from_seq, "to_seq": to_seq, "full": bool(full),
-                              "period": period, "rows": rows, "path": os.fspath(path)})
+                              "period": period, "rows": rows, "path": os.fspath(path),
+                              "sealed": identity is not None,
+                              "signed_by": identity.sign_key_id if identity else "",
+                              "sealed_for": identity.township_key_id if identity else ""})
     return result
 
 

@@ -24,6 +24,9 @@ Rules
 * Refusals (:class:`Refused`, Chinese message) happen before anything is written: a damaged,
   truncated, tampered or hostile zip, a checksum that does not match, a description that lies
   about its files, rows or columns, an unknown village, another township, a newer schema.
+* **Sealed bundles** (:mod:`dudu_desktop.sync.seal`): a ``.dudu`` file is decrypted with the
+  township's key and its signature checked against the key registered for the village before
+  anything else; a plain ``.zip`` is refused unless an administrator passes ``allow_unsealed``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from dudu_desktop.storage.db import backup_copy, schema_version, transaction
 from dudu_desktop.storage.ids import is_uuid
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync import bundle as fmt
+from dudu_desktop.sync import seal
 from dudu_desktop.sync.state import LOCAL_COLUMNS, chunks, table_columns, write_setting
 
 AUDIT_BATCH = 1000
@@ -93,6 +97,8 @@ class ImportResult:
     already_imported: bool = False
     applied: bool = False
     backup: str | None = None
+    sealed: bool = False
+    signed_by: str = ""                                 # id of the village key that signed it
 
     @property
     def totals(self) -> dict:
@@ -119,11 +125,13 @@ class _TablePlan:
 
 # --- reading and checking -------------------------------------------------------------------------
 
-def _load(ctx: Context, path) -> fmt.Bundle:
+def _load(ctx: Context, path, allow_unsealed: bool = False) -> tuple[fmt.Bundle, seal.Opened]:
     info = site.require_site(ctx.conn)
     if info["role"] != site.TOWNSHIP:
         raise Refused(_("Only the township PC imports bundles."))
-    bundle = fmt.read_bundle(path, our_schema_version=schema_version(ctx.conn))
+    opened = seal.open_bundle(ctx, path, allow_unsealed=allow_unsealed)
+    bundle = fmt.read_bundle(path, our_schema_version=schema_version(ctx.conn), data=opened.plain)
+    seal.matches(opened, bundle.village_code, bundle.seq, bundle.file_name)
     meta = bundle.meta
     if meta["township_code"] and meta["township_code"] != info["code"]:
         raise Refused(_("{name} belongs to another township ({code}); nothing was changed.").format(
@@ -138,7 +146,7 @@ def _load(ctx: Context, path) -> fmt.Bundle:
         raise Refused(_("The bundle {name} does not match its description: {member} has {found} rows, "
                         "{declared} declared.").format(name=bundle.file_name, member="villages.csv",
                                                        found=len(villages.rows), declared=1))
-    return bundle
+    return bundle, opened
 
 
 def _converter(columns: list[dict], headers: list[str], table: str) -> Callable[[list[str]], tuple[tuple, list]]:
@@ -403,11 +411,12 @@ def _gaps(conn, village: str, seq: int, full: bool) -> list[int]:
     return [n for n in range(start, max(seqs)) if n not in seqs]
 
 
-def _result(bundle: fmt.Bundle) -> ImportResult:
+def _result(bundle: fmt.Bundle, opened: seal.Opened) -> ImportResult:
     m = bundle.meta
     return ImportResult(path=str(bundle.path), file_name=bundle.file_name, village_code=m["village_code"],
                         village_name=m["village_name"], seq=m["sequence"], period=m["period"], full=m["full"],
-                        from_seq=m["from_seq"], to_seq=m["to_seq"], exported_at=m["created_at"])
+                        from_seq=m["from_seq"], to_seq=m["to_seq"], exported_at=m["created_at"],
+                        sealed=opened.sealed, signed_by=opened.signed_by)
 
 
 def _already(conn, bundle: fmt.Bundle) -> dict | None:
@@ -434,11 +443,12 @@ def _notes(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
 
 # --- public API -------------------------------------------------------------------------------------
 
-def preview_bundle(ctx: Context, path) -> ImportResult:
-    """Check a bundle and count what applying it would do. Writes nothing."""
+def preview_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> ImportResult:
+    """Check a bundle and count what applying it would do. Writes nothing.
+    ``allow_unsealed``: accept a plain (unsealed) bundle; administrators only."""
     ctx.require(Permission.SYNC)
-    bundle = _load(ctx, path)
-    result = _result(bundle)
+    bundle, opened = _load(ctx, path, allow_unsealed)
+    result = _result(bundle, opened)
     conn = ctx.conn
     conn.execute("BEGIN")
     try:
@@ -466,11 +476,13 @@ def _backup(ctx: Context, bundle: fmt.Bundle) -> str | None:
     return str(backup_copy(ctx.conn, backups_dir(db_file or None) / f"before_import-{stamp}.sqlite3"))
 
 
-def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Back up, then merge the bundle in one transaction. Returns the counts and the rejected rows."""
+def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | None = None,
+                 allow_unsealed: bool = False) -> ImportResult:
+    """Back up, then merge the bundle in one transaction. Returns the counts and the rejected rows.
+    ``allow_unsealed``: accept a plain (unsealed) bundle; administrators only."""
     ctx.require(Permission.SYNC)
-    bundle = _load(ctx, path)
-    result = _result(bundle)
+    bundle, opened = _load(ctx, path, allow_unsealed)
+    result = _result(bundle, opened)
     conn = ctx.conn
     if _already(conn, bundle):
         _notes(conn, bundle, result)
@@ -538,7 +550,7 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
         audit.append(conn, at=now, user=ctx.user, action="import_bundle", table_name="sync_imports",
                      record_id=bundle.file_name, village_code=village, origin=village,
                      changes={"seq": bundle.seq, "period": result.period, **result.totals,
-                              "gaps": result.gaps})
+                              "gaps": result.gaps, "sealed": opened.sealed, "signed_by": opened.signed_by})
     result.applied = True
     return result
 

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 
 from dudu_desktop.domain.fields import REGISTER_LABELS
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 from dudu_desktop.sync import export as sync_export
-from dudu_desktop.sync import merge, overview, tables
+from dudu_desktop.sync import keys, merge, overview, tables
 from dudu_desktop.sync.drives import removable_drives
 
 GREEN, AMBER, RED_BG, GREY = "#d9f2d9", "#fff2cc", "#f8d7da", "#eeeeee"
@@ -150,6 +151,11 @@ class ExportPage(QWidget):
         v.addLayout(row)
         row = QHBoxLayout()
         self.full = QCheckBox(_("Full export (every record, not just the changes)"))
+        self.registration = QPushButton(_("Import registration file…"))
+        self.registration.setToolTip(_("The file the township issued for this village (administrators)"))
+        self.registration.clicked.connect(self.choose_registration)
+        self.registration.setVisible(ctx.can(Permission.ADMINISTER))
+        row.addWidget(self.registration)
         self.button = QPushButton(_("Export"))
         self.button.setObjectName("primary")
         self.button.clicked.connect(self.export)
@@ -190,6 +196,22 @@ class ExportPage(QWidget):
             self.target.addItem(str(folder), str(folder))
             i = self.target.count() - 1
         self.target.setCurrentIndex(i)
+
+    def choose_registration(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, _("Import registration file…"), "",
+                                               _("Registration files (*.dudukey)"))
+        if path:
+            self.import_registration(path)
+
+    def import_registration(self, path) -> None:
+        try:
+            reg = keys.import_registration(self.ctx, path)
+        except Refused as exc:
+            self.status.setText("\n".join(p.message for p in exc.problems))
+            return
+        self.status.setText(_("Registration imported: bundles are now signed with key {key} and sealed for "
+                              "{township}. Delete the registration file from the stick.").format(
+            key=reg.village_key, township=reg.township_name))
 
     def export(self):
         folder = self.target.currentData()
@@ -247,6 +269,11 @@ class ImportPage(QWidget):
         row.addStretch(1)
         row.addWidget(clear)
         v.addLayout(row)
+        # Plain bundles are refused unless an administrator allows them on purpose (checked in the service).
+        self.allow_unsealed = QCheckBox(_("Allow unsealed bundles (administrators only)"))
+        self.allow_unsealed.setVisible(is_township and ctx.can(Permission.ADMINISTER))
+        self.allow_unsealed.toggled.connect(lambda _on: self.preview() if self.files else None)
+        v.addWidget(self.allow_unsealed)
         splitter = QSplitter(Qt.Vertical)
         self.summary = _table()
         self.problems = _table()
@@ -274,7 +301,8 @@ class ImportPage(QWidget):
 
     # choosing files
     def choose_bundles(self) -> None:
-        paths, _f = QFileDialog.getOpenFileNames(self, _("Choose village bundles"), "", _("Bundles (*.zip)"))
+        paths, _f = QFileDialog.getOpenFileNames(self, _("Choose village bundles"), "",
+                                                 _("Bundles (*.dudu *.zip)"))
         self.add_files(paths)
 
     def choose_sheet(self) -> None:
@@ -324,13 +352,14 @@ class ImportPage(QWidget):
 
     def preview(self) -> None:
         files = list(self.files)
+        unsealed = self.allow_unsealed.isChecked()
         self.status.setText(_("Checking…"))
 
         def work(ctx, progress):
             out = {}
             for i, (path, register) in enumerate(files):
                 try:
-                    out[path] = merge.preview_bundle(ctx, path) if register is None else \
+                    out[path] = merge.preview_bundle(ctx, path, allow_unsealed=unsealed) if register is None else \
                         tables.import_table(ctx, register, path, dry_run=True)
                 except Refused as exc:
                     out[path] = "\n".join(p.message for p in exc.problems)
@@ -349,6 +378,7 @@ class ImportPage(QWidget):
 
     def apply(self) -> None:
         files = [(p, r) for p, r in self.files if not isinstance(self.previews.get(p), str)]
+        unsealed = self.allow_unsealed.isChecked()
         self.status.setText(_("Applying… (a backup is made first)"))
 
         def work(ctx, progress):
@@ -357,7 +387,8 @@ class ImportPage(QWidget):
                 def step(done, total, i=i):
                     progress(i * 1000 + int(1000 * done / max(total, 1)), len(files) * 1000)
                 try:
-                    out[path] = merge.apply_bundle(ctx, path, progress=step) if register is None else \
+                    out[path] = merge.apply_bundle(ctx, path, progress=step, allow_unsealed=unsealed) \
+                        if register is None else \
                         tables.import_table(ctx, register, path)
                 except Refused as exc:
                     out[path] = "\n".join(p.message for p in exc.problems)

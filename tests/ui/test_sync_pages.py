@@ -10,7 +10,7 @@ import pytest
 
 from dudu_desktop.services import demo, hotline
 from dudu_desktop.services.context import Context
-from dudu_desktop.sync import merge
+from dudu_desktop.sync import keys, merge
 from dudu_desktop.sync.export import export_bundle
 from dudu_desktop.sync.tables import headers
 from dudu_desktop.ui.sync_pages import ConflictPage, ExportPage, ImportPage, OverviewPage, SyncPage
@@ -40,6 +40,8 @@ def setup(tmp_path):
         villages.append(ctx)
     town_path = tmp_path / "town.sqlite3"
     town = township(town_path)
+    for ctx, (code, name) in zip(villages, VILLAGES):     # keys: the villages' bundles are sealed
+        keys.import_registration(ctx, keys.register_village(town, code, name, tmp_path).path)
     yield usb, villages, town, town_path
     for ctx in villages:
         ctx.conn.close()
