@@ -1,0 +1,452 @@
+"""Print preview for every printed document: the PDF is made OFF the UI thread (a QThreadPool
+job with its own database connection), its pages rendered with pypdfium2 and shown; 打印
+paints page images at the printer's resolution; 另存为PDF writes the very bytes shown; a
+ledger can also be exported as Excel or CSV. "显示完整个人信息" is enabled only for roles
+allowed to print full personal data (every such document is audited by the reports module,
+and printing or saving it adds an entry of its own).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import sqlite_utils
+from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPainter, QPageLayout
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QCheckBox, QDialog, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
+    QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from dudu_desktop.domain.problems import Refused
+from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.i18n import _
+from dudu_desktop.reports import documents
+from dudu_desktop.reports.annual import SECTION_LABELS
+from dudu_desktop.reports.data import audit_unmasked
+from dudu_desktop.reports.documents import ANNUAL, DocumentRequest
+from dudu_desktop.reports.labels import LABELS
+from dudu_desktop.services import report_texts
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage import db as storage
+from dudu_desktop.tabular import atomic_write_bytes
+
+#: on-screen page width in pixels (A4 portrait and landscape alike)
+PREVIEW_WIDTH = 820
+#: printing renders at the printer's resolution, but no finer than this
+MAX_PRINT_DPI = 600
+_pdfium_lock = threading.Lock()  # PDFium is not thread-safe
+
+
+def L(key: str, **kw) -> str:  # noqa: N802 - short for the labels' translations
+    text = _(LABELS[key])
+    return text.format(**kw) if kw else text
+
+
+def database_path(ctx: Context) -> str | None:
+    """The file behind ``ctx`` (a worker opens its own connection to it)."""
+    row = ctx.conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row and row[2] else None
+
+
+def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    with _pdfium_lock:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            return [doc[i].get_size() for i in range(len(doc))]
+        finally:
+            doc.close()
+
+
+def render_pages(pdf: bytes, *, width_px: int | None = None, dpi: float | None = None,
+                 pages: list[int] | None = None) -> list[QImage]:
+    """Page images (white background): ``width_px`` wide, or at ``dpi``."""
+    images = []
+    with _pdfium_lock:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            for i in (range(len(doc)) if pages is None else pages):
+                page = doc[i]
+                w, _h = page.get_size()
+                scale = width_px / w if width_px else (dpi or 72) / 72
+                bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True,
+                                     fill_color=(255, 255, 255, 255))
+                image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
+                               QImage.Format_RGBX8888).copy()
+                images.append(image)
+                bitmap.close()
+                page.close()
+        finally:
+            doc.close()
+    return images
+
+
+# ---------------------------------------------------------------- jobs
+
+class _Signals(QObject):
+    done = Signal(int, object)    # generation, result
+    failed = Signal(int, str)     # generation, message
+
+
+def _worker_context(db_path: str, ctx: Context) -> tuple[Context, sqlite3.Connection]:
+    conn = storage.connect(db_path)
+    return Context(db=sqlite_utils.Database(conn), user=ctx.user, role=ctx.role, clock=ctx.clock), conn
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, Refused):
+        return "；".join(p.message for p in exc.problems)
+    return str(exc) or exc.__class__.__name__
+
+
+class _Job(QRunnable):
+    """``work(ctx)`` on the thread pool with its own connection (or on the caller's ``ctx``
+    when there is no database file, e.g. an in-memory database)."""
+
+    def __init__(self, ctx: Context, db_path: str | None, generation: int, work):
+        super().__init__()
+        self.ctx, self.db_path, self.generation, self.work = ctx, db_path, generation, work
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        conn = None
+        try:
+            if self.db_path:
+                ctx, conn = _worker_context(self.db_path, self.ctx)
+            else:
+                ctx = self.ctx
+            value = self.work(ctx)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never lost in a thread
+            self.signals.failed.emit(self.generation, _message(exc))
+            return
+        finally:
+            if conn is not None:
+                conn.close()
+        self.signals.done.emit(self.generation, value)
+
+
+def _preview(request: DocumentRequest):
+    def work(ctx: Context):
+        pdf, pages = documents.pdf_bytes(ctx, request)
+        return pdf, pages, render_pages(pdf, width_px=PREVIEW_WIDTH)
+    return work
+
+
+# ---------------------------------------------------------------- the dialog
+
+class PrintPreviewDialog(QDialog):
+    """Preview of ``request``; ``ready(pages)`` once shown, ``failed(message)`` otherwise,
+    ``exported(path)`` after an Excel/CSV export."""
+
+    ready = Signal(int)
+    failed = Signal(str)
+    exported = Signal(str)
+
+    def __init__(self, ctx: Context, request: DocumentRequest, parent=None, *, threaded: bool = True):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.request = request
+        self.threaded = threaded
+        self.db_path = database_path(ctx) if threaded else None
+        self.pdf: bytes | None = None
+        self.page_count = 0
+        self.generation = 0
+        self.jobs: list[_Job] = []
+        self.setWindowTitle(L("window", title=documents.title_of(request)))
+        self.setAttribute(Qt.WA_DeleteOnClose, False)
+
+        outer = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.unmasked = QCheckBox(L("unmasked"))
+        self.unmasked.setObjectName("unmasked")
+        allowed = ctx.can(Permission.PRINT_UNMASKED)
+        self.unmasked.setEnabled(request.has_personal_data and allowed)
+        self.unmasked.setChecked(bool(request.params.get("unmasked")) and self.unmasked.isEnabled())
+        self.unmasked.setToolTip(L("unmasked_tip") if self.unmasked.isEnabled() else
+                                 L("unmasked_none") if not request.has_personal_data else L("unmasked_denied"))
+        self.unmasked.toggled.connect(self._unmasked_toggled)
+        top.addWidget(self.unmasked)
+        self.edit_texts = QPushButton(L("edit_texts"))
+        self.edit_texts.setObjectName("editTexts")
+        self.edit_texts.setVisible(request.kind == ANNUAL)
+        self.edit_texts.setEnabled(ctx.can(Permission.WRITE))
+        self.edit_texts.clicked.connect(self.open_texts_editor)
+        top.addWidget(self.edit_texts)
+        top.addStretch(1)
+        self.status = QLabel()
+        self.status.setObjectName("previewStatus")
+        top.addWidget(self.status)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # busy indicator
+        self.busy.setFixedWidth(160)
+        self.busy.setTextVisible(False)
+        top.addWidget(self.busy)
+        outer.addLayout(top)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setStyleSheet("QScrollArea { background: #8a8f98; }")
+        self.pages_widget = QWidget()
+        self.pages_widget.setStyleSheet("background: #8a8f98;")
+        self.pages_layout = QVBoxLayout(self.pages_widget)
+        self.pages_layout.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
+        self.pages_layout.setSpacing(14)
+        self.scroll.setWidget(self.pages_widget)
+        outer.addWidget(self.scroll, 1)
+
+        buttons = QHBoxLayout()
+        self.print_button = QPushButton(L("print"))
+        self.print_button.setObjectName("printButton")
+        self.print_button.clicked.connect(lambda: self.print_document())
+        self.pdf_button = QPushButton(L("save_pdf"))
+        self.pdf_button.setObjectName("savePdf")
+        self.pdf_button.clicked.connect(lambda: self.save_pdf())
+        self.xlsx_button = QPushButton(L("export_xlsx"))
+        self.xlsx_button.setObjectName("exportXlsx")
+        self.xlsx_button.clicked.connect(lambda: self.export_table("xlsx"))
+        self.csv_button = QPushButton(L("export_csv"))
+        self.csv_button.setObjectName("exportCsv")
+        self.csv_button.clicked.connect(lambda: self.export_table("csv"))
+        for b in (self.xlsx_button, self.csv_button):
+            b.setVisible(request.can_export_table)
+        close = QPushButton(L("close"))
+        close.clicked.connect(self.reject)
+        for b in (self.print_button, self.pdf_button, self.xlsx_button, self.csv_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        outer.addLayout(buttons)
+        self.resize(PREVIEW_WIDTH + 90, 860)
+        self.generate()
+
+    # --- generating -----------------------------------------------------------------------------
+    def _run(self, work, on_done, on_failed) -> None:
+        self.generation += 1
+        job = _Job(self.ctx, self.db_path, self.generation, work)
+        job.setAutoDelete(False)
+        job.signals.done.connect(on_done)
+        job.signals.failed.connect(on_failed)
+        self.jobs = [j for j in self.jobs if j is not job][-4:] + [job]  # keep the signals alive
+        if self.threaded:
+            QThreadPool.globalInstance().start(job)
+        else:
+            job.run()
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy.setVisible(busy)
+        self.status.setText(text)
+        self.status.setStyleSheet("")
+        enabled = not busy and self.pdf is not None
+        for b in (self.print_button, self.pdf_button):
+            b.setEnabled(enabled)
+        for b in (self.xlsx_button, self.csv_button):
+            b.setEnabled(not busy)
+
+    def generate(self) -> None:
+        """Make the PDF and its page images in the background."""
+        self.pdf = None
+        self._set_busy(True, L("generating"))
+        self._run(_preview(self.request), self._generated, self._generation_failed)
+
+    def _generated(self, generation: int, value) -> None:
+        if generation != self.generation:
+            return  # a newer request replaced it
+        self.pdf, self.page_count, images = value
+        while self.pages_layout.count():
+            item = self.pages_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for image in images:
+            label = QLabel()
+            label.setObjectName("previewPage")
+            label.setPixmap(_pixmap(image))
+            label.setFrameShape(QFrame.Box)
+            label.setStyleSheet("background: white; border: 1px solid #5f6368;")
+            self.pages_layout.addWidget(label, 0, Qt.AlignHCenter)
+        self._set_busy(False, L("pages", pages=self.page_count))
+        self.ready.emit(self.page_count)
+
+    def _generation_failed(self, generation: int, message: str) -> None:
+        if generation != self.generation:
+            return
+        self._set_busy(False, L("failed", message=message))
+        self.status.setStyleSheet("color: #b3261e;")
+        self.failed.emit(message)
+
+    def _unmasked_toggled(self, checked: bool) -> None:
+        self.request = self.request.with_params(unmasked=checked)
+        self.generate()
+
+    # --- output ---------------------------------------------------------------------------------
+    def _audit_output(self, output: str) -> None:
+        if self.request.params.get("unmasked"):
+            audit_unmasked(self.ctx, document=documents.title_of(self.request),
+                           details={"output": output, **{k: v for k, v in self.request.params.items()
+                                                         if isinstance(v, (str, int)) and k != "unmasked"}})
+
+    def _suggested(self, ext: str) -> str:
+        name = documents.title_of(self.request).replace("/", "-").replace(" ", "")
+        return str(Path.home() / f"{name}.{ext}")
+
+    def save_pdf(self, path: str | None = None) -> bool:
+        """Write the PDF shown (atomically). Asks for the file when ``path`` is None."""
+        if self.pdf is None:
+            return False
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, L("save_pdf"), self._suggested("pdf"),
+                                                        L("pdf_filter"))
+            if not path:
+                return False
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        try:
+            atomic_write_bytes(path, self.pdf)
+        except OSError as exc:
+            QMessageBox.warning(self, L("save_pdf"), L("save_failed", message=exc.strerror or str(exc)))
+            return False
+        self._audit_output("pdf")
+        self.status.setText(L("saved", path=path))
+        return True
+
+    def export_table(self, fmt: str, path: str | None = None) -> None:
+        """Export the ledger as .xlsx or .csv in the background (``exported(path)`` when done)."""
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, L(f"export_{fmt}"), self._suggested(fmt),
+                                                        L(f"{fmt}_filter"))
+            if not path:
+                return
+        if not path.lower().endswith("." + fmt):
+            path += "." + fmt
+        request = self.request
+        self._set_busy(True, L("exporting"))
+
+        def work(ctx: Context):
+            documents.write(ctx, request, path)
+            return path
+
+        def done(_generation: int, written: str) -> None:
+            self._set_busy(False, L("saved", path=written))
+            self.exported.emit(written)
+
+        def failed(_generation: int, message: str) -> None:
+            self._set_busy(False, L("save_failed", message=message))
+            self.status.setStyleSheet("color: #b3261e;")
+            self.failed.emit(message)
+
+        self._run(work, done, failed)
+
+    def print_document(self, printer: QPrinter | None = None) -> bool:
+        """Print every page; with no ``printer``, ask with the print dialog."""
+        if self.pdf is None:
+            return False
+        sizes = page_sizes(self.pdf)
+        if printer is None:
+            printer = QPrinter(QPrinter.HighResolution)
+            landscape = sizes and sizes[0][0] > sizes[0][1]
+            printer.setPageOrientation(QPageLayout.Landscape if landscape else QPageLayout.Portrait)
+            printer.setDocName(documents.title_of(self.request))
+            dialog = QPrintDialog(printer, self)
+            if dialog.exec() != QDialog.Accepted:
+                return False
+        printer.setFullPage(True)
+        dpi = min(printer.resolution(), MAX_PRINT_DPI)
+        painter = QPainter()
+        if not painter.begin(printer):
+            return False
+        try:
+            for i in range(len(sizes)):
+                if i:
+                    printer.newPage()
+                image = render_pages(self.pdf, dpi=dpi, pages=[i])[0]
+                target = QRectF(printer.paperRect(QPrinter.DevicePixel))
+                scaled = image.size().scaled(target.size().toSize(), Qt.KeepAspectRatio)
+                painter.drawImage(QRectF(target.x(), target.y(), scaled.width(), scaled.height()), image)
+        finally:
+            painter.end()
+        self._audit_output("print")
+        self.status.setText(L("printed", pages=len(sizes)))
+        return True
+
+    def open_texts_editor(self) -> None:
+        p = self.request.params
+        editor = ReportTextsDialog(self.ctx, int(p["year"]), p.get("village"), self)
+        if editor.exec() == QDialog.Accepted:
+            self.generate()
+
+    def reject(self) -> None:
+        self.generation += 1  # results still on their way are dropped
+        super().reject()
+
+
+def _pixmap(image: QImage):
+    from PySide6.QtGui import QPixmap
+    return QPixmap.fromImage(image)
+
+
+class ReportTextsDialog(QDialog):
+    """The annual report's narrative, one tab per section (saved with report_texts)."""
+
+    def __init__(self, ctx: Context, year: int, village: str | None, parent=None):
+        super().__init__(parent)
+        self.ctx, self.year, self.village = ctx, year, village
+        self.setWindowTitle(L("texts_title", year=year))
+        v = QVBoxLayout(self)
+        fields = "、".join("{" + f + "}" for f in report_texts.FIELDS if f != report_texts.CHART_FIELD)
+        help_label = QLabel(L("texts_help", fields=fields, chart="{" + report_texts.CHART_FIELD + "}"))
+        help_label.setWordWrap(True)
+        v.addWidget(help_label)
+        self.tabs = QTabWidget()
+        self.editors: dict[str, QPlainTextEdit] = {}
+        texts = report_texts.get_texts(ctx.conn, year, village)
+        for key in report_texts.SECTIONS:
+            edit = QPlainTextEdit(texts[key])
+            edit.setObjectName(f"text_{key}")
+            self.editors[key] = edit
+            self.tabs.addTab(edit, _(SECTION_LABELS[key]))
+        v.addWidget(self.tabs, 1)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        v.addWidget(self.error)
+        row = QHBoxLayout()
+        reset = QPushButton(L("texts_reset"))
+        reset.clicked.connect(self.reset)
+        save = QPushButton(L("texts_save"))
+        save.setObjectName("saveTexts")
+        save.setDefault(True)
+        save.clicked.connect(self.save)
+        cancel = QPushButton(L("close"))
+        cancel.clicked.connect(self.reject)
+        row.addWidget(reset)
+        row.addStretch(1)
+        row.addWidget(save)
+        row.addWidget(cancel)
+        v.addLayout(row)
+        self.resize(760, 560)
+
+    def reset(self) -> None:
+        defaults = report_texts.default_texts(self.ctx.conn, self.year, self.village)
+        for key, edit in self.editors.items():
+            edit.setPlainText(defaults[key])
+
+    def save(self) -> bool:
+        try:
+            report_texts.save_texts(self.ctx, self.year, self.village,
+                                    {k: e.toPlainText() for k, e in self.editors.items()})
+        except Refused as exc:
+            self.error.setText("\n".join(p.message for p in exc.problems))
+            return False
+        self.accept()
+        return True
+
+
+def open_preview(parent, ctx: Context, request: DocumentRequest) -> PrintPreviewDialog:
+    """Show a (non-modal) preview window for ``request``."""
+    dialog = PrintPreviewDialog(ctx, request, parent)
+    dialog.setAttribute(Qt.WA_DeleteOnClose, True)
+    dialog.show()
+    return dialog

@@ -1,0 +1,166 @@
+"""Print preview: made off the UI thread, pages shown, PDF saved as shown, Excel/CSV export,
+printing paints every page, the full-personal-data box follows the role and is audited."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtGui import QPageLayout
+from PySide6.QtPrintSupport import QPrinter
+from pypdf import PdfReader
+
+from dudu_desktop.domain.vocab import Role
+from dudu_desktop.reports import data, documents
+from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, LEDGER, SIGNIN, DocumentRequest
+from dudu_desktop.services import audit, report_texts
+from dudu_desktop.ui import print_preview
+from dudu_desktop.ui.print_preview import PrintPreviewDialog, ReportTextsDialog, render_pages
+from reports_support import seed
+
+
+@pytest.fixture
+def seeded(ctx):
+    return ctx, seed(ctx)
+
+
+def open_dialog(qtbot, ctx, request, **kw) -> PrintPreviewDialog:
+    dialog = PrintPreviewDialog(ctx, request, **kw)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def wait_ready(qtbot, dialog) -> int:
+    if dialog.pdf is None:
+        with qtbot.waitSignal(dialog.ready, timeout=20000) as blocker:
+            pass
+        return blocker.args[0]
+    return dialog.page_count
+
+
+def ledger_request(**kw) -> DocumentRequest:
+    return DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-05", **kw})
+
+
+def test_preview_is_made_off_the_ui_thread_and_shows_every_page(qtbot, seeded, monkeypatch):
+    ctx, _ids = seeded
+    threads = []
+    real = documents.pdf_bytes
+
+    def spy(c, request):
+        threads.append((threading.current_thread(), c.conn is ctx.conn))
+        return real(c, request)
+
+    monkeypatch.setattr(print_preview.documents, "pdf_bytes", spy)
+    dialog = open_dialog(qtbot, ctx, ledger_request())
+    assert dialog.busy.isVisible() or dialog.pdf is None  # busy while it works
+    pages = wait_ready(qtbot, dialog)
+    assert threads and threads[0][0] is not threading.main_thread() and threads[0][1] is False
+    labels = dialog.pages_widget.findChildren(print_preview.QLabel, "previewPage")
+    assert pages == len(labels) == len(PdfReader(io.BytesIO(dialog.pdf)).pages)
+    assert labels[0].pixmap().width() == print_preview.PREVIEW_WIDTH
+    assert not dialog.busy.isVisible() and dialog.print_button.isEnabled()
+    assert dialog.status.text() == f"共{pages}页"
+
+
+def test_save_pdf_writes_the_bytes_shown(qtbot, seeded, tmp_path):
+    ctx, _ids = seeded
+    dialog = open_dialog(qtbot, ctx, ledger_request())
+    wait_ready(qtbot, dialog)
+    target = tmp_path / "台账"
+    assert dialog.save_pdf(str(target))
+    assert (tmp_path / "台账.pdf").read_bytes() == dialog.pdf
+    assert dialog.pdf == documents.pdf_bytes(ctx, ledger_request())[0]
+
+
+def test_excel_and_csv_export_in_the_background(qtbot, seeded, tmp_path):
+    ctx, _ids = seeded
+    dialog = open_dialog(qtbot, ctx, ledger_request())
+    wait_ready(qtbot, dialog)
+    assert dialog.xlsx_button.isVisible() or not dialog.isVisible()
+    with qtbot.waitSignal(dialog.exported, timeout=20000) as blocker:
+        dialog.export_table("xlsx", str(tmp_path / "l.xlsx"))
+    assert blocker.args == [str(tmp_path / "l.xlsx")]
+    assert load_workbook(tmp_path / "l.xlsx").active["A1"].value == "都督村2024年5月矛盾纠纷排查调处台账"
+    with qtbot.waitSignal(dialog.exported, timeout=20000):
+        dialog.export_table("csv", str(tmp_path / "l"))
+    assert (tmp_path / "l.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_print_paints_every_page(qtbot, seeded, tmp_path):
+    ctx, _ids = seeded
+    dialog = open_dialog(qtbot, ctx, ledger_request())
+    pages = wait_ready(qtbot, dialog)
+    printer = QPrinter(QPrinter.HighResolution)
+    printer.setOutputFormat(QPrinter.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    printer.setResolution(150)
+    printer.setPageOrientation(QPageLayout.Landscape)
+    assert dialog.print_document(printer)
+    assert len(PdfReader(tmp_path / "printed.pdf").pages) == pages
+    assert dialog.status.text() == f"已发送到打印机：共{pages}页。"
+
+
+def test_unmasked_box_follows_the_role_and_is_audited(qtbot, seeded):
+    ctx, ids = seeded
+    dialog = open_dialog(qtbot, ctx, ledger_request())
+    wait_ready(qtbot, dialog)
+    assert dialog.unmasked.isEnabled()
+    before = len(audit.entries(ctx.conn, action=data.UNMASKED_ACTION))
+    with qtbot.waitSignal(dialog.ready, timeout=20000):
+        dialog.unmasked.setChecked(True)
+    assert "11010519491231002X" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(dialog.pdf)).pages)
+    assert len(audit.entries(ctx.conn, action=data.UNMASKED_ACTION)) == before + 1  # made by the worker
+
+    clerk = ctx.__class__(db=ctx.db, user="clerk", role=Role.CLERK, clock=ctx.clock)
+    for request in (ledger_request(), DocumentRequest(AGREEMENT, {"dispute_id": ids["settled"]})):
+        d = open_dialog(qtbot, clerk, request)
+        wait_ready(qtbot, d)
+        assert not d.unmasked.isEnabled()
+    trainings = open_dialog(qtbot, ctx, DocumentRequest(LEDGER, {"register": "trainings", "month": "2024-05"}))
+    wait_ready(qtbot, trainings)
+    assert not trainings.unmasked.isEnabled()  # nothing personal to hide
+
+
+def test_refused_document_shows_the_reason(qtbot, seeded):
+    ctx, ids = seeded
+    dialog = open_dialog(qtbot, ctx, DocumentRequest(AGREEMENT, {"dispute_id": ids["failed"]}))
+    if dialog.pdf is None and "没有可打印" not in dialog.status.text():
+        with qtbot.waitSignal(dialog.failed, timeout=20000):
+            pass
+    assert "没有可打印的调解协议书" in dialog.status.text()
+    assert not dialog.print_button.isEnabled() and not dialog.pdf_button.isEnabled()
+
+
+def test_sign_in_sheet_and_annual_report_previews(qtbot, seeded):
+    ctx, ids = seeded
+    sheet = open_dialog(qtbot, ctx, DocumentRequest(SIGNIN, {"training_id": ids["training"]}))
+    assert wait_ready(qtbot, sheet) == 1
+    assert not sheet.xlsx_button.isVisibleTo(sheet) and not sheet.edit_texts.isVisibleTo(sheet)
+    report = open_dialog(qtbot, ctx, DocumentRequest(ANNUAL, {"year": 2024}))
+    assert wait_ready(qtbot, report) >= 2
+    assert report.edit_texts.isVisibleTo(report)
+
+
+def test_report_text_editor_saves_the_sections(qtbot, seeded):
+    ctx, _ids = seeded
+    editor = ReportTextsDialog(ctx, 2024, None)
+    qtbot.addWidget(editor)
+    editor.editors["problems"].setPlainText("一是新写的问题。")
+    assert editor.save()
+    assert report_texts.get_texts(ctx.conn, 2024)["problems"] == "一是新写的问题。"
+    editor = ReportTextsDialog(ctx, 2024, None)
+    qtbot.addWidget(editor)
+    editor.editors["problems"].setPlainText("字" * 20001)
+    assert not editor.save() and "过长" in editor.error.text()
+
+
+def test_render_pages_gives_white_page_images(seeded):
+    ctx, _ids = seeded
+    pdf, pages = documents.pdf_bytes(ctx, ledger_request())
+    images = render_pages(pdf, dpi=36)
+    assert len(images) == pages
+    assert images[0].width() == round(842 * 36 / 72)  # A4 landscape
+    assert images[0].pixelColor(2, 2).name() == "#ffffff"
