@@ -7,22 +7,27 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QElapsedTimer, QEvent, QLibraryInfo, QObject, QRectF, Qt, QTimer, QTranslator
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Role
-from dudu_desktop.i18n import _, set_locale
+from dudu_desktop.i18n import _, current_locale, set_locale
 from dudu_desktop.paths import default_db_path, resources_dir
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 from dudu_desktop.ui import style
+from dudu_desktop.ui.language import saved_language
 from dudu_desktop.ui.main_window import WINDOW_TITLE, MainWindow, ui_settings
 from dudu_desktop.ui.wizard import FirstRunWizard
 
 FONT_FILE = "wqy-microhei.ttc"
+ICON_FILES = ("app.ico", "app.png")     # resources/icons, drawn by scripts/make_icons.py
+#: ``DUDU_SMOKE_TEST=1``: open the main window on the given database, quit after its first paint (exit 0).
+#: Used by scripts/build.py on the frozen program; log-in with DUDU_USER/DUDU_PASSWORD once accounts exist.
+SMOKE_TEST_ENV = "DUDU_SMOKE_TEST"
 
 
 def load_fonts() -> str | None:
@@ -41,7 +46,12 @@ def load_fonts() -> str | None:
 
 
 def make_icon() -> QIcon:
-    """The window icon, drawn here: a blue seal with 法."""
+    """The window icon: resources/icons/app.ico (all sizes), else drawn here: a blue seal with 法."""
+    for name in ICON_FILES:
+        path = resources_dir() / "icons" / name
+        icon = QIcon(str(path)) if path.exists() else QIcon()
+        if not icon.isNull():
+            return icon
     icon = QIcon()
     for size in (16, 32, 64, 128):
         pix = QPixmap(size, size)
@@ -67,9 +77,22 @@ def application() -> QApplication:
     app.setApplicationName("dudu-desktop")
     app.setApplicationDisplayName(WINDOW_TITLE)
     load_fonts()
+    load_qt_translations(app)
     app.setStyleSheet(style.APP_STYLE)
     app.setWindowIcon(make_icon())
     return app
+
+
+def load_qt_translations(app: QApplication) -> bool:
+    """Qt's own strings (确定/取消 on standard buttons, the print dialog) in the active language."""
+    if current_locale() == "en":
+        return False
+    translator = QTranslator(app)
+    if translator.load(f"qtbase_{current_locale()}", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+        app.installTranslator(translator)
+        app._qt_translator = translator          # keep it alive
+        return True
+    return False
 
 
 def current_user() -> str:
@@ -123,9 +146,70 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
     return MainWindow(ctx, path)
 
 
+class _FirstPaint(QObject):
+    """Quits the application after the watched window's first paint."""
+
+    def __init__(self, app: QApplication, clock: QElapsedTimer):
+        super().__init__()
+        self.app, self.painted, self.clock = app, False, clock
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Paint and not self.painted:
+            self.painted = True
+            QTimer.singleShot(0, self.app.quit)
+        return False
+
+
+def smoke_test(app: QApplication, db_path=None) -> int:
+    """``DUDU_SMOKE_TEST=1``: the main window on an existing, set-up database; exit 0 after the first
+    paint. No wizard and no dialogs: accounts log in with DUDU_USER/DUDU_PASSWORD (refused → exit 1)."""
+    from dudu_desktop.services import users
+
+    clock = QElapsedTimer()
+    clock.start()
+
+    def say(text: str) -> None:
+        if sys.stdout is not None:               # a windowed .exe has no stdout
+            print(text, flush=True)
+
+    path = Path(db_path) if db_path else default_db_path()
+    if not path.exists():
+        say(f"smoke test: no database at {path}")
+        return 1
+    database = open_database(path, create=False)
+    if site.site(database.conn) is None:
+        say("smoke test: the database is not set up (run init)")
+        return 1
+    if users.has_users(database.conn):
+        try:
+            user = users.authenticate(database.conn, os.environ.get("DUDU_USER", ""),
+                                      os.environ.get("DUDU_PASSWORD", ""))
+        except Refused as exc:
+            say(f"smoke test: log-in refused: {exc}")
+            return 1
+        ctx = user.context(database)
+    else:
+        ctx = Context(db=database, user="smoke-test", role=Role.VIEWER)
+    window = MainWindow(ctx, path)
+    watcher = _FirstPaint(app, clock)
+    window.installEventFilter(watcher)
+    QTimer.singleShot(60_000, lambda: app.exit(3))    # never hang a build
+    window.show()
+    code = app.exec()
+    if not watcher.painted:
+        say("smoke test: the window was never painted")
+        return code or 2
+    say(f"smoke test: first paint {watcher.clock.elapsed()} ms after opening the database; {window.windowTitle()}; "
+        f"pages: {window.nav.count()}; Qt translation: {'yes' if getattr(app, '_qt_translator', None) else 'no'}")
+    window.close()
+    return 0
+
+
 def run_gui(db_path=None) -> int:
-    set_locale()
+    set_locale(os.environ.get("DUDU_LANG") or saved_language())
     app = application()
+    if os.environ.get(SMOKE_TEST_ENV) == "1":
+        return smoke_test(app, db_path)
     try:
         window = start(db_path)
     except Refused as exc:
