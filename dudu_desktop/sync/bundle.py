@@ -162,7 +162,8 @@ def read_bundle(path, *, our_schema_version: int, data: bytes | None = None) -> 
         descriptor = json.loads(raw.decode("utf-8"))
         meta = descriptor["dudu"]
         resources = descriptor["resources"]
-        if descriptor.get("profile") != "tabular-data-package" or not isinstance(resources, list):
+        if descriptor.get("profile") != "tabular-data-package" or not isinstance(resources, list) \
+                or not isinstance(meta, dict):
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise Refused(_("{name} is not a bundle of this program (its datapackage.json cannot be read).").format(
