@@ -8,7 +8,9 @@ import re
 
 from pypdf import PdfReader
 
-from dudu_desktop.services import disputes, hotline, publicity, trainings
+from dudu_desktop.services import disputes, hotline, publicity, site, trainings
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import open_database
 
 ID_FULL = "11010519491231002X"
 ID_MASKED = "110105********002X"
@@ -18,6 +20,20 @@ NAME_FULL = "张三丰"
 NAME_MASKED = "张**"
 CALLER_FULL = "欧阳娜娜"
 CALLER_PHONE = "13912345678"
+
+
+def new_context(path, *, role="village", clock_at=None, user="tester") -> Context:
+    """Like tests/conftest.py's make_context (importing ``conftest`` is ambiguous when the
+    ui tests' conftest is loaded too)."""
+    import datetime as dt
+    clock_at = clock_at or dt.datetime(2024, 12, 20, 10, 0, 0)
+    ctx = Context(db=open_database(path), user=user, clock=lambda: clock_at)
+    if role == "village":
+        site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code="500243104000",
+                       township_name="都督乡")
+    else:
+        site.init_site(ctx, role="township", code="500243104000", name="都督乡")
+    return ctx
 
 
 def seed(ctx) -> dict:

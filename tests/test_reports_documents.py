@@ -16,8 +16,9 @@ from dudu_desktop.reports import annual, data, documents
 from dudu_desktop.reports.agreement import agreement_number, short_unit_name
 from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, SIGNIN, DocumentRequest
 from dudu_desktop.services import audit, demo, report_texts, stats
-from reports_support import ID_FULL, ID_MASKED, PHONE_FULL, assert_fonts_embedded, flat, page_numbers, pdf_text, \
-    reader, seed
+from reports_support import (
+    ID_FULL, ID_MASKED, PHONE_FULL, assert_fonts_embedded, flat, new_context, page_numbers, pdf_text, reader, seed,
+)
 
 
 @pytest.fixture
@@ -113,8 +114,7 @@ def test_sign_in_sheet_after_the_session(seeded):
 
 @pytest.fixture(scope="module")
 def township_demo(tmp_path_factory):
-    from conftest import make_context
-    c = make_context(tmp_path_factory.mktemp("annual") / "t.sqlite3", role="township")
+    c = new_context(tmp_path_factory.mktemp("annual") / "t.sqlite3", role="township")
     demo.generate(c, year=2024, villages=5, seed=1)
     yield c
     c.db.conn.close()

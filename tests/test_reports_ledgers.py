@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from conftest import make_context
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Role
 from dudu_desktop.reports import data, documents, ledgers
 from dudu_desktop.reports.documents import LEDGER, DocumentRequest
 from dudu_desktop.services import audit, demo, hotline, site
 from reports_support import (
+    new_context,
     CALLER_FULL, CALLER_PHONE, ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED,
     assert_fonts_embedded, flat, page_numbers, pdf_text, reader, seed,
 )
@@ -192,7 +192,7 @@ def test_column_widths_fill_the_page_and_short_columns_do_not_wrap(seeded):
 
 def test_filler_is_the_users_display_name(tmp_path):
     from dudu_desktop.services import users
-    c = make_context(tmp_path / "u.sqlite3", user="admin", clock_at=dt.datetime(2024, 5, 1, 9, 0))
+    c = new_context(tmp_path / "u.sqlite3", user="admin", clock_at=dt.datetime(2024, 5, 1, 9, 0))
     users.create_user(c, "admin", "a-long-password-1", Role.ADMIN, display_name="冉光明")
     ledger = data.ledger(c, "disputes", month="2024-04")
     assert ledger.signature == {"填表人": "冉光明", "审核人": "", "填报日期": "2024年5月1日"}

@@ -22,6 +22,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.ui import style
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.people import PersonLineEdit
+from dudu_desktop.ui.print_preview import add_agreement_button
 
 DETAIL_KEYS = ("registered_on", "dispute_type", "source", "level", "method", "mediator", "summary",
                "prevented_criminal", "prevented_criminal_people", "prevented_petition",
@@ -298,6 +299,7 @@ class DisputeDialog(RecordDialog):
             self.status_line.setText(_("A new case is registered as pending (待调处)."))
         else:
             self.load()
+            add_agreement_button(self)
         self.resize(860, 640)
 
     # --- loading --------------------------------------------------------------------------------

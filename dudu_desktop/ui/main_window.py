@@ -212,9 +212,10 @@ class MainWindow(QMainWindow):
         page.focus_search()
 
     def print_current(self) -> None:
-        """Ctrl+P. The printing engineer connects the report module here (ledger of the current
-        register page with its filters, or the open record)."""
-        QMessageBox.information(self, _("Print"), _("Printing is provided by the reports module."))
+        """Ctrl+P: print preview of the current register page's monthly ledger (its month and
+        village filters), or of this year's annual report from the other pages."""
+        from dudu_desktop.ui.print_preview import preview_page
+        preview_page(self, self.ctx, self.pages[self.page_key()])
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, _("Keyboard shortcuts"), "\n".join((

@@ -450,3 +450,67 @@ def open_preview(parent, ctx: Context, request: DocumentRequest) -> PrintPreview
     dialog.setAttribute(Qt.WA_DeleteOnClose, True)
     dialog.show()
     return dialog
+
+
+# ---------------------------------------------------------------- entry points for the window
+
+def request_for_page(ctx: Context, page) -> DocumentRequest:
+    """Ctrl+P on a register page: that register's monthly ledger for the page's month (the
+    month filter, else the month shown by its date range, else this month) and village; on
+    any other page: this year's annual report."""
+    register = getattr(page, "register", None)
+    filters = page.filters() if register and hasattr(page, "filters") else None
+    if filters is None:
+        return DocumentRequest(ANNUAL, {"year": ctx.today().year, "village": None})
+    month = filters.month or (filters.date_from or "")[:7] or ctx.today().strftime("%Y-%m")
+    return DocumentRequest(documents.LEDGER, {"register": register, "month": month, "village": filters.village})
+
+
+def preview_page(parent, ctx: Context, page) -> PrintPreviewDialog:
+    return open_preview(parent, ctx, request_for_page(ctx, page))
+
+
+def add_agreement_button(dialog) -> QPushButton | None:
+    """A 打印协议书 button in a saved dispute's editor (``dialog.ctx``, ``dialog.record_id``,
+    ``dialog.buttons``): the agreement of a 调解成功 case, a draft for a case still being
+    mediated (after asking), the reason otherwise."""
+    from PySide6.QtWidgets import QDialogButtonBox
+    if not getattr(dialog, "record_id", None):
+        return None
+    button = dialog.buttons.addButton(L("print_agreement"), QDialogButtonBox.ActionRole)
+    button.setObjectName("printAgreement")
+    button.setAutoDefault(False)
+
+    def clicked() -> None:
+        from dudu_desktop.domain.vocab import OPEN_STATUSES
+        from dudu_desktop.services import disputes
+        row = disputes.get_dispute(dialog.ctx.conn, dialog.record_id)
+        params = {"dispute_id": dialog.record_id}
+        if row["status"] in OPEN_STATUSES:
+            answer = QMessageBox.question(dialog, L("print_agreement"), L("draft_question"))
+            if answer != QMessageBox.Yes:
+                return
+            params["draft"] = True
+        open_preview(dialog, dialog.ctx, DocumentRequest(documents.AGREEMENT, params))
+
+    button.clicked.connect(clicked)
+    return button
+
+
+def add_signin_buttons(dialog) -> QPushButton | None:
+    """A 打印签到表 button in a saved session's editor, with a menu: the sheet to sign before
+    the session, or the attendance record after it."""
+    from PySide6.QtWidgets import QDialogButtonBox, QMenu
+    if not getattr(dialog, "record_id", None):
+        return None
+    button = dialog.buttons.addButton(L("print_signin"), QDialogButtonBox.ActionRole)
+    button.setObjectName("printSignin")
+    button.setAutoDefault(False)
+    menu = QMenu(button)
+    for key, after in (("sheet_before", False), ("sheet_after", True)):
+        action = menu.addAction(L(key))
+        action.setObjectName(key)
+        action.triggered.connect(lambda _checked=False, a=after: open_preview(
+            dialog, dialog.ctx, DocumentRequest(documents.SIGNIN, {"training_id": dialog.record_id, "after": a})))
+    button.setMenu(menu)
+    return button

@@ -20,6 +20,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.people import PersonLineEdit
+from dudu_desktop.ui.print_preview import add_signin_buttons
 
 NAME, POSITION, PHONE, SIGNED, SCORE, PASSED = range(6)
 
@@ -230,6 +231,7 @@ class TrainingDialog(RecordDialog):
             self.roster.set_rows([])
         else:
             self.load()
+            add_signin_buttons(self)
         self.resize(760, 620)
 
     def load(self) -> None:

@@ -164,3 +164,65 @@ def test_render_pages_gives_white_page_images(seeded):
     assert len(images) == pages
     assert images[0].width() == round(842 * 36 / 72)  # A4 landscape
     assert images[0].pixelColor(2, 2).name() == "#ffffff"
+
+
+# ---------------------------------------------------------------- wired into the window
+
+def test_ctrl_p_previews_the_ledger_of_the_register_page_filters(qtbot, seeded, window):
+    ctx, _ids = seeded
+    page = window.pages["disputes"]
+    with qtbot.waitSignal(page.model.loaded, timeout=10000):
+        window.show_page("disputes")
+    page._select(page.period, "month")
+    page.month.setDate(page.month.date().fromString("2024-05", "yyyy-MM"))
+    window.print_current()
+    previews = window.findChildren(PrintPreviewDialog)
+    assert len(previews) == 1
+    request = previews[0].request
+    assert request.kind == LEDGER and request.params["register"] == "disputes"
+    assert request.params["month"] == "2024-05" and request.params["village"] is None
+    wait_ready(qtbot, previews[0])
+    assert "2024年5月矛盾纠纷排查调处台账" in previews[0].windowTitle() or previews[0].pdf
+    previews[0].close()
+    window.show_page("home")
+    window.print_current()
+    annual = [d for d in window.findChildren(PrintPreviewDialog) if d.request.kind == ANNUAL]
+    assert annual and annual[0].request.params["year"] == 2024
+    wait_ready(qtbot, annual[0])
+
+
+def test_dispute_and_training_editors_have_print_buttons(qtbot, seeded, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox, QPushButton
+    from dudu_desktop.ui.dispute_dialog import DisputeDialog
+    from dudu_desktop.ui.training_dialog import TrainingDialog
+    ctx, ids = seeded
+    settled = DisputeDialog(ctx, ids["settled"])
+    qtbot.addWidget(settled)
+    button = settled.findChild(QPushButton, "printAgreement")
+    button.click()
+    preview = settled.findChildren(PrintPreviewDialog)[-1]
+    assert preview.request.params == {"dispute_id": ids["settled"]}
+    wait_ready(qtbot, preview)
+
+    open_case = DisputeDialog(ctx, ids["open"])
+    qtbot.addWidget(open_case)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    open_case.findChild(QPushButton, "printAgreement").click()
+    draft = open_case.findChildren(PrintPreviewDialog)[-1]
+    assert draft.request.params == {"dispute_id": ids["open"], "draft": True}
+    wait_ready(qtbot, draft)
+
+    new_case = DisputeDialog(ctx, None)
+    qtbot.addWidget(new_case)
+    assert new_case.findChild(QPushButton, "printAgreement") is None
+
+    training = TrainingDialog(ctx, ids["training"])
+    qtbot.addWidget(training)
+    sign = training.findChild(QPushButton, "printSignin")
+    actions = {a.objectName(): a for a in sign.menu().actions()}
+    actions["sheet_after"].trigger()
+    sheet = training.findChildren(PrintPreviewDialog)[-1]
+    assert sheet.request.params == {"training_id": ids["training"], "after": True}
+    wait_ready(qtbot, sheet)
+    for d in (settled, open_case, new_case, training):
+        d._closing_ok = True
