@@ -7,9 +7,14 @@ sync, trust) so that parts can be translated independently; ``compile`` merges t
 ``dudu_desktop/i18n/locale/<locale>/LC_MESSAGES/dudu.mo``, which the program loads.
 
     python scripts/i18n.py extract    # write dudu_desktop/i18n/dudu.pot
-    python scripts/i18n.py todo       # add untranslated msgids (empty) to the right part's .po
+    python scripts/i18n.py todo       # add new msgids to the right part's .po: empty in zh_CN, copied in en
     python scripts/i18n.py check      # list untranslated strings and placeholder mismatches; exit 1 if any
     python scripts/i18n.py compile    # write the .mo files
+
+``en``: the source strings are English already, so its catalog starts as msgstr = msgid (``todo``
+copies them); edit a msgstr there to reword the English interface without touching the code.
+``check`` requires both catalogs complete and every translation's placeholders ({name}, {n:,}…)
+to be those of its source string.
 """
 
 from __future__ import annotations
@@ -80,8 +85,11 @@ def placeholders(text) -> list[str]:
 
 
 def problems(locale: str = "zh_CN") -> list[str]:
-    source = extract()
-    translated = merged(locale)
+    return compare(extract(), merged(locale), locale)
+
+
+def compare(source: Catalog, translated: Catalog, locale: str) -> list[str]:
+    """Untranslated strings and placeholder mismatches of ``translated`` against the ``source`` msgids."""
     out = []
     for message in source:
         if not message.id:
@@ -98,6 +106,9 @@ def problems(locale: str = "zh_CN") -> list[str]:
 
 
 def todo(locale: str = "zh_CN") -> int:
+    """Add the source strings missing from ``locale``'s catalogs (to the part of their first use):
+    empty for a translator in zh_CN, copied from the English source in en."""
+    copy = locale == "en"
     source = extract()
     translated = merged(locale)
     parts = load_locale(locale)
@@ -106,10 +117,19 @@ def todo(locale: str = "zh_CN") -> int:
         if not message.id or translated.get(message.id):
             continue
         name = part_of(message.locations[0][0]) if message.locations else "core"
-        catalog = parts.setdefault(name, Catalog(locale=locale, domain=DOMAIN, charset="utf-8"))
-        if catalog.get(message.id) is None:
-            catalog.add(message.id, "" if not isinstance(message.id, tuple) else ("", ""),
-                        locations=message.locations)
+        catalog = parts.setdefault(name, Catalog(locale=locale, domain=DOMAIN, charset="utf-8",
+                                                 project="dudu-desktop", creation_date=FIXED_DATE,
+                                                 revision_date=FIXED_DATE))
+        existing = catalog.get(message.id)
+        if existing is None:
+            if copy:
+                string = message.id
+            else:
+                string = "" if not isinstance(message.id, tuple) else ("", "")
+            catalog.add(message.id, string, locations=message.locations)
+            added += 1
+        elif copy:                       # an en entry left empty: the English source is its text
+            existing.string = message.id
             added += 1
     for name, catalog in parts.items():
         path = PO_DIR / locale / f"{name}.po"
@@ -142,11 +162,16 @@ def main(argv: list[str]) -> int:
         with (I18N / f"{DOMAIN}.pot").open("wb") as fh:
             write_po(fh, extract(), width=0, sort_output=True, include_lineno=False)
     elif command == "todo":
-        print(f"{todo()} strings to translate added")
+        for locale in argv[1:] or LOCALES:
+            added = todo(locale)
+            print(f"{locale}: {added} strings " + ("copied from the source" if locale == "en" else "to translate added"))
     elif command == "check":
-        found = problems("zh_CN")
-        print("\n".join(found) or "zh_CN catalog complete")
-        return 1 if found else 0
+        failed = False
+        for locale in argv[1:] or LOCALES:
+            found = problems(locale)
+            print("\n".join(found) or f"{locale} catalog complete")
+            failed = failed or bool(found)
+        return 1 if failed else 0
     elif command == "compile":
         compile_all()
     else:
