@@ -8,6 +8,10 @@ from dataclasses import dataclass, replace
 
 from dudu_desktop.domain.vocab import DONE_STATUSES
 
+#: Open disputes (the statuses that are not DONE_STATUSES), written as the partial index says it.
+OPEN_SQL = "status IN ('待调处', '调处中')"
+assert set(DONE_STATUSES).isdisjoint({"待调处", "调处中"})
+
 #: A successful mediation is due its follow-up visit (回访) this many days after it was concluded.
 FOLLOWUP_AFTER_DAYS = 7
 
@@ -58,8 +62,13 @@ def meta(register: str) -> RegisterMeta:
 
 
 def where_clause(register: str, f: Filters, *, today: dt.date | None = None, overdue_days: int = 30,
-                 alias: str = "") -> tuple[str, list]:
-    """``(sql, args)`` for the WHERE part (without the keyword); always at least ``1``."""
+                 alias: str = "", search_index: bool = True) -> tuple[str, list]:
+    """``(sql, args)`` for the WHERE part (without the keyword); always at least ``1``.
+
+    The forms are chosen for the indexes of migration ``0007_speed`` (storage/speed.py): the
+    literal ``deleted = 0`` and ``status IN ('待调处', '调处中')`` terms let SQLite use the partial
+    indexes. ``search_index=False`` searches with LIKE only (the "scan" strategy of
+    :func:`dudu_desktop.storage.search.choose`; the same rows)."""
     m = meta(register)
     a = f"{alias}." if alias else ""
     parts: list[str] = []
@@ -91,19 +100,24 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
         parts.append(f"{a}{m.level} = ?")
         args.append(f.level)
     if f.overdue and register == "disputes":
+        # still open (待调处/调处中 = not 已办结/已销号) and date(registered_on, +days) < today
         today = today or dt.date.today()
-        done = ", ".join(f"'{s}'" for s in DONE_STATUSES)
-        parts.append(f"({a}status NOT IN ({done}) AND date({a}registered_on, ?) < ?)")
-        args += [f"+{overdue_days} days", today.isoformat()]
+        parts.append(f"({a}{OPEN_SQL} AND {a}registered_on < ?)")
+        args.append((today - dt.timedelta(days=overdue_days)).isoformat())
     if f.open_only and register == "disputes":
-        parts.append(f"{a}status IN ('待调处', '调处中')")
+        parts.append(f"{a}{OPEN_SQL}")
     if f.followup_due and register == "disputes":
         today = today or dt.date.today()
-        parts.append(f"({a}status = '已办结' AND {a}result = '调解成功' AND {a}concluded_on <= ? AND NOT EXISTS "
-                     f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id AND fu.deleted = 0))")
+        if f.include_deleted:
+            parts.append(f"({a}status = '已办结' AND {a}result = '调解成功' AND {a}concluded_on <= ? AND NOT EXISTS "
+                         f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id "
+                         f"AND fu.deleted = 0))")
+        else:       # the same rows, from the table the triggers keep (storage/speed.py)
+            parts.append(f"{a}id IN (SELECT dispute_id FROM dispute_followup_due WHERE concluded_on <= ?)")
         args.append((today - dt.timedelta(days=FOLLOWUP_AFTER_DAYS)).isoformat())
     if f.search:
-        sql, sargs = search_clause(register, f.search, alias=alias)
+        from dudu_desktop.storage import search
+        sql, sargs = search.search_clause(register, f.search, alias=alias, use_index=search_index)
         parts.append(sql)
         args += sargs
     return (" AND ".join(parts) or "1"), args
@@ -127,15 +141,61 @@ def count_rows(conn, register: str, f: Filters, **kw) -> int:
     return conn.execute(f"SELECT count(*) FROM {meta(register).table} WHERE {where}", args).fetchone()[0]
 
 
-def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, descending: bool = False,
-               limit: int = -1, offset: int = 0, columns: str = "*", **kw) -> list[dict]:
-    """Rows in a stable order (the sort column, then ``id``) for a window of ``limit`` from ``offset``."""
+def sort_key(register: str, order_by: str | None = None) -> tuple[str, ...]:
+    """The full order of a list sorted by ``order_by``: the column, then the register's date, then
+    ``id`` (unique, so the order is total and pages can continue from a row: keyset paging).
+    Every sortable column has an index in this order (storage/speed.py)."""
     m = meta(register)
-    order_col = order_by or m.date
-    if not order_col.replace("_", "").isalnum():
-        raise ValueError(f"not a column: {order_col}")
-    where, args = where_clause(register, f, **kw)
-    direction = "DESC" if descending else "ASC"
-    sql = (f"SELECT {columns} FROM {m.table} WHERE {where} "
-           f"ORDER BY {order_col} {direction}, id {direction} LIMIT ? OFFSET ?")
-    return [dict(r) for r in conn.execute(sql, [*args, limit, offset])]
+    col = order_by or m.date
+    if not col.replace("_", "").isalnum():
+        raise ValueError(f"not a column: {col}")
+    return (col, "id") if col == m.date else (col, m.date, "id")
+
+
+#: Offsets above this are found on the index first (``rowid IN (… LIMIT … OFFSET …)``).
+DEFERRED_OFFSET = 1000
+
+
+def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, descending: bool = False,
+               limit: int = -1, offset: int = 0, columns: str = "*", after: tuple | None = None,
+               before: tuple | None = None, from_end: bool = False, search_index: bool | None = None,
+               **kw) -> list[dict]:
+    """Rows in a stable order (:func:`sort_key`) for a window of ``limit`` from ``offset``.
+
+    Paging without reading the rows skipped (what makes a jump to the end of a million rows fast):
+
+    * ``after=key`` / ``before=key`` (the :func:`sort_key` values of a row): the rows right after
+      / right before that row in this order (keyset paging; ``offset`` counts from there);
+    * ``from_end=True``: ``offset`` counts from the last row (the query runs in the opposite
+      order and the rows are turned back), so the last page is as quick as the first;
+    * a large ``offset`` is first resolved on the index alone, then only ``limit`` rows are read.
+
+    With a search, ``search_index=None`` lets :func:`dudu_desktop.storage.search.choose` pick
+    between driving the query from the search index and walking the sort index with LIKE."""
+    m = meta(register)
+    keys = sort_key(register, order_by)
+    if search_index is None:
+        search_index = True
+        if f.search and limit >= 0:
+            from dudu_desktop.storage import search
+            search_index = search.choose(conn, register, f.search) == "index"
+    where, args = where_clause(register, f, search_index=search_index, **kw)
+    reverse = bool(before) or from_end
+    desc = descending != reverse
+    if after or before:
+        mark = after or before
+        if len(mark) != len(keys):
+            raise ValueError("the key must have a value for each sort column")
+        where += f" AND ({', '.join(keys)}) {'<' if desc else '>'} ({', '.join('?' * len(keys))})"
+        args = [*args, *mark]
+    direction = "DESC" if desc else "ASC"
+    order = ", ".join(f"{k} {direction}" for k in keys)
+    if offset > DEFERRED_OFFSET and limit >= 0:
+        sql = (f"SELECT {columns} FROM {m.table} WHERE rowid IN (SELECT rowid FROM {m.table} WHERE {where} "
+               f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}")
+    else:
+        sql = f"SELECT {columns} FROM {m.table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    rows = [dict(r) for r in conn.execute(sql, [*args, limit, offset])]
+    if reverse:
+        rows.reverse()
+    return rows

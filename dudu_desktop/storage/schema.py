@@ -233,6 +233,11 @@ def _keys_table(conn: sqlite3.Connection) -> None:
     migrate_0006_keys(conn)
 
 
+def _speed(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.storage.speed import migrate_0007_speed  # live indexes, follow-ups due, 2-gram search
+    migrate_0007_speed(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
@@ -240,6 +245,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0004_users", _script(USERS)),
     ("0003_sync", _sync_tables),
     ("0006_keys", _keys_table),
+    ("0007_speed", _speed),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).

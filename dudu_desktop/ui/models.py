@@ -1,15 +1,20 @@
 """The one table model behind every register page: a *window* over a filtered, sorted query.
 
 The model never holds the whole table. It knows the row count (one ``count(*)``) and keeps a
-small cache of pages of :data:`RegisterModel.PAGE` rows, fetched by ``LIMIT … OFFSET`` on the
-sort column's index when the view asks for a row it does not have; the least recently used
-page is dropped when more than :data:`RegisterModel.MAX_PAGES` are held, so memory stays the
-same at the 200th row and at the 200,000th. (``canFetchMore``/``fetchMore`` is not used: it
-grows with every row scrolled past.)
+small cache of pages of :data:`RegisterModel.PAGE` rows, fetched on the sort column's index when
+the view asks for a row it does not have; the least recently used page is dropped when more
+than :data:`RegisterModel.MAX_PAGES` are held, so memory stays the same at the 200th row and at
+the 200,000th. (``canFetchMore``/``fetchMore`` is not used: it grows with every row scrolled past.)
 
-The count and the first page, which can be slow over a big table with a search, run on a
-worker thread with its own SQLite connection (:mod:`dudu_desktop.ui.workers`); the view shows
-a busy bar and stays responsive, and a newer query cancels (interrupts) the older one.
+How a page is read (``queries.fetch_rows``), so that no page costs more than a first page:
+next to a page already held, it continues from that page's first or last row (keyset paging);
+in the second half of the list, it counts from the end (the query runs in reverse); otherwise
+the offset is resolved on the index alone.
+
+The first page and then the count run on a worker thread with its own SQLite connection; the
+rows are shown as soon as they are read (``rows_ready``), the count follows (``loaded``) — over a
+million rows the count of a broad filter takes longer than the first screen. The view shows a
+busy bar and stays responsive, and a newer query cancels (interrupts) the older one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QThreadPool, Qt, Signal
+import sqlite3
+import threading
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, QThreadPool, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from dudu_desktop.domain.validate import is_overdue
@@ -27,10 +35,11 @@ from dudu_desktop.domain.vocab import DONE_STATUSES
 from dudu_desktop.i18n import N_, _, format_date
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
+from dudu_desktop.storage import db as storage
 from dudu_desktop.storage import queries
 from dudu_desktop.storage.queries import Filters
 from dudu_desktop.ui import style
-from dudu_desktop.ui.workers import QueryJob, QueryRequest
+from dudu_desktop.ui.workers import QueryRequest
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,68 @@ SORT_DEFAULT = {"disputes": "registered_on", "trainings": "held_on", "hotline": 
                 "publicity": "held_on"}
 
 
+class _Signals(QObject):
+    first = Signal(int, list)       # generation, first page
+    done = Signal(int, int, list)   # generation, count, first page
+    failed = Signal(int, str)
+    finished = Signal()
+
+
+class QueryJob(QRunnable):
+    """First page, then the count, of a register query on its own connection (cancellable)."""
+
+    def __init__(self, db_path, request: QueryRequest, generation: int):
+        super().__init__()
+        self.db_path = str(db_path)
+        self.request = request
+        self.generation = generation
+        self.signals = _Signals()
+        self._cancelled = threading.Event()
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.interrupt()
+
+    def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.signals.finished.emit()
+
+    def _run(self) -> None:
+        r = self.request
+        kw = {"today": r.today, "overdue_days": r.overdue_days}
+        try:
+            conn = storage.connect(self.db_path)
+            with self._lock:
+                self._conn = conn
+            try:
+                if self._cancelled.is_set():
+                    return
+                rows = queries.fetch_rows(conn, r.register, r.filters, order_by=r.order_by, descending=r.descending,
+                                          limit=r.page, **kw)
+                if len(rows) < r.page:
+                    count = len(rows)               # the whole list is in the first page
+                else:
+                    if not self._cancelled.is_set():
+                        self.signals.first.emit(self.generation, rows)
+                    count = queries.count_rows(conn, r.register, r.filters, **kw)
+            finally:
+                with self._lock:
+                    self._conn = None
+                conn.close()
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never lost in a thread
+            if not self._cancelled.is_set():
+                self.signals.failed.emit(self.generation, str(exc))
+            return
+        if not self._cancelled.is_set():
+            self.signals.done.emit(self.generation, count, rows)
+
+
 class RegisterModel(QAbstractTableModel):
     """A windowed, read-only model over one register. ``row_record(row)`` gives the row's dict."""
 
@@ -127,6 +198,7 @@ class RegisterModel(QAbstractTableModel):
     MAX_PAGES = 6
 
     loading = Signal()              # a query started (show the busy bar)
+    rows_ready = Signal()           # the first page is shown (the count may still be coming)
     loaded = Signal(int)            # the row count, when the count and first page are in
     failed = Signal(str)
 
@@ -141,6 +213,7 @@ class RegisterModel(QAbstractTableModel):
         self.order_by = SORT_DEFAULT[register]
         self.descending = True
         self._count = 0
+        self.counting = False           # the first page is shown, the exact count not yet
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._generation = 0
         self._job: QueryJob | None = None
@@ -173,11 +246,14 @@ class RegisterModel(QAbstractTableModel):
         self.busy = True
         self.loading.emit()
         if not self.threaded:
-            count = queries.count_rows(self.ctx.conn, self.register, self.filters, **self._kw())
-            rows = self._fetch(0) if count else []
+            rows = queries.fetch_rows(self.ctx.conn, self.register, self.filters, order_by=self.order_by,
+                                      descending=self.descending, limit=self.PAGE, **self._kw())
+            count = len(rows) if len(rows) < self.PAGE else \
+                queries.count_rows(self.ctx.conn, self.register, self.filters, **self._kw())
             self._apply(self._generation, count, rows)
             return
         job = QueryJob(self.db_path, request, self._generation)
+        job.signals.first.connect(self._apply_first)
         job.signals.done.connect(self._apply)
         job.signals.failed.connect(self._failed)
         job.signals.finished.connect(lambda j=job: self._running.discard(j))
@@ -193,10 +269,7 @@ class RegisterModel(QAbstractTableModel):
         self.busy = False
         self.loaded.emit(self._count)
 
-    def _apply(self, generation: int, count: int, rows: list) -> None:
-        if generation != self._generation:
-            return          # an older query finished after a newer one started
-        self._job = None
+    def _reset(self, count: int, rows: list) -> None:
         self.beginResetModel()
         self._count = count
         self._pages.clear()
@@ -205,6 +278,28 @@ class RegisterModel(QAbstractTableModel):
             self.rows_fetched += len(rows)
             self.page_loads += 1
         self.endResetModel()
+
+    def _apply_first(self, generation: int, rows: list) -> None:
+        """The first page is in, the count is coming: show the page now."""
+        if generation != self._generation:
+            return
+        self.counting = True
+        self._reset(len(rows), rows)
+        self.rows_ready.emit()
+
+    def _apply(self, generation: int, count: int, rows: list) -> None:
+        if generation != self._generation:
+            return          # an older query finished after a newer one started
+        self._job = None
+        if self.counting and count >= self._count:      # the first page came with rows_ready
+            if count > self._count:             # the first page is already shown: add the rest
+                self.beginInsertRows(QModelIndex(), self._count, count - 1)
+                self._count = count
+                self.endInsertRows()
+        else:
+            self._reset(count, rows)
+            self.rows_ready.emit()
+        self.counting = False
         self.busy = False
         self.loaded.emit(count)
 
@@ -215,10 +310,27 @@ class RegisterModel(QAbstractTableModel):
         self.busy = False
         self.failed.emit(message)
 
+    def _key(self, row: dict) -> tuple | None:
+        key = tuple(row.get(k) for k in queries.sort_key(self.register, self.order_by))
+        return None if None in key else key
+
     def _fetch(self, page: int) -> list[dict]:
-        return queries.fetch_rows(self.ctx.conn, self.register, self.filters, order_by=self.order_by,
-                                  descending=self.descending, limit=self.PAGE, offset=page * self.PAGE,
-                                  **self._kw())
+        """Page ``page``: from a neighbouring page held (keyset), from the end, or by offset."""
+        start = page * self.PAGE
+        n = min(self.PAGE, self._count - start)
+        if n <= 0:
+            return []
+        kw = {"order_by": self.order_by, "descending": self.descending, **self._kw()}
+        conn, register, f = self.ctx.conn, self.register, self.filters
+        prev, nxt = self._pages.get(page - 1), self._pages.get(page + 1)
+        if prev and self._key(prev[-1]):
+            return queries.fetch_rows(conn, register, f, after=self._key(prev[-1]), limit=n, **kw)
+        if nxt and n == self.PAGE and self._key(nxt[0]):
+            return queries.fetch_rows(conn, register, f, before=self._key(nxt[0]), limit=n, **kw)
+        if not self.counting and start >= self._count // 2:
+            return queries.fetch_rows(conn, register, f, from_end=True, offset=self._count - start - n, limit=n,
+                                      **kw)
+        return queries.fetch_rows(conn, register, f, offset=start, limit=n, **kw)
 
     def _page(self, page: int) -> list[dict]:
         rows = self._pages.get(page)

@@ -1,0 +1,85 @@
+"""Migration ``0007_speed``: what keeps the registers fast at county scale (a million disputes).
+Measured by ``bench/bench.py``; the figures and the reasoning are in ``docs/performance.md``.
+
+* **Live indexes** (partial, ``WHERE deleted = 0``): every register list, count and statistic
+  filters out tombstones, so an index that holds only live rows answers ``count(*)`` and the
+  ordered pages without reading the table. Disputes get one per sortable column, each ending in
+  ``registered_on, id`` — the list's order within equal values (see ``queries.sort_key``) — so a
+  filter on that column and a sort by it use the same index. They replace the older full indexes
+  on the same columns (the village index and ``registered_on``-only lookups keep theirs).
+* **Open cases** (``disputes_open``): the few disputes still 待调处/调处中, by level and date — the
+  home page's open-by-level and overdue figures, and the "open cases" list.
+* **Follow-up visits due** (``dispute_followup_due``): the disputes 已办结 with result 调解成功 and
+  no live follow-up visit, with their ``concluded_on``, kept by triggers on ``disputes`` and
+  ``dispute_followups`` whoever writes them. Counting them was a ``NOT EXISTS`` probe per concluded
+  case (hundreds of thousands at county scale); now it is a range over a small table.
+* **2-gram search index**: :func:`dudu_desktop.storage.search.migrate_0007_bigrams`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: index name → (table, columns); all ``WHERE deleted = 0``.
+LIVE_INDEXES = {
+    "disputes_live_registered": ("disputes", "registered_on, id"),
+    "disputes_live_serial": ("disputes", "serial_no, registered_on, id"),
+    "disputes_live_type": ("disputes", "dispute_type, registered_on, id"),
+    "disputes_live_status": ("disputes", "status, registered_on, id"),
+    "disputes_live_level": ("disputes", "level, registered_on, id"),
+    "trainings_live_held": ("trainings", "held_on, id"),
+    "hotline_live_called": ("hotline_calls", "called_at, id"),
+    "publicity_live_held": ("publicity_events", "held_on, id"),
+}
+#: Superseded by the live indexes (every query on these columns also says ``deleted = 0``).
+DROPPED = ("disputes_registered", "disputes_type", "disputes_status", "disputes_level")
+
+OPEN_STATUSES_SQL = "status IN ('待调处', '调处中')"
+
+_DUE = """
+    DELETE FROM dispute_followup_due WHERE dispute_id = {x};
+    INSERT INTO dispute_followup_due (dispute_id, concluded_on)
+         SELECT d.id, d.concluded_on FROM disputes d
+          WHERE d.id = {x} AND d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
+            AND NOT EXISTS (SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = d.id AND fu.deleted = 0);"""
+
+FOLLOWUP_DUE = [
+    """CREATE TABLE dispute_followup_due (
+        dispute_id TEXT PRIMARY KEY,
+        concluded_on TEXT
+    )""",
+    "CREATE INDEX dispute_followup_due_concluded ON dispute_followup_due (concluded_on)",
+    f"CREATE TRIGGER disputes_due_ai AFTER INSERT ON disputes BEGIN {_DUE.format(x='new.id')} END",
+    f"""CREATE TRIGGER disputes_due_au AFTER UPDATE OF id, status, result, concluded_on, deleted ON disputes BEGIN
+        DELETE FROM dispute_followup_due WHERE dispute_id = old.id; {_DUE.format(x='new.id')} END""",
+    "CREATE TRIGGER disputes_due_ad AFTER DELETE ON disputes BEGIN "
+    "DELETE FROM dispute_followup_due WHERE dispute_id = old.id; END",
+    f"CREATE TRIGGER followups_due_ai AFTER INSERT ON dispute_followups BEGIN {_DUE.format(x='new.dispute_id')} END",
+    f"""CREATE TRIGGER followups_due_au AFTER UPDATE OF dispute_id, deleted ON dispute_followups BEGIN
+        {_DUE.format(x='old.dispute_id')} {_DUE.format(x='new.dispute_id')} END""",
+    f"CREATE TRIGGER followups_due_ad AFTER DELETE ON dispute_followups BEGIN {_DUE.format(x='old.dispute_id')} END",
+]
+
+
+def migrate_0007_speed(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.storage.search import migrate_0007_bigrams
+    for name in DROPPED:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    for name, (table, cols) in LIVE_INDEXES.items():
+        conn.execute(f"CREATE INDEX {name} ON {table} ({cols}) WHERE deleted = 0")
+    conn.execute(f"CREATE INDEX disputes_open ON disputes (level, registered_on, id) "
+                 f"WHERE deleted = 0 AND {OPEN_STATUSES_SQL}")
+    for statement in FOLLOWUP_DUE:
+        conn.execute(statement)
+    refill_followup_due(conn)
+    migrate_0007_bigrams(conn)
+
+
+def refill_followup_due(conn: sqlite3.Connection) -> None:
+    """Recompute ``dispute_followup_due`` from the tables (the migration; a bulk load)."""
+    conn.execute("DELETE FROM dispute_followup_due")
+    conn.execute("""INSERT INTO dispute_followup_due (dispute_id, concluded_on)
+                    SELECT d.id, d.concluded_on FROM disputes d
+                     WHERE d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
+                       AND NOT EXISTS (SELECT 1 FROM dispute_followups fu
+                                        WHERE fu.dispute_id = d.id AND fu.deleted = 0)""")
