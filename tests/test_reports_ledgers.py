@@ -197,3 +197,15 @@ def test_filler_is_the_users_display_name(tmp_path):
     ledger = data.ledger(c, "disputes", month="2024-04")
     assert ledger.signature == {"填表人": "冉光明", "审核人": "", "填报日期": "2024年5月1日"}
     c.db.conn.close()
+
+
+def test_documents_stay_chinese_with_an_english_interface(seeded):
+    from dudu_desktop.i18n import set_locale
+    ctx, _ids = seeded
+    set_locale("en")
+    try:
+        ledger = data.ledger(ctx, "disputes", month="2024-05")
+        assert ledger.title == "都督村2024年5月矛盾纠纷排查调处台账"
+        assert ledger.headers[:2] == ["序号", "案件编号"]
+    finally:
+        set_locale("zh_CN")

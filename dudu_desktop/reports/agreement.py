@@ -25,7 +25,8 @@ from dudu_desktop.domain.masking import mask_id
 from dudu_desktop.domain.money import amount_in_capitals
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus
-from dudu_desktop.i18n import _, format_money
+from dudu_desktop.i18n import format_money
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports import layout
 from dudu_desktop.reports.data import audit_unmasked, chinese_date, require_unmasked, unit_names
 from dudu_desktop.reports.fonts import FANG, HEI, SONG, register_fonts
@@ -117,7 +118,7 @@ def _party_table(p: dict, width: float) -> Table:
 
 def _boxed_section(label: str, text: str, width: float) -> Table:
     """A labelled box; an empty one keeps four blank lines to write in by hand."""
-    return kv_table([(label, text.strip() or "\n" * 4)], [30 * mm, width - 30 * mm], font_size=12)
+    return kv_table([(label, text.strip() or "\n" * 4)], [35 * mm, width - 35 * mm], font_size=12)
 
 
 def _watermark(canvas: Canvas, doc) -> None:
@@ -140,7 +141,7 @@ def render_agreement_pdf(out: Out, ag: Agreement) -> int:
     terms = ag.terms.strip()
     if ag.amount_cents:
         terms += ("\n" if terms else "") + _("Amount involved: {figures} ({capitals})").format(
-            figures=format_money(ag.amount_cents), capitals=amount_in_capitals(ag.amount_cents))
+            figures=format_money(ag.amount_cents, "zh_CN"), capitals=amount_in_capitals(ag.amount_cents))
     blocks += [
         Spacer(0, 2 * mm),
         _boxed_section(_("Main facts of the dispute and matters in dispute"), ag.facts, width),

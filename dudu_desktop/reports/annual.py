@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from reportlab.lib.units import mm
 
 from dudu_desktop.domain import vocab
-from dudu_desktop.i18n import N_, _, format_percent
+from dudu_desktop.i18n import N_, format_percent
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import chinese_date, scope
 from dudu_desktop.reports.layout import Block, Figure, Heading, Out, Text, build_official_document, trend_chart
 from dudu_desktop.services import report_texts, site, stats

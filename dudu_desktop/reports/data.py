@@ -21,7 +21,8 @@ from dudu_desktop.domain import vocab
 from dudu_desktop.domain.masking import mask_id, mask_name, mask_phone
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus, Permission
-from dudu_desktop.i18n import N_, _, format_month, format_percent
+from dudu_desktop.i18n import N_, format_month, format_percent
+from dudu_desktop.reports.lang import _
 from dudu_desktop.services import audit, site, stats
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import queries
@@ -259,7 +260,7 @@ def ledger(ctx: Context, register: str, *, month: str, village: str | None = Non
         row.insert(0, i)
     totals.insert(0, _("Total"))
     columns.insert(0, LedgerColumn("no", _("Seq."), INT, align="center", max_mm=12))
-    title = _("{unit} {month} {ledger}").format(unit=unit, month=format_month(year, mon),
+    title = _("{unit} {month} {ledger}").format(unit=unit, month=format_month(year, mon, "zh_CN"),
                                                  ledger=_(LEDGER_TITLES[register]))
     period = _("Period: {start} to {end}").format(start=chinese_date(dt.date(year, mon, 1)),
                                                   end=f"{mon}月{_last_day(year, mon).day}日")
@@ -417,8 +418,9 @@ def _hotline(conn, rows: list[dict], year: int, m: _Masker):
         ])
     by_channel = "、".join(f"{c}{n}" for c, n in channels.items() if n)
     summary = _("{n} consultations").format(n=len(rows)) + (f"（{by_channel}）" if by_channel else "")
-    totals = ["", "", "", "", "", summary, "", _("{n} cases").format(n=aid) if aid else "", "",
-              _("Satisfied {rate}").format(rate=format_percent(satisfied / rated)) if rated else "", ""]
+    if rated:  # in the wide column: the satisfaction column is too narrow for it
+        summary += _(", satisfied {rate}").format(rate=format_percent(satisfied / rated))
+    totals = ["", "", "", "", "", summary, "", _("{n} cases").format(n=aid) if aid else "", "", "", ""]
     return columns, body, totals
 
 

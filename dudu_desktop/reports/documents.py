@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.i18n import _
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports import agreement, annual, data, export, signin
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context

@@ -16,7 +16,7 @@ from typing import Callable
 
 from dudu_desktop import tabular
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.i18n import _
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import IDNO, INT, MONEY, PHONE, REAL, Ledger
 from dudu_desktop.reports.ledgers import render_ledger_pdf
 

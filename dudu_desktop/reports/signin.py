@@ -18,7 +18,8 @@ from decimal import Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
-from dudu_desktop.i18n import _, format_percent
+from dudu_desktop.i18n import format_percent
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import chinese_date, filler_name, unit_names
 from dudu_desktop.reports.layout import (
     FORM_FRAME_HEIGHT,
