@@ -193,9 +193,13 @@ def smoke_test(app: QApplication, db_path=None) -> int:
     window = MainWindow(ctx, path)
     watcher = _FirstPaint(app, clock)
     window.installEventFilter(watcher)
-    QTimer.singleShot(60_000, lambda: app.exit(3))    # never hang a build
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(lambda: app.exit(3))       # never hang a build
+    deadline.start(60_000)
     window.show()
     code = app.exec()
+    deadline.stop()
     if not watcher.painted:
         say("smoke test: the window was never painted")
         return code or 2
@@ -203,6 +207,25 @@ def smoke_test(app: QApplication, db_path=None) -> int:
         f"pages: {window.nav.count()}; Qt translation: {'yes' if getattr(app, '_qt_translator', None) else 'no'}")
     window.close()
     return 0
+
+
+def first_paint_probe(widget) -> None:
+    """Benchmark hook (``DUDU_BENCH_FIRST_PAINT=1``, used by bench/bench.py): print the wall-clock
+    time of the widget's first paint as ``FIRST_PAINT <seconds since the epoch>`` and quit."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _Probe(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint and not getattr(self, "seen", False):
+                self.seen = True
+                print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+                QTimer.singleShot(0, QApplication.quit)
+            return False
+
+    widget._first_paint_probe = _Probe(widget)
+    widget.installEventFilter(widget._first_paint_probe)
 
 
 def run_gui(db_path=None) -> int:
@@ -217,5 +240,7 @@ def run_gui(db_path=None) -> int:
         return 1
     if window is None:
         return 0
+    if os.environ.get("DUDU_BENCH_FIRST_PAINT"):
+        first_paint_probe(window)
     window.show()
     return app.exec()

@@ -125,6 +125,8 @@ class MainWindow(QMainWindow):
             self._action(m, _(label), lambda k=key: self.show_page(k), f"Ctrl+{i + 1}")
         m = bar.addMenu(_("&Help"))
         self._action(m, _("Keyboard shortcuts"), self.show_shortcuts)
+        m.addSeparator()
+        self.about_action = self._action(m, _("About"), self.show_about, name="about")
 
     # --- pages ----------------------------------------------------------------------------------
     def page_key(self) -> str:
@@ -216,6 +218,13 @@ class MainWindow(QMainWindow):
         village filters), or of this year's annual report from the other pages."""
         from dudu_desktop.ui.print_preview import preview_page
         preview_page(self, self.ctx, self.pages[self.page_key()])
+
+    def show_about(self):
+        from dudu_desktop.ui.about import AboutDialog
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, _("Keyboard shortcuts"), "\n".join((

@@ -1,19 +1,21 @@
-"""Settings: this PC's village or township, the villages, staff, dispute types, warning-level
-criteria and overdue days. Every change goes through services.site (audited)."""
+"""Settings: this PC's village or township, the interface language, the villages, staff, dispute types,
+warning-level criteria and overdue days. Every change goes through services.site (audited); the
+language is a setting of this PC (ui/language.py), applied at the next start."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton,
-    QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.i18n import _
+from dudu_desktop.i18n import _, current_locale
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
+from dudu_desktop.ui import language
 from dudu_desktop.ui.forms import error_label, mark_error
 
 
@@ -45,6 +47,26 @@ class SettingsPage(QWidget):
         self.site_label.setWordWrap(True)
         form.addRow(self.site_label)
         v.addWidget(box)
+
+        # interface language: titled in both languages, so that a wrong choice can be undone
+        box = QGroupBox("界面语言 / Language")
+        form = QFormLayout(box)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for locale, name in language.LANGUAGE_NAMES.items():
+            self.language.addItem(name, locale)
+        self.language.setCurrentIndex(max(0, self.language.findData(language.saved_language() or current_locale())))
+        self.language.activated.connect(self._language_chosen)
+        form.addRow(_("Language"), self.language)
+        self.language_note = QLabel(_("Applies to this PC, from the next start of the program. Records, "
+                                      "printouts and bundles stay in Chinese."))
+        self.language_note.setWordWrap(True)
+        self.language_note.setStyleSheet("color: #5f6368;")
+        form.addRow(self.language_note)
+        v.addWidget(box)
+        #: test seams: ask(text) → bool, restart() → bool
+        self.ask_restart = lambda text: QMessageBox.question(self, _("Language"), text) == QMessageBox.Yes
+        self.restart_program = language.restart
 
         # villages
         box = QGroupBox(_("Villages"))
@@ -149,6 +171,21 @@ class SettingsPage(QWidget):
             if level in self.criteria:
                 self.criteria[level].setPlainText(text)
         self.overdue_days.setValue(site.overdue_days(self.ctx.conn))
+
+    def _language_chosen(self, _index: int = 0) -> None:
+        locale = self.language.currentData()
+        if locale == (language.saved_language() or current_locale()):
+            return
+        language.save_language(locale)
+        if locale == current_locale():
+            return                    # back to the language already running: nothing to restart
+        text = _("The language changes when the program starts again. Restart now?")
+        if self.ask_restart(text):
+            window = self.window()
+            if window is not self and not window.close():
+                return                # an editor with unsaved changes kept the window open
+            if self.restart_program():
+                QApplication.quit()
 
     def staff_names(self) -> list[str]:
         return [self.staff.item(i).text() for i in range(self.staff.count())]
