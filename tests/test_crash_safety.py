@@ -6,6 +6,7 @@ Also: a copy interrupted by a kill never carries a finished copy's name.
 
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -130,3 +131,132 @@ def test_a_killed_copy_never_looks_finished(ctx, db_path, tmp_path):
     # leftovers of an interrupted copy (the copy and its -journal/-wal/-shm) all keep the .partial name
     assert all(n.endswith(".sqlite3") or ".sqlite3.partial" in n for n in names), names
     assert storage.integrity_problems(storage.connect(db)) == []
+
+
+# --- sealed bundles: a killed export never leaves a finished-looking file; a killed import is all or nothing
+
+EXPORTER = r"""
+import sys
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import open_database
+from dudu_desktop.sync.export import export_bundle
+
+ctx = Context(db=open_database(sys.argv[1]), user="cadre")
+print("ready", flush=True)
+while True:
+    result = export_bundle(ctx, sys.argv[2], full=True)
+    sys.stdout.write(result.path.name + "\n")          # only after the file was renamed and the export recorded
+    sys.stdout.flush()
+"""
+
+IMPORTER = r"""
+import sys
+from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import open_database
+from dudu_desktop.sync.merge import apply_bundle
+
+ctx = Context(db=open_database(sys.argv[1]), user="township")
+print("ready", flush=True)
+for path in sys.argv[2:]:
+    apply_bundle(ctx, path)
+    sys.stdout.write(path + "\n")                      # only after the import's COMMIT returned
+    sys.stdout.flush()
+print("done", flush=True)
+"""
+
+
+def _sealed_world(tmp_path, villages: int):
+    """A township and ``villages`` registered villages with a year of demo records each."""
+    from dudu_desktop.services import demo
+    from tests.test_seal import new_township, new_village, register
+    town = new_township(tmp_path / "town.sqlite3")
+    out = []
+    for i in range(villages):
+        code = f"5002431042{i + 1:02d}"
+        village = new_village(tmp_path / f"v{i}.sqlite3", (code, f"第{i + 1}村"))
+        demo.generate(village, year=2024, seed=30 + i)
+        register(town, village, tmp_path)
+        out.append(village)
+    return town, out
+
+
+def test_a_killed_export_never_leaves_a_finished_looking_bundle(tmp_path):
+    from dudu_desktop.sync.merge import preview_bundle
+    rng = random.Random(11)
+    town, [village] = _sealed_world(tmp_path, 1)
+    village_db = tmp_path / "v0.sqlite3"
+    village.conn.close()
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    reported: list[str] = []
+    for _ in range(rng.randint(10, 15)):
+        reported += kill_and_collect(child(EXPORTER, village_db, usb), rng.uniform(0.05, 0.6))
+    assert reported, "no export finished: make the delays longer"
+    names = sorted(p.name for p in usb.iterdir())
+    finished = [n for n in names if n.endswith(".dudu")]
+    assert set(reported) <= set(finished)
+    # everything else is an interrupted write that kept its temporary name
+    assert all(n.endswith(".dudu") or (n.startswith(".") and ".dudu." in n and n.endswith(".partial"))
+               for n in names), names
+    for name in finished:                       # every finished-looking file opens, verifies and reads whole
+        result = preview_bundle(town, usb / name)
+        assert result.sealed and result.totals["invalid"] == 0 and result.totals["new"] > 0
+    conn = storage.connect(village_db)
+    assert storage.integrity_problems(conn) == []
+    assert audit.verify_chain(conn) == []
+    conn.close()
+    town.conn.close()
+
+
+def test_a_killed_import_leaves_each_bundle_all_or_nothing(tmp_path):
+    from dudu_desktop.storage.schema import RECORD_TABLES
+    from dudu_desktop.sync.export import export_bundle
+    rng = random.Random(5)
+    town, villages = _sealed_world(tmp_path, 4)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    bundles, expected = [], {}
+    for village in villages:
+        bundles.append(export_bundle(village, usb, full=True).path)
+        code = village.conn.execute("SELECT json_extract(value, '$.code') FROM settings WHERE key = 'site'"
+                                    ).fetchone()[0]
+        expected[code] = {t: {r[0] for r in village.conn.execute(f"SELECT id FROM {t}")} for t in RECORD_TABLES}
+        village.conn.close()
+    pristine = tmp_path / "town.sqlite3"
+    town.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    town.conn.close()
+
+    def check(town_db) -> set[str]:
+        """Integrity, the audit chain, and every village's bundle either wholly in or wholly absent."""
+        conn = storage.connect(town_db)
+        assert storage.integrity_problems(conn) == []
+        assert audit.verify_chain(conn) == []
+        applied = {r[0] for r in conn.execute("SELECT village_code FROM sync_imports")}
+        for code, tables in expected.items():
+            for table, ids in tables.items():
+                have = {r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE village_code = ?", (code,))}
+                assert have == (ids if code in applied else set()), (code, table, len(have), len(ids))
+        conn.close()
+        return applied
+
+    # each round starts from the township as it was before any import and is cut at a random moment
+    for round_no in range(rng.randint(8, 12)):
+        town_db = tmp_path / f"town-{round_no}.sqlite3"
+        shutil.copyfile(pristine, town_db)
+        proc = child(IMPORTER, town_db, *bundles)
+        time.sleep(rng.uniform(0.05, 1.5))      # the random moment of the "power cut", not a synchronisation
+        proc.kill()
+        out, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        reported = [line for line in out.split("\n")[:-1] if line and line != "done"]
+        applied = check(town_db)
+        assert {Path(p).name.split("_")[0] for p in reported} <= applied      # reported = committed
+        # the interrupted township carries on: bundles applied before are recognised, not doubled
+        if round_no % 3 == 0:
+            proc = child(IMPORTER, town_db, *bundles)
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and out.endswith("done\n"), err
+            assert check(town_db) == set(expected)
+            conn = storage.connect(town_db)
+            assert conn.execute("SELECT count(*) FROM sync_imports").fetchone()[0] == len(bundles)
+            conn.close()
