@@ -203,6 +203,11 @@ def smoke_test(app: QApplication, db_path=None) -> int:
     if not watcher.painted:
         say("smoke test: the window was never painted")
         return code or 2
+    pdf = os.environ.get("DUDU_SMOKE_PDF")        # also render a PDF's first page as the print preview does
+    if pdf:
+        from dudu_desktop.ui.print_preview import render_pages
+        image = render_pages(Path(pdf).read_bytes(), dpi=50, pages=[0])[0]
+        say(f"smoke test: print preview page 1 rendered {image.width()}×{image.height()} px")
     say(f"smoke test: first paint {watcher.clock.elapsed()} ms after opening the database; {window.windowTitle()}; "
         f"pages: {window.nav.count()}; Qt translation: {'yes' if getattr(app, '_qt_translator', None) else 'no'}")
     window.close()
