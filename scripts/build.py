@@ -115,8 +115,9 @@ class Smoke:
             self.check("stats JSON parses", False, 0, repr(exc))
         self.cli_ok("check", "check")
         self.catalogs()
-        self.ledger_pdf()
-        self.window()
+        pdf = self.ledger_pdf()
+        self.sealed_bundle()
+        self.window(pdf)
         self.portable(keep=portable)
         return self.failures
 
@@ -128,11 +129,11 @@ class Smoke:
         self.check("en catalog (DUDU_LANG=en)", en.returncode == 0 and "Disputes" in en.stdout, seconds,
                    en.stdout.splitlines()[0] if en.stdout else en.stderr[-300:])
 
-    def ledger_pdf(self) -> None:
+    def ledger_pdf(self) -> Path | None:
         usage, _s = self.run(self.cli, "--help")
         if not re.search(r"^\s+report\s", usage.stdout, re.M):
             print("  skip report ledger (no report command in this build)")
-            return
+            return None
         out = self.home / "ledger-disputes-2024-05.pdf"
         self.cli_ok("report ledger --register disputes --month 2024-05", "report", "ledger", "--register",
                     "disputes", "--month", "2024-05", "--out", str(out))
@@ -150,12 +151,50 @@ class Smoke:
             embedded = [r for r in rows if re.search(r"\byes\s+\w+\s+\w+\s+\d+\s+\d+\s*$", r)]
             self.check("ledger PDF fonts embedded", bool(rows) and len(embedded) == len(rows), 0,
                        ", ".join(sorted({r.split()[0].split("+")[-1] for r in rows})))
+        return out if data.startswith(b"%PDF") else None
 
-    def window(self) -> None:
-        result, seconds = self.run(self.gui, "--db", str(self.db), env=self.env(DUDU_SMOKE_TEST="1"), timeout=120)
-        painted = sys.platform == "win32" or "first paint" in result.stdout   # a windowed .exe has no stdout
+    def sealed_bundle(self) -> None:
+        """Township registers a village; the village imports the registration, exports a sealed bundle
+        (signed, encrypted: cryptography in the frozen program); the township imports it."""
+        usage, _s = self.run(self.cli, "--help")
+        if not re.search(r"^\s+register-village\s", usage.stdout, re.M):
+            print("  skip sealed bundle (no register-village command in this build)")
+            return
+        code, registration, usb = "500116113209", self.home / "registration", self.home / "usb"
+        village = ["--db", str(self.home / "village.sqlite3")]
+        usb.mkdir()
+        self.cli_ok("register-village (township)", "register-village", "--code", code, "--name", "试点村",
+                    "--out", str(registration))
+        self.cli_ok("init village", *village, "init", "--role", "village", "--code", code, "--name", "试点村",
+                    "--township-code", "500116113000", "--township-name", "都督乡", "--admin", "smoke")
+        files = [p for p in self.home.glob("registration*") if p.is_file()] or list(registration.glob("*"))
+        if not self.check("registration file written", len(files) == 1, 0, ", ".join(p.name for p in files)):
+            return
+        self.cli_ok("import-registration (village)", *village, "import-registration", str(files[0]))
+        self.cli_ok("demo (village)", *village, "demo", "--villages", "1")
+        self.cli_ok("export sealed bundle (village)", *village, "export", "--out", str(usb))
+        bundles = list(usb.iterdir())
+        if not self.check("one bundle on the stick", len(bundles) == 1, 0, ", ".join(p.name for p in bundles)):
+            return
+        result = self.cli_ok("import sealed bundle (township)", "import", str(bundles[0]), "--json")
+        try:
+            report = json.loads(result.stdout)
+            new = report[0]["counts"]["disputes"]["new"]
+            self.check("bundle merged", new > 0, 0, f"{new} disputes new")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            self.check("bundle merged", False, 0, repr(exc))
+
+    def window(self, pdf: Path | None) -> None:
+        env = self.env(DUDU_SMOKE_TEST="1", DUDU_SMOKE_PDF=str(pdf) if pdf else None)
+        result, seconds = self.run(self.gui, "--db", str(self.db), env=env, timeout=120)
+        windows = sys.platform == "win32"            # a windowed .exe has no stdout: the exit status says it
+        painted = windows or "first paint" in result.stdout
         detail = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr.strip()[-800:]
         self.check("window opens offscreen and paints", result.returncode == 0 and painted, seconds, detail)
+        if pdf:
+            line = next((x for x in result.stdout.splitlines() if "print preview" in x), "")
+            self.check("print preview renders the ledger (pypdfium2)", result.returncode == 0 and (windows or line),
+                       0, line.replace("smoke test: ", ""))
 
     def portable(self, keep: bool) -> None:
         marker = self.folder / PORTABLE_MARKER
