@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Screenshots for the user guide (docs/使用说明.md), taken from the real windows on demo data,
+offscreen, with the clock at 2024-12-20 10:00 so that "this month" has records.
+
+    python scripts/screenshots.py [OUT]          # default: docs/screenshots/
+
+Writes only the pictures listed in SHOTS (the sync pages' pictures come from
+``DUDU_SHOTS=DIR pytest tests/ui/test_sync_pages.py``). Look at every picture before committing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)
+VILLAGE, TOWNSHIP = ("500116113201", "都督村"), ("500116113000", "都督乡")
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="dudu-shots-"))
+    os.environ["DUDU_HOME"] = str(home)          # ui.ini and backups stay out of the user's folder
+    os.environ.pop("DUDU_LANG", None)
+
+    from PySide6.QtCore import QThreadPool, QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from dudu_desktop.domain.vocab import Role
+    from dudu_desktop.i18n import set_locale
+    from dudu_desktop.services import demo, site, users
+    from dudu_desktop.services.context import Context
+    from dudu_desktop.storage.db import open_database
+    from dudu_desktop.ui import app as uiapp
+    from dudu_desktop.ui import login as login_ui
+    from dudu_desktop.ui.main_window import MainWindow
+    from dudu_desktop.ui.wizard import FirstRunWizard
+
+    set_locale("zh_CN")
+    app = uiapp.application()
+
+    def settle(rounds: int = 30) -> None:
+        for _ in range(rounds):
+            app.processEvents()
+            QThreadPool.globalInstance().waitForDone(2000)
+        app.processEvents()
+
+    def save(widget, name: str, size=None) -> None:
+        if size:
+            widget.resize(*size)
+        widget.show()
+        settle()
+        image = widget.grab()
+        path = out / f"{name}.png"
+        image.save(str(path))
+        print(f"{path} {image.width()}×{image.height()}")
+
+    def ctx_for(path: Path, user="admin", role=Role.ADMIN) -> Context:
+        return Context(db=open_database(path), user=user, role=role, clock=lambda: NOW)
+
+    # --- first run: the wizard on an empty file, the first administrator, the log-in
+    empty = ctx_for(home / "new.sqlite3")
+    wizard = FirstRunWizard(empty, home / "new.sqlite3")
+    wizard.village_radio.setChecked(True)
+    wizard.code.setText(VILLAGE[0])
+    wizard.name.setText(VILLAGE[1])
+    wizard.township_code.setText(TOWNSHIP[0])
+    wizard.township_name.setText(TOWNSHIP[1])
+    save(wizard, "first-run-wizard")
+    wizard.close()
+    first = login_ui.FirstAdminDialog(empty)
+    first.username.setText("liming")
+    first.display_name.setText("李明")
+    save(first, "first-admin")
+    first.close()
+
+    # --- the township PC (registers the village: its bundles are sealed)
+    from dudu_desktop.sync import keys
+    town_path = home / "township.sqlite3"
+    town = ctx_for(town_path)
+    site.init_site(town, role="township", code=TOWNSHIP[0], name=TOWNSHIP[1])
+    demo.generate(town, year=2024, villages=5, seed=1)
+    registration = keys.register_village(town, VILLAGE[0], VILLAGE[1], home).path
+
+    # --- a village PC with a year of demo records
+    village_path = home / "village.sqlite3"
+    village = ctx_for(village_path)
+    site.init_site(village, role="village", code=VILLAGE[0], name=VILLAGE[1], township_code=TOWNSHIP[0],
+                   township_name=TOWNSHIP[1])
+    demo.generate(village, year=2024, villages=1, seed=3)
+    users.create_user(village, "liming", "correct horse 1", Role.ADMIN, display_name="李明")
+    keys.import_registration(village, registration)
+    login = login_ui.LoginDialog(village.db)
+    login.username.setText("liming")
+    save(login, "login")
+    login.close()
+
+    window = MainWindow(village, village_path)
+    window.resize(1280, 760)
+    window.show()
+    settle()
+    window.show_page("home")
+    save(window, "home-village")
+    window.show_page("disputes")
+    save(window, "disputes-village")
+    window.show_page("publicity")
+    save(window, "publicity")
+    window.show_page("settings")
+    save(window, "settings")
+
+    # an open dispute's editor; a publicity event's editor
+    page = window.pages["disputes"]
+    record = village.conn.execute("SELECT id FROM disputes WHERE deleted = 0 ORDER BY status = '调处中' DESC, "
+                                  "registered_on DESC LIMIT 1").fetchone()
+    if record:
+        dialog = window.open_record("disputes", record[0])
+        save(dialog, "dispute-editor", (900, 680))
+        dialog._closing_ok = True
+        dialog.close()
+    record = village.conn.execute("SELECT id FROM publicity_events WHERE deleted = 0 ORDER BY held_on DESC "
+                                  "LIMIT 1").fetchone()
+    if record:
+        dialog = window.open_record("publicity", record[0])
+        save(dialog, "publicity-editor", (760, 640))
+        dialog._closing_ok = True
+        dialog.close()
+
+    # the print preview of December's dispute ledger (Ctrl+P on the register page)
+    from dudu_desktop.reports.documents import LEDGER, DocumentRequest
+    from dudu_desktop.ui.print_preview import PrintPreviewDialog
+    preview = PrintPreviewDialog(village, DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-12",
+                                                                   "village": None}))
+    done = []
+    preview.ready.connect(lambda _n: done.append(True))
+    preview.failed.connect(lambda message: done.append(message))
+    preview.resize(1000, 760)
+    preview.show()
+    for _ in range(200):
+        if done:
+            break
+        settle(2)
+        QTimer.singleShot(20, lambda: None)
+    save(preview, "print-preview")
+    preview.close()
+
+    # the sync page of a village: export to the "USB stick"
+    usb = home / "U盘"
+    usb.mkdir()
+    window.show_page("sync")
+    export_page = window.sync_page.export_page
+    export_page.set_target(usb)
+    bundle = export_page.export()
+    save(window, "sync-village")
+
+    # the About box
+    window.show_about()
+    settle()
+    about = window.findChild(QDialog, "aboutDialog")
+    if about:
+        save(about, "about")
+        about.close()
+    for d in list(window.dialogs):
+        d._closing_ok = True
+    window.close()
+
+    # --- the township PC: the home page with every village; the village's bundle previewed
+    window = MainWindow(town, town_path)
+    window.resize(1280, 760)
+    window.show()
+    settle()
+    window.show_page("home")
+    save(window, "home-township")
+    window.show_page("sync")
+    if bundle is not None:
+        importer = window.sync_page.import_page
+        importer.add_files([bundle.path])
+        for _ in range(100):
+            if importer.previews:
+                break
+            settle(2)
+    save(window, "sync-township")
+    window.close()
+    print(f"(temporary data in {home})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main(sys.argv[1:]))
