@@ -57,6 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:          # a missing file, no permission, a full disk, a stick pulled out
         print(_("Refused: {message}").format(message=os_error_message(exc)), file=sys.stderr)
         return EXIT_REFUSED
+    finally:
+        close_opened()
+
+
+#: Databases a command opened (closed when it ends, so nothing is left to checkpoint later).
+OPENED: list = []
+
+
+def close_opened() -> None:
+    while OPENED:
+        try:
+            OPENED.pop().conn.close()
+        except Exception:  # noqa: BLE001 - closing is best effort; the data is already committed
+            pass
 
 
 def os_error_message(exc: OSError) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, env_user, print_json
+from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, OPENED, env_user, print_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
@@ -17,6 +17,7 @@ def open_context(args, *, create: bool = True) -> Context:
     """The database named by ``--db`` (or the default), opened and migrated, with the acting user."""
     path = args.db or default_db_path()
     database = storage.open_database(path, create=create)
+    OPENED.append(database)
     # Accounts (issue 6, cli/trust.py): with no account yet, act as --user/DUDU_USER with the admin role
     # (as before accounts existed); once any account exists, log in with DUDU_PASSWORD or a prompt.
     # Then the daily automatic backup. Late import: cli/trust.py imports this module.
