@@ -246,6 +246,7 @@ class ImportPage(QWidget):
         self.files: list[tuple[str, str | None]] = []         # (path, register or None for a bundle)
         self.previews: dict[str, object] = {}
         self.jobs: list[SyncJob] = []
+        self._preview_generation = 0     # the newest preview; older ones finishing late are ignored
         is_township = (site.site(ctx.conn) or {}).get("role") == site.TOWNSHIP
         v = QVBoxLayout(self)
         title = QLabel(_("Import bundles and spreadsheets"))
@@ -354,6 +355,8 @@ class ImportPage(QWidget):
         files = list(self.files)
         unsealed = self.allow_unsealed.isChecked()
         self.status.setText(_("Checking…"))
+        self._preview_generation += 1
+        generation = self._preview_generation
 
         def work(ctx, progress):
             out = {}
@@ -365,9 +368,12 @@ class ImportPage(QWidget):
                     out[path] = "\n".join(p.message for p in exc.problems)
                 progress(i + 1, len(files))
             return out
-        self._start(work, self._previewed)
+        # Only the newest preview counts: files added quickly start several, which may finish in any order.
+        self._start(work, lambda previews: self._previewed(previews, generation))
 
-    def _previewed(self, previews: dict) -> None:
+    def _previewed(self, previews: dict, generation: int | None = None) -> None:
+        if generation is not None and generation != self._preview_generation:
+            return
         self.previews = previews
         self.progress.setValue(0)
         self.render()
