@@ -113,8 +113,9 @@ def generate(ctx: Context, *, year: int = 2024, villages: int = 5, seed: int = 1
     gen = _Gen(seed, year, ctx.today())
     counts = {"disputes": 0, "trainings": 0, "hotline": 0, "publicity": 0}
     for code, name in codes:
-        for _ in range(gen.rnd.randrange(16, 28)):
-            _dispute(ctx, gen, code, name)
+        # Registered in date order, as at a real counter, so serial numbers follow the dates.
+        for registered in sorted(gen.day() for _ in range(gen.rnd.randrange(16, 28))):
+            _dispute(ctx, gen, code, name, registered)
             counts["disputes"] += 1
         for _ in range(gen.rnd.randrange(5, 9)):
             _training(ctx, gen, code, name)
@@ -128,10 +129,9 @@ def generate(ctx: Context, *, year: int = 2024, villages: int = 5, seed: int = 1
     return counts
 
 
-def _dispute(ctx: Context, gen: _Gen, code: str, village: str) -> None:
+def _dispute(ctx: Context, gen: _Gen, code: str, village: str, registered: dt.date) -> None:
     rnd = gen.rnd
     dtype = rnd.choices(vocab.DISPUTE_TYPES, TYPE_WEIGHTS)[0]
-    registered = gen.day()
     parties = [gen.party("申请人", village), gen.party("被申请人", village)]
     summary = rnd.choice(STORIES[dtype]).format(a=parties[0]["name"], b=parties[1]["name"])
     level = rnd.choices(("蓝", "黄", "红"), (80, 16, 4))[0]
@@ -150,7 +150,7 @@ def _dispute(ctx: Context, gen: _Gen, code: str, village: str) -> None:
         return
     concluded = registered + dt.timedelta(days=min(age, rnd.choice((1, 3, 5, 7, 10, 15, 20, 28, 35))))
     result = rnd.choices(tuple(vocab.DisputeResult), (92, 5, 3))[0]
-    amount = rnd.choice((None, None, 50000, 120000, 300000, 140950, 1000000)) if result == "调解成功" else None
+    amount = rnd.choice((None, None, 500, 1200, 3000, "1409.50", 10000)) if result == "调解成功" else None  # yuan
     disputes.conclude(ctx, dispute_id, result=result, concluded_on=concluded, amount=amount,
                       agreement_terms="双方自愿达成如下协议：" + ("一方一次性赔偿另一方损失，" if amount else "各自退让，")
                       + "今后互相尊重，和睦相处。" if result == "调解成功" else "",
