@@ -70,6 +70,7 @@ class FieldForm(QWidget):
             v = QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
             v.setSpacing(2)
+            v.setAlignment(Qt.AlignTop)        # spare height goes below the field, not around it
             v.addWidget(editor)
             err = error_label()
             err.setObjectName(f"error_{key}")
