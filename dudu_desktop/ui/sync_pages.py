@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from dudu_desktop.domain.fields import REGISTER_LABELS
+from dudu_desktop.domain.fields import BOOL, REGISTER_LABELS
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
@@ -50,6 +50,18 @@ def column_label(table: str, column: str) -> str:
         return _(spec[column].label) if spec else column
     except KeyError:
         return _(COMMON_LABELS[column]) if column in COMMON_LABELS else column
+
+
+def display_value(table: str, column: str, value):
+    """A stored value as a person reads it: yes/no for the tick boxes, else as stored."""
+    spec = merge.SPECS.get(table)
+    try:
+        kind = spec[column].kind if spec else None
+    except KeyError:
+        kind = None
+    if (kind == BOOL or column == "deleted") and str(value) in ("0", "1", "True", "False"):
+        return _("yes") if str(value) in ("1", "True") else _("no")
+    return value
 
 
 def _item(text, *, bg: str | None = None, align=None) -> QTableWidgetItem:
@@ -507,8 +519,9 @@ class ConflictPage(QWidget):
         fields = sorted(merge.conflict_fields(c), key=lambda f: (not f[3], f[0] in bookkeeping))
         for key, local, incoming, differs in fields:
             bg = AMBER if differs else None
-            rows.append([_item(column_label(c["table_name"], key), bg=bg), _item(local, bg=bg),
-                         _item(incoming, bg=bg)])
+            rows.append([_item(column_label(c["table_name"], key), bg=bg),
+                         _item(display_value(c["table_name"], key, local), bg=bg),
+                         _item(display_value(c["table_name"], key, incoming), bg=bg)])
         _fill(self.fields, [_("Field"), _("Township's copy"), _("Village's copy")], rows)
         self.fields.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.info.setText(_("Found {at} in bundle {seq}. Highlighted fields differ.").format(
