@@ -20,6 +20,7 @@ busy bar and stays responsive, and a newer query cancels (interrupts) the older 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
@@ -32,7 +33,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from dudu_desktop.domain.validate import is_overdue
 from dudu_desktop.domain.vocab import DONE_STATUSES
-from dudu_desktop.i18n import N_, _, format_date
+from dudu_desktop.i18n import N_, _, current_locale, format_date
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
@@ -51,8 +52,35 @@ class Column:
     show: Callable[[dict, "RegisterModel"], str] | None = None
 
 
+@functools.lru_cache(maxsize=8192)
+def _formatted_date(value: str, _language: str) -> str:
+    return format_date(value)
+
+
 def _date(key):
-    return lambda row, _m: format_date(row.get(key)) if row.get(key) else ""
+    # format_date goes through babel (a locale lookup each call): remembered per value and language
+    return lambda row, _m: _formatted_date(row[key], current_locale()) if row.get(key) else ""
+
+
+# Roles as plain values, looked up once: reading ``Qt.DisplayRole`` goes through PySide's enum machinery,
+# and ``data()`` is called for every visible cell and role on every paint.
+_DISPLAY, _TOOLTIP, _BACKGROUND, _FOREGROUND, _FONT, _ALIGN = (
+    Qt.DisplayRole, Qt.ToolTipRole, Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole, Qt.TextAlignmentRole)
+_CENTER = int(Qt.AlignCenter)
+_CENTERED = frozenset(("level", "status", "serial_no", "audience", "duration_hours", "channel"))
+_LONG_TEXT = frozenset(("summary", "question", "topic", "theme"))
+
+
+@functools.lru_cache(maxsize=64)
+def _brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
+
+
+@functools.lru_cache(maxsize=1)
+def _bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
 
 
 def _village(row, model):
@@ -379,6 +407,12 @@ class RegisterModel(QAbstractTableModel):
 
     def overdue_by(self, row: dict) -> int:
         """Days past the deadline for a dispute still open after the overdue days (else 0)."""
+        days = row.get("\0overdue")          # worked out once per row held (the view asks per cell and role)
+        if days is None:
+            days = row["\0overdue"] = self._overdue_by(row)
+        return days
+
+    def _overdue_by(self, row: dict) -> int:
         if self.register != "disputes" or row.get("status") in DONE_STATUSES or not row.get("registered_on"):
             return 0
         today = self.ctx.today()
@@ -413,34 +447,31 @@ class RegisterModel(QAbstractTableModel):
         if row is None:
             return None
         col = self.columns[index.column()]
-        if role in (Qt.DisplayRole, Qt.ToolTipRole):
+        disputes = self.register == "disputes"
+        if role == _DISPLAY:
             if col.show:
-                text = col.show(row, self)
-            else:
-                value = row.get(col.key)
-                text = "" if value is None else str(value)
-            if role == Qt.ToolTipRole:
-                if col.key in ("summary", "question", "topic", "theme"):
-                    return row.get(col.key) or None
-                return None
-            return text
-        if role == Qt.BackgroundRole and self.register == "disputes":
-            colour = style.LEVEL_BACKGROUND.get(row.get("level"))
-            return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ForegroundRole:
-            if self.register == "disputes" and self.overdue_by(row):
-                return QBrush(QColor(style.OVERDUE_TEXT))
-            if self.register == "disputes" and row.get("status") in DONE_STATUSES:
-                return QBrush(QColor(style.DONE_TEXT))
-            return QBrush(QColor(style.TEXT))
-        if role == Qt.FontRole and self.register == "disputes" and (
-                self.overdue_by(row) or (col.key == "level" and row.get("level") == "红")):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.TextAlignmentRole and col.key in ("level", "status", "serial_no", "audience",
-                                                        "duration_hours", "channel"):
-            return int(Qt.AlignCenter)
+                return col.show(row, self)
+            value = row.get(col.key)
+            return "" if value is None else str(value)
+        if role == _BACKGROUND:
+            if disputes:
+                colour = style.LEVEL_BACKGROUND.get(row.get("level"))
+                return _brush(colour) if colour else None
+            return None
+        if role == _FOREGROUND:
+            if disputes and self.overdue_by(row):
+                return _brush(style.OVERDUE_TEXT)
+            if disputes and row.get("status") in DONE_STATUSES:
+                return _brush(style.DONE_TEXT)
+            return _brush(style.TEXT)
+        if role == _FONT:
+            if disputes and (self.overdue_by(row) or (col.key == "level" and row.get("level") == "红")):
+                return _bold()
+            return None
+        if role == _ALIGN:
+            return _CENTER if col.key in _CENTERED else None
+        if role == _TOOLTIP:
+            return (row.get(col.key) or None) if col.key in _LONG_TEXT else None
         return None
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
