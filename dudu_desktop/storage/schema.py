@@ -238,6 +238,11 @@ def _speed(conn: sqlite3.Connection) -> None:
     migrate_0007_speed(conn)
 
 
+def _speed_stats(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.storage.speed import migrate_0008_speed_stats  # covering indexes for the statistics
+    migrate_0008_speed_stats(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
@@ -246,6 +251,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0003_sync", _sync_tables),
     ("0006_keys", _keys_table),
     ("0007_speed", _speed),
+    ("0008_speed_stats", _speed_stats),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).
