@@ -4,8 +4,9 @@ offscreen, with the clock at 2024-12-20 10:00 so that "this month" has records.
 
     python scripts/screenshots.py [OUT]          # default: docs/screenshots/
 
-Writes only the pictures listed in SHOTS (the sync pages' pictures come from
-``DUDU_SHOTS=DIR pytest tests/ui/test_sync_pages.py``). Look at every picture before committing it.
+The conflict picture comes from the sync tests: ``DUDU_SHOTS=DIR pytest tests/ui/test_sync_pages.py``, then
+copy ``DIR/sync_conflict.png`` to ``docs/screenshots/sync-conflict.png``. Look at every picture before
+committing it.
 """
 
 from __future__ import annotations
@@ -97,6 +98,21 @@ def main(argv: list[str]) -> int:
     demo.generate(village, year=2024, villages=1, seed=3)
     users.create_user(village, "liming", "correct horse 1", Role.ADMIN, display_name="李明")
     keys.import_registration(village, registration)
+    # this month's cases (the demo's dates are random): one settled, one still being mediated
+    from dudu_desktop.services import disputes
+    settled = disputes.create_dispute(village, {
+        "registered_on": "2024-12-03", "dispute_type": "邻里", "source": "当事人申请", "method": "人民调解",
+        "mediator": "冉光明", "summary": "夏桂军家修建围墙占用公共通道，邻居秦堃忠出行受阻，引发矛盾。"}, [
+        {"role": "申请人", "name": "秦堃忠", "gender": "男", "age": 56, "phone": "13896021234"},
+        {"role": "被申请人", "name": "夏桂军", "gender": "男", "age": 49, "phone": "18883452225"}])
+    disputes.start_mediation(village, settled)
+    disputes.conclude(village, settled, result="调解成功", concluded_on="2024-12-11", agreement=True,
+                      agreement_terms="夏桂军于12月20日前拆除占道部分围墙，恢复通道宽度1.5米。", amount=0)
+    disputes.start_mediation(village, disputes.create_dispute(village, {
+        "registered_on": "2024-12-16", "dispute_type": "婚姻家庭", "source": "主动排查", "level": "黄",
+        "mediator": "秦志强", "summary": "朱春丽与丈夫徐伟鹏因家庭琐事及子女抚养问题发生争吵，朱春丽回娘家居住，双方要求调解。"}, [
+        {"role": "申请人", "name": "朱春丽", "gender": "女", "age": 34, "phone": "13512349422"},
+        {"role": "被申请人", "name": "徐伟鹏", "gender": "男", "age": 36}]), method="人民调解")
     login = login_ui.LoginDialog(village.db)
     login.username.setText("liming")
     save(login, "login")
@@ -108,14 +124,12 @@ def main(argv: list[str]) -> int:
     settle()
     window.show_page("home")
     save(window, "home-village")
-    window.show_page("disputes")
-    save(window, "disputes-village")
     window.show_page("publicity")
     save(window, "publicity")
     window.show_page("settings")
     save(window, "settings")
 
-    # an open dispute's editor; a publicity event's editor
+    # a dispute's editor (the newest case being mediated, else the newest)
     page = window.pages["disputes"]
     record = village.conn.execute("SELECT id FROM disputes WHERE deleted = 0 ORDER BY status = '调处中' DESC, "
                                   "registered_on DESC LIMIT 1").fetchone()
@@ -124,14 +138,6 @@ def main(argv: list[str]) -> int:
         save(dialog, "dispute-editor", (900, 680))
         dialog._closing_ok = True
         dialog.close()
-    record = village.conn.execute("SELECT id FROM publicity_events WHERE deleted = 0 ORDER BY held_on DESC "
-                                  "LIMIT 1").fetchone()
-    if record:
-        dialog = window.open_record("publicity", record[0])
-        save(dialog, "publicity-editor", (760, 640))
-        dialog._closing_ok = True
-        dialog.close()
-
     # the print preview of December's dispute ledger (Ctrl+P on the register page)
     from dudu_desktop.reports.documents import LEDGER, DocumentRequest
     from dudu_desktop.ui.print_preview import PrintPreviewDialog
@@ -170,7 +176,17 @@ def main(argv: list[str]) -> int:
         d._closing_ok = True
     window.close()
 
-    # --- the township PC: the home page with every village; the village's bundle previewed
+    # a second village with nothing new this month: its bundle is a zero report (零上报)
+    quiet_path = home / "quiet.sqlite3"
+    quiet = ctx_for(quiet_path)
+    site.init_site(quiet, role="village", code="500116113202", name="桐木村", township_code=TOWNSHIP[0],
+                   township_name=TOWNSHIP[1])
+    (home / "reg2").mkdir()
+    keys.import_registration(quiet, keys.register_village(town, "500116113202", "桐木村", home / "reg2").path)
+    from dudu_desktop.sync.export import export_bundle
+    quiet_bundle = export_bundle(quiet, usb)
+
+    # --- the township PC: the home page with every village; the villages' bundles previewed, applied
     window = MainWindow(town, town_path)
     window.resize(1280, 760)
     window.show()
@@ -178,14 +194,23 @@ def main(argv: list[str]) -> int:
     window.show_page("home")
     save(window, "home-township")
     window.show_page("sync")
-    if bundle is not None:
-        importer = window.sync_page.import_page
-        importer.add_files([bundle.path])
-        for _ in range(100):
-            if importer.previews:
-                break
-            settle(2)
+    importer = window.sync_page.import_page
+    importer.add_files([b.path for b in (bundle, quiet_bundle) if b is not None])
+    for _ in range(100):
+        if len(importer.previews) == 2:
+            break
+        settle(2)
     save(window, "sync-township")
+    applied = []
+    importer.applied.connect(lambda: applied.append(True))
+    importer.apply()
+    for _ in range(200):
+        if applied:
+            break
+        settle(2)
+    window.sync_page.setCurrentWidget(window.sync_page.overview_page)
+    window.sync_page.overview_page.refresh()
+    save(window, "sync-overview")
     window.close()
     print(f"(temporary data in {home})")
     return 0
