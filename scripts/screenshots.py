@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -212,7 +213,9 @@ def main(argv: list[str]) -> int:
     window.sync_page.overview_page.refresh()
     save(window, "sync-overview")
     window.close()
-    print(f"(temporary data in {home})")
+    for ctx in (empty, village, quiet, town):
+        ctx.db.conn.close()
+    shutil.rmtree(home, ignore_errors=True)
     return 0
 
 
