@@ -462,8 +462,22 @@ def request_for_page(ctx: Context, page) -> DocumentRequest:
     filters = page.filters() if register and hasattr(page, "filters") else None
     if filters is None:
         return DocumentRequest(ANNUAL, {"year": ctx.today().year, "village": None})
-    month = filters.month or (filters.date_from or "")[:7] or ctx.today().strftime("%Y-%m")
+    month = ledger_month(filters, ctx.today())
     return DocumentRequest(documents.LEDGER, {"register": register, "month": month, "village": filters.village})
+
+
+def ledger_month(filters, today) -> str:
+    """The month a ledger is printed for: the month filter; a date range within one month; this
+    month when the range includes it (e.g. 本年); otherwise the range's last month."""
+    if filters.month:
+        return filters.month
+    start, end = (filters.date_from or "")[:7], (filters.date_to or "")[:7]
+    this = today.strftime("%Y-%m")
+    if start and start == end:
+        return start
+    if (not start or start <= this) and (not end or this <= end):
+        return this
+    return end or start
 
 
 def preview_page(parent, ctx: Context, page) -> PrintPreviewDialog:

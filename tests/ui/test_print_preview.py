@@ -226,3 +226,16 @@ def test_dispute_and_training_editors_have_print_buttons(qtbot, seeded, monkeypa
     wait_ready(qtbot, sheet)
     for d in (settled, open_case, new_case, training):
         d._closing_ok = True
+
+
+def test_ctrl_p_prints_the_month_the_date_filter_points_at():
+    import datetime as dt
+
+    from dudu_desktop.storage.queries import Filters
+    from dudu_desktop.ui.print_preview import ledger_month
+    today = dt.date(2024, 12, 20)
+    assert ledger_month(Filters(month="2024-05"), today) == "2024-05"
+    assert ledger_month(Filters(date_from="2024-01-01", date_to="2024-12-31"), today) == "2024-12"   # 本年
+    assert ledger_month(Filters(date_from="2023-01-01", date_to="2023-12-31"), today) == "2023-12"   # last year
+    assert ledger_month(Filters(date_from="2024-03-01", date_to="2024-03-31"), today) == "2024-03"
+    assert ledger_month(Filters(), today) == "2024-12"
