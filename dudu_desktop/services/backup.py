@@ -124,9 +124,10 @@ def last_backup_time(ctx: Context) -> dt.datetime | None:
     return found[0][0] if found else None
 
 
-def auto_backup_if_due(ctx: Context) -> Path | None:
+def auto_backup_if_due(ctx: Context, *, checked: bool = False) -> Path | None:
     """At start: a copy if the newest is over a day old (or there is none). Skips a database that
-    is not set up yet or fails ``PRAGMA quick_check`` (a damaged file must not push good copies out)."""
+    is not set up yet or fails ``PRAGMA quick_check`` (a damaged file must not push good copies out;
+    ``checked=True`` when the caller has just run that check)."""
     if db_path_of(ctx.conn) is None:
         return None
     try:
@@ -138,7 +139,7 @@ def auto_backup_if_due(ctx: Context) -> Path | None:
     last = last_backup_time(ctx)
     if last is not None and ctx.now() - last < AUTO_EVERY and last <= ctx.now():
         return None
-    if startup_problems(ctx.conn):
+    if not checked and startup_problems(ctx.conn):
         return None
     return make_backup(ctx, "auto")
 

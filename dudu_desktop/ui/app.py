@@ -137,13 +137,17 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
         ctx.db.conn.close()
         return None
     ctx = user_ctx
-    if login_ui.start_checks(ctx, path) == "restored":
+    checks = login_ui.start_checks(ctx, path)
+    if checks == "restored":
         ctx.db.conn.close()
         ctx = Context(db=open_database(path), user=ctx.user, role=ctx.role)
     settings = ui_settings()
     settings.setValue("database/path", str(path))
     settings.sync()
-    return MainWindow(ctx, path)
+    window = MainWindow(ctx, path)
+    if checks == "deferred":
+        login_ui.check_in_background(window, path)
+    return window
 
 
 class _FirstPaint(QObject):

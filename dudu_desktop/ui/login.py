@@ -204,30 +204,90 @@ def login(db, parent=None, *, exec_dialog: ExecDialog | None = None,
     return ctx
 
 
+#: Above this size (a township or county file) the integrity check reads for seconds to minutes and
+#: the daily copy takes as long: both then run on a worker thread after the window shows.
+LARGE_FILE_BYTES = 200 * 1024 * 1024
+
+
+def is_large(db_path) -> bool:
+    try:
+        return Path(db_path).stat().st_size > LARGE_FILE_BYTES
+    except (OSError, TypeError):
+        return False
+
+
+def check_in_background(window, db_path, *, ask: Callable[[str], bool] | None = None):
+    """The start-up ``quick_check`` and the daily backup of a large file, off the UI thread (each with
+    its own connection). The result shows in the status bar; damage is reported with the offer to
+    restore the latest good backup, after which the program closes so that it restarts on it."""
+    import sqlite_utils
+    from PySide6.QtWidgets import QApplication
+
+    from dudu_desktop.ui import workers
+
+    ctx = window.ctx
+    window.statusBar().showMessage(_("Checking the database in the background…"))
+
+    def work(conn):
+        problems = backup.startup_problems(conn)
+        if not problems:
+            try:
+                backup.auto_backup_if_due(Context(db=sqlite_utils.Database(conn), user=ctx.user, role=ctx.role),
+                                          checked=True)
+            except Exception:  # noqa: BLE001 — a failed automatic copy must not stop the work
+                return ["backup_failed"]
+        return problems
+
+    def done(problems) -> None:
+        if not problems:
+            window.statusBar().showMessage(_("Database checked: no problems found."), 8000)
+            return
+        if problems == ["backup_failed"]:
+            window.statusBar().showMessage(_("The automatic backup could not be made."), 8000)
+            return
+        if start_checks_damaged(ctx, db_path, window, ask=ask) == "restored":
+            QMessageBox.information(window, _("Database damaged"),
+                                    _("The backup was restored. The program closes now; start it again."))
+            QApplication.instance().exit(0)
+
+    job = workers.TaskJob(db_path, work)
+    job.signals.result.connect(done)
+    job.signals.error.connect(lambda message: window.statusBar().showMessage(message, 8000))
+    window.startup_job = job          # kept alive until it reports
+    return workers.start(job)
+
+
+def start_checks_damaged(ctx: Context, db_path, parent=None, *, ask: Callable[[str], bool] | None = None) -> str:
+    """The file is damaged: offer the latest good backup (an admin restores it)."""
+    ask = ask or (lambda text: QMessageBox.question(parent, _("Database damaged"), text) == QMessageBox.Yes)
+    good = backup.latest_good_backup(db_path)
+    if good is None:
+        QMessageBox.critical(parent, _("Database damaged"),
+                             _("The database file is damaged and no good backup was found. "
+                               "Stop using this PC's data and ask for help."))
+        return "damaged"
+    info = backup.preview_backup(good)
+    text = _("The database file is damaged. Restore the latest good backup ({name}, last change {changed})? "
+             "Changes made after it will be lost; the damaged file is kept in the backups folder.").format(
+        name=Path(good).name, changed=info["last_change"])
+    if not ask(text):
+        return "damaged"
+    try:
+        backup.restore(ctx, good)
+    except Refused as exc:
+        QMessageBox.critical(parent, _("Database damaged"), str(exc))
+        return "damaged"
+    return "restored"
+
+
 def start_checks(ctx: Context, db_path, parent=None, *, ask: Callable[[str], bool] | None = None) -> str:
     """After log-in: ``PRAGMA quick_check``; if the file is damaged, offer the latest good backup
     (an admin restores it); then the daily automatic backup. Returns "ok", "restored", "damaged"
-    (not restored) or "backup_failed"."""
-    ask = ask or (lambda text: QMessageBox.question(parent, _("Database damaged"), text) == QMessageBox.Yes)
+    (not restored), "backup_failed", or "deferred" for a large file (see :func:`check_in_background`)."""
+    if is_large(db_path):
+        return "deferred"          # checked on a worker thread once the window shows: check_in_background
     if backup.startup_problems(ctx.conn):
-        good = backup.latest_good_backup(db_path)
-        if good is None:
-            QMessageBox.critical(parent, _("Database damaged"),
-                                 _("The database file is damaged and no good backup was found. "
-                                   "Stop using this PC's data and ask for help."))
-            return "damaged"
-        info = backup.preview_backup(good)
-        text = _("The database file is damaged. Restore the latest good backup ({name}, last change {changed})? "
-                 "Changes made after it will be lost; the damaged file is kept in the backups folder.").format(
-            name=Path(good).name, changed=info["last_change"])
-        if not ask(text):
-            return "damaged"
-        try:
-            backup.restore(ctx, good)
-        except Refused as exc:
-            QMessageBox.critical(parent, _("Database damaged"), str(exc))
-            return "damaged"
-        return "restored"
+        return start_checks_damaged(ctx, db_path, parent, ask=ask)
     try:
         backup.auto_backup_if_due(ctx)
     except Exception:  # noqa: BLE001 — a failed automatic copy must not stop the work

@@ -104,3 +104,18 @@ def test_start_checks_offer_the_latest_good_backup(ctx, db_path, answer, outcome
 def test_start_checks_make_the_daily_backup(ctx, db_path):
     assert login_ui.start_checks(ctx, db_path) == "ok"
     assert backup.list_backups(backup.backup_folder(ctx), "test")
+
+
+def test_a_large_file_is_checked_and_backed_up_after_the_window_shows(qtbot, window, db_path, monkeypatch):
+    from dudu_desktop.services import backup
+    from dudu_desktop.ui import login as login_ui
+
+    monkeypatch.setattr(login_ui, "LARGE_FILE_BYTES", 0)          # this small file counts as large
+    assert login_ui.start_checks(window.ctx, db_path) == "deferred"
+    folder, stem = backup.backup_folder(window.ctx), db_path.stem
+    assert backup.list_backups(folder, stem) == []
+    job = login_ui.check_in_background(window, db_path)
+    with qtbot.waitSignal(job.signals.result, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: "没有发现问题" in window.statusBar().currentMessage(), timeout=5000)
+    assert len(backup.list_backups(folder, stem)) == 1
