@@ -11,11 +11,13 @@ from PySide6.QtWidgets import (
 )
 
 from dudu_desktop.domain.fields import REGISTER_TABLES
+from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.paths import data_dir
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
+from dudu_desktop.ui.admin_page import AdminPage
 from dudu_desktop.ui.dispute_dialog import DisputeDialog
 from dudu_desktop.ui.home_page import HomePage
 from dudu_desktop.ui.hotline_dialog import HotlineDialog
@@ -28,7 +30,8 @@ from dudu_desktop.ui.training_dialog import TrainingDialog
 WINDOW_TITLE = "都督乡法治工作台账"
 PAGES = (("home", N_("Home")), ("disputes", N_("Disputes")), ("trainings", N_("Training and study")),
          ("hotline", N_("Hotline and consultations")), ("publicity", N_("Publicity events")),
-         ("sync", N_("USB sync")), ("settings", N_("Settings")))
+         ("sync", N_("USB sync")), ("settings", N_("Settings")),
+         ("admin", N_("Accounts and backups")))          # last: administrators only
 DIALOGS = {"disputes": DisputeDialog, "trainings": TrainingDialog, "hotline": HotlineDialog,
            "publicity": PublicityDialog}
 
@@ -75,6 +78,11 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(ctx)
         self.settings_page.changed.connect(self.refresh_all)
         self._add_page("settings", self.settings_page)
+        self.admin_page = None
+        if ctx.can(Permission.ADMINISTER):
+            self.admin_page = AdminPage(ctx, db_path, threaded=threaded)
+            self.admin_page.changed.connect(self.refresh_all)
+            self._add_page("admin", self.admin_page)
         self.nav.currentRowChanged.connect(self._page_changed)
 
         self._build_menus()
@@ -122,7 +130,8 @@ class MainWindow(QMainWindow):
         self._action(m, _("Refresh"), self.refresh_all, QKeySequence.Refresh)
         m = bar.addMenu(_("&Go"))
         for i, (key, label) in enumerate(PAGES):
-            self._action(m, _(label), lambda k=key: self.show_page(k), f"Ctrl+{i + 1}")
+            if key in self.pages:
+                self._action(m, _(label), lambda k=key: self.show_page(k), f"Ctrl+{i + 1}")
         m = bar.addMenu(_("&Help"))
         self._action(m, _("Keyboard shortcuts"), self.show_shortcuts)
         m.addSeparator()
@@ -245,7 +254,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         page = s.value("window/page")
-        if page in dict(PAGES):
+        if page in self.pages:
             self.show_page(page)
 
     def save_state(self) -> None:
