@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, OPENED, env_user, print_json
+from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, OPENED, print_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path

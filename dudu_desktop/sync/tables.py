@@ -22,7 +22,6 @@ and existing ledgers (.xlsx; CSV in UTF-8 with or without BOM, GBK/GB18030).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -30,7 +29,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dudu_desktop import tabular
-from dudu_desktop.domain import fields as F
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Role
-from dudu_desktop.i18n import _, current_locale, set_locale
+from dudu_desktop.i18n import current_locale, set_locale
 from dudu_desktop.paths import default_db_path, resources_dir
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context

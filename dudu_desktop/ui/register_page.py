@@ -6,7 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFrame, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
     QPushButton, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
