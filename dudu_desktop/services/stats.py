@@ -67,10 +67,9 @@ def _has_index(conn, name: str) -> bool:
 
 
 def _disputes(conn, vfilter: str, args: dict) -> dict:
-    # the covering indexes of migration 0008_speed_stats answer these without reading the table; the
-    # unary + keeps SQLite from picking the status index for the concluded cases (a scan of most rows)
-    # the whole township's year: from the covering index (0008_speed_stats) — SQLite would otherwise
-    # take the narrower date index and read a hundred thousand rows of the table
+    # The covering indexes of migration 0008_speed_stats answer these without reading the table. For
+    # the whole township the hint keeps SQLite from the narrower date index (which reads every row of
+    # the year from the table); the unary + below keeps it from the status index for concluded cases.
     hint = "" if vfilter or not _has_index(conn, "disputes_live_stats") else " INDEXED BY disputes_live_stats"
     registered = (f"FROM disputes{hint} WHERE deleted = 0 AND registered_on >= :start AND registered_on < :end"
                   f"{vfilter}")
