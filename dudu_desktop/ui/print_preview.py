@@ -49,8 +49,9 @@ def L(key: str, **kw) -> str:  # noqa: N802 - short for the labels' translations
 
 def database_path(ctx: Context) -> str | None:
     """The file behind ``ctx`` (a worker opens its own connection to it)."""
-    row = ctx.conn.execute("PRAGMA database_list").fetchone()
-    return row[2] if row and row[2] else None
+    from dudu_desktop.services.backup import db_path_of
+    path = db_path_of(ctx.conn)
+    return str(path) if path else None
 
 
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:

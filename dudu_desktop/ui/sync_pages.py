@@ -130,7 +130,8 @@ class SyncJob(QRunnable):
 def _db_path(ctx: Context, db_path) -> str:
     if db_path:
         return str(db_path)
-    return ctx.conn.execute("PRAGMA database_list").fetchone()[2]
+    from dudu_desktop.services.backup import db_path_of
+    return str(db_path_of(ctx.conn))
 
 
 # --- export (village) ----------------------------------------------------------------------------------
