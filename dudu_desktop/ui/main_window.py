@@ -240,7 +240,8 @@ class MainWindow(QMainWindow):
             _("Ctrl+N  new hotline entry (from anywhere)"),
             _("Ctrl+Shift+N  new record in the register shown"),
             _("Ctrl+F  search"), _("Ctrl+S  save the record being edited"), _("Ctrl+P  print"),
-            _("Esc  cancel (asks first if there are unsaved changes)"), _("Ctrl+1 … Ctrl+7  go to a page"))))
+            _("Esc  cancel (asks first if there are unsaved changes)"),
+            _("Ctrl+1 … Ctrl+{n}  go to a page").format(n=len(self.pages)))))
 
     # --- window state -----------------------------------------------------------------------------
     def restore_state(self) -> None:
