@@ -201,7 +201,7 @@ def _continued(cells: list, widths: Sequence[float], hpad: float, room: float) -
     their left + right padding, ``room`` the height available inside the padding.
     """
     if all(
-        not isinstance(cell, Paragraph) or cell.wrap(width - hpad, room)[1] <= room
+        not isinstance(cell, (Paragraph, _Lines)) or cell.wrap(width - hpad, room)[1] <= room
         for cell, width in zip(cells, widths)
     ):
         return [cells]
@@ -216,6 +216,149 @@ def _continued(cells: list, widths: Sequence[float], hpad: float, room: float) -
         pieces.append(parts)
     depth = max(len(parts) for parts in pieces)
     return [[parts[i] if i < len(parts) else "" for parts in pieces] for i in range(depth)]
+
+
+class _CellParagraph(Paragraph):
+    """A Paragraph that remembers its line breaking per width: a long table is wrapped
+    again each time it splits over a page, and breaking CJK lines is the costly part."""
+
+    def wrap(self, availWidth, availHeight):
+        done = self.__dict__.setdefault("_wrapped", {})
+        if availWidth in done:
+            self.width, self.height, self.blPara, self._wrapWidths = done[availWidth]
+            return self.width, self.height
+        result = super().wrap(availWidth, availHeight)
+        done[availWidth] = (self.width, self.height, self.blPara, self._wrapWidths)
+        return result
+
+
+class _Lines(Flowable):
+    """Cell text whose every line fits its column: drawn exactly where a one-line-per-line
+    :func:`para` would draw it (baseline one font size under the top, ``leading`` apart),
+    without building a Paragraph."""
+
+    def __init__(self, lines: list[str], widths: list[float], font: str, size: float,
+                 leading: float, align: str):
+        super().__init__()
+        self._lines, self._widths = lines, widths
+        self._font, self._size, self._leading, self._align = font, size, leading, align
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = availWidth, self._leading * len(self._lines)
+        return self.width, self.height
+
+    def draw(self):
+        if not self._lines:
+            return
+        canvas = self.canv
+        canvas.setFont(self._font, self._size, self._leading)
+        y = self.height - self._size
+        for line, w in zip(self._lines, self._widths):
+            if self._align == "center":
+                x = 0.5 * (self.width - w)
+            elif self._align == "right":
+                x = self.width - w
+            else:
+                x = 0
+            canvas.drawString(x, y, line)
+            y -= self._leading
+
+
+#: stringWidth once per distinct (text, font, size): ledgers repeat dates, names, villages
+text_width = lru_cache(maxsize=1 << 16)(stringWidth)
+
+_PLAIN_LINE = re.compile(r"[^\s&<>]([^\t\r\f\v\u3000&<>]*[^\s&<>])?")
+
+
+def _cell(text: str, font: str, size: float, align: str, avail: float) -> Flowable:
+    """A table cell: :class:`_Lines` when each line of plain ``text`` fits ``avail`` points,
+    else a wrapping paragraph (as :func:`para` makes it)."""
+    register_fonts()
+    leading = round(size * 1.4, 2)
+    if not text:
+        return _Lines([], [], font, size, leading, align)
+    lines = text.replace("\r\n", "\n").split("\n")
+    if all(_PLAIN_LINE.fullmatch(line) and "  " not in line for line in lines):
+        widths = [text_width(line, font, size) for line in lines]
+        if max(widths) < avail - 0.01:
+            return _Lines(lines, widths, font, size, leading, align)
+    return _CellParagraph(_markup(text), _style(font, size, leading, align, 0))
+
+
+#: a longer table is laid out through :class:`_PagedTable`, a window of rows at a time
+_WINDOW = 64
+
+
+class _PagedTable(Flowable):
+    """A long :func:`data_table`, laid out as reportlab would lay out the whole table, but
+    a window of rows at a time: reportlab's Table recomputes every remaining row (spans,
+    heights, styles) on each page it splits over, which makes long tables quadratic.
+
+    Each window is a real Table (header + the next rows, grown until it is taller than
+    the room on the page, and always to the end once the kept-together tail is in
+    reach) and reportlab splits it; the part that fits is returned, the rest starts a
+    new window on the next page.
+    """
+
+    def __init__(self, data, groups, col_widths, fixed, has_tail, keep_from, start=1):
+        super().__init__()
+        self._data, self._groups, self._col_widths = data, groups, col_widths
+        self._fixed, self._has_tail, self._keep_from, self._start = fixed, has_tail, keep_from, start
+        self._cache: dict = {}
+        self.hAlign = "CENTER"
+
+    def _window(self, end: int) -> Table:
+        data, groups, start = self._data, self._groups, self._start
+        n = len(data)
+        if end >= self._keep_from:
+            end = n
+        rows = [data[0], *data[start:end]]
+        grp = [groups[0], *groups[start:end]]
+        last_ruled = len(rows) - 1 - (1 if end == n and self._has_tail else 0)
+        commands = [*self._fixed, *_rules(grp, last_ruled, 0.5, 0.5)]
+        if start > 1:  # what reportlab's split gives the rest of a table: a rule under the header
+            commands.append(("LINEABOVE", (0, 1), (-1, 1), 0.5, GRID_COLOR))
+        if end == n:
+            if self._has_tail:
+                commands += [("SPAN", (0, -1), (-1, -1)), ("TOPPADDING", (0, -1), (-1, -1), 12),
+                             ("LEFTPADDING", (0, -1), (-1, -1), 0), ("RIGHTPADDING", (0, -1), (-1, -1), 0)]
+            keep = self._keep_from - start + 1
+            if len(rows) - 1 > keep >= 1:
+                commands.append(("NOSPLIT", (0, keep), (-1, -1)))
+        return _table(rows, self._col_widths, commands, repeatRows=1)
+
+    def _fit(self, availWidth, availHeight) -> tuple[Table, float, float]:
+        key = (availWidth, availHeight)
+        if key not in self._cache:
+            size = 16  # a page holds 10-25 rows: grown (doubled) as needed
+            while True:
+                end = min(self._start + size, len(self._data))
+                table = self._window(end)
+                w, h = table.wrapOn(getattr(self, "canv", None), availWidth, availHeight)
+                if h > availHeight or table._nrows - 1 >= len(self._data) - self._start:
+                    break
+                size *= 2
+            self._cache = {key: (table, w, h)}
+        return self._cache[key]
+
+    def wrap(self, availWidth, availHeight):
+        table, w, h = self._fit(availWidth, availHeight)
+        self._table = table
+        self.width, self.height = w, h
+        return w, h
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        self._table.drawOn(canvas, x, y, _sW)
+
+    def split(self, availWidth, availHeight):
+        table, _, _ = self._fit(availWidth, availHeight)
+        parts = table.splitOn(getattr(self, "canv", None), availWidth, availHeight)
+        if len(parts) != 2:
+            return parts
+        taken = parts[0]._nrows - 1  # data rows on this page (the header repeats)
+        rest = _PagedTable(self._data, self._groups, self._col_widths, self._fixed, self._has_tail,
+                           self._keep_from, self._start + taken)
+        return [parts[0], rest]
 
 
 def _rules(groups: Sequence[int], last: int, inner: float, outer: float) -> list:
@@ -284,8 +427,9 @@ def data_table(
     # right: room for the half-width of a ，or 、 hanging at the end of a line
     left_pad, right_pad, top_pad, bottom_pad = 3, 3 + font_size / 2, 2, 3
 
-    def cells(values: Sequence[str], font: str) -> list[Paragraph]:
-        return [para(v, font=font, size=font_size, align=c.align) for v, c in zip(values, columns)]
+    def cells(values: Sequence[str], font: str) -> list[Flowable]:
+        return [_cell(v, font, font_size, c.align, w - left_pad - right_pad)
+                for v, c, w in zip(values, columns, col_widths)]
 
     header = [para(c.header, font=HEI, size=font_size, align="center") for c in columns]
     header_height = max(
@@ -320,7 +464,10 @@ def data_table(
     keep_from = last_ruled - 1 if totals is not None and rows else last_ruled
     if len(data) - 1 > keep_from >= 1:
         commands.append(("NOSPLIT", (0, keep_from), (-1, -1)))
-    return _table(data, col_widths, commands, repeatRows=1)
+    if len(data) <= _WINDOW:
+        return _table(data, col_widths, commands, repeatRows=1)
+    fixed = commands[:6]  # header fill, valign, paddings: whole-table commands
+    return _PagedTable(data, groups, col_widths, fixed, tail is not None, keep_from)
 
 
 def kv_table(

@@ -11,11 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from dudu_desktop.reports.data import MONEY, REAL, Ledger
 from dudu_desktop.reports.fonts import FANG, HEI, register_fonts
-from dudu_desktop.reports.layout import LEDGER_FRAME_WIDTH, Column, Out, build_ledger
+from dudu_desktop.reports.layout import LEDGER_FRAME_WIDTH, Column, Out, build_ledger, text_width
 
 #: the table's font size, and the smaller one for a ledger too wide for it (小五)
 FONT_SIZE, SMALL_FONT_SIZE = 10, 9
@@ -43,7 +42,7 @@ def cell_text(value: Any, kind: str = "") -> str:
 
 
 def _widest(texts: list[str], font: str, size: float) -> float:
-    return max((stringWidth(line, font, size) for t in texts for line in t.split("\n")), default=0)
+    return max((text_width(line, font, size) for t in texts for line in t.split("\n")), default=0)
 
 
 def _natural(ledger: Ledger, size: float) -> dict[int, float]:
