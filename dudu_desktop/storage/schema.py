@@ -243,6 +243,11 @@ def _speed_stats(conn: sqlite3.Connection) -> None:
     migrate_0008_speed_stats(conn)
 
 
+def _bulk_search(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.storage.bulk import migrate_0009_bulk_search  # search/follow-up triggers skip bulk loads
+    migrate_0009_bulk_search(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
@@ -252,6 +257,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0006_keys", _keys_table),
     ("0007_speed", _speed),
     ("0008_speed_stats", _speed_stats),
+    ("0009_bulk_search", _bulk_search),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).

@@ -30,7 +30,10 @@ Index layout (migration ``0002_search``), for each register table ``T``:
 * ``T_fts``: a contentless FTS5 table (``content=''``; the text is not stored twice), rowid = ``k``.
 * ``T_fts2`` (from ``0007_speed``): the 2-gram index, same rowid.
 * Triggers on insert / update of a text column / delete keep all three up to date, whoever writes
-  the row (services, bundle import, restore). The migrations index the rows already present.
+  the row (services, restore). The migrations index the rows already present. From
+  ``0009_bulk_search`` the triggers skip a bulk load (a bundle import, ``storage/bulk.py``), which
+  takes the rows it overwrites out of the indexes and indexes what it wrote with one statement
+  per index (:func:`bulk_unindex`, :func:`bulk_index`).
 
 :func:`rebuild` recreates the index from the tables (for a repair tool).
 """
@@ -59,6 +62,27 @@ def _bigrams(expr: str) -> str:
     """SQL: ``expr`` as space-separated overlapping 2-grams (the last character alone at the end)."""
     return (f"(WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < length({expr})) "
             f"SELECT group_concat(substr({expr}, n, 2), ' ') FROM p)")
+
+
+#: SQL function (registered on the connection by the bulk paths only) computing what :func:`_bigrams` does.
+BIGRAMS_FUNCTION = "dudu_bigrams"
+
+
+def bigrams(value) -> str | None:
+    """What :func:`_bigrams` gives for a text ``value``, computed in Python (about 3× faster over a
+    bulk load than the recursive CTE). ``None`` for anything it might not reproduce exactly (not
+    text, or text holding a NUL, where SQLite's ``length`` stops early); the SQL then falls back to the CTE."""
+    if type(value) is not str or "\x00" in value:
+        return None
+    return " ".join([value[i:i + 2] for i in range(len(value))])
+
+
+def _bulk_bigrams(expr: str) -> str:
+    return f"coalesce({BIGRAMS_FUNCTION}({expr}), {_bigrams(expr)})"
+
+
+def _with_bigrams(conn: sqlite3.Connection) -> None:
+    conn.create_function(BIGRAMS_FUNCTION, 1, bigrams, deterministic=True)
 
 
 def _ddl(register: str) -> list[str]:
@@ -111,6 +135,20 @@ def _ddl_0007(register: str) -> list[str]:
     """The 2-gram index, and triggers that keep the key, the trigram and the 2-gram index together
     (one trigger per event, so the order of the statements is fixed)."""
     m = meta(register)
+    cols = ", ".join(m.text)
+    return [
+        *(f"DROP TRIGGER IF EXISTS {m.table}_search_{t}" for t in ("ai", "au", "ad")),
+        f"CREATE VIRTUAL TABLE {_fts2(m.table)} USING fts5({cols}, content='', "
+        f"tokenize='unicode61 remove_diacritics 0')",
+        *triggers(register),
+    ]
+
+
+def triggers(register: str, when: str = "") -> list[str]:
+    """The three triggers that keep the key, the trigram and the 2-gram index of ``register`` up to
+    date (``0007_speed``); with ``when``, a ``WHEN`` condition (``0009_bulk_search``: skipped during
+    a bulk load, which calls :func:`bulk_unindex` / :func:`bulk_index` instead)."""
+    m = meta(register)
     key, fts = _names(m.table)
     fts2 = _fts2(m.table)
     cols = ", ".join(m.text)
@@ -120,27 +158,58 @@ def _ddl_0007(register: str) -> list[str]:
     old_grams = ", ".join(_bigrams(f"coalesce(old.{c}, '')") for c in m.text)
     k_new = f"(SELECT k FROM {key} WHERE id = new.id)"
     k_old = f"(SELECT k FROM {key} WHERE id = old.id)"
+    cond = f" WHEN {when}" if when else ""
     return [
-        *(f"DROP TRIGGER IF EXISTS {m.table}_search_{t}" for t in ("ai", "au", "ad")),
-        f"CREATE VIRTUAL TABLE {fts2} USING fts5({cols}, content='', "
-        f"tokenize='unicode61 remove_diacritics 0')",
-        f"""CREATE TRIGGER {m.table}_search_ai AFTER INSERT ON {m.table} BEGIN
+        f"""CREATE TRIGGER {m.table}_search_ai AFTER INSERT ON {m.table}{cond} BEGIN
               INSERT OR IGNORE INTO {key} (id) VALUES (new.id);
               INSERT INTO {fts} (rowid, {cols}) VALUES ({k_new}, {new_vals});
               INSERT INTO {fts2} (rowid, {cols}) VALUES ({k_new}, {new_grams});
             END""",
-        f"""CREATE TRIGGER {m.table}_search_au AFTER UPDATE OF {cols} ON {m.table} BEGIN
+        f"""CREATE TRIGGER {m.table}_search_au AFTER UPDATE OF {cols} ON {m.table}{cond} BEGIN
               INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', {k_old}, {old_vals});
               INSERT INTO {fts} (rowid, {cols}) VALUES ({k_new}, {new_vals});
               INSERT INTO {fts2} ({fts2}, rowid, {cols}) VALUES ('delete', {k_old}, {old_grams});
               INSERT INTO {fts2} (rowid, {cols}) VALUES ({k_new}, {new_grams});
             END""",
-        f"""CREATE TRIGGER {m.table}_search_ad AFTER DELETE ON {m.table} BEGIN
+        f"""CREATE TRIGGER {m.table}_search_ad AFTER DELETE ON {m.table}{cond} BEGIN
               INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', {k_old}, {old_vals});
               INSERT INTO {fts2} ({fts2}, rowid, {cols}) VALUES ('delete', {k_old}, {old_grams});
               DELETE FROM {key} WHERE id = old.id;
             END""",
     ]
+
+
+def bulk_unindex(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
+    """Remove from both indexes the rows of ``register`` whose ids are in ``ids_table (id)``, with
+    the text they hold now (a contentless index deletes by the indexed text). Call before
+    overwriting those rows while the triggers are off (a bulk load); new ids are simply not found."""
+    m = meta(register)
+    key, fts = _names(m.table)
+    fts2 = _fts2(m.table)
+    cols = ", ".join(m.text)
+    vals = ", ".join(f"coalesce(t.{c}, '')" for c in m.text)
+    grams = ", ".join(_bulk_bigrams(f"coalesce(t.{c}, '')") for c in m.text)
+    _with_bigrams(conn)
+    rows = f"FROM {ids_table} b JOIN {m.table} t ON t.id = b.id JOIN {key} s ON s.id = t.id"
+    conn.execute(f"INSERT INTO {fts} ({fts}, rowid, {cols}) SELECT 'delete', s.k, {vals} {rows}")
+    conn.execute(f"INSERT INTO {fts2} ({fts2}, rowid, {cols}) SELECT 'delete', s.k, {grams} {rows}")
+
+
+def bulk_index(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
+    """Index the rows of ``register`` whose ids are in ``ids_table (id)`` as they are now (after a
+    bulk load that wrote them with the triggers off, and :func:`bulk_unindex` before it)."""
+    m = meta(register)
+    key, fts = _names(m.table)
+    fts2 = _fts2(m.table)
+    cols = ", ".join(m.text)
+    vals = ", ".join(f"coalesce(t.{c}, '')" for c in m.text)
+    grams = ", ".join(_bulk_bigrams(f"coalesce(t.{c}, '')") for c in m.text)
+    _with_bigrams(conn)
+    conn.execute(f"INSERT OR IGNORE INTO {key} (id) SELECT t.id FROM {ids_table} b JOIN {m.table} t ON t.id = b.id "
+                 f"ORDER BY t.rowid")
+    rows = f"FROM {ids_table} b JOIN {m.table} t ON t.id = b.id JOIN {key} s ON s.id = t.id"
+    conn.execute(f"INSERT INTO {fts} (rowid, {cols}) SELECT s.k, {vals} {rows}")
+    conn.execute(f"INSERT INTO {fts2} (rowid, {cols}) SELECT s.k, {grams} {rows}")
 
 
 def migrate_0007_bigrams(conn: sqlite3.Connection) -> None:
@@ -168,6 +237,9 @@ def rebuild(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {key}")
     migrate_0002_search(conn)
     migrate_0007_bigrams(conn)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_bulk_load'").fetchone():
+        from dudu_desktop.storage.bulk import search_triggers   # 0009_bulk_search: triggers skip bulk loads
+        search_triggers(conn)
 
 
 def has_bigrams(conn: sqlite3.Connection, register: str) -> bool:

@@ -11,8 +11,10 @@ Measured by ``bench/bench.py``; the figures and the reasoning are in ``docs/perf
   home page's open-by-level and overdue figures, and the "open cases" list.
 * **Follow-up visits due** (``dispute_followup_due``): the disputes 已办结 with result 调解成功 and
   no live follow-up visit, with their ``concluded_on``, kept by triggers on ``disputes`` and
-  ``dispute_followups`` whoever writes them. Counting them was a ``NOT EXISTS`` probe per concluded
-  case (hundreds of thousands at county scale); now it is a range over a small table.
+  ``dispute_followups`` whoever writes them (a bundle import recomputes the disputes it touched
+  in bulk instead: :func:`refresh_followup_due`, ``storage/bulk.py``). Counting them was a
+  ``NOT EXISTS`` probe per concluded case (hundreds of thousands at county scale); now it is a
+  range over a small table.
 * **2-gram search index**: :func:`dudu_desktop.storage.search.migrate_0007_bigrams`.
 """
 
@@ -80,6 +82,17 @@ def refill_followup_due(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM dispute_followup_due")
     conn.execute("""INSERT INTO dispute_followup_due (dispute_id, concluded_on)
                     SELECT d.id, d.concluded_on FROM disputes d
+                     WHERE d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
+                       AND NOT EXISTS (SELECT 1 FROM dispute_followups fu
+                                        WHERE fu.dispute_id = d.id AND fu.deleted = 0)""")
+
+
+def refresh_followup_due(conn: sqlite3.Connection, ids_table: str) -> None:
+    """Recompute ``dispute_followup_due`` for the disputes whose ids are in ``ids_table (id)`` (what
+    the triggers do row by row; a bulk load, see ``storage/bulk.py``)."""
+    conn.execute(f"DELETE FROM dispute_followup_due WHERE dispute_id IN (SELECT id FROM {ids_table})")
+    conn.execute(f"""INSERT INTO dispute_followup_due (dispute_id, concluded_on)
+                    SELECT d.id, d.concluded_on FROM {ids_table} b JOIN disputes d ON d.id = b.id
                      WHERE d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
                        AND NOT EXISTS (SELECT 1 FROM dispute_followups fu
                                         WHERE fu.dispute_id = d.id AND fu.deleted = 0)""")

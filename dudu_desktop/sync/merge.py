@@ -45,6 +45,7 @@ from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, site
 from dudu_desktop.services.context import Context
+from dudu_desktop.storage.bulk import BulkLoad
 from dudu_desktop.storage.db import backup_copy, schema_version, transaction
 from dudu_desktop.storage.ids import is_uuid
 from dudu_desktop.storage.schema import RECORD_TABLES
@@ -499,6 +500,7 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
         if result.already_imported:               # another window got there first
             return result
         plans = _plan(ctx, bundle, result)
+        bulk = BulkLoad(conn)                     # search index and follow-ups due: in bulk, not per row
         for table in RECORD_TABLES:
             plan = plans[table]
             cols = plan.columns
@@ -507,9 +509,11 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
             sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                    f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in names if c != "id"))
             i_version = cols.index("version")
+            i_id = cols.index("id")
+            bulk.before_write(table, (row[i_id] for row in plan.write))
             new = set(plan.new_ids)
             for part in chunks(plan.write, AUDIT_BATCH):
-                ids = [v[0 if cols[0] == "id" else cols.index("id")] for v in part]
+                ids = [v[i_id] for v in part]
                 seq = audit.append(conn, at=now, user=ctx.user, action="import_bundle", table_name=table,
                                    village_code=village, origin=village,
                                    changes={"bundle": bundle.file_name, "seq": bundle.seq,
@@ -536,6 +540,7 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
             done += len(bundle.resources[table].rows) - len(plan.write)
             if progress:
                 progress(min(done, total), total)
+        bulk.finish()
         _store_remote_audit(conn, bundle)
         counts = {t: c for t, c in result.counts.items()}
         rejected = [asdict(p) for p in result.problems]

@@ -1,0 +1,117 @@
+"""Migration ``0009_bulk_search`` and :class:`BulkLoad`: writing many register rows in one
+transaction (a bundle import) with the derived tables maintained in bulk instead of per row.
+
+The search triggers (trigram and 2-gram index, ``storage/search.py``) and the follow-ups-due
+triggers (``storage/speed.py``) run a few statements per written row — the 2-gram ones a
+recursive CTE per text column. For a bundle of 100,000 disputes that per-row work was most of
+the import. From ``0009`` on, every one of these triggers carries ``WHEN NOT EXISTS (SELECT 1
+FROM _bulk_load)``: while the one-row table ``_bulk_load`` holds its row they do nothing, and the
+bulk loader brings the indexes up to date with one ``INSERT … SELECT`` per index over the ids it
+wrote. The row is put in and taken out **inside the loader's transaction**, so no other
+connection ever sees it and a crash or a rollback leaves none behind (WAL: the uncommitted row
+vanishes with the rest).
+
+Use (inside ``transaction(conn)``)::
+
+    bulk = BulkLoad(conn)                 # sets the flag
+    bulk.before_write(table, ids)         # before upserting those rows of ``table``
+    ... INSERT … ON CONFLICT DO UPDATE ...
+    bulk.finish()                         # index what was written, recompute follow-ups due, clear the flag
+
+Tombstones are updates (``deleted = 1``); the search index holds tombstoned rows like the
+triggers do (searches filter ``deleted = 0`` themselves). Hard deletes are not bulk operations
+and keep their per-row triggers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from dudu_desktop.storage import search, speed
+from dudu_desktop.storage.queries import REGISTERS, meta
+
+FLAG = "_bulk_load"
+WHEN = f"NOT EXISTS (SELECT 1 FROM {FLAG})"
+#: register table → register name (the tables with a search index)
+SEARCHED = {meta(r).table: r for r in REGISTERS}
+
+
+def search_triggers(conn: sqlite3.Connection) -> None:
+    """(Re)create every register's search triggers with the bulk-load condition."""
+    for register in REGISTERS:
+        m = meta(register)
+        for t in ("ai", "au", "ad"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {m.table}_search_{t}")
+        for statement in search.triggers(register, WHEN):
+            conn.execute(statement)
+
+
+def _due_triggers(conn: sqlite3.Connection) -> None:
+    for statement in speed.FOLLOWUP_DUE:
+        if statement.startswith("CREATE TRIGGER"):
+            name = statement.split()[2]
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            head, body = statement.split(" BEGIN", 1)
+            conn.execute(f"{head} WHEN {WHEN} BEGIN{body}")
+
+
+def migrate_0009_bulk_search(conn: sqlite3.Connection) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {FLAG} (one INTEGER PRIMARY KEY CHECK (one = 1))")
+    conn.execute(f"DELETE FROM {FLAG}")
+    search_triggers(conn)
+    _due_triggers(conn)
+
+
+class BulkLoad:
+    """Upserts into register tables with the search and follow-ups-due triggers off; see the module."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        if not conn.in_transaction:
+            raise RuntimeError("BulkLoad needs the caller's transaction")
+        self.conn = conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bulk_ids (tbl TEXT NOT NULL, id TEXT NOT NULL, "
+                     "PRIMARY KEY (tbl, id)) WITHOUT ROWID")
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bulk_due (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bulk_one (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        for t in ("_bulk_ids", "_bulk_due", "_bulk_one"):
+            conn.execute(f"DELETE FROM temp.{t}")
+        conn.execute(f"INSERT OR IGNORE INTO {FLAG} (one) VALUES (1)")
+        self.tables: list[str] = []
+
+    def _load_one(self, table: str, ids) -> None:
+        self.conn.execute("DELETE FROM temp._bulk_one")
+        self.conn.executemany("INSERT OR IGNORE INTO temp._bulk_one (id) VALUES (?)", ((i,) for i in ids))
+
+    def before_write(self, table: str, ids) -> None:
+        """Call before upserting the rows ``ids`` of ``table``: takes the rows' current text out of
+        the search index and remembers which follow-ups-due entries they touch."""
+        ids = list(ids)
+        if not ids:
+            return
+        conn = self.conn
+        self._load_one(table, ids)
+        conn.execute("INSERT OR IGNORE INTO temp._bulk_ids (tbl, id) SELECT ?, id FROM temp._bulk_one", (table,))
+        if table not in self.tables:
+            self.tables.append(table)
+        if table in SEARCHED:
+            search.bulk_unindex(conn, SEARCHED[table], "temp._bulk_one")
+        if table == "disputes":
+            conn.execute("INSERT OR IGNORE INTO temp._bulk_due (id) SELECT id FROM temp._bulk_one")
+        elif table == "dispute_followups":       # the parent it had before (it may move)
+            conn.execute("INSERT OR IGNORE INTO temp._bulk_due (id) SELECT f.dispute_id FROM temp._bulk_one b "
+                         "JOIN dispute_followups f ON f.id = b.id")
+
+    def finish(self) -> None:
+        """Index every row written, recompute the follow-ups due of the disputes touched, clear the flag."""
+        conn = self.conn
+        for table in self.tables:
+            if table in SEARCHED:
+                conn.execute("DELETE FROM temp._bulk_one")
+                conn.execute("INSERT INTO temp._bulk_one (id) SELECT id FROM temp._bulk_ids WHERE tbl = ?", (table,))
+                search.bulk_index(conn, SEARCHED[table], "temp._bulk_one")
+        conn.execute("INSERT OR IGNORE INTO temp._bulk_due (id) SELECT f.dispute_id FROM temp._bulk_ids b "
+                     "JOIN dispute_followups f ON f.id = b.id WHERE b.tbl = 'dispute_followups'")
+        speed.refresh_followup_due(conn, "temp._bulk_due")
+        conn.execute(f"DELETE FROM {FLAG}")
+        for t in ("_bulk_ids", "_bulk_due", "_bulk_one"):
+            conn.execute(f"DELETE FROM temp.{t}")
