@@ -35,7 +35,6 @@ import datetime as dt
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from dudu_desktop.domain import fields as F

@@ -9,7 +9,6 @@ restored file.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import sqlite_utils
@@ -17,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QScrollArea, QTableWidget,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -30,7 +29,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.sync import keys
 from dudu_desktop.sync.drives import removable_drives
 from dudu_desktop.ui import style, workers
-from dudu_desktop.ui.forms import error_label, mark_error
+from dudu_desktop.ui.forms import error_label, mark_error, two_column_page
 from dudu_desktop.ui.login import _Form, _password_field
 
 ROLE_LABELS = {Role.ADMIN: N_("Administrator"), Role.CLERK: N_("Clerk (enters records)"),
@@ -204,19 +203,7 @@ class AdminPage(QWidget):
             self, title, start, _("Backups (*.sqlite3);;All files (*)"))[0]
         self.quit_program = self._quit_program
 
-        outer = QVBoxLayout(self)
-        title = QLabel(_("Accounts and backups"))
-        title.setObjectName("pageTitle")
-        outer.addWidget(title)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        inner = QWidget()
-        columns = QHBoxLayout(inner)
-        left, right = QVBoxLayout(), QVBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
-        scroll.setWidget(inner)
-        outer.addWidget(scroll, 1)
+        left, right = two_column_page(self, _("Accounts and backups"))
 
         # accounts
         box = QGroupBox(_("Accounts"))

@@ -14,8 +14,8 @@ import datetime as dt
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox,
-    QPlainTextEdit, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+    QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain import fields as F
@@ -329,3 +329,21 @@ def show_all(exc: Refused, *forms: FieldForm) -> list[str]:
         for k in here:
             rest.pop(k)
     return [m for msgs in rest.values() for m in msgs]
+
+
+def two_column_page(page: QWidget, title: str) -> tuple[QVBoxLayout, QVBoxLayout]:
+    """A page titled ``title`` over two columns that scroll together (settings, accounts and backups)."""
+    outer = QVBoxLayout(page)
+    label = QLabel(title)
+    label.setObjectName("pageTitle")
+    outer.addWidget(label)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    inner = QWidget()
+    columns = QHBoxLayout(inner)
+    left, right = QVBoxLayout(), QVBoxLayout()
+    columns.addLayout(left, 1)
+    columns.addLayout(right, 1)
+    scroll.setWidget(inner)
+    outer.addWidget(scroll, 1)
+    return left, right

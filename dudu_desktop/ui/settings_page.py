@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain import vocab
@@ -16,7 +16,7 @@ from dudu_desktop.i18n import _, current_locale
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui import language
-from dudu_desktop.ui.forms import error_label, mark_error
+from dudu_desktop.ui.forms import error_label, mark_error, two_column_page
 
 
 class SettingsPage(QWidget):
@@ -25,20 +25,8 @@ class SettingsPage(QWidget):
     def __init__(self, ctx: Context, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        outer = QVBoxLayout(self)
-        title = QLabel(_("Settings"))
-        title.setObjectName("pageTitle")
-        outer.addWidget(title)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        inner = QWidget()
-        columns = QHBoxLayout(inner)
-        left, right = QVBoxLayout(), QVBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
+        left, right = two_column_page(self, _("Settings"))
         v = left
-        scroll.setWidget(inner)
-        outer.addWidget(scroll, 1)
 
         # this PC
         box = QGroupBox(_("This PC"))
