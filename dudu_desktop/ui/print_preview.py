@@ -12,7 +12,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import sqlite_utils
 from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPainter, QPageLayout
@@ -54,7 +53,13 @@ def database_path(ctx: Context) -> str | None:
     return str(path) if path else None
 
 
+def _pdfium():
+    import pypdfium2  # imported when a preview is made, not at start-up (~0.2 s)
+    return pypdfium2
+
+
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    pdfium = _pdfium()
     with _pdfium_lock:
         doc = pdfium.PdfDocument(pdf)
         try:
@@ -67,6 +72,7 @@ def render_pages(pdf: bytes, *, width_px: int | None = None, dpi: float | None =
                  pages: list[int] | None = None) -> list[QImage]:
     """Page images (white background): ``width_px`` wide, or at ``dpi``."""
     images = []
+    pdfium = _pdfium()
     with _pdfium_lock:
         doc = pdfium.PdfDocument(pdf)
         try:
