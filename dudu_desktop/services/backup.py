@@ -32,6 +32,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 from dudu_desktop.storage.queries import REGISTERS
 from dudu_desktop.storage.schema import MIGRATIONS
+from dudu_desktop.tabular import fsync_directory
 
 KEEP_DAILY = 7
 KEEP_MONTHLY = 12
@@ -383,5 +384,5 @@ def restore_over_damaged(db_path: str | Path, backup_path: str | Path, login) ->
         os.replace(wal, Path(f"{saved}-wal"))
     Path(f"{db_path}-shm").unlink(missing_ok=True)
     os.replace(temp, db_path)
-    storage._fsync_dir(db_path.parent)
+    fsync_directory(db_path.parent)
     return {**info, "saved_before": str(saved)}

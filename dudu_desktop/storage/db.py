@@ -18,6 +18,7 @@ import sqlite_utils
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import backups_dir
+from dudu_desktop.tabular import fsync_directory
 from dudu_desktop.storage.schema import MIGRATIONS
 
 MIGRATIONS_TABLE = "_migrations"
@@ -83,16 +84,6 @@ def check_not_newer(conn: sqlite3.Connection, migrations=MIGRATIONS) -> None:
                                                                  known=len(known)))
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return                      # Windows: NTFS metadata is journaled; directories cannot be opened
-    fd = os.open(str(folder), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def backup_copy(conn: sqlite3.Connection, target: str | Path) -> Path:
     """A consistent copy of the open database at ``target``, written atomically: backup API into
     ``<target>.partial``, journal mode set back to DELETE (so the copy is one self-contained file),
@@ -113,7 +104,7 @@ def backup_copy(conn: sqlite3.Connection, target: str | Path) -> Path:
         with open(partial, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, target)
-        _fsync_dir(target.parent)
+        fsync_directory(target.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
