@@ -179,18 +179,24 @@ def triggers(register: str, when: str = "") -> list[str]:
     ]
 
 
-def bulk_unindex(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
-    """Remove from both indexes the rows of ``register`` whose ids are in ``ids_table (id)``, with
-    the text they hold now (a contentless index deletes by the indexed text). Call before
-    overwriting those rows while the triggers are off (a bulk load); new ids are simply not found."""
+def _bulk_parts(conn: sqlite3.Connection, register: str, ids_table: str):
+    """What both bulk statements need: the tables, the column list, the text and 2-gram values,
+    and the rows of ``register`` whose ids are in ``ids_table`` joined to their index keys."""
     m = meta(register)
     key, fts = _names(m.table)
-    fts2 = _fts2(m.table)
     cols = ", ".join(m.text)
     vals = ", ".join(f"coalesce(t.{c}, '')" for c in m.text)
     grams = ", ".join(_bulk_bigrams(f"coalesce(t.{c}, '')") for c in m.text)
     _with_bigrams(conn)
     rows = f"FROM {ids_table} b JOIN {m.table} t ON t.id = b.id JOIN {key} s ON s.id = t.id"
+    return m, key, fts, _fts2(m.table), cols, vals, grams, rows
+
+
+def bulk_unindex(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
+    """Remove from both indexes the rows of ``register`` whose ids are in ``ids_table (id)``, with
+    the text they hold now (a contentless index deletes by the indexed text). Call before
+    overwriting those rows while the triggers are off (a bulk load); new ids are simply not found."""
+    _m, _key, fts, fts2, cols, vals, grams, rows = _bulk_parts(conn, register, ids_table)
     conn.execute(f"INSERT INTO {fts} ({fts}, rowid, {cols}) SELECT 'delete', s.k, {vals} {rows}")
     conn.execute(f"INSERT INTO {fts2} ({fts2}, rowid, {cols}) SELECT 'delete', s.k, {grams} {rows}")
 
@@ -198,16 +204,9 @@ def bulk_unindex(conn: sqlite3.Connection, register: str, ids_table: str) -> Non
 def bulk_index(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
     """Index the rows of ``register`` whose ids are in ``ids_table (id)`` as they are now (after a
     bulk load that wrote them with the triggers off, and :func:`bulk_unindex` before it)."""
-    m = meta(register)
-    key, fts = _names(m.table)
-    fts2 = _fts2(m.table)
-    cols = ", ".join(m.text)
-    vals = ", ".join(f"coalesce(t.{c}, '')" for c in m.text)
-    grams = ", ".join(_bulk_bigrams(f"coalesce(t.{c}, '')") for c in m.text)
-    _with_bigrams(conn)
+    m, key, fts, fts2, cols, vals, grams, rows = _bulk_parts(conn, register, ids_table)
     conn.execute(f"INSERT OR IGNORE INTO {key} (id) SELECT t.id FROM {ids_table} b JOIN {m.table} t ON t.id = b.id "
                  f"ORDER BY t.rowid")
-    rows = f"FROM {ids_table} b JOIN {m.table} t ON t.id = b.id JOIN {key} s ON s.id = t.id"
     conn.execute(f"INSERT INTO {fts} (rowid, {cols}) SELECT s.k, {vals} {rows}")
     conn.execute(f"INSERT INTO {fts2} (rowid, {cols}) SELECT s.k, {grams} {rows}")
 
