@@ -95,7 +95,7 @@ def cmd_texts(args) -> int:
     if args.reset:
         texts = report_texts.reset_texts(ctx, args.year, args.village)
     elif args.set_file:
-        texts = report_texts.save_texts(ctx, args.year, args.village, documents.read_texts_file(args.set_file))
+        texts = report_texts.save_texts(ctx, args.year, args.village, report_texts.read_texts_file(args.set_file))
     else:
         texts = report_texts.get_texts(ctx.conn, args.year, args.village)
     print_json(texts)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, print_json
+from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, os_error_message, print_json
 from dudu_desktop.cli.core import open_context
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
@@ -65,15 +66,25 @@ def _print_result(r) -> None:
 
 
 def cmd_import(args) -> int:
+    """Every file is tried, one after the other: a refused, unreadable or even crashing file is reported and
+    the next one still goes in (a stick may hold one damaged bundle among good ones). Exit 1 when any file
+    was refused; an unexpected error is raised again after the other files, for the log."""
     ctx = open_context(args, create=False)
-    results, refused = [], False
+    results, refused, unexpected = [], False, None
     for path in args.bundles:
         try:
             r = preview_bundle(ctx, path, allow_unsealed=args.allow_unsealed) if args.dry_run \
                 else apply_bundle(ctx, path, allow_unsealed=args.allow_unsealed)
-        except Refused as exc:
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the rest
             refused = True
-            message = "；".join(p.message for p in exc.problems)
+            if isinstance(exc, Refused):
+                message = "；".join(p.message for p in exc.problems)
+            elif isinstance(exc, OSError):
+                message = os_error_message(exc)
+            else:
+                unexpected = unexpected or exc
+                message = _("{name} could not be imported because of an unexpected error ({error}); the other "
+                            "files go on.").format(name=Path(path).name, error=type(exc).__name__)
             print(_("Refused: {message}").format(message=message), file=sys.stderr)
             results.append({"path": str(path), "refused": message})
             continue
@@ -82,6 +93,8 @@ def cmd_import(args) -> int:
             _print_result(r)
     if args.json:
         print_json(results)
+    if unexpected is not None:
+        raise unexpected
     return EXIT_REFUSED if refused else EXIT_OK
 
 

@@ -17,6 +17,7 @@ the user edits it into their own report. Saving needs the WRITE permission and i
 
 from __future__ import annotations
 
+from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
@@ -25,6 +26,9 @@ from dudu_desktop.services.context import Context
 
 SECTIONS = ("intro", "measures", "leaders", "problems", "next_steps")
 MAX_SECTION_LENGTH = 20000
+#: a texts file holds five sections of at most MAX_SECTION_LENGTH characters (UTF-8: 3 bytes each, or \uXXXX)
+MAX_TEXTS_FILE_BYTES = len(SECTIONS) * MAX_SECTION_LENGTH * 6 + 4096
+MAX_TEXTS_DEPTH = 4                 # one flat object
 #: the fields the report fills in (their descriptions: reports.annual.FIELD_LABELS)
 FIELDS = ("矛盾纠纷", "纠纷趋势图", "宣传活动", "专项治理", "宣传资料", "专题学习", "研讨", "普法考试", "法治培训",
           "满意度")
@@ -146,6 +150,26 @@ def save_texts(ctx: Context, year: int, village: str | None, texts: dict[str, st
             stored[key] = value
     site.set_setting(ctx, setting_key(ctx.conn, year, village), stored, permission=Permission.WRITE)
     return get_texts(ctx.conn, year, village)
+
+
+def read_texts_file(path) -> dict[str, str]:
+    """The sections from a JSON file ``{"measures": "…", …}``, its size and nesting bounded before it is
+    parsed (a file of ``[[[[…`` is refused, not a RecursionError). Raises :class:`Refused`."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TEXTS_FILE_BYTES + 1)
+    except OSError as exc:
+        raise Refused(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+    try:
+        given = bounded_json.loads(raw, max_bytes=MAX_TEXTS_FILE_BYTES, max_depth=MAX_TEXTS_DEPTH)
+    except ValueError:
+        raise Refused(_("{path} is not a JSON file of the report's texts (damaged, too large or nested too "
+                        "deeply); nothing was changed.").format(path=path)) from None
+    if not isinstance(given, dict) or not set(given) <= set(SECTIONS) or \
+            not all(isinstance(v, str) for v in given.values()):
+        raise Refused(_("The file must hold a JSON object whose keys are among: {keys}.").format(
+            keys=", ".join(SECTIONS)))
+    return given
 
 
 def reset_texts(ctx: Context, year: int, village: str | None = None) -> dict[str, str]:

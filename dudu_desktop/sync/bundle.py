@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.storage.schema import RECORD_TABLES
@@ -46,6 +47,8 @@ VILLAGES_TABLE = "villages"
 BUNDLE_TABLES = (*RECORD_TABLES, AUDIT_TABLE, VILLAGES_TABLE)
 MEMBER_NAMES = frozenset({DESCRIPTOR, *(f"{t}.csv" for t in BUNDLE_TABLES)})
 NAME_RE = re.compile(r"^(?P<village>\d{12})_(?P<seq>\d{5,})_(?P<date>\d{8})\.zip$")
+MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024   # the description of a bundle is a few KB
+MAX_JSON_DEPTH = 16                      # it nests 5 levels deep (resources → schema → fields)
 MAX_CELL = 20_000          # no cell of a bundle is longer (the longest field holds 4000 characters)
 AUDIT_COLUMNS = ("seq", "uid", "at", "user", "action", "table_name", "record_id", "village_code", "changes",
                  "reason", "origin", "prev_hash", "hash")
@@ -159,7 +162,7 @@ def read_bundle(path, *, our_schema_version: int, data: bytes | None = None) -> 
             name=path.name))
     raw = files.pop(DESCRIPTOR)
     try:
-        descriptor = json.loads(raw.decode("utf-8"))
+        descriptor = bounded_json.loads(raw, max_bytes=MAX_DESCRIPTOR_BYTES, max_depth=MAX_JSON_DEPTH)
         meta = descriptor["dudu"]
         resources = descriptor["resources"]
         if descriptor.get("profile") != "tabular-data-package" or not isinstance(resources, list) \

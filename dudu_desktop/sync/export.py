@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import re
+import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, site
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage.db import schema_version, transaction
+from dudu_desktop.storage.db import schema_version
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync import bundle as fmt
 from dudu_desktop.sync import keys, seal
@@ -108,37 +109,70 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
         raise Refused(_("The folder {path} does not exist.").format(path=folder))
     conn = ctx.conn
     now = ctx.now()
-    conn.execute("BEGIN")          # one consistent snapshot of every table
+    # The write lock is taken first and held until the bundle is recorded: one snapshot of every table,
+    # and never a bundle on the stick that the database did not record (a busy database refuses before
+    # anything is written; a failed record removes the file again).
     try:
-        previous = last_export(conn)
-        seq = (previous["seq"] if previous else 0) + 1
-        from_seq = 0 if full or not previous else previous["to_seq"]
-        to_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
-        tables: dict[str, tuple[list[dict], bytes, int]] = {}
-        counts: dict[str, int] = {}
-        for table in RECORD_TABLES:
-            cols = [c["name"] for c in bundle_columns(conn, table)]
-            fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])}
-                      for c in bundle_columns(conn, table)]
-            where = "change_seq <= ?" if full else "change_seq > ? AND change_seq <= ?"
-            args = (to_seq,) if full else (from_seq, to_seq)
-            rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id",
-                                args).fetchall()
-            tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
-            counts[table] = len(rows)
-        placeholders = ", ".join("?" * len(RECORD_TABLES))
-        audit_rows = conn.execute(
-            f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
-            f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *RECORD_TABLES)).fetchall()
-        tables[fmt.AUDIT_TABLE] = (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
-                                   fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
-        village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
-                                    (info["code"],)).fetchall()
-        tables[fmt.VILLAGES_TABLE] = (_fields(conn, "villages", fmt.VILLAGE_COLUMNS),
-                                      fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows), len(village_rows))
-        version = schema_version(conn)
-    finally:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise Refused(_("The database is busy (another window or program is writing to it), so the bundle "
+                        "was not written. Try again in a moment. ({reason})").format(reason=exc)) from exc
+    written: list[Path] = []
+    try:
+        result = _write(ctx, info, identity, folder, now, full=full, period=period, written=written)
         conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        for path in written:
+            _remove(path)
+        if isinstance(exc, sqlite3.Error):
+            raise Refused(_("The export could not be recorded in the database ({reason}); the bundle was "
+                            "removed from the stick again, nothing was changed. Try again.").format(
+                reason=exc)) from exc
+        raise
+    return result
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *, full: bool,
+           period: str | None, written: list) -> ExportResult:
+    """Inside the export's transaction: read the changes, write the bundle (its path appended to
+    ``written`` as soon as it exists), record it."""
+    conn = ctx.conn
+    previous = last_export(conn)
+    seq = (previous["seq"] if previous else 0) + 1
+    from_seq = 0 if full or not previous else previous["to_seq"]
+    to_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
+    tables: dict[str, tuple[list[dict], bytes, int]] = {}
+    counts: dict[str, int] = {}
+    for table in RECORD_TABLES:
+        cols = [c["name"] for c in bundle_columns(conn, table)]
+        fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])}
+                  for c in bundle_columns(conn, table)]
+        where = "change_seq <= ?" if full else "change_seq > ? AND change_seq <= ?"
+        args = (to_seq,) if full else (from_seq, to_seq)
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id",
+                            args).fetchall()
+        tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
+        counts[table] = len(rows)
+    placeholders = ", ".join("?" * len(RECORD_TABLES))
+    audit_rows = conn.execute(
+        f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
+        f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *RECORD_TABLES)).fetchall()
+    tables[fmt.AUDIT_TABLE] = (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
+                               fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
+    village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
+                                (info["code"],)).fetchall()
+    tables[fmt.VILLAGES_TABLE] = (_fields(conn, "villages", fmt.VILLAGE_COLUMNS),
+                                  fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows), len(village_rows))
+    version = schema_version(conn)
     period = period or default_period(now.date())
     meta = {"schema_version": version, "village_code": info["code"], "village_name": info["name"],
             "township_code": info.get("township_code", ""), "sequence": seq, "from_seq": from_seq,
@@ -159,24 +193,31 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
         sealed = seal.seal(plain, identity, seq=seq, name=path.name, created=meta["created_at"])
         path = folder / seal.sealed_name(path.name)
         seal.write_sealed(path, sealed)
+    written.append(path)
     rows = sum(counts.values())
     result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
                           rows=rows, counts=counts)
-    with transaction(conn):
-        conn.execute("INSERT INTO sync_exports (seq, file_name, path, at, user, period, full, from_seq, to_seq, rows,"
-                     " counts, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (seq, path.name, str(path), ctx.now_text(), ctx.user, period, int(full), from_seq, to_seq, rows,
-                      json.dumps(counts), sha256_hex(descriptor_bytes)))
-        write_setting(conn, "sync.last_export", {"at": ctx.now_text(), "path": str(path), "seq": seq,
-                                                 "from_seq": from_seq, "to_seq": to_seq, "rows": rows})
-        audit.append(conn, at=ctx.now_text(), user=ctx.user, action="export_bundle", table_name="sync_exports",
-                     record_id=path.name, village_code=info["code"],
-                     changes={"seq": seq, "from_seq": from_seq, "to_seq": to_seq, "full": bool(full),
-                              "period": period, "rows": rows, "path": os.fspath(path),
-                              "sealed": identity is not None,
-                              "signed_by": identity.sign_key_id if identity else "",
-                              "sealed_for": identity.township_key_id if identity else ""})
+    _record(ctx, info, identity, result, descriptor_bytes)
     return result
+
+
+def _record(ctx: Context, info: dict, identity, result: ExportResult, descriptor_bytes: bytes) -> None:
+    conn = ctx.conn
+    path, seq, from_seq, to_seq = result.path, result.seq, result.from_seq, result.to_seq
+    full, period, rows, counts = result.full, result.period, result.rows, result.counts
+    conn.execute("INSERT INTO sync_exports (seq, file_name, path, at, user, period, full, from_seq, to_seq, rows,"
+                 " counts, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (seq, path.name, str(path), ctx.now_text(), ctx.user, period, int(full), from_seq, to_seq, rows,
+                  json.dumps(counts), sha256_hex(descriptor_bytes)))
+    write_setting(conn, "sync.last_export", {"at": ctx.now_text(), "path": str(path), "seq": seq,
+                                             "from_seq": from_seq, "to_seq": to_seq, "rows": rows})
+    audit.append(conn, at=ctx.now_text(), user=ctx.user, action="export_bundle", table_name="sync_exports",
+                 record_id=path.name, village_code=info["code"],
+                 changes={"seq": seq, "from_seq": from_seq, "to_seq": to_seq, "full": bool(full),
+                          "period": period, "rows": rows, "path": os.fspath(path),
+                          "sealed": identity is not None,
+                          "signed_by": identity.sign_key_id if identity else "",
+                          "sealed_for": identity.township_key_id if identity else ""})
 
 
 def _fields(conn, table: str, names) -> list[dict]:

@@ -38,6 +38,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
@@ -52,6 +53,7 @@ REGISTRATION_FORMAT = "dudu-registration"
 REGISTRATION_VERSION = 1
 REGISTRATION_SUFFIX = ".dudukey"
 MAX_REGISTRATION_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 8                  # the file nests two levels deep
 _SIG_CONTEXT = b"dudu-registration-v1\x00"
 
 KEYS_SQL = """
@@ -272,7 +274,7 @@ def read_registration(path) -> dict:
     if len(raw) > MAX_REGISTRATION_BYTES:
         raise _bad_file(path)
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = bounded_json.loads(raw, max_bytes=MAX_REGISTRATION_BYTES, max_depth=MAX_JSON_DEPTH)
         if not isinstance(doc, dict) or doc.get("format") != REGISTRATION_FORMAT:
             raise ValueError("format")
         if doc.get("version") != REGISTRATION_VERSION:

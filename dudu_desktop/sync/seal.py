@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
@@ -55,6 +56,7 @@ MAGIC = b"DUDUSEAL"
 VERSION = 1
 SUFFIX = ".dudu"
 MAX_HEADER = 4096
+MAX_JSON_DEPTH = 8                  # the header is one flat object
 MAX_SEALED_BYTES = 512 * MiB
 _PREFIX = struct.Struct(">8sBH")
 _EPHEMERAL, _NONCE, _SIGNATURE, _TAG = 32, 12, 64, 16
@@ -165,7 +167,7 @@ def parse_header(data: bytes, name: str) -> tuple[dict, bytes, bytes, bytes, byt
     if size > MAX_HEADER or len(data) < end + _EPHEMERAL + _NONCE + _TAG + _SIGNATURE:
         raise _damaged(name)
     try:
-        header = json.loads(data[start:end].decode("utf-8"))
+        header = bounded_json.loads(data[start:end], max_bytes=MAX_HEADER, max_depth=MAX_JSON_DEPTH)
         ok = isinstance(header, dict) and isinstance(header.get("village"), str) \
             and re.fullmatch(r"\d{12}", header["village"]) is not None \
             and type(header.get("seq")) is int and header["seq"] >= 1 \

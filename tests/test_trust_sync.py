@@ -1,0 +1,154 @@
+"""Issue 11 ("Trust first"), the sync items, each as the recipe that broke it, through the command
+line where it is reachable: a restore's later edits reach the township (epochs), a bundle touches
+only its own village's records, registration files are ordered, depth bombs are refused and one bad
+file never stops the others, export never leaves an unrecorded bundle, and the township witnesses
+each village's audit chain."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import struct
+from pathlib import Path
+
+import pytest
+
+from dudu_desktop.cli import main
+from dudu_desktop.domain import bounded_json
+from dudu_desktop.services import disputes, records
+from dudu_desktop.storage import db as storage
+from dudu_desktop.sync import seal
+from tests.test_seal import A, B, new_township, new_village, register
+
+
+def db_file(ctx) -> str:
+    return ctx.conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def new_dispute(ctx, summary="宅基地边界纠纷", name="张三") -> str:
+    return disputes.create_dispute(ctx, {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": summary,
+                                         "source": "主动排查", "method": "人民调解", "mediator": "王调解"},
+                                   [{"name": name, "role": "申请人"}, {"name": "李四", "role": "被申请人"}])
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A township and village A, registered; the databases closed so the CLI can open them."""
+    town = new_township(tmp_path / "town.sqlite3")
+    village = new_village(tmp_path / "a.sqlite3")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    register(town, village, usb)
+    yield town, village, usb
+    town.conn.close()
+    village.conn.close()
+
+
+# --- 12. depth bombs; one bad file never stops the rest ------------------------------------------------
+
+def test_bounded_json_refuses_deep_and_large_text_before_parsing():
+    assert bounded_json.loads('{"a": [1, {"b": "[[[["}]}', max_bytes=100, max_depth=3) == {"a": [1, {"b": "[[[["}]}
+    with pytest.raises(ValueError):
+        bounded_json.loads("[" * 4000, max_bytes=10_000, max_depth=32)
+    with pytest.raises(ValueError):
+        bounded_json.loads("[" * 100_000 + "]" * 100_000, max_bytes=1_000_000, max_depth=32)
+    with pytest.raises(ValueError):
+        bounded_json.loads('"' + "x" * 200 + '"', max_bytes=100, max_depth=3)
+
+
+def test_import_a_depth_bomb_then_a_good_bundle_imports_the_good_one(world, tmp_path, capsys):
+    town, village, usb = world
+    new_dispute(village)
+    good = Path(run(capsys, "--db", db_file(village), "export", "--out", usb)[1].strip())
+    header = b"[" * 4000
+    bomb = usb / f"{A[0]}_00009_20241220.dudu"
+    bomb.write_bytes(struct.pack(">8sBH", seal.MAGIC, seal.VERSION, len(header)) + header + b"\0" * 200)
+    assert bomb.stat().st_size < 4500
+    code, out, err = run(capsys, "--db", db_file(town), "import", bomb, good)
+    assert code == 1
+    assert bomb.name in err and "Traceback" not in err
+    assert "新增" in out and good.name in out           # the good bundle after the bomb still went in
+    assert town.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 1
+
+
+def test_a_registration_file_of_brackets_is_refused_cleanly(world, tmp_path, capsys):
+    _town, village, _usb = world
+    bomb = tmp_path / "bomb.dudukey"
+    bomb.write_bytes(b"[" * 60_000)
+    code, _out, err = run(capsys, "--db", db_file(village), "import-registration", bomb)
+    assert code == 1 and "bomb.dudukey" in err and "Traceback" not in err
+
+
+def test_report_texts_set_with_a_deep_json_is_refused_cleanly(world, tmp_path, capsys):
+    _town, village, _usb = world
+    bomb = tmp_path / "texts.json"
+    bomb.write_text("[" * 50_000)
+    code, _out, err = run(capsys, "--db", db_file(village), "report", "texts", "--year", 2024, "--set", bomb)
+    assert code == 1 and "texts.json" in err
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"intro": "今年我村法治建设取得新进展。"}, ensure_ascii=False), encoding="utf-8")
+    code, out, _err = run(capsys, "--db", db_file(village), "report", "texts", "--year", 2024, "--set", good)
+    assert code == 0 and json.loads(out)["intro"] == "今年我村法治建设取得新进展。"
+
+
+# --- 13. export never leaves a bundle the database did not record ---------------------------------------
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch):
+    real = storage.connect
+
+    def connect(path):
+        conn = real(path)
+        conn.execute("PRAGMA busy_timeout = 200")
+        return conn
+    monkeypatch.setattr(storage, "connect", connect)
+
+
+def test_export_while_another_writer_holds_the_lock_leaves_no_bundle(world, capsys, short_busy_timeout):
+    _town, village, usb = world
+    new_dispute(village)
+    path = db_file(village)
+    village.conn.close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code, out, err = run(capsys, "--db", path, "export", "--out", usb)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 1 and "Traceback" not in err
+    assert "数据库" in err and out == ""
+    assert [p.name for p in usb.iterdir() if p.suffix in (".dudu", ".zip")] == []
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM sync_exports").fetchone()[0] == 0
+    conn.close()
+    # once the other writer is gone, the export goes through
+    code, out, _err = run(capsys, "--db", path, "export", "--out", usb)
+    assert code == 0 and Path(out.strip()).exists()
+
+
+def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
+    from dudu_desktop.sync import export as export_mod
+    from dudu_desktop.domain.problems import Refused
+    _town, village, usb = world
+    new_dispute(village)
+    real = export_mod.audit.append
+
+    def full_disk(conn, **kw):
+        if kw.get("action") == "export_bundle":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(conn, **kw)
+    monkeypatch.setattr(export_mod.audit, "append", full_disk)
+    with pytest.raises(Refused) as info:
+        export_mod.export_bundle(village, usb)
+    assert "database or disk is full" in info.value.problems[0].message
+    assert list(usb.glob("*.dudu")) == [] and list(usb.glob(".*partial")) == []
+    assert village.conn.execute("SELECT count(*) FROM sync_exports").fetchone()[0] == 0
+    assert not village.conn.in_transaction
