@@ -152,3 +152,34 @@ def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
     assert list(usb.glob("*.dudu")) == [] and list(usb.glob(".*partial")) == []
     assert village.conn.execute("SELECT count(*) FROM sync_exports").fetchone()[0] == 0
     assert not village.conn.in_transaction
+
+
+# --- 10. registration files are ordered ------------------------------------------------------------------
+
+def test_an_old_registration_file_is_refused_after_a_rekey(world, tmp_path, capsys):
+    town, village, _usb = world
+    old_file = tmp_path / "old.dudukey"
+    code, _out, _err = run(capsys, "--db", db_file(town), "register-village", "--code", A[0], "--name", A[1],
+                           "--out", old_file)
+    assert code == 0
+    assert run(capsys, "--db", db_file(village), "import-registration", old_file)[0] == 0
+    new_file = tmp_path / "new.dudukey"
+    assert run(capsys, "--db", db_file(town), "register-village", "--code", A[0], "--name", A[1],
+               "--out", new_file)[0] == 0                                     # re-key (the old stick was lost)
+    assert run(capsys, "--db", db_file(village), "import-registration", new_file)[0] == 0
+    key_after_rekey = village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL",
+                                           (A[0],)).fetchall()
+    code, _out, err = run(capsys, "--db", db_file(village), "import-registration", old_file)
+    assert code == 1 and "old.dudukey" in err and "并不比" in err and "Traceback" not in err
+    assert village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL",
+                                (A[0],)).fetchall() == key_after_rekey
+    # the file the village holds may be imported again (it changes nothing); bundles go through with the new key
+    assert run(capsys, "--db", db_file(village), "import-registration", new_file)[0] == 0
+    assert village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL",
+                                (A[0],)).fetchall() == key_after_rekey
+    usb = tmp_path / "stick"
+    usb.mkdir()
+    new_dispute(village)
+    code, out, _err = run(capsys, "--db", db_file(village), "export", "--out", usb)
+    assert code == 0
+    assert run(capsys, "--db", db_file(town), "import", out.strip())[0] == 0

@@ -15,6 +15,11 @@ Design (the simplest one that lets the township refuse forged bundles)
 * ``import_registration`` (village administrator) stores the township's public keys and the
   village's signing key. A later registration file (re-key) must be signed by the township key
   already stored, so a stranger cannot slip the village another "township".
+* Registrations are **ordered**: the signed body carries ``issue``, the number of registrations
+  the township has issued for that village (1, 2, …). The village keeps the number it imported
+  last (``settings['sync.registration']``, or its audit trail) and refuses a file whose number is
+  not higher, so an old file (an old stick) cannot bring back a replaced key after a re-key (the
+  very file it holds may be imported again: it changes nothing).
 * **Re-keying**: ``register_village`` again for the same village issues a new key pair; the old
   public key is kept, marked retired, only to recognise old bundles: a bundle signed with a
   retired key is **refused** (the stick with the old key may be the one that was lost). The
@@ -52,6 +57,7 @@ ENCRYPT, SIGN = "encrypt", "sign"   # X25519, Ed25519
 REGISTRATION_FORMAT = "dudu-registration"
 REGISTRATION_VERSION = 1
 REGISTRATION_SUFFIX = ".dudukey"
+REGISTRATION_SETTING = "sync.registration"   # village: {"issue", "issued_at", …} of the file imported last
 MAX_REGISTRATION_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 8                  # the file nests two levels deep
 _SIG_CONTEXT = b"dudu-registration-v1\x00"
@@ -220,8 +226,9 @@ def register_village(ctx: Context, code: str, name: str, out_path) -> Registrati
         now = ctx.now_text()
         kid = _insert(conn, code, SIGN, public, None, now)
         rekeyed = _retire_others(conn, code, SIGN, kid, now)
+        issue = len(_rows(conn, code, SIGN))       # one key per registration, never deleted: 1, 2, 3, …
         body = {
-            "format": REGISTRATION_FORMAT, "version": REGISTRATION_VERSION, "issued_at": now,
+            "format": REGISTRATION_FORMAT, "version": REGISTRATION_VERSION, "issued_at": now, "issue": issue,
             "township": {"code": info["code"], "name": info["name"],
                          "encrypt_key": _b64(enc.public_key), "sign_key": _b64(sig.public_key)},
             "village": {"code": code, "name": name.strip(), "sign_public_key": _b64(public),
@@ -233,7 +240,7 @@ def register_village(ctx: Context, code: str, name: str, out_path) -> Registrati
         audit.append(conn, at=now, user=ctx.user, action="rekey_village" if rekeyed else "register_village",
                      table_name="sync_keys", record_id=kid, village_code=code,
                      changes={"village_key": kid, "retired": rekeyed, "township_key": enc.key_id,
-                              "file": out.name})
+                              "file": out.name, "issue": issue})
         # The file is written last, inside the transaction: if it cannot be written nothing is kept.
         try:
             atomic_write_bytes(out, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -284,6 +291,9 @@ def read_registration(path) -> dict:
         for value in (town["code"], town["name"], village["code"], village["name"], doc["issued_at"]):
             if not isinstance(value, str) or len(value) > 200:
                 raise ValueError("text")
+        issue = doc.get("issue", 0)                # files of older programs carry no number: 0
+        if type(issue) is not int or issue < 0:
+            raise ValueError("issue")
         enc = _unb64(town["encrypt_key"], 32)
         sign = _unb64(town["sign_key"], 32)
         v_pub = _unb64(village["sign_public_key"], 32)
@@ -299,7 +309,7 @@ def read_registration(path) -> dict:
         raise _bad_file(path) from exc
     return {"township_code": town["code"], "township_name": town["name"], "encrypt_key": enc, "sign_key": sign,
             "village_code": village["code"], "village_name": village["name"], "village_public": v_pub,
-            "village_private": v_priv, "issued_at": doc["issued_at"]}
+            "village_private": v_priv, "issued_at": doc["issued_at"], "issue": issue}
 
 
 def import_registration(ctx: Context, path) -> ImportedRegistration:
@@ -323,6 +333,15 @@ def import_registration(ctx: Context, path) -> ImportedRegistration:
             name=name, known=stored_sign.key_id))
     now = ctx.now_text()
     with transaction(conn):
+        held = held_registration(conn)
+        mine_now = current(conn, info["code"], SIGN)
+        same_file = held is not None and mine_now is not None and mine_now.public_key == reg["village_public"] \
+            and reg["issue"] == held["issue"]             # the same file again: harmless, nothing changes
+        if held is not None and not same_file and not _newer(reg, held):
+            raise Refused(_("{name} is not newer than the registration this village already holds (number {held}, "
+                            "issued {held_at}); it was not imported, nothing was changed. An old registration file "
+                            "brings back a replaced key: import only the newest file the township issued.").format(
+                name=name, held=held["issue"], held_at=held["issued_at"]))
         enc_id = _insert(conn, TOWNSHIP, ENCRYPT, reg["encrypt_key"], None, now)
         _retire_others(conn, TOWNSHIP, ENCRYPT, enc_id, now)
         sign_id = _insert(conn, TOWNSHIP, SIGN, reg["sign_key"], None, now)
@@ -332,10 +351,42 @@ def import_registration(ctx: Context, path) -> ImportedRegistration:
                      record_id=mine, village_code=info["code"],
                      changes={"village_key": mine, "retired": retired, "township_key": enc_id,
                               "township_sign_key": sign_id, "township": reg["township_code"],
-                              "issued_at": reg["issued_at"], "file": name})
+                              "issued_at": reg["issued_at"], "issue": reg["issue"], "file": name})
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                     "value = excluded.value", (REGISTRATION_SETTING, json.dumps(
+                         {"issue": reg["issue"], "issued_at": reg["issued_at"], "village_key": mine,
+                          "imported_at": now}, ensure_ascii=False)))
     return ImportedRegistration(village_code=info["code"], township_code=reg["township_code"],
                                 township_name=reg["township_name"], village_key=mine, township_key=enc_id,
                                 township_sign_key=sign_id, rekeyed=bool(retired))
+
+
+def held_registration(conn) -> dict | None:
+    """``{"issue", "issued_at"}`` of the registration this village imported last (None before the first).
+    Villages that imported theirs before registrations were numbered find it in their audit trail."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (REGISTRATION_SETTING,)).fetchone()
+    if row:
+        try:
+            value = json.loads(row[0])
+            return {"issue": int(value.get("issue") or 0), "issued_at": str(value.get("issued_at") or "")}
+        except (TypeError, ValueError, AttributeError):
+            pass
+    row = conn.execute("SELECT changes FROM audit_log WHERE action = 'import_registration' "
+                       "ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    try:
+        changes = json.loads(row[0])
+        return {"issue": int(changes.get("issue") or 0), "issued_at": str(changes.get("issued_at") or "")}
+    except (TypeError, ValueError, AttributeError):
+        return {"issue": 0, "issued_at": ""}
+
+
+def _newer(reg: dict, held: dict) -> bool:
+    """Registrations are ordered by their number; between unnumbered ones (older programs), by issue time."""
+    if reg["issue"] or held["issue"]:
+        return reg["issue"] > held["issue"]
+    return reg["issued_at"] > held["issued_at"]
 
 
 @dataclass(frozen=True)
