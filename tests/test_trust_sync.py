@@ -183,3 +183,83 @@ def test_an_old_registration_file_is_refused_after_a_rekey(world, tmp_path, caps
     code, out, _err = run(capsys, "--db", db_file(village), "export", "--out", usb)
     assert code == 0
     assert run(capsys, "--db", db_file(town), "import", out.strip())[0] == 0
+
+
+# --- 2. a bundle touches only its own village's records --------------------------------------------------
+
+def _members(zip_bytes: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    return rows[0], rows[1:]
+
+
+def _rebuild(members: dict[str, bytes], tables: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
+    """The plain bundle with some tables replaced, its description brought in line (as a village that
+    holds its own key can do)."""
+    import hashlib
+    from dudu_desktop.sync import bundle as fmt
+    descriptor = json.loads(members[fmt.DESCRIPTOR])
+    for table, (headers, rows) in tables.items():
+        data = fmt.encode_csv(headers, rows)
+        members[f"{table}.csv"] = data
+        res = next(r for r in descriptor["resources"] if r["path"] == f"{table}.csv")
+        res.update(bytes=len(data), hash="sha256:" + hashlib.sha256(data).hexdigest())
+        descriptor["dudu"]["row_counts"][table] = len(rows)
+    members[fmt.DESCRIPTOR] = json.dumps(descriptor, ensure_ascii=False).encode("utf-8")
+    return seal.zip_bytes(list(members.items()), fmt.MEMBER_NAMES)
+
+
+def test_a_bundle_signed_by_one_village_cannot_take_another_villages_record(tmp_path, capsys):
+    from dudu_desktop.storage.ids import new_id
+    from dudu_desktop.sync import keys
+    town = new_township(tmp_path / "town.sqlite3")
+    village_a, village_b = new_village(tmp_path / "a.sqlite3"), new_village(tmp_path / "b.sqlite3", B)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    register(town, village_a, usb)
+    register(town, village_b, usb)
+    victim = new_dispute(village_b, summary="桐木村的纠纷", name="王五")
+    b_bundle = Path(run(capsys, "--db", db_file(village_b), "export", "--out", usb)[1].strip())
+    assert run(capsys, "--db", db_file(town), "import", b_bundle)[0] == 0
+    own = new_dispute(village_a, summary="都督村自己的纠纷")
+    # village A (holding its own key) writes a bundle carrying B's dispute as its own, version + 1,
+    # and a party row of its own hanging on B's dispute
+    plain = tmp_path / "a_plain"
+    plain.mkdir()
+    a_zip = Path(run(capsys, "--db", db_file(village_a), "export", "--out", plain, "--unsealed")[1].strip())
+    members = _members(a_zip.read_bytes())
+    b_rows = {t: _csv_rows(m) for t, m in _members(
+        seal.open_sealed(town.conn, b_bundle.read_bytes(), b_bundle.name).plain).items() if t.endswith(".csv")}
+    headers, rows = _csv_rows(members["disputes.csv"])
+    stolen = dict(zip(*[b_rows["disputes.csv"][0], next(r for r in b_rows["disputes.csv"][1] if r[0] == victim)]))
+    stolen.update(village_code=A[0], version=str(int(stolen["version"]) + 1), summary="被改写")
+    rows.append([stolen[h] for h in headers])
+    p_headers, p_rows = _csv_rows(members["dispute_parties.csv"])
+    party = dict(zip(p_headers, p_rows[0]))
+    party.update(id=new_id(), dispute_id=victim, name="冒名者")
+    p_rows.append([party[h] for h in p_headers])
+    forged = _rebuild(members, {"disputes": (headers, rows), "dispute_parties": (p_headers, p_rows)})
+    identity = keys.sealing_identity(village_a.conn, A[0])
+    sealed = usb / seal.sealed_name(a_zip.name)
+    meta = json.loads(members["datapackage.json"])["dudu"]
+    sealed.write_bytes(seal.seal(forged, identity, seq=meta["sequence"], name=a_zip.name, created=meta["created_at"]))
+
+    code, out, err = run(capsys, "--db", db_file(town), "import", sealed)
+    assert code == 0, err
+    row = town.conn.execute("SELECT village_code, summary, version FROM disputes WHERE id = ?", (victim,)).fetchone()
+    assert tuple(row) == (B[0], "桐木村的纠纷", 1)                      # B's record untouched
+    assert town.conn.execute("SELECT count(*) FROM dispute_parties WHERE name = '冒名者'").fetchone()[0] == 0
+    assert town.conn.execute("SELECT village_code FROM disputes WHERE id = ?", (own,)).fetchone()[0] == A[0]
+    assert out.count(B[0]) >= 2 and "不得" in out                     # both refusals, with the reason
+    rejected = json.loads(town.conn.execute("SELECT rejected FROM sync_imports ORDER BY id DESC").fetchone()[0])
+    assert {(r["table"], r["record_id"]) for r in rejected} >= {("disputes", victim), ("dispute_parties", party["id"])}
+    for ctx in (town, village_a, village_b):
+        ctx.conn.close()

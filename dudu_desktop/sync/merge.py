@@ -13,6 +13,12 @@ Rules
   parent record missing, an oversized cell) are set aside in the rejected-rows report (table, row
   number in the CSV, column, message) and the rest still go in. A child of a rejected row is
   rejected too.
+* **A bundle touches only the records of the village that signed it.** Rows are matched by UUID,
+  so a row whose UUID is that of a record (or of a row waiting for its parent in ``sync_pending``)
+  of *another* village is refused with the reason ("belongs to village …") in the rejected-rows
+  report, whatever its ``village_code`` and version say; so is a child row (a party, a follow-up,
+  an attendance, a material) whose parent record belongs to another village. The rest of the
+  bundle stands: the refused rows change nothing.
 * Imported rows keep the village's id, version, created/updated stamps, but get a local
   ``change_seq``: one audit entry (``action='import_bundle'``, ``origin`` = village code) per
   :data:`AUDIT_BATCH` rows of a table, listing the ids inserted and updated. One entry per batch
@@ -194,12 +200,23 @@ def _existing(conn, table: str, ids: list[str]) -> dict[str, dict]:
     return found
 
 
-def _existing_ids(conn, table: str, ids) -> set[str]:
+def _owners(conn, table: str, ids) -> dict[str, str]:
+    """id → village_code of the records of ``table`` that exist here."""
     ids = list(ids)
-    found: set[str] = set()
+    found: dict[str, str] = {}
     for part in chunks(ids):
-        found.update(r[0] for r in conn.execute(
-            f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(part))})", part))
+        found.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT id, village_code FROM {table} WHERE id IN ({', '.join('?' * len(part))})", part))
+    return found
+
+
+def _foreign_pending(conn, table: str, village: str, ids: list[str]) -> dict[str, str]:
+    """id → village of the rows waiting for their parent (``sync_pending``) that another village sent."""
+    found: dict[str, str] = {}
+    for part in chunks(ids):
+        found.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT record_id, village_code FROM sync_pending WHERE table_name = ? AND village_code != ? "
+            f"AND record_id IN ({', '.join('?' * len(part))})", [table, village, *part]))
     return found
 
 
@@ -276,14 +293,32 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
         check = _FieldChecker(spec, today)
         rows = _with_pending(conn, table, bundle.village_code, res.headers, rows, i_id, i_version, plan)
         local = _existing(conn, table, [v[i_id] for _n, v in rows])
+        foreign = {rid: old["village_code"] for rid, old in local.items() if old["village_code"] != bundle.village_code}
+        foreign.update(_foreign_pending(conn, table, bundle.village_code, [v[i_id] for _n, v in rows]))
+        if foreign:                            # another village's record: this bundle may not touch it
+            kept = []
+            for n, values in rows:
+                owner = foreign.get(values[i_id])
+                if owner is None:
+                    kept.append((n, values))
+                    continue
+                result.problems.append(RowProblem(table, n, "id", _(
+                    "This record belongs to village {owner}; a bundle of village {village} may not change it. "
+                    "The row was refused.").format(owner=owner, village=bundle.village_code), values[i_id]))
+                plan.counts["invalid"] += 1
+            rows = kept
         pending = _open_conflicts(conn, table, [v[i_id] for _n, v in rows if v[i_id] in local])
         content = [i for i, h in enumerate(res.headers) if h != "change_seq"]
         business = [i for i, h in enumerate(res.headers) if h not in META_COLUMNS]
         parents = [(col[c], parent, req) for c, parent, req in PARENTS.get(table, []) if c in col]
         missing_parents: dict[str, set[str]] = {}
+        foreign_parents: dict[str, dict[str, str]] = {}
         for ci, parent, _req in parents:
             wanted = {v[ci] for _n, v in rows if v[ci] is not None} - accepted.get(parent, set())
-            missing_parents[parent] = missing_parents.get(parent, set()) | (wanted - _existing_ids(conn, parent, wanted))
+            owners = _owners(conn, parent, wanted)
+            missing_parents[parent] = missing_parents.get(parent, set()) | (wanted - set(owners))
+            foreign_parents.setdefault(parent, {}).update(
+                {i: o for i, o in owners.items() if o != bundle.village_code})
         ok: set[str] = set()
         for n, values in rows:
             rid = values[i_id]
@@ -298,6 +333,10 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
                         for k in spec_keys for p in check(k, values[col[k]])]
             problems += [RowProblem(table, n, res.headers[ci], _("The parent record is missing."), rid)
                          for ci, parent, req in parents if req and values[ci] is None]
+            problems += [RowProblem(table, n, res.headers[ci], _(
+                "The parent record belongs to village {owner}; a bundle of village {village} may not attach rows "
+                "to it.").format(owner=foreign_parents[parent][values[ci]], village=bundle.village_code), rid)
+                for ci, parent, _req in parents if values[ci] in foreign_parents.get(parent, {})]
             orphan = [res.headers[ci] for ci, parent, req in parents
                       if values[ci] is not None and values[ci] in missing_parents[parent]]
             if problems:
