@@ -44,3 +44,9 @@ def default_db_path() -> Path:
 def backups_dir(db_path: str | Path | None = None) -> Path:
     base = Path(db_path).resolve().parent if db_path else data_dir()
     return base / "backups"
+
+
+def logs_dir(db_path: str | Path | None = None) -> Path:
+    """Where unexpected errors are logged (``dudu_desktop.failures``): ``logs`` beside the database."""
+    base = Path(db_path).resolve().parent if db_path else data_dir()
+    return base / "logs"

@@ -1,13 +1,18 @@
 """``dudu-desktop``: the command line. Each subsystem adds its commands in its own module
 (listed in :data:`COMMAND_MODULES`); every command calls the same services as the window.
 
-Exit status: 0 done; 1 refused input (a clear message on stderr, nothing changed); 2 wrong usage.
+Exit status: 0 done; 1 refused input (a clear message on stderr, nothing changed); 2 wrong usage;
+3 an unexpected error (a bug): a Chinese message on stderr naming the log file that holds the
+traceback (``logs/`` beside the database, see :mod:`dudu_desktop.failures`).
+
+Known failures (another program writing the database, a full disk, a read-only file or folder, a
+missing file…) are refusals like any other: one sentence on stderr, exit 1. The mapping lives in
+:mod:`dudu_desktop.failures`, shared with the window.
 """
 
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
 import json
 import os
@@ -15,12 +20,15 @@ import sys
 
 from dudu_desktop import __version__
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.failures import known_failure_message, unexpected_message, write_crash_log
+from dudu_desktop.failures import os_error_message  # noqa: F401 - used by the command modules
 from dudu_desktop.i18n import _
+from dudu_desktop.paths import default_db_path
 
 COMMAND_MODULES = ("dudu_desktop.cli.core", "dudu_desktop.cli.trust", "dudu_desktop.cli.sync",
                    "dudu_desktop.cli.reports")
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,9 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return EXIT_REFUSED
-    except OSError as exc:          # a missing file, no permission, a full disk, a stick pulled out
-        print(_("Refused: {message}").format(message=os_error_message(exc)), file=sys.stderr)
-        return EXIT_REFUSED
+    except Exception as exc:  # noqa: BLE001 - every failure ends in a sentence, never a traceback
+        message = known_failure_message(exc)   # a locked database, a full disk, a read-only folder…
+        if message is not None:
+            print(_("Refused: {message}").format(message=message), file=sys.stderr)
+            return EXIT_REFUSED
+        log = write_crash_log(exc, db_path=getattr(args, "db", None) or default_db_path(),
+                              where="dudu-desktop " + " ".join(argv))
+        print(unexpected_message(log), file=sys.stderr)
+        return EXIT_UNEXPECTED
     finally:
         close_opened()
 
@@ -71,22 +85,6 @@ def close_opened() -> None:
             OPENED.pop().conn.close()
         except Exception:  # noqa: BLE001 - closing is best effort; the data is already committed
             pass
-
-
-def os_error_message(exc: OSError) -> str:
-    """A sentence for the user about a failed file operation (no traceback)."""
-    name = exc.filename if exc.filename is not None else ""
-    if exc.errno == errno.ENOSPC:
-        text = _("The disk is full; free some space or use another USB stick.")
-    elif isinstance(exc, FileNotFoundError):
-        text = _("The file or folder does not exist.")
-    elif isinstance(exc, PermissionError):
-        text = _("Permission denied: this file or folder cannot be opened or written.")
-    elif isinstance(exc, IsADirectoryError):
-        text = _("This is a folder, not a file.")
-    else:
-        text = _("The file could not be read or written ({error}).").format(error=exc.strerror or exc)
-    return f"{text} {name}".rstrip()
 
 
 def env_user(args) -> str:
