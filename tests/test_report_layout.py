@@ -471,10 +471,14 @@ def test_bundled_fonts_by_default(monkeypatch):
     chosen = resolve_fonts()
     bundled = REPO / "resources" / "fonts"
     assert chosen.file(HEI).path == bundled / "wqy-microhei.ttc"
+    assert chosen.file("KAI").path == bundled / "LXGWWenKai-Regular.ttf"
+    for name in ("SONG", "FANG"):  # GB/T 9704 substitutes: a Song face for 宋体/仿宋
+        assert chosen.file(name).path == bundled / "NotoSerifSC-Regular.ttf"
+    assert chosen.file("XBS").path == bundled / "NotoSerifSC-Bold.ttf"
     for name in ("KAI", "SONG", "FANG"):
-        assert chosen.file(name).path == bundled / "LXGWWenKai-Regular.ttf"
         assert chosen.bold_name(name) == f"{name}-Bold"
     assert chosen.bold_name(HEI) == HEI
+    assert set(chosen.substitutes()) == {"XBS", "HEI", "KAI", "SONG", "FANG"}
 
 
 def test_windows_fonts_preferred(fake_windows_fonts):
@@ -483,6 +487,7 @@ def test_windows_fonts_preferred(fake_windows_fonts):
                        ("FANG", "simfang.ttf")):
         assert chosen.file(name).path == fake_windows_fonts / file
         assert chosen.bold_name(name) == name  # no bold file for the Windows faces
+    assert set(chosen.substitutes()) == {"XBS"}  # no 方正小标宋 in the fake folder
     assert chosen.file("SONG").index == 0
 
 
@@ -490,7 +495,7 @@ def test_missing_windows_fonts_fall_back_one_by_one(fake_windows_fonts):
     (fake_windows_fonts / "simfang.ttf").unlink()
     chosen = resolve_fonts(fake_windows_fonts)
     assert chosen.file("HEI").path.parent == fake_windows_fonts
-    assert chosen.file("FANG").path.name == "LXGWWenKai-Regular.ttf"
+    assert chosen.file("FANG").path.name == "NotoSerifSC-Regular.ttf"
 
 
 def test_windows_font_dir_default(monkeypatch, tmp_path):
@@ -552,5 +557,5 @@ def test_windows_fonts_end_up_in_the_pdf(tmp_path, fake_windows_fonts):
 def test_unreadable_windows_font_falls_back(tmp_path, fake_windows_fonts):
     (fake_windows_fonts / "simsun.ttc").write_bytes(b"not a font")
     result = _probe(tmp_path, fake_windows_fonts)
-    assert result["faces"]["SONG"] == [str(REPO / "resources" / "fonts" / "LXGWWenKai-Regular.ttf"), True]
-    assert result["used"] == ["LXGWWenKai-Bold", "LXGWWenKai-Regular"]
+    assert result["faces"]["SONG"] == [str(REPO / "resources" / "fonts" / "NotoSerifSC-Regular.ttf"), True]
+    assert result["used"] == ["LXGWWenKai-Regular", "NotoSerifSC-Bold"]

@@ -5,7 +5,7 @@ the annual report, and the annual report's narrative texts.
                   [--village CODE] --out FILE.pdf|FILE.xlsx|FILE.csv [--unmasked]
     report agreement --dispute ID --out FILE.pdf [--draft] [--unmasked]
     report signin --training ID --out FILE.pdf [--after]
-    report annual --year YYYY [--village CODE] --out FILE.pdf
+    report annual --year YYYY [--village CODE] --out FILE.pdf [--date YYYY-MM-DD]
     report texts --year YYYY [--village CODE] [--set FILE.json | --reset]
 
 Every file is written atomically; the same data gives the same PDF bytes.
@@ -36,7 +36,8 @@ def add_commands(sub) -> None:
     p.add_argument("--dispute", required=True, metavar="ID")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--draft", action="store_true", help="a draft for a case still being mediated")
-    p.add_argument("--unmasked", action="store_true", help="full ID numbers (needs the permission; audited)")
+    p.add_argument("--unmasked", action="store_true", help="the parties' full names, phones, ID numbers and "
+                                                          "addresses (needs the permission; audited)")
     p.set_defaults(handler=cmd_agreement)
 
     p = rsub.add_parser("signin", help="a training session's sign-in sheet")
@@ -49,6 +50,8 @@ def add_commands(sub) -> None:
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--village", metavar="CODE")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="成文日期 (default: the day the report's texts were saved, else today)")
     p.set_defaults(handler=cmd_annual)
 
     p = rsub.add_parser("texts", help="the annual report's narrative: show (JSON), set from a JSON file, reset")
@@ -86,7 +89,7 @@ def cmd_signin(args) -> int:
 
 def cmd_annual(args) -> int:
     ctx = open_context(args, create=False)
-    pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village)
+    pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village, date=args.date)
     return _done(args.out, pages)
 
 

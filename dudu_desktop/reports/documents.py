@@ -57,7 +57,8 @@ def _build(ctx: Context, request: DocumentRequest, out) -> int:
     if request.kind == SIGNIN:
         return signin.render_signin_pdf(out, signin.signin_data(ctx, p["training_id"], after=bool(p.get("after"))))
     if request.kind == ANNUAL:
-        return annual.render_annual_pdf(out, annual.annual_data(ctx, int(p["year"]), p.get("village")))
+        return annual.render_annual_pdf(out, annual.annual_data(ctx, int(p["year"]), p.get("village"),
+                                                                date=p.get("date")))
     raise ValueError(f"unknown document: {request.kind}")
 
 
@@ -115,8 +116,8 @@ def write_signin(ctx: Context, path, training_id: str, *, after: bool = False) -
     return write(ctx, DocumentRequest(SIGNIN, {"training_id": training_id, "after": after}), path)
 
 
-def write_annual(ctx: Context, path, *, year: int, village: str | None = None) -> int:
-    return write(ctx, DocumentRequest(ANNUAL, {"year": year, "village": village}), path)
+def write_annual(ctx: Context, path, *, year: int, village: str | None = None, date: str | None = None) -> int:
+    return write(ctx, DocumentRequest(ANNUAL, {"year": year, "village": village, "date": date}), path)
 
 
 def written_message(path, pages: int | None) -> str:

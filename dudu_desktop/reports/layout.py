@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import BinaryIO, Callable, Sequence, Union
@@ -48,7 +49,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .fonts import FANG, HEI, KAI, SONG, register_fonts
+from .fonts import FANG, HEI, KAI, SONG, XBS, font_for, register_fonts, runs
 
 Out = Union[str, "os.PathLike[str]", BinaryIO]
 
@@ -99,14 +100,20 @@ def para(
     fonts = register_fonts()
     name = fonts.bold_name(font) if bold else font
     style = _style(name, size, leading or round(size * 1.4, 2), align, indent_chars * size)
-    return Paragraph(_markup(text), style)
+    return Paragraph(_markup(text, name), style)
 
 
-def _markup(text: str) -> str:
-    """Plain text → paragraph markup keeping line breaks, 全角 spaces and runs of spaces."""
-    markup = escape(text.replace("\r\n", "\n")).replace("\n", "<br/>")
-    markup = markup.replace("\u3000", "&#x3000;")
-    return re.sub(r"(?<= ) ", "&nbsp;", markup)
+def _markup(text: str, font: str | None = None) -> str:
+    """Plain text → paragraph markup keeping line breaks, 全角 spaces and runs of spaces.
+    With ``font``, a character that font lacks is set in one that has it (:func:`runs`)."""
+    text = text.replace("\r\n", "\n")
+    pieces = runs(text, font) if font else [(None, text)]
+    out = []
+    for face, piece in pieces:
+        markup = escape(piece).replace("\n", "<br/>").replace("\u3000", "&#x3000;")
+        markup = re.sub(r"(?<= ) ", "&nbsp;", markup)
+        out.append(markup if face == font else f'<font face="{face}">{markup}</font>')
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- documents and page numbers
@@ -278,11 +285,12 @@ def _cell(text: str, font: str, size: float, align: str, avail: float) -> Flowab
     if not text:
         return _Lines([], [], font, size, leading, align)
     lines = text.replace("\r\n", "\n").split("\n")
-    if all(_PLAIN_LINE.fullmatch(line) and "  " not in line for line in lines):
+    if all(_PLAIN_LINE.fullmatch(line) and "  " not in line for line in lines) and all(
+            font_for(c, font) == font for c in set(text)):
         widths = [text_width(line, font, size) for line in lines]
         if max(widths) < avail - 0.01:
             return _Lines(lines, widths, font, size, leading, align)
-    return _CellParagraph(_markup(text), _style(font, size, leading, align, 0))
+    return _CellParagraph(_markup(text, font), _style(font, size, leading, align, 0))
 
 
 #: a longer table is laid out through :class:`_PagedTable`, a window of rows at a time
@@ -600,6 +608,186 @@ def build_ledger(
     )
 
 
+# ---------------------------------------------------------------- text on a character grid
+
+#: may not start a line (Chinese line-breaking rules, 禁则): closing punctuation, ％, …
+CANNOT_START = "，。、；：？！）】》〉」』”’％%·…—～,.;:?!)]}"
+#: may not end a line: opening brackets and quotes
+CANNOT_END = "（【《〈「『“‘([{"
+#: full-width punctuation whose glyph fills half its cell: squeezed by up to half a cell
+#: to keep a line-end ，。 inside the type area instead of hanging it past the edge
+_SQUEEZE_CLOSE = "，。、；：？！）】》〉」』”’"
+_SQUEEZE_OPEN = "（【《〈「『“‘"
+#: punctuation many fonts draw narrow (proportional “ ” — ·): set in a full cell
+_FULL_CELL = "“”‘’—…"
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F") or char in _FULL_CELL
+
+
+@dataclass
+class _Unit:
+    """An unbreakable box on the grid: one wide character (a cell) or a run of narrow ones."""
+
+    text: str
+    width: float
+    wide: bool
+
+    @property
+    def squeeze(self) -> float:  # how much the box may shrink at a line end
+        return self.width / 2 if self.wide and self.text in _SQUEEZE_CLOSE + _SQUEEZE_OPEN else 0.0
+
+
+def _units(text: str, font: str, size: float, pitch: float) -> list[_Unit]:
+    """Wide characters one box each, a space its own box, other runs (2024, 93.3%) one box."""
+    scale = pitch / size
+    pieces: list[str] = []
+    for char in text:
+        if _is_wide(char) or char == " " or not pieces or _is_wide(pieces[-1][-1]) or pieces[-1] == " ":
+            pieces.append(char)
+        else:
+            pieces[-1] += char
+    return [_Unit(p, pitch, True) if len(p) == 1 and _is_wide(p) else
+            _Unit(p, sum(text_width(c, font_for(c, font), size) for c in p) * scale, False)
+            for p in pieces]
+
+
+def _break_lines(units: list[_Unit], width: float, first_indent: float) -> list[list[_Unit]]:
+    """Greedy breaking with 禁则: a closing mark that would start a line is squeezed into the
+    line before (punctuation shrinks by up to half a cell) or, when that is not enough,
+    takes the last character of that line with it; an opening mark never ends a line."""
+    lines, i, n, eps = [], 0, len(units), 0.01
+    while i < n:
+        if units[i].text == " " and lines:  # a space at a line start goes
+            i += 1
+            continue
+        avail = width - (first_indent if not lines else 0)
+        j, used = i, 0.0
+        while j < n and used + units[j].width <= avail + eps:
+            used += units[j].width
+            j += 1
+        if j == i:  # one box wider than the line (a long number or address): cut it
+            unit = units[i]
+            k = 1
+            while k < len(unit.text) and unit.width * (k + 1) / len(unit.text) <= avail:
+                k += 1
+            head, tail = unit.text[:k], unit.text[k:]
+            units[i:i + 1] = [_Unit(head, unit.width * k / len(unit.text), False),
+                              _Unit(tail, unit.width * len(tail) / len(unit.text), False)]
+            n += 1
+            continue
+        if j < n:
+            k = j
+            while k < n and units[k].text[0] in CANNOT_START:
+                k += 1
+            if k > j:
+                extra = sum(u.width for u in units[j:k])
+                room = sum(u.squeeze for u in units[i:k - 1])  # the last box keeps its cell
+                if used + extra - room <= avail + eps:
+                    j = k
+                else:
+                    while j > i + 1 and units[j].text[0] in CANNOT_START:
+                        j -= 1
+            while j > i + 1 and j < n and units[j - 1].text[-1] in CANNOT_END:
+                j -= 1
+        lines.append(units[i:j])
+        i = j
+    return lines
+
+
+class GridText(Flowable):
+    """Text set on a character grid: each wide character takes one ``pitch`` wide cell, its
+    glyph scaled horizontally to fill it (GB/T 9704: 28 characters in 156 mm, so 3号 type
+    at 98.7 %); narrow runs (numbers, Latin) keep their shapes at the same scale. Lines are
+    broken with :data:`CANNOT_START`/:data:`CANNOT_END` and, with ``align="justify"``,
+    stretched (or, for squeezed punctuation, shrunk) to the full width but for the last.
+    ``align="center"`` balances the lines (a title wraps into lines of even length).
+    Characters a font lacks are drawn in one that has them (:func:`font_for`)."""
+
+    def __init__(self, text: str, *, font: str, size: float, pitch: float, leading: float,
+                 width: float, indent_cells: float = 0, align: str = "justify",
+                 _lines: list[list[_Unit]] | None = None, _last_ends: bool = True):
+        super().__init__()
+        self.text, self.font, self.size, self.pitch, self.leading = text, font, size, pitch, leading
+        self.frame_width, self.indent, self.align = width, indent_cells * pitch, align
+        self._last_ends = _last_ends
+        if _lines is None:
+            units = _units(text, font, size, pitch)
+            if align == "center":
+                total = sum(u.width for u in units)
+                count = max(1, -(-total // width)) if total > width + 0.01 else 1
+                _lines = _break_lines(units, min(width, total / count + pitch), 0)
+                if len(_lines) > count:  # balancing left a fragment: plain greedy breaking
+                    _lines = _break_lines(units, width, 0)
+            else:
+                _lines = _break_lines(units, width, self.indent)
+        self.lines = _lines
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = self.frame_width, self.leading * len(self.lines)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        fit = int((availHeight + 0.01) // self.leading)
+        if fit >= len(self.lines):
+            return [self]
+        if fit < 1:
+            return []
+        kw = dict(font=self.font, size=self.size, pitch=self.pitch, leading=self.leading,
+                  width=self.frame_width, align=self.align)
+        first = GridText(self.text, indent_cells=self.indent / self.pitch, _lines=self.lines[:fit],
+                         _last_ends=False, **kw)
+        rest = GridText(self.text, _lines=self.lines[fit:], _last_ends=self._last_ends, **kw)
+        rest.indent = 0
+        return [first, rest]
+
+    def _positions(self, number: int, line: list[_Unit]) -> list[float]:
+        """The x of each box of line ``number``."""
+        start = self.indent if number == 0 and self.indent else 0.0
+        avail = self.frame_width - start
+        natural = sum(u.width for u in line)
+        slack = avail - natural
+        last = number == len(self.lines) - 1 and self._last_ends
+        gaps = [0.0] * len(line)
+        if slack < -0.01:  # squeezed punctuation: shrink, from the line end backwards (not the
+            need = -slack    # last box: its whole cell stays inside the type area)
+            for k in range(len(line) - 2, -1, -1):
+                take = min(need, line[k].squeeze)
+                gaps[k] -= take
+                need -= take
+        elif self.align == "justify" and not last and len(line) > 1 and slack > 0.01:
+            for k in range(len(line) - 1):
+                gaps[k] = slack / (len(line) - 1)
+        elif self.align == "center":
+            start += max(0.0, slack) / 2
+        xs, x = [], start
+        for unit, gap in zip(line, gaps):
+            # an opening mark squeezed: its blank is on the left, so the glyph moves left
+            shift = gap if unit.text in _SQUEEZE_OPEN and gap < 0 else 0.0
+            xs.append(x + shift)
+            x += unit.width + gap
+        return xs
+
+    def draw(self):
+        canvas = self.canv
+        scale = 100 * self.pitch / self.size
+        ascent = 0.88 * self.size
+        for number, line in enumerate(self.lines):
+            baseline = self.height - number * self.leading - (self.leading - self.size) / 2 - ascent
+            for unit, x in zip(line, self._positions(number, line)):
+                for face, piece in runs(unit.text, self.font):
+                    width = text_width(piece, face, self.size) * self.pitch / self.size
+                    if unit.wide and unit.text in "“‘":  # a narrow opening quote sits at its cell's right
+                        x += unit.width - width
+                    text = canvas.beginText(x, baseline)
+                    text.setFont(face, self.size)
+                    text.setHorizScale(scale)
+                    text.textOut(piece)
+                    canvas.drawText(text)
+                    x += width
+
+
 # ---------------------------------------------------------------- official document (GB/T 9704)
 
 DOC_PAGE = A4
@@ -611,6 +799,9 @@ DOC_LEADING = int(DOC_FRAME[1] / DOC_LINES_PER_PAGE * 100) / 100
 DOC_BODY_SIZE = 16  # 三号
 DOC_TITLE_SIZE = 22  # 二号
 DOC_PAGE_NUMBER_SIZE = 14  # 四号
+DOC_CHARS_PER_LINE = 28
+#: one character's cell: 28 in the 156 mm 版心 (3号 glyphs scaled to 98.7 % to fill it)
+DOC_PITCH = DOC_FRAME[0] / DOC_CHARS_PER_LINE
 _HEADING_FONTS = {1: HEI, 2: KAI, 3: FANG, 4: FANG}
 
 
@@ -648,14 +839,15 @@ Block = Union[Heading, Text, Figure, Gap]
 
 
 def _block_flowable(block: Block) -> Flowable:
-    body = partial(para, size=DOC_BODY_SIZE, leading=DOC_LEADING, indent_chars=2)
+    body = partial(GridText, size=DOC_BODY_SIZE, pitch=DOC_PITCH, leading=DOC_LEADING, width=DOC_FRAME[0],
+                   indent_cells=2, align="justify")
     if isinstance(block, Heading):
         if block.level not in _HEADING_FONTS:
             raise ValueError(f"heading level must be 1-4, not {block.level}")
-        return body(block.text.strip(), font=_HEADING_FONTS[block.level], align="left")
+        return body(block.text.strip(), font=_HEADING_FONTS[block.level])
     if isinstance(block, Text):
-        # cadres often indent with 全角 spaces: the style indents already
-        return body(block.text.strip(), font=FANG, align="justify")
+        # cadres often indent with 全角 spaces: the grid indents already
+        return body(block.text.strip().lstrip("\u3000 "), font=FANG)
     if isinstance(block, Figure):
         block.flowable.hAlign = "CENTER"
         parts = [Spacer(0, DOC_LEADING / 2), block.flowable]
@@ -714,13 +906,15 @@ def build_official_document(
 ) -> int:
     """A report in the GB/T 9704-2012 layout.
 
-    Title 二号 SONG centred (wraps as needed), subtitle lines 三号 KAI centred, a blank
-    line, then the blocks in 三号 on a 22-line grid. ``signature_lines`` (署名, 日期) are
-    centred on one another, 4 characters in from the right, two lines under the text.
+    Title 二号 小标宋 (XBS) centred (wrapped into balanced lines), subtitle lines 三号 KAI
+    centred, a blank line, then the blocks in 三号 on a grid of 22 lines × 28 characters
+    (:class:`GridText`). ``signature_lines`` (署名, 日期) are centred on one another,
+    4 characters in from the right, two lines under the text.
     """
     register_fonts()
     story: list[Flowable] = [
-        para(title, font=SONG, size=DOC_TITLE_SIZE, leading=DOC_LEADING * 1.25, align="center")
+        GridText(title, font=XBS, size=DOC_TITLE_SIZE, pitch=DOC_TITLE_SIZE, leading=DOC_LEADING,
+                 width=DOC_FRAME[0], align="center")
     ]
     story += [
         para(line, font=KAI, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center")
