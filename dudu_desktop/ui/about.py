@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from dudu_desktop import __version__
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.paths import data_dir, program_dir, resources_dir
+from dudu_desktop.ui.geometry import fit_to_screen
 
 APP_TITLE = "都督乡法治工作台账"
 APP_LICENSE = "MIT"
@@ -84,7 +85,7 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle(_("About {app}").format(app=APP_TITLE))
-        self.resize(720, 560)
+        fit_to_screen(self, 720, 560)
         layout = QVBoxLayout(self)
 
         head = QHBoxLayout()

@@ -20,6 +20,7 @@ from dudu_desktop.services import audit, disputes
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui import style
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
+from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit
 from dudu_desktop.ui.print_preview import add_agreement_button
 
@@ -269,7 +270,7 @@ class DisputeDialog(RecordDialog):
         dv.addWidget(self.status_line)
         dv.addWidget(self.form)
         dv.addStretch(1)
-        self.tabs.addTab(details, _("Details"))
+        self.tabs.addTab(scrolling(details), _("Details"))
 
         self.parties = PartiesEditor(ctx)
         self.tabs.addTab(self.parties, _("Parties"))
@@ -299,7 +300,7 @@ class DisputeDialog(RecordDialog):
         else:
             self.load()
             add_agreement_button(self)
-        self.resize(860, 640)
+        fit_to_screen(self, 860, 640)
 
     # --- loading --------------------------------------------------------------------------------
     def load(self) -> None:

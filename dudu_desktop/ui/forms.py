@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-    QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+    QPlainTextEdit, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain import fields as F
@@ -23,6 +23,7 @@ from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.validate import clean_record
 from dudu_desktop.i18n import _
 from dudu_desktop.ui import style
+from dudu_desktop.ui.geometry import scrolling
 
 PLACEHOLDERS = {F.DATE: "2024-05-01", F.DATETIME: "2024-05-01 09:30", F.MONEY: "1409.50",
                 F.PHONE: "13812345678", F.IDNO: "18位身份证号"}
@@ -105,6 +106,7 @@ class FieldForm(QWidget):
             w.setTabChangesFocus(True)
             w.setMinimumHeight(60)
             w.setMaximumHeight(110)
+            w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)   # spare height stays below the form
             w.textChanged.connect(self._edited)
             return w
         w = QLineEdit()
@@ -231,8 +233,10 @@ class RecordDialog(QDialog):
         self.banner = error_label()
         self.banner.setObjectName("banner")
         self.outer.addWidget(self.banner)
-        self.body = QVBoxLayout()
-        self.outer.addLayout(self.body, 1)
+        self.body_widget = QWidget()
+        self.body = QVBoxLayout(self.body_widget)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.outer.addWidget(scrolling(self.body_widget), 1)     # a long form scrolls; the buttons stay
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Save).setText(_("Save (Ctrl+S)"))
         self.buttons.button(QDialogButtonBox.Cancel).setText(_("Cancel (Esc)"))

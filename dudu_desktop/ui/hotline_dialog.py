@@ -15,6 +15,7 @@ from dudu_desktop.i18n import _
 from dudu_desktop.services import hotline
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
+from dudu_desktop.ui.geometry import fit_to_screen
 
 KEYS = ("called_at", "channel", "anonymous", "caller_name", "caller_phone", "category", "question", "answer",
         "referral", "satisfaction", "legal_aid", "followup_on", "handler")
@@ -42,7 +43,7 @@ class HotlineDialog(RecordDialog):
             self.record = hotline.get_call(ctx.conn, call_id)
             self.form.set_values(self.record)
         self.form.mark_clean()
-        self.resize(620, 720)
+        fit_to_screen(self, 620, 720)
         self.form.editor("channel").setFocus()
 
     def showEvent(self, event) -> None:

@@ -19,6 +19,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
 from dudu_desktop.ui.admin_page import AdminPage
 from dudu_desktop.ui.dispute_dialog import DisputeDialog
+from dudu_desktop.ui.geometry import fit_to_screen, keep_on_screen
 from dudu_desktop.ui.home_page import HomePage
 from dudu_desktop.ui.hotline_dialog import HotlineDialog
 from dudu_desktop.ui.publicity_dialog import PublicityDialog
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
         h.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFixedWidth(170)
+        self.nav.setFixedWidth(132)       # the longest page name, 账户与备份: room for the registers at 1024 px
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.nav.setWordWrap(True)
         self.stack = QStackedWidget()
@@ -247,10 +248,10 @@ class MainWindow(QMainWindow):
     def restore_state(self) -> None:
         s = ui_settings()
         geometry = s.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is not None and self.restoreGeometry(geometry):
+            keep_on_screen(self)            # saved on a larger screen: shrink it onto this one
         else:
-            self.resize(1280, 760)
+            fit_to_screen(self, 1280, 760)
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)

@@ -48,7 +48,8 @@ class Column:
     key: str
     label: str                      # msgid
     sortable: bool = False          # only columns with an index are sortable
-    width: int = 100                # initial width in pixels (the user may resize)
+    width: int = 100                # initial width in pixels, at least the header's (the user may resize);
+    #                                 the last column (the long text) stretches to fill the view
     show: Callable[[dict, "RegisterModel"], str] | None = None
 
 
@@ -110,16 +111,16 @@ def _one_line(key, limit=60):
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "disputes": (
-        Column("serial_no", N_("No."), True, 80),
-        Column("registered_on", N_("Registration date"), True, 120, _date("registered_on")),
+        Column("serial_no", N_("No."), True, 70),
+        Column("registered_on", N_("Registration date"), True, 104, _date("registered_on")),
         Column("village_code", N_("Village"), True, 80, _village),
-        Column("party_names", N_("Parties"), False, 120),
-        Column("dispute_type", N_("Type"), True, 90),
-        Column("level", N_("Warning"), True, 50),
-        Column("status", N_("Status"), True, 70),
-        Column("overdue", N_("Overdue"), False, 80, _overdue),
-        Column("result", N_("Result"), False, 80),
-        Column("mediator", N_("Mediator"), False, 70),
+        Column("party_names", N_("Parties"), False, 96),
+        Column("dispute_type", N_("Type"), True, 72),
+        Column("level", N_("Warning"), True, 44),
+        Column("status", N_("Status"), True, 56),
+        Column("overdue", N_("Overdue"), False, 60, _overdue),
+        Column("result", N_("Result"), False, 72),
+        Column("mediator", N_("Mediator"), False, 60),
         Column("summary", N_("Summary"), False, 300, _one_line("summary", 120)),
     ),
     "trainings": (

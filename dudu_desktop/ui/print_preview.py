@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPainter, QPageLayout
+from PySide6.QtGui import QImage, QKeySequence, QPainter, QPageLayout, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
@@ -33,11 +33,14 @@ from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 from dudu_desktop.tabular import atomic_write_bytes
+from dudu_desktop.ui.geometry import fit_to_screen
 
 #: on-screen page width in pixels (A4 portrait and landscape alike)
 PREVIEW_WIDTH = 820
 #: printing renders at the printer's resolution, but no finer than this
 MAX_PRINT_DPI = 600
+#: zoom steps of the preview (Ctrl++ / Ctrl+- / Ctrl+0)
+ZOOMS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0)
 _pdfium_lock = threading.Lock()  # PDFium is not thread-safe
 
 
@@ -227,7 +230,17 @@ class PrintPreviewDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(close)
         outer.addLayout(buttons)
-        self.resize(PREVIEW_WIDTH + 90, 860)
+        fit_to_screen(self, PREVIEW_WIDTH + 90, 860)
+        # keys: Ctrl+P print, Ctrl+S save the PDF, Esc close (QDialog), Ctrl++ / Ctrl+- / Ctrl+0 zoom
+        self.zoom = 1.0
+        self.images: list[QImage] = []
+        for keys, slot in (((QKeySequence.Print,), lambda: self.print_button.isEnabled() and self.print_document()),
+                           ((QKeySequence.Save,), lambda: self.pdf_button.isEnabled() and self.save_pdf()),
+                           ((QKeySequence.ZoomIn, "Ctrl+="), lambda: self.set_zoom(+1)),
+                           ((QKeySequence.ZoomOut,), lambda: self.set_zoom(-1)),
+                           (("Ctrl+0",), lambda: self.set_zoom(0))):
+            for key in keys:
+                QShortcut(QKeySequence(key), self, activated=slot)
         self.generate()
 
     # --- generating -----------------------------------------------------------------------------
@@ -263,6 +276,7 @@ class PrintPreviewDialog(QDialog):
         if generation != self.generation:
             return  # a newer request replaced it
         self.pdf, self.page_count, images = value
+        self.images = images
         while self.pages_layout.count():
             item = self.pages_layout.takeAt(0)
             if item.widget():
@@ -270,7 +284,7 @@ class PrintPreviewDialog(QDialog):
         for image in images:
             label = QLabel()
             label.setObjectName("previewPage")
-            label.setPixmap(_pixmap(image))
+            label.setPixmap(self._scaled(image))
             label.setFrameShape(QFrame.Box)
             label.setStyleSheet("background: white; border: 1px solid #5f6368;")
             self.pages_layout.addWidget(label, 0, Qt.AlignHCenter)
@@ -283,6 +297,20 @@ class PrintPreviewDialog(QDialog):
         self._set_busy(False, L("failed", message=message))
         self.status.setStyleSheet("color: #b3261e;")
         self.failed.emit(message)
+
+    def _scaled(self, image: QImage):
+        if self.zoom == 1.0:
+            return _pixmap(image)
+        return _pixmap(image.scaledToWidth(round(image.width() * self.zoom), Qt.SmoothTransformation))
+
+    def set_zoom(self, step: int) -> float:
+        """One zoom step in (+1) or out (-1), or back to 100 % (0)."""
+        i = min(range(len(ZOOMS)), key=lambda k: abs(ZOOMS[k] - self.zoom))
+        self.zoom = 1.0 if step == 0 else ZOOMS[max(0, min(len(ZOOMS) - 1, i + step))]
+        labels = [self.pages_layout.itemAt(k).widget() for k in range(self.pages_layout.count())]
+        for label, image in zip([w for w in labels if w is not None], self.images):
+            label.setPixmap(self._scaled(image))
+        return self.zoom
 
     def _unmasked_toggled(self, checked: bool) -> None:
         self.request = self.request.with_params(unmasked=checked)
@@ -433,7 +461,7 @@ class ReportTextsDialog(QDialog):
         row.addWidget(save)
         row.addWidget(cancel)
         v.addLayout(row)
-        self.resize(760, 560)
+        fit_to_screen(self, 760, 560)
 
     def reset(self) -> None:
         defaults = report_texts.default_texts(self.ctx.conn, self.year, self.village)

@@ -11,6 +11,7 @@ from dudu_desktop.i18n import _
 from dudu_desktop.services import publicity
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
+from dudu_desktop.ui.geometry import fit_to_screen
 
 
 class PublicityDialog(RecordDialog):
@@ -49,7 +50,7 @@ class PublicityDialog(RecordDialog):
                     self.quantities[m["kind"]].setValue(m["quantity"])
         self._materials_snapshot = self.materials()
         self.form.mark_clean()
-        self.resize(640, 600)
+        fit_to_screen(self, 640, 600)
 
     def materials(self) -> list[dict]:
         return [{"kind": k, "quantity": s.value()} for k, s in self.quantities.items() if s.value() > 0]

@@ -153,8 +153,7 @@ class RegisterPage(QWidget):
         self.view.horizontalHeader().setSortIndicator(self.model.sort_column(), Qt.DescendingOrder)
         self.view.setSortingEnabled(True)        # after the indicator: sorts by the model's own order
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
-        for i, col in enumerate(self.model.columns):
-            self.view.setColumnWidth(i, col.width)
+        self.fit_columns()
         self.view.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.view.activated.connect(lambda index: self._open_row(index.row()))
         v.addWidget(self.view, 1)
@@ -292,6 +291,19 @@ class RegisterPage(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def fit_columns(self) -> None:
+        """Every header readable (a column is at least as wide as its title and sort arrow), the long
+        text last, stretching to the view's edge; the village column hidden on a village's own PC."""
+        header = self.view.horizontalHeader()
+        last = len(self.model.columns) - 1
+        for i, col in enumerate(self.model.columns):
+            # the stretching last column never shrinks below the width set here: start it small
+            width = max(80 if i == last else col.width, header.sectionSizeHint(i))
+            self.view.setColumnWidth(i, width)
+            if col.key == "village_code":
+                one_village = (site.site(self.ctx.conn) or {}).get("role") == site.VILLAGE
+                self.view.setColumnHidden(i, one_village)
 
     def _sort_changed(self, column: int, order) -> None:
         if not self.model.columns[column].sortable:

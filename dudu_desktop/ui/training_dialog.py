@@ -19,6 +19,7 @@ from dudu_desktop.services import trainings
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
+from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit
 from dudu_desktop.ui.print_preview import add_signin_buttons
 
@@ -223,7 +224,7 @@ class TrainingDialog(RecordDialog):
         page = QWidget()
         QVBoxLayout(page).addWidget(self.form)
         page.layout().addStretch(1)
-        self.tabs.addTab(page, _("Details"))
+        self.tabs.addTab(scrolling(page), _("Details"))
         self.roster = RosterEditor(ctx)
         self.tabs.addTab(self.roster, _("Roster and sign-in"))
         if training_id is None:
@@ -232,7 +233,7 @@ class TrainingDialog(RecordDialog):
         else:
             self.load()
             add_signin_buttons(self)
-        self.resize(760, 620)
+        fit_to_screen(self, 760, 620)
 
     def load(self) -> None:
         self.record = trainings.get_training(self.ctx.conn, self.record_id)
