@@ -13,8 +13,10 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 
 
-def open_context(args, *, create: bool = True) -> Context:
-    """The database named by ``--db`` (or the default), opened and migrated, with the acting user."""
+def open_context(args, *, create: bool = False) -> Context:
+    """The database named by ``--db`` (or the default), opened and migrated, with the acting user.
+    Only ``init`` and ``demo`` pass ``create=True``: any other command on a missing file (a typo in
+    ``--db``) is refused naming the file, and nothing is created (issue 11)."""
     path = args.db or default_db_path()
     database = storage.open_database(path, create=create)
     OPENED.append(database)
@@ -64,7 +66,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_init(args) -> int:
-    ctx = open_context(args)
+    ctx = open_context(args, create=True)
     password = None
     if args.admin:  # the first admin's password is asked before anything is written
         from dudu_desktop.cli import trust
@@ -85,7 +87,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    ctx = open_context(args)
+    ctx = open_context(args, create=True)
     counts = demo.generate(ctx, year=args.year, villages=args.villages, seed=args.seed)
     print(_("Demo data created: {disputes} disputes, {trainings} sessions, {hotline} consultations, "
             "{publicity} publicity events.").format(**counts))

@@ -6,10 +6,21 @@
   a restore (or anything risky). Rotation keeps the newest copy of each of the 7 most recent days
   and of each of the 12 most recent months that have copies, plus the 5 newest copies
   (deterministic: by the time in the name, never by the file system's dates).
-* Every copy is written under a temporary ``.partial`` name, synced to disk and only then renamed:
-  a copy interrupted by a crash or a pulled USB stick never carries a final name.
-* :func:`preview_backup` reads a copy without changing it (``mode=ro``); :func:`restore` checks it
-  and copies it into the live database in one step, after backing up the current state.
+* Every copy is written under a temporary name of its own (``<name>.partial-<pid>-<random>``), synced
+  to disk and only then given its final name, which is claimed without replacing anything: a copy
+  interrupted by a crash or a pulled USB stick never carries a final name, and two copies made in
+  the same second (two windows, a window and a command) neither share a temporary file nor
+  overwrite each other. Leftover partials are removed by :func:`rotate` only once an hour old.
+* Every copy is audited (``backup``: file name and reason ``manual``/``auto``/``before_import``/
+  ``external``…) right after it was written; a copy that failed leaves no entry.
+* :func:`preview_backup` reads a copy without changing it (``mode=ro``); :func:`restore` checks it,
+  prepares it in a temporary file beside the database (migrated, with the restore's audit entry and
+  the new sync epoch written there in one transaction) and copies that into the live database in
+  one step: whatever moment the program is killed, the live file holds either the old state (no
+  restore entry) or the restored state with its entry and its epoch.
+* Whose backup: a backup is restored only over the same site (code and role). When the live file
+  cannot be read, this PC is identified by the newest readable copy in its backups folder (made
+  automatically every day); with none, nothing contradicts the backup and it is accepted.
 """
 
 from __future__ import annotations
@@ -18,16 +29,22 @@ import datetime as dt
 import json
 import os
 import re
+import secrets
 import shutil
 import sqlite3
+import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote
+
+import sqlite_utils
 
 from dudu_desktop import paths
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import locked_message
 from dudu_desktop.i18n import _
-from dudu_desktop.services import audit
+from dudu_desktop.services import audit, epoch
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 from dudu_desktop.storage.queries import REGISTERS
@@ -95,19 +112,38 @@ def _stem(ctx: Context) -> str:
 
 
 def make_backup(ctx: Context, reason: str = "manual", *, rotate_after: bool = True) -> Path:
-    """A copy in the backups folder (any user: it stays on this PC), then rotation."""
+    """A copy in the backups folder (any user: it stays on this PC), audited, then rotation."""
     folder = backup_folder(ctx)
     stem = _stem(ctx)
-    target = folder / _name(stem, ctx.now(), reason)
+    base = _name(stem, ctx.now(), reason)
+    stamp = ctx.now().strftime(STAMP)
     n = 1
-    while target.exists():                      # two copies in the same second
+    while True:
+        target = folder / (base if n == 1 else base.replace(stamp, f"{stamp}-{n}", 1))
+        if not target.exists():                 # two copies in the same second: the next number
+            try:
+                write_copy(ctx.conn, target, exclusive=True)
+                break
+            except FileExistsError:             # taken meanwhile by another process
+                pass
         n += 1
-        base = _name(stem, ctx.now(), reason)
-        target = folder / base.replace(ctx.now().strftime(STAMP), f"{ctx.now().strftime(STAMP)}-{n}", 1)
-    write_copy(ctx.conn, target)
+    _audit_backup(ctx, target, reason)
     if rotate_after:
         rotate(folder, stem)
     return target
+
+
+def _audit_backup(ctx: Context, target: Path, reason: str) -> None:
+    """The copy is written; now its entry. If the entry cannot be written the copy is removed, so
+    that every copy carrying a final name is in the audit log."""
+    reason = re.sub(r"[^a-z0-9_]+", "_", reason.lower()).strip("_") or "manual"
+    try:
+        with storage.transaction(ctx.conn):
+            audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="backup", table_name="",
+                         record_id="", changes={"file": [None, target.name], "reason": [None, reason]})
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def backup_before(ctx: Context, reason: str) -> Path:
@@ -164,13 +200,19 @@ def rotate(folder: str | Path, stem: str = Path(paths.DB_NAME).stem, *, daily: i
         if path not in keep:
             path.unlink(missing_ok=True)
             removed.append(path)
-    for leftover in Path(folder).glob(f"{stem}-*{PARTIAL}*"):
+    _remove_old_leftovers(Path(folder).glob(f"{stem}-*{PARTIAL}*"))
+    return removed
+
+
+def _remove_old_leftovers(found) -> None:
+    """Leftovers of a killed copy or restore, once an hour old: a younger one may be another
+    process's file still being written."""
+    for leftover in found:
         try:
-            if dt.datetime.now().timestamp() - leftover.stat().st_mtime > 3600:
+            if time.time() - leftover.stat().st_mtime > 3600:
                 leftover.unlink()
         except OSError:
             pass
-    return removed
 
 
 def backup_to(ctx: Context, target: str | Path) -> Path:
@@ -186,12 +228,13 @@ def backup_to(ctx: Context, target: str | Path) -> Path:
     if db_path_of(ctx.conn) and target.resolve() == db_path_of(ctx.conn).resolve():
         raise Refused(Problem("target", _("A backup cannot replace the database itself.")))
     try:
-        write_copy(ctx.conn, target)
+        write_copy(ctx.conn, target, exclusive=True)
+    except FileExistsError as exc:
+        raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(
+            path=target))) from exc
     except (OSError, sqlite3.Error) as exc:
         raise Refused(Problem("target", _("The backup could not be written ({error}).").format(error=exc))) from exc
-    with storage.transaction(ctx.conn):
-        audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="backup", table_name="",
-                     record_id="", changes={"file": [None, target.name]})
+    _audit_backup(ctx, target, "external")
     return target
 
 
@@ -284,49 +327,156 @@ def startup_problems(conn: sqlite3.Connection) -> list[str]:
         return [str(exc)]
 
 
-def restore(ctx: Context, path: str | Path, *, allow_other_site: bool = False) -> dict:
-    """Replace the live database's content with a copy (admin only). The copy is checked first
-    (a Dudu database, intact, schema not newer); the current state is backed up; then the copy is
-    written into the live connection in one step (SQLite backup API), migrated if older, and the
-    restore is audited. Returns the preview of what was restored."""
-    ctx.require(Permission.ADMINISTER)
-    path = Path(path)
+def _site_of(conn: sqlite3.Connection) -> dict | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = 'site'").fetchone()
+    value = json.loads(row[0]) if row else None
+    return value if isinstance(value, dict) and value.get("code") else None
+
+
+def _site_from_backups(db_path: Path, exclude: Path) -> dict | None:
+    """This PC's site when its live file cannot tell: the newest copy in its backups folder whose
+    settings can be read (not the file being restored)."""
+    for _when, candidate in list_backups(paths.backups_dir(db_path), db_path.stem):
+        try:
+            if candidate.resolve() == exclude.resolve():
+                continue
+            conn = _open_read_only(candidate)
+            try:
+                found = _site_of(conn)
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError, ValueError):
+            continue
+        if found:
+            return found
+    return None
+
+
+def _check_site(info: dict, mine: dict | None) -> None:
+    theirs = info.get("site")
+    if mine and theirs and (mine.get("code"), mine.get("role")) != (theirs.get("code"), theirs.get("role")):
+        raise Refused(Problem("file", _("This backup belongs to {name} ({code}), not to this PC's {mine}.").format(
+            name=theirs.get("name"), code=theirs.get("code"), mine=mine.get("name"))))
+
+
+def _checked(path: Path) -> dict:
     info = preview_backup(path)
     problems = usable_problems(info)
     if problems:
         raise Refused([Problem("file", p) for p in problems])
+    return info
+
+
+def _prepare(path: Path, folder: Path, stem: str) -> tuple[Path, sqlite3.Connection]:
+    """The backup copied into a temporary file of its own beside the database (rollback journal,
+    one file) and migrated there; the caller writes the restore's entries into it."""
+    _remove_old_leftovers(folder.glob(f".{stem}.restoring-*"))
+    temp = folder / f".{stem}.restoring-{os.getpid()}-{secrets.token_hex(4)}"
+    conn = None
+    try:
+        source = _open_read_only(path)
+        try:
+            conn = sqlite3.connect(str(temp), isolation_level=None, check_same_thread=False)
+            source.backup(conn)
+        finally:
+            source.close()
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        storage.migrate(conn, None)            # an older copy: the backup itself stays as it was
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        _discard(temp)
+        raise
+    return temp, conn
+
+
+def _discard(temp: Path) -> None:
+    for leftover in (temp, Path(f"{temp}-journal"), Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def _write_restore_entries(ctx: Context, conn: sqlite3.Connection, path: Path, saved: Path | None,
+                           replaced_epoch: int | None) -> dict:
+    """In the prepared file, one transaction: the restore's audit entry and the new sync epoch."""
+    with storage.transaction(conn):
+        state = epoch.begin_epoch(conn, when=ctx.now(), backup_name=path.name, replaced_epoch=replaced_epoch)
+        audit.append(conn, at=ctx.now_text(), user=ctx.user, action="restore",
+                     changes={"file": [None, path.name], "saved_before": [None, saved.name if saved else None],
+                              "epoch": [state["previous"], state["epoch"]]})
+    return state
+
+
+class _Busy(Exception):
+    pass
+
+
+def _copy_into(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """Every page of ``source`` into ``target`` in one write transaction (SQLite's backup API: all or
+    nothing). Waits for another writer only up to the busy timeout, then refuses (Python's own loop
+    would retry for ever)."""
+    def progress(status, _remaining, _total):
+        if status in (5, 6):                   # SQLITE_BUSY, SQLITE_LOCKED after the busy timeout
+            raise _Busy()
+    try:
+        source.backup(target, pages=-1, progress=progress)
+    except _Busy:
+        raise Refused(Problem("file", locked_message())) from None
+
+
+def _refuse_if_busy(exc: sqlite3.Error) -> None:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        raise Refused(Problem("file", locked_message())) from exc
+
+
+def restore(ctx: Context, path: str | Path, *, allow_other_site: bool = False) -> dict:
+    """Replace the live database's content with a copy (admin only). The copy is checked (a Dudu
+    database, intact, schema not newer, this PC's site); the current state is backed up; the copy is
+    prepared beside the database (migrated, the restore's audit entry and the new sync epoch written
+    in one transaction) and then copied into the live connection in one step (SQLite backup API).
+    Returns the preview of what was restored, with ``saved_before`` and ``epoch``."""
+    ctx.require(Permission.ADMINISTER)
+    path = Path(path)
+    info = _checked(path)
     live = db_path_of(ctx.conn)
     if live is not None and path.resolve() == live.resolve():
         raise Refused(Problem("file", _("This is the database itself, not a backup.")))
-    current_site = None
+    if ctx.conn.in_transaction:
+        raise RuntimeError("restore outside a transaction")
+    mine, replaced_epoch = None, None
     try:
-        row = ctx.conn.execute("SELECT value FROM settings WHERE key = 'site'").fetchone()
-        current_site = json.loads(row[0]) if row else None
-    except sqlite3.DatabaseError:
+        mine = _site_of(ctx.conn)
+        replaced_epoch = epoch.current_epoch(ctx.conn)
+    except (sqlite3.DatabaseError, ValueError):
         pass                                     # the live file is damaged: that is why we restore
-    if current_site and info["site"] and not allow_other_site and \
-            (current_site["code"], current_site["role"]) != (info["site"]["code"], info["site"]["role"]):
-        raise Refused(Problem("file", _("This backup belongs to {name} ({code}), not to this PC's {mine}.").format(
-            name=info["site"]["name"], code=info["site"]["code"], mine=current_site["name"])))
+    if mine is None and live is not None:
+        mine = _site_from_backups(live, exclude=path)
+    if not allow_other_site:
+        _check_site(info, mine)
     saved = _save_current(ctx)
-    source = _open_read_only(path)
+    folder = live.parent if live is not None else Path(tempfile.gettempdir())
+    stem = live.name if live is not None else "memory"
+    temp, prepared = _prepare(path, folder, stem)
     try:
-        source.backup(ctx.conn)                  # every page at once: all or nothing
+        state = _write_restore_entries(ctx, prepared, path, saved, replaced_epoch)
+        _copy_into(prepared, ctx.conn)
     finally:
-        source.close()
-    storage.migrate(ctx.conn, live, backup_dir=paths.backups_dir(live) if live else None)
-    with storage.transaction(ctx.conn):
-        audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="restore",
-                     changes={"file": [None, path.name], "saved_before": [None, saved.name if saved else None]})
-    return {**info, "saved_before": str(saved) if saved else None}
+        prepared.close()
+        _discard(temp)
+    return {**info, "saved_before": str(saved) if saved else None, "epoch": state["epoch"]}
 
 
 def _save_current(ctx: Context) -> Path | None:
     """Back up the live state before a restore; if it is too damaged for the backup API, copy the
-    raw file aside instead (kept out of rotation)."""
+    raw file aside instead (kept out of rotation). Another writer holding the file: refused."""
     try:
         return make_backup(ctx, "before_restore", rotate_after=False)
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, sqlite3.Error):
+            _refuse_if_busy(exc)
         live = db_path_of(ctx.conn)
         if live is None or not live.exists():
             return None
@@ -337,52 +487,41 @@ def _save_current(ctx: Context) -> Path | None:
 
 
 def restore_over_damaged(db_path: str | Path, backup_path: str | Path, login) -> dict:
-    """When the live file cannot even be opened: copy the backup beside it, log in against that copy
-    (``login(database) -> Context``, which must be an admin there), audit the restore in it, set the
-    damaged file (and its ``-wal``) aside in the backups folder, and rename the copy into place."""
+    """When the live file cannot even be opened: the backup is checked against this PC's site (its
+    backups folder, see the module's docstring) and prepared beside the database; the user logs in
+    against it (``login(database) -> Context``, which must be an admin there); the restore's audit
+    entry and the new epoch are written into it in one transaction; the damaged file (and its
+    ``-wal``) is set aside in the backups folder, and the prepared file renamed into place."""
     db_path, path = Path(db_path), Path(backup_path)
-    info = preview_backup(path)
-    problems = usable_problems(info)
-    if problems:
-        raise Refused([Problem("file", p) for p in problems])
-    temp = db_path.with_name(db_path.name + ".restoring")
-    for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
-        leftover.unlink(missing_ok=True)
-    source = _open_read_only(path)
+    info = _checked(path)
+    _check_site(info, _site_from_backups(db_path, exclude=path))
+    temp, conn = _prepare(path, db_path.parent, db_path.name)
     try:
-        dest = sqlite3.connect(str(temp))
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
-    database = storage.open_database(temp, backup_dir=paths.backups_dir(db_path))
-    try:
-        ctx = login(database)
+        ctx = login(sqlite_utils.Database(conn))
         ctx.require(Permission.ADMINISTER)
         stamp = ctx.now().strftime(STAMP)
         saved = paths.backups_dir(db_path) / f"damaged-{db_path.stem}-{stamp}.sqlite3"
-        with storage.transaction(ctx.conn):
-            audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="restore",
-                         changes={"file": [None, path.name], "saved_before": [None, saved.name]})
-        database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        database.conn.execute("PRAGMA journal_mode = DELETE")
+        state = _write_restore_entries(ctx, conn, path, saved, None)
+        conn.close()
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        # The damaged file is copied (not moved) aside, so that a kill never leaves no file at all;
+        # its -wal is moved aside before the new file takes the name (an old -wal must never be
+        # replayed into the restored file).
+        if db_path.exists():
+            shutil.copy2(db_path, saved)
+            with open(saved, "rb+") as handle:
+                os.fsync(handle.fileno())
+        wal = Path(f"{db_path}-wal")
+        if wal.exists():
+            os.replace(wal, Path(f"{saved}-wal"))
+        Path(f"{db_path}-shm").unlink(missing_ok=True)
+        fsync_directory(saved.parent)
+        os.replace(temp, db_path)
+        fsync_directory(db_path.parent)
     except BaseException:
-        database.conn.close()
-        for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
-            leftover.unlink(missing_ok=True)
+        conn.close()
+        _discard(temp)
         raise
-    database.conn.close()
-    with open(temp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    if db_path.exists():
-        os.replace(db_path, saved)
-    wal = Path(f"{db_path}-wal")
-    if wal.exists():
-        os.replace(wal, Path(f"{saved}-wal"))
-    Path(f"{db_path}-shm").unlink(missing_ok=True)
-    os.replace(temp, db_path)
-    fsync_directory(db_path.parent)
-    return {**info, "saved_before": str(saved)}
+    return {**info, "saved_before": str(saved), "epoch": state["epoch"]}
