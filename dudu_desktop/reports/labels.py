@@ -40,4 +40,7 @@ LABELS = {
     "sheet_before": N_("Sign-in sheet (before the session)"),
     "sheet_after": N_("Attendance record (after the session)"),
     "draft_question": N_("This case is still being mediated: print a draft agreement to prepare it?"),
+    "issue_date": N_("Date of issue:"),
+    "issue_date_tip": N_("成文日期 printed under the issuer, YYYY-MM-DD. Empty: the day the report text was "
+                         "saved, else today."),
 }

@@ -611,7 +611,7 @@ def build_ledger(
 # ---------------------------------------------------------------- text on a character grid
 
 #: may not start a line (Chinese line-breaking rules, 禁则): closing punctuation, ％, …
-CANNOT_START = "，。、；：？！）】》〉」』”’％%·…—～,.;:?!)]}"
+CANNOT_START = "，。、；：？！）】》〉」』”’％%·～,.;:?!)]}"
 #: may not end a line: opening brackets and quotes
 CANNOT_END = "（【《〈「『“‘([{"
 #: full-width punctuation whose glyph fills half its cell: squeezed by up to half a cell

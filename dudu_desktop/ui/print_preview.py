@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter, QPageLayout, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
-    QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QLineEdit, QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain.problems import Refused
@@ -28,6 +28,7 @@ from dudu_desktop.reports import documents
 from dudu_desktop.reports.annual import SECTION_LABELS
 from dudu_desktop.reports.data import audit_unmasked
 from dudu_desktop.reports.documents import ANNUAL, DocumentRequest
+from dudu_desktop.reports.fonts import register_fonts, substitutes_note
 from dudu_desktop.reports.labels import LABELS
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
@@ -186,6 +187,16 @@ class PrintPreviewDialog(QDialog):
         self.edit_texts.setEnabled(ctx.can(Permission.WRITE))
         self.edit_texts.clicked.connect(self.open_texts_editor)
         top.addWidget(self.edit_texts)
+        self.issue_date_label = QLabel(L("issue_date"))
+        self.issue_date = QLineEdit(str(request.params.get("date") or ""))
+        self.issue_date.setObjectName("issueDate")
+        self.issue_date.setPlaceholderText("YYYY-MM-DD")
+        self.issue_date.setToolTip(L("issue_date_tip"))
+        self.issue_date.setFixedWidth(110)
+        self.issue_date.editingFinished.connect(self._issue_date_changed)
+        for w in (self.issue_date_label, self.issue_date):
+            w.setVisible(request.kind == ANNUAL)
+            top.addWidget(w)
         top.addStretch(1)
         self.status = QLabel()
         self.status.setObjectName("previewStatus")
@@ -196,6 +207,12 @@ class PrintPreviewDialog(QDialog):
         self.busy.setTextVisible(False)
         top.addWidget(self.busy)
         outer.addLayout(top)
+        # which free fonts stand in for the Windows ones GB/T 9704 asks for (empty when none)
+        self.fonts_note = QLabel(substitutes_note(register_fonts()))
+        self.fonts_note.setObjectName("fontSubstitutes")
+        self.fonts_note.setWordWrap(True)
+        self.fonts_note.setVisible(bool(self.fonts_note.text()))
+        outer.addWidget(self.fonts_note)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -311,6 +328,12 @@ class PrintPreviewDialog(QDialog):
         for label, image in zip([w for w in labels if w is not None], self.images):
             label.setPixmap(self._scaled(image))
         return self.zoom
+
+    def _issue_date_changed(self) -> None:
+        date = self.issue_date.text().strip() or None
+        if date != self.request.params.get("date"):
+            self.request = self.request.with_params(date=date)
+            self.generate()
 
     def _unmasked_toggled(self, checked: bool) -> None:
         self.request = self.request.with_params(unmasked=checked)
