@@ -10,6 +10,7 @@ from dudu_desktop.domain import vocab
 from dudu_desktop.domain.validate import ID_CHECK, ID_WEIGHTS
 from dudu_desktop.services import disputes, hotline, publicity, site, trainings
 from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import transaction
 
 TOWNSHIP = ("500243104000", "都督乡")
 VILLAGE_NAMES = ("都督村", "桐木村", "红岩村", "杨柳村", "石院村", "中岭村", "新华村", "龙潭村", "青龙村",
@@ -99,7 +100,13 @@ class _Gen:
 
 
 def generate(ctx: Context, *, year: int = 2024, villages: int = 5, seed: int = 1) -> dict:
-    """Fill the database with a year of records; returns how many of each were made."""
+    """Fill the database with a year of records; returns how many of each were made. One transaction:
+    all the records or none (a full disk or another writer stops it without leaving half a year)."""
+    with transaction(ctx.conn):
+        return _generate(ctx, year=year, villages=villages, seed=seed)
+
+
+def _generate(ctx: Context, *, year: int, villages: int, seed: int) -> dict:
     info = site.site(ctx.conn)
     if info is None:
         info = site.init_site(ctx, role=site.TOWNSHIP, code=TOWNSHIP[0], name=TOWNSHIP[1])
