@@ -6,6 +6,9 @@ Reading
     :class:`TableReadError`, whose ``message`` is a complete Chinese sentence for the user.
     Cell-level issues that the caller should show (a long number Excel has already rounded,
     content outside the header) are listed in ``Table.problems``; the rows are still returned.
+    Two things refuse the whole file rather than lose rows silently or exhaust memory: a CSV whose
+    quotes do not pair up (:func:`_read_csv`), and an .xlsx whose zip would expand beyond sane
+    bounds (:func:`check_xlsx_container`).
 Writing
     :func:`write_csv` and :func:`write_xlsx` build the file under a temporary name next to the
     target and rename it into place only once it is complete and fsync'd (:func:`atomic_path`),
@@ -36,8 +39,16 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
+from dudu_desktop.i18n import _
+
 MiB = 1024 * 1024
 HEADER_SCAN_ROWS = 30          # title rows above the header that read_table will skip
+# An .xlsx is a zip: its entries are checked BEFORE openpyxl opens it (openpyxl reads the whole
+# sharedStrings.xml into memory). A real register of 200,000 rows stays far below these bounds.
+XLSX_MAX_UNCOMPRESSED = 200 * MiB   # all entries together (so every entry too), as declared
+XLSX_MAX_RATIO = 100                # uncompressed : compressed, for an entry over XLSX_RATIO_FLOOR
+XLSX_RATIO_FLOOR = MiB              # small entries (styles, blank sheets) compress well legitimately
+XLSX_MAX_ENTRIES = 2000
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # legacy .xls/.et, or a password-protected .xlsx
 
 
@@ -183,18 +194,16 @@ _DATE_FORMS = [re.compile(p) for p in (
     r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?",
     r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
 )]
-_EXCEL_SERIAL = re.compile(r"\d{2,5}(?:\.\d+)?")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_FIRST_RELIABLE_SERIAL = 61    # 1900-03-01: Excel's serials before it count a 1900-02-29
-
-
 def parse_date(text: str | None) -> dt.date | None:
     """Parse a date as people type it in a register.
 
     Accepts 2024-05-01, 2024-5-1, 2024/5/1, 2024.5.1, 2024年5月1日, 20240501, a trailing time
-    ("2024/5/1 0:00", as Excel saves date-times to CSV), full-width digits, and Excel serial
-    numbers as text ("45413" → 2024-05-01). Returns None for a blank cell and raises
-    ``ValueError`` with a Chinese message for anything else.
+    ("2024/5/1 0:00", as Excel saves date-times to CSV) and full-width digits. Returns None for a
+    blank cell and raises ``ValueError`` with a Chinese message for anything else — also for a
+    bare number ("2024", "99", "45413"): text is never read as an Excel serial number, which would
+    turn a year into 1905-07-16. Serial numbers come only from numeric .xlsx cells (see
+    ``read_table(date_headers=…)``). Whether a date is plausible (1949 … next year) is a domain
+    rule (``domain.validate.date_range_problem``), not checked here.
     """
     if text is None:
         return None
@@ -208,16 +217,30 @@ def parse_date(text: str | None) -> dt.date | None:
                 return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
             except ValueError:
                 raise ValueError(f"日期不存在：{s}") from None
-    if _EXCEL_SERIAL.fullmatch(s) and float(s) >= _FIRST_RELIABLE_SERIAL:
-        return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
     raise ValueError(f"无法识别的日期：{s}（可写作 2024-05-01、2024/5/1 或 2024年5月1日）")
+
+
+def excel_serial(value: Any, epoch: dt.datetime) -> dt.datetime | None:
+    """The date-time of a NUMERIC .xlsx cell holding an Excel serial number (45413 → 2024-05-01),
+    with openpyxl's own conversion and the workbook's epoch (1900 or 1904); None when ``value`` is
+    not a number or no date-time can be made of it (20240501, 1e20, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        result = from_excel(value, epoch)
+    except (ValueError, OverflowError, ArithmeticError):
+        return None
+    return result if isinstance(result, dt.datetime) else None
 
 
 # ---------------------------------------------------------------------------- reading
 
 @dataclass(frozen=True)
 class Row:
-    number: int        # 1-based row number as Excel/WPS shows it (CSV: the record number)
+    number: int        # 1-based row number as Excel/WPS shows it (CSV: the record number, which
+                       # is what Excel shows too: a cell with line breaks does not start a row)
     cells: list[str]   # stripped text, exactly len(Table.headers) cells
 
 
@@ -251,7 +274,7 @@ def normalise_header(text: str) -> str:
 
 def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
                sheet: str | None = None, max_bytes: int = 50 * MiB,
-               max_rows: int = 200_000) -> Table:
+               max_rows: int = 200_000, date_headers: Iterable[str] = ()) -> Table:
     """Read the first table of a .xlsx or .csv file (the format is detected from the content).
 
     - Header: with ``expected_headers``, the first row (within the first
@@ -259,9 +282,15 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
       expected), so title rows above it are skipped; otherwise the first non-blank row.
     - xlsx: worksheets whose title contains ``sheet`` are tried first, then the visible ones in
       order; the first one where a header is found is read. Cached values are read, never
-      formulas; dates become 'YYYY-MM-DD'; 12.0 becomes '12'.
+      formulas; dates become 'YYYY-MM-DD'; 12.0 becomes '12'. In the columns named by
+      ``date_headers`` a NUMERIC cell (a typed number such as 45413) is an Excel serial number
+      and becomes its date (:func:`excel_serial`); text cells never are. Before openpyxl sees
+      the file, :func:`check_xlsx_container` refuses zip bombs.
     - csv: UTF-8 with or without BOM, GBK/GB18030, or UTF-16 with BOM (Excel's "Unicode 文本");
-      the delimiter (, ; or tab) is sniffed.
+      the delimiter (, ; or tab) is sniffed. Quotes are parsed strictly (RFC 4180): a quote that
+      is never closed, text after a closing quote, or a quoted cell whose line breaks swallow
+      lines that look like whole rows refuse the file, naming the row, so that no row is lost
+      without a word. A quote inside an unquoted cell (张"三) is an ordinary character.
     - Blank rows are skipped; every row keeps its source row number for error reports.
 
     Raises :class:`TableReadError` for a file that cannot be read.
@@ -280,7 +309,8 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
         raise TableReadError("不支持旧版 .xls/.et 格式或带密码的工作簿，请在 Excel/WPS 中"
                              "另存为 .xlsx 或 CSV（UTF-8）后再导入")
     if head.startswith(b"PK"):
-        table = _read_xlsx(path, expected, sheet, max_rows)
+        dates = {h for h in map(normalise_header, date_headers) if h}
+        table = _read_xlsx(path, expected, sheet, max_rows, dates)
     else:
         table = _read_csv(path, expected, max_rows)
     if table is None:
@@ -293,8 +323,43 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
     return table
 
 
+def check_xlsx_container(path: str | os.PathLike, *,
+                         max_uncompressed: int = XLSX_MAX_UNCOMPRESSED,
+                         max_ratio: float = XLSX_MAX_RATIO,
+                         max_entries: int = XLSX_MAX_ENTRIES) -> None:
+    """Refuse an .xlsx whose zip would expand too far, before anything decompresses it.
+
+    Bounded: the number of entries, the declared uncompressed size of all entries together,
+    and the ratio of each entry over ``XLSX_RATIO_FLOOR``. Declared sizes are enough: zipfile
+    (which openpyxl uses) never returns more than an entry declares and fails on the CRC if the
+    data is cut short. Raises :class:`TableReadError`; a file that is not a zip is left to the
+    reader, which reports it.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return
+    if len(infos) > max_entries:
+        raise TableReadError(_("The workbook holds too many files (more than {n}); it was not read.").format(
+            n=max_entries))
+    total = 0
+    for info in infos:
+        total += info.file_size
+        bomb = total > max_uncompressed or (
+            info.file_size > XLSX_RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1))
+        if bomb:
+            raise TableReadError(_(
+                "The workbook would expand to {size} when unpacked ({name}): this looks like a zip bomb, "
+                "so it was not read and nothing was changed. Save it again in Excel/WPS, or split it.").format(
+                size=size_text(info.file_size if total <= max_uncompressed else total), name=info.filename))
+
+
 def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
-               max_rows: int) -> Table | None:
+               max_rows: int, date_headers: set[str] = frozenset()) -> Table | None:
+    check_xlsx_container(path)
     from openpyxl import load_workbook
 
     try:
@@ -308,7 +373,7 @@ def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
                 for ws in named + visible:
                     ws.reset_dimensions()     # some writers declare a wrong used range
                     table = _assemble(enumerate(ws.iter_rows(values_only=True), 1),
-                                      expected, max_rows)
+                                      expected, max_rows, date_headers, wb.epoch)
                     if table is not None:
                         table.sheet = ws.title
                         return table
@@ -327,14 +392,80 @@ def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
         raise TableReadError("文件不是 CSV 文本文件（含有二进制内容）")
     if text.lstrip().startswith("<"):
         raise TableReadError("文件是网页（HTML）格式，请在 Excel/WPS 中另存为 .xlsx 后再导入")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    at = {"record": 0, "line": 1}                  # the record being read and its first text line
+    spans: list[tuple[int, int, int, int]] = []    # multi-line cells: record, line, column, delimiters
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        while True:
+            at["record"] += 1
+            at["line"] = reader.line_num + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            for col, value in enumerate(values):
+                if "\n" in value or "\r" in value:
+                    spans.append((at["record"], at["line"], col,
+                                  _row_like_delimiters(value, delimiter, len(values) - col - 1)))
+            yield at["record"], values
+
     try:
-        table = _assemble(enumerate(reader, 1), expected, max_rows)
+        table = _assemble(records(), expected, max_rows)
     except csv.Error as exc:
-        raise TableReadError(f"CSV 文件格式错误（约第 {reader.line_num} 行）：{exc}") from exc
-    if table is not None:
-        table.encoding = encoding
+        raise TableReadError(_csv_error(exc, at["record"], at["line"], reader.line_num)) from exc
+    if table is None:
+        return None
+    width = len(table.headers)
+    for record, line, col, delimiters in spans:
+        if record > table.header_row and width > 1 and delimiters >= width - 1:
+            where = _row_and_line(record, line)
+            raise TableReadError(_(
+                "The CSV file was not imported: in {where}, the quoted cell in column {column} runs over "
+                "several lines, and one of them looks like a whole row of the table. A quote was probably "
+                "opened and not closed where it should be, which would hide rows. Check the quotes (\") in "
+                "that row, or save the file again from Excel/WPS, and import it again.").format(
+                where=where, column=_column_letter(col)))
+    table.encoding = encoding
     return table
+
+
+def _row_like_delimiters(value: str, delimiter: str, cells_after: int) -> int:
+    """The most delimiters on one of the lines a multi-line cell swallowed: its inner lines, and
+    its last line together with the cells after the cell (the rest of that text line). A line
+    with as many delimiters as the header has is a row hidden inside the cell."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:]
+    counts = [line.count(delimiter) for line in lines[:-1]]
+    last = lines[-1].count(delimiter)
+    if last:                   # text before the closing quote holds cells: a row's beginning
+        counts.append(last + cells_after)
+    return max(counts, default=0)
+
+
+def _row_and_line(record: int, line: int) -> str:
+    """'第 4 行', or '第 4 行（文本第 6 行）' when earlier cells hold line breaks."""
+    if line == record:
+        return _("row {row}").format(row=record)
+    return _("row {row} (line {line} of the text)").format(row=record, line=line)
+
+
+def _csv_error(exc: csv.Error, record: int, line: int, last_line: int) -> str:
+    where = _row_and_line(record, line)
+    text = str(exc)
+    if "end of data" in text:
+        return _("The CSV file was not imported: the quote (\") opened in {where} is never closed, so every "
+                 "line after it would become one cell. Close the quote or remove it, then import again."
+                 ).format(where=where)
+    if "expected after" in text:
+        return _("The CSV file was not imported: in {where}, a quoted cell has more text after its closing "
+                 "quote (\") (text line {line}). Put the whole cell in quotes and double the quotes inside "
+                 "it (\"\"), or remove them, then import again.").format(where=where, line=last_line)
+    if "field larger than field limit" in text:
+        return _("The CSV file was not imported: a cell in {where} is longer than {n} characters (perhaps a "
+                 "quote that is never closed).").format(where=where, n=csv.field_size_limit())
+    return _("The CSV file was not imported: it is malformed in {where} ({error}).").format(
+        where=where, error=text)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -368,9 +499,11 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: list[str],
-              max_rows: int) -> Table | None:
+              max_rows: int, date_headers: set[str] = frozenset(),
+              epoch: dt.datetime | None = None) -> Table | None:
     """Find the header among ``(row number, raw values)`` records and collect the rows below.
-    None when no header is found."""
+    With an ``epoch`` (xlsx), numbers under ``date_headers`` are Excel serials. None when no
+    header is found."""
     expected = set(expected_headers)
     needed = min(2, len(expected))
     scanned = 0
@@ -390,8 +523,12 @@ def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: li
         headers.pop()
     width = len(headers)
     table = Table(headers=headers, rows=[], header_row=number)
+    serial_columns = {i for i, h in enumerate(headers) if h in date_headers} if epoch else set()
 
     for number, values in records:
+        if serial_columns:
+            values = [excel_serial(v, epoch) or v if i in serial_columns else v
+                      for i, v in enumerate(values)]
         texts = [cell_text(v).strip() for v in values]
         if not any(texts):
             continue

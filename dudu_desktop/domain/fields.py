@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from dudu_desktop.i18n import N_
 from dudu_desktop.domain import vocab
+from dudu_desktop.domain.money import MAX_YUAN
 
 TEXT, LONGTEXT, DATE, DATETIME, INT, MONEY, BOOL, CHOICE, PHONE, IDNO, REAL = (
     "text", "longtext", "date", "datetime", "int", "money", "bool", "choice", "phone", "idno", "real",
@@ -15,6 +16,12 @@ TEXT, LONGTEXT, DATE, DATETIME, INT, MONEY, BOOL, CHOICE, PHONE, IDNO, REAL = (
 #: Bounded lengths: no text field grows without limit (hostile input, printing).
 MAX_TEXT = 200
 MAX_LONGTEXT = 4000
+#: Bounded numbers (keyboard, spreadsheet and bundle alike): a count of people, cases or copies is at most
+#: ten million, an amount at most 999,999,999,999.99 yuan (what 中文大写金额 can write, money.MAX_YUAN), any
+#: other number at most a million. A field may set a tighter ``max_value``.
+MAX_COUNT = 10_000_000
+MAX_AMOUNT_FEN = MAX_YUAN * 100 + 99
+MAX_REAL = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,14 @@ class Field:
     sensitive: bool = False         # personal data masked on printouts and exports
     max_length: int | None = None
     min_value: float | None = 0
+    max_value: float | None = None  # numbers: None = the default bound of the kind (MAX_COUNT …)
+
+    @property
+    def upper(self) -> float | None:
+        """The largest value a number field accepts (None for fields that are not numbers)."""
+        if self.max_value is not None:
+            return self.max_value
+        return {INT: MAX_COUNT, MONEY: MAX_AMOUNT_FEN, REAL: MAX_REAL}.get(self.kind)
 
     @property
     def limit(self) -> int:
@@ -56,7 +71,7 @@ PERSON = RecordSpec("people", N_("Person"), (
     Field("name", N_("Name"), required=True, sensitive=True, max_length=50),
     Field("gender", N_("Gender"), CHOICE, choices=vocab.GENDERS),
     Field("ethnicity", N_("Ethnicity"), max_length=20),
-    Field("age", N_("Age"), INT),
+    Field("age", N_("Age"), INT, max_value=150),
     Field("phone", N_("Phone"), PHONE, sensitive=True),
     Field("id_number", N_("ID number"), IDNO, sensitive=True),
     Field("address", N_("Address"), sensitive=True),
@@ -106,7 +121,7 @@ TRAINING = RecordSpec("trainings", N_("Training session"), (
     Field("training_type", N_("Training type"), CHOICE, required=True, choices=vocab.TRAINING_TYPES),
     Field("speaker", N_("Speaker"), max_length=50),
     Field("location", N_("Location")),
-    Field("duration_hours", N_("Duration (hours)"), REAL),
+    Field("duration_hours", N_("Duration (hours)"), REAL, max_value=1000),
     Field("exam_held", N_("Exam held"), BOOL),
     Field("notes", N_("Notes"), LONGTEXT),
 ))

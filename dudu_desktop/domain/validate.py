@@ -20,6 +20,26 @@ LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 VILLAGE_CODE_RE = re.compile(r"^\d{12}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+#: The earliest date any register holds: nothing in these registers predates the People's Republic, so an
+#: earlier date is a typo or a misread cell (a year alone, "0001-01-01"). The latest is 31 December of the year
+#: after ``today``; most dates must also not be later than today (see :func:`_check`).
+EARLIEST_DATE = dt.date(1949, 1, 1)
+_HUGE_DIGITS = 18               # numbers with more integer digits are beyond every bound: refused before an
+                                # int of that size is built ("1e999999999")
+
+
+class _OutOfRange(ValueError):
+    """A number far beyond its field's bound (``1e999999999``): reported as too large, not as garbage."""
+
+
+def date_range_problem(value: dt.date, today: dt.date, name: str) -> str | None:
+    """The plausible-date rule shared by keyboard entry, spreadsheets and bundles: from 1949-01-01 to
+    31 December of the year after ``today``. Returns a message naming ``name`` and the date, or None."""
+    latest = dt.date(today.year + 1, 12, 31)
+    if EARLIEST_DATE <= value <= latest:
+        return None
+    return _("{field} {date} is outside the plausible range {first} to {last}; please check the year.").format(
+        field=name, date=value.isoformat(), first=EARLIEST_DATE.isoformat(), last=latest.isoformat())
 
 
 def id_number_problem(value: str) -> str | None:
@@ -85,6 +105,8 @@ def parse_money_cents(value) -> int | None:
     amount = Decimal(text)
     if amount != amount or amount.is_infinite():
         raise InvalidOperation(text)
+    if amount.adjusted() >= _HUGE_DIGITS:
+        raise _OutOfRange(text)
     return int((amount * 100).quantize(Decimal(1)))
 
 
@@ -113,6 +135,9 @@ def clean_record(spec: RecordSpec, data: dict, *, today: dt.date | None = None,
             raw = raw.strip()
         try:
             value = _convert(f, raw)
+        except _OutOfRange:
+            problems.append(Problem(f.key, _too_large_message(f)))
+            continue
         except (ValueError, InvalidOperation, TypeError):
             problems.append(Problem(f.key, _invalid_message(f)))
             continue
@@ -142,13 +167,18 @@ def _convert(f: Field, raw):
     if f.kind == DATE:
         return parse_date(raw).isoformat()
     if f.kind == DATETIME:
-        return parse_datetime(raw).strftime("%Y-%m-%d %H:%M")
+        return parse_datetime(raw).isoformat(sep=" ", timespec="minutes")   # 4-digit year even before 1000
     if f.kind == INT:
         if isinstance(raw, bool):
             raise ValueError
         if isinstance(raw, float) and not raw.is_integer():
             raise ValueError
-        return int(Decimal(str(raw)))
+        number = Decimal(str(raw))
+        if not number.is_finite():
+            raise ValueError
+        if number.adjusted() >= _HUGE_DIGITS:
+            raise _OutOfRange(raw)
+        return int(number)
     if f.kind == REAL:
         value = float(raw)
         if value != value or value in (float("inf"), float("-inf")):
@@ -176,14 +206,28 @@ def _invalid_message(f: Field) -> str:
     return _("{field} must be a number.").format(field=name)
 
 
+def _too_large_message(f: Field) -> str:
+    if f.kind == MONEY:
+        return _("{field} is too large (at most {limit} yuan).").format(
+            field=_(f.label), limit=f"{f.upper // 100}.{f.upper % 100:02d}")
+    upper = int(f.upper) if float(f.upper).is_integer() else f.upper
+    return _("{field} is too large (at most {limit}).").format(field=_(f.label), limit=upper)
+
+
 def _check(f: Field, value, today: dt.date) -> str | None:
     name = _(f.label)
+    if f.kind in (DATE, DATETIME):
+        problem = date_range_problem(dt.date.fromisoformat(value[:10]), today, name)
+        if problem:
+            return problem
     if f.kind == DATE and value > today.isoformat():
         return _("{field} cannot be later than today.").format(field=name)
     if f.kind == DATETIME and value[:10] > today.isoformat():
         return _("{field} cannot be later than today.").format(field=name)
     if f.kind in (INT, REAL, MONEY) and f.min_value is not None and value < f.min_value:
         return _("{field} cannot be negative.").format(field=name)
+    if f.kind in (INT, REAL, MONEY) and f.upper is not None and value > f.upper:
+        return _too_large_message(f)
     if f.kind == CHOICE and value not in f.choices:
         return _("{field} must be one of: {choices}.").format(
             field=name, choices="、".join(c for c in f.choices if c))

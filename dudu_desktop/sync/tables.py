@@ -3,7 +3,13 @@ and existing ledgers (.xlsx; CSV in UTF-8 with or without BOM, GBK/GB18030).
 
 * The header row is found by its Chinese names (title rows above it are skipped); columns may be
   in any order and extra columns are ignored. ``*`` marks required columns in the template.
-* Dates may be written 2024-05-01, 2024/5/1, 2024年5月1日, 20240501 (:func:`tabular.parse_date`).
+* Dates may be written 2024-05-01, 2024/5/1, 2024年5月1日, 20240501 (:func:`tabular.parse_date`). A bare
+  number is a date only in a NUMERIC .xlsx cell (an Excel serial such as 45413, or a date cell); in text or
+  CSV "2024" or "45413" is a problem of its row. Dates outside 1949-01-01 … 31 December of next year, and
+  numbers beyond their field's bound (counts 10,000,000, amounts 999,999,999,999.99 yuan), are problems of
+  their row too — the domain rules every path shares (``domain.validate``).
+* A CSV whose quotes do not pair up, or an .xlsx that would unpack to more than 200 MB (a zip bomb), is
+  refused as a whole with the row named; nothing is imported (``tabular.read_table``).
 * Every row goes through the same service a cadre uses (``create_dispute`` …), all in one
   transaction; a row with problems is skipped and reported (row number as Excel shows it, column
   header, message) and the others are imported. ``dry_run`` does the same work and rolls it back.
@@ -269,7 +275,8 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False) ->
     path = Path(path)
     expected = [c.header for c in cols]
     try:
-        table = tabular.read_table(path, expected_headers=expected + list(VILLAGE_HEADERS))
+        table = tabular.read_table(path, expected_headers=expected + list(VILLAGE_HEADERS),
+                                   date_headers=[c.header for c in cols if c.kind in ("date", "datetime")])
     except tabular.TableReadError as exc:
         raise Refused(exc.message) from exc
     result = TableImportResult(register=register, path=str(path), dry_run=dry_run, encoding=table.encoding,
