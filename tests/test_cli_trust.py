@@ -102,7 +102,7 @@ def test_user_add_list_passwd_and_roles(secured, capsys, env):
     env.setenv("DUDU_USER", "xiaoli")
     env.setenv("DUDU_PASSWORD", "reset-by-boss-1")
     code, _, err = run(capsys, "--db", secured, "stats")
-    assert code == 0 and "user passwd xiaoli" in err
+    assert code == 1 and "user passwd xiaoli" in err          # issue 11: refused until changed
     # the admin disables the clerk
     env.setenv("DUDU_USER", "boss")
     env.setenv("DUDU_PASSWORD", "boss-secret-1")

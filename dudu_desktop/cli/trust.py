@@ -6,7 +6,8 @@ Log-in (used by :func:`dudu_desktop.cli.core.open_context`): while the database 
 (created before accounts existed, or ``init`` without ``--admin``) commands act as ``--user`` /
 ``DUDU_USER`` with the admin role, as before. Once any account exists, every command acts as the
 user named by ``--user`` or ``DUDU_USER``, authenticated by ``DUDU_PASSWORD`` or a prompt; with
-no terminal to prompt on, the command stops (exit 1). A new password (``init --admin``,
+no terminal to prompt on, the command stops (exit 1). A user whose password an administrator reset
+may run nothing but ``user passwd <own name>`` until it is changed. A new password (``init --admin``,
 ``user add``, ``user passwd``) comes from ``DUDU_NEW_PASSWORD`` (``init --admin``: also
 ``DUDU_PASSWORD``) or a prompt asked twice.
 """
@@ -80,15 +81,25 @@ def logged_in_context(args, database, *, auto_backup: bool = True) -> Context:
             password = _ask_password(_("Password for {name}: ").format(name=name))
         user = users.authenticate(conn, name, password)
         ctx = user.context(database)
-        if user.must_change_password:
-            print(_("Your password was reset by an administrator: change it with `user passwd {name}`.").format(
-                name=name), file=sys.stderr)
+        if user.must_change_password and not _changes_own_password(args, user.username):
+            # issue 11: after a reset, nothing but `user passwd <self>` until the password is changed
+            raise Refused(Problem("password", _(
+                "Your password was reset by an administrator and must be changed before anything else: run "
+                "`dudu-desktop user passwd {name}` with the current password in DUDU_PASSWORD and the new one "
+                "in DUDU_NEW_PASSWORD (or in a terminal, to be asked). Every other command is refused until "
+                "then.").format(name=user.username)))
     try:
         if auto_backup:
             backup.auto_backup_if_due(ctx)
     except Exception as exc:  # noqa: BLE001 — a failed automatic copy must not stop the work
         print(_("Warning: the automatic backup failed ({error}).").format(error=exc), file=sys.stderr)
     return ctx
+
+
+def _changes_own_password(args, username: str) -> bool:
+    """Whether the command is ``user passwd <the logged-in user>``."""
+    return getattr(args, "command", None) == "user" and getattr(args, "user_command", None) == "passwd" \
+        and getattr(args, "name", None) == username
 
 
 def create_first_admin(ctx: Context, name: str, password: str, display_name: str = "") -> users.User:

@@ -86,6 +86,24 @@ def mask_address(value: str | None) -> str:
     return text[:head] + STAR * 4 if head > 0 else STAR * 4
 
 
+def mask_names_in(text: str | None, names) -> str:
+    """Free text (纠纷简要情况, 协议内容…) with each of ``names`` (the record's people, two
+    characters or more) masked wherever it occurs: ``张三丰与李四`` → ``张**与李*``."""
+    text = text or ""
+    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return text
+
+
+#: a party's keys (dispute_parties) → masking function; other keys (gender, age…) are kept
+PARTY_MASKS = {"name": mask_name, "phone": mask_phone, "id_number": mask_id, "address": mask_address}
+
+
+def mask_party(party: dict) -> dict:
+    """A copy of a dispute party with name, phone, ID number and address masked."""
+    return {**party, **{k: f(party.get(k)) for k, f in PARTY_MASKS.items() if k in party}}
+
+
 #: field kinds (domain.fields) and keys → masking function
 BY_KIND = {"idno": mask_id, "phone": mask_phone}
 BY_KEY = {"name": mask_name, "caller_name": mask_name, "party_names": mask_name, "address": mask_address,

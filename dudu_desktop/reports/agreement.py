@@ -6,9 +6,12 @@ Which disputes have one: an agreement exists only for a case concluded 调解成
 still 待调处/调处中 a *draft* can be printed (``draft=True``, marked 草稿 on every page) so that
 the mediator can prepare the paper before the parties sign; 调解不成 and 撤回 are refused.
 
-Personal data: the parties sign this paper and each keeps a copy, so names, gender, ethnicity,
-age, address and phone are printed in full (the law asks for 当事人的基本情况). ID numbers are
-the exception: masked unless ``unmasked=True`` (needs PRINT_UNMASKED, audited).
+Personal data, as in the ledgers (issue 11): the parties' names, phones, ID numbers and
+addresses are masked (``张**``, ``180****1999``, ``都督村****``), also where the names occur in
+the facts and terms, unless ``unmasked=True``, which needs :data:`Permission.PRINT_UNMASKED`
+(管理员, 乡镇审核员; else :class:`Refused`) and writes an audit entry ``print_unmasked`` naming
+the document, the dispute and the user. The copy the parties sign (当事人的基本情况 in full)
+is therefore printed by a role allowed to, and every such copy is on record.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Spacer, Table
 
-from dudu_desktop.domain.masking import mask_id
+from dudu_desktop.domain.masking import mask_names_in, mask_party
 from dudu_desktop.domain.money import amount_in_capitals
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus
@@ -86,14 +89,14 @@ def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmask
     if unmasked:
         require_unmasked(ctx)
     unit = unit_names(ctx.conn).get(row["village_code"], row["village_code"])
-    parties = []
-    for p in row["parties"]:
-        parties.append({**p, "id_number": (p["id_number"] if unmasked else mask_id(p["id_number"]))})
+    names = [p["name"] for p in row["parties"]]
+    text = (lambda v: v or "") if unmasked else (lambda v: mask_names_in(v, names))
+    parties = [dict(p) if unmasked else mask_party(p) for p in row["parties"]]
     result = Agreement(
         number=agreement_number(row["serial_no"], row["registered_on"], unit),
         committee=_("{unit} People's Mediation Committee").format(unit=unit),
-        parties=parties, facts=row["summary"], terms=row["agreement_terms"], amount_cents=row["amount_cents"],
-        performance=row["performance_terms"], copies=len(parties) + 1,
+        parties=parties, facts=text(row["summary"]), terms=text(row["agreement_terms"]),
+        amount_cents=row["amount_cents"], performance=text(row["performance_terms"]), copies=len(parties) + 1,
         date=chinese_date(row["concluded_on"]) if success and row["concluded_on"] else "",
         mediator=row["mediator"], draft=not success, unmasked=unmasked,
     )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from dudu_desktop.domain import vocab
-from dudu_desktop.domain.masking import mask_id, mask_name, mask_phone
+from dudu_desktop.domain.masking import mask_id, mask_name, mask_names_in, mask_phone
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus, Permission
 from dudu_desktop.i18n import N_, format_month, format_percent
@@ -207,9 +207,7 @@ class _Masker:
         """Free text (纠纷简要情况, 咨询问题) with the record's people's names masked in it."""
         if self.unmasked or not text:
             return text or ""
-        for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
-            text = text.replace(name, mask_name(name))
-        return text
+        return mask_names_in(text, names)
 
     def name(self, v) -> str:
         return (v or "") if self.unmasked else mask_name(v)

@@ -57,7 +57,10 @@ def require_site(conn) -> dict:
 
 def init_site(ctx: Context, *, role: str, code: str, name: str, township_code: str = "",
               township_name: str = "") -> dict:
-    """First run: this PC is a village (code + name) or the township."""
+    """First run: this PC is a village (code + name) or the township. Once set up, the code and
+    role stay; changing the name or the township needs :data:`Permission.ADMINISTER` (issue 11:
+    a 只读 account renamed the village and changed its township code); the same values again
+    change nothing and need no permission."""
     problems: list[Problem] = []
     if role not in (VILLAGE, TOWNSHIP):
         problems.append(Problem("role", _("The role must be village or township.")))
@@ -68,13 +71,17 @@ def init_site(ctx: Context, *, role: str, code: str, name: str, township_code: s
         problems.append(Problem("name", _("{field} is required.").format(field=_("Name"))))
     if problems:
         raise Refused(problems)
-    existing = site(ctx.conn)
-    if existing and (existing["code"], existing["role"]) != (code, role):
-        raise Refused(_("This database already belongs to {name} ({code}).").format(**existing))
     info = {"role": role, "code": code, "name": name.strip(),
             "township_code": township_code or (code if role == TOWNSHIP else ""),
             "township_name": township_name.strip() or (name.strip() if role == TOWNSHIP else "")}
     with transaction(ctx.conn):
+        existing = site(ctx.conn)
+        if existing and (existing["code"], existing["role"]) != (code, role):
+            raise Refused(_("This database already belongs to {name} ({code}).").format(**existing))
+        if existing == info:
+            return info
+        if existing:
+            ctx.require(Permission.ADMINISTER)
         _write_setting(ctx, "site", info)
         if role == VILLAGE:
             _upsert_village(ctx, code, info["name"], info["township_code"], info["township_name"])

@@ -34,6 +34,10 @@ MAX_NAME_LENGTH = 32
 DEFAULT_LOCKOUT_ATTEMPTS = 5
 DEFAULT_LOCKOUT_MINUTES = 15
 USERNAME_RE = re.compile(r"^[\w.\-]+$")
+#: the audit action of a failed log-in under a name that has no account (no account is created)
+UNKNOWN_USER_ACTION = "login_failed_unknown_user"
+#: an unknown name is cut to this many characters in the audit trail
+MAX_AUDITED_NAME = 64
 
 ROLE_ALIASES = {"admin": Role.ADMIN, "clerk": Role.CLERK, "viewer": Role.VIEWER, "reviewer": Role.REVIEWER}
 
@@ -229,41 +233,103 @@ def _stamp(when: dt.datetime) -> str:
     return when.replace(microsecond=0).isoformat(sep=" ")
 
 
+def _locked(until: str) -> Refused:
+    return Refused(Problem("password", _("Too many failed attempts: this account is locked until {time}. "
+                                         "Try again later or ask an administrator to reset the password.")
+                           .format(time=until[11:16])))
+
+
+def _lock(conn, row, now: dt.datetime, minutes: int, actor: str) -> str:
+    """Lock the account (inside the caller's transaction): the lock only ever moves later."""
+    locked = max(_stamp(now + dt.timedelta(minutes=minutes)), row["locked_until"] or "")
+    conn.execute("UPDATE users SET failed_attempts = 0, locked_until = ? WHERE username = ?",
+                 (locked, row["username"]))
+    _audit_entry(conn, _stamp(now), actor, "lock_account", row["username"],
+                 {"locked_until": [row["locked_until"], locked]})
+    return locked
+
+
+def _reserve_attempt(conn, username: str, now: dt.datetime, attempts: int, minutes: int):
+    """Step 1 of a log-in, one short ``BEGIN IMMEDIATE``: refuse a locked account; otherwise count
+    this attempt as a failure *before* the password is checked. ``(row, n)`` with ``n`` the count
+    including this attempt; ``(None, 0)`` for an unknown name. Raises the lock's :class:`Refused`
+    after the transaction is committed."""
+    locked = None
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone() if username else None
+        if row is None:
+            return None, 0
+        if row["locked_until"] and row["locked_until"] > _stamp(now):
+            locked = row["locked_until"]
+        elif row["failed_attempts"] >= attempts:
+            # the limit is used up by attempts still being checked (or cut short): lock now
+            locked = _lock(conn, row, now, minutes, username)
+        else:
+            n = row["failed_attempts"] + 1
+            conn.execute("UPDATE users SET failed_attempts = ? WHERE username = ?", (n, username))
+    if locked:
+        raise _locked(locked)
+    return row, n
+
+
 def authenticate(conn, username: str, password: str, now: dt.datetime | None = None) -> User:
     """The account if the password is right; otherwise :class:`Refused` (the same message whether
-    the user is unknown or the password wrong). Counts failures and locks the account."""
+    the user is unknown or the password wrong). Counts failures and locks the account.
+
+    Lock-out under parallel log-ins (several windows or commands at once): each attempt is first
+    counted as a failure in one short ``BEGIN IMMEDIATE`` that also refuses a locked account or one
+    whose tries are all in use (:func:`_reserve_attempt`); the password is then checked outside any
+    transaction (scrypt takes ~0.1 s: no write lock is held meanwhile); a second short transaction
+    records the outcome. So N attempts at once verify at most ``lockout_attempts`` passwords, an
+    attempt cut short (a killed process) still counts, a failure never unlocks (``locked_until``
+    only moves later), and a right password checked while others locked the account is refused.
+    Unknown names do the same work (one scrypt, one audited write) and are audited as
+    :data:`UNKNOWN_USER_ACTION` without creating an account."""
     now = now or dt.datetime.now()
     username = (username or "").strip()
     password = password or ""
-    row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone() if username else None
+    attempts, minutes = lockout_policy(conn)
+    row, n = _reserve_attempt(conn, username, now, attempts, minutes)
     if row is None:
         verify_password(password, _dummy_hash())      # same work as for a real account
+        if username:
+            name = username[:MAX_AUDITED_NAME]
+            with transaction(conn):
+                audit.append(conn, at=_stamp(now), user=name, action=UNKNOWN_USER_ACTION, table_name="",
+                             record_id=name)
         raise _wrong()
-    if row["locked_until"] and row["locked_until"] > _stamp(now):
-        raise Refused(Problem("password", _("Too many failed attempts: this account is locked until {time}. "
-                                            "Try again later or ask an administrator to reset the password.")
-                              .format(time=row["locked_until"][11:16])))
     ok = len(password) <= MAX_PASSWORD_LENGTH and verify_password(password, row["password_hash"])
     if not ok:
-        attempts, minutes = lockout_policy(conn)
         with transaction(conn):
-            failed = conn.execute("SELECT failed_attempts FROM users WHERE username = ?", (username,)).fetchone()[0] + 1
-            locked = _stamp(now + dt.timedelta(minutes=minutes)) if failed >= attempts else None
-            conn.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-                         (0 if locked else failed, locked, username))
-            _audit_entry(conn, _stamp(now), username, "login_failed", username,
-                         {"failed_attempts": [failed - 1, failed]})
-            if locked:
-                _audit_entry(conn, _stamp(now), username, "lock_account", username, {"locked_until": [None, locked]})
+            _audit_entry(conn, _stamp(now), username, "login_failed", username, {"failed_attempts": [n - 1, n]})
+            if n >= attempts:
+                current = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+                if current is not None:
+                    _lock(conn, current, now, minutes, username)
         raise _wrong()
+    rehashed = hash_password(password) if needs_rehash(row["password_hash"]) else None   # before the write lock
+    locked = None
+    with transaction(conn):
+        current = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        if current is None or current["password_hash"] != row["password_hash"]:
+            changed = True                               # deleted or given a new password meanwhile
+        else:
+            changed = False
+            if current["locked_until"] and current["locked_until"] > _stamp(now):
+                locked = current["locked_until"]         # others used up the tries meanwhile: stays locked
+            else:
+                conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? "
+                             "WHERE username = ?", (rehashed or current["password_hash"], username))
+                if rehashed:                             # stronger parameters: on record like any change
+                    _audit_entry(conn, _stamp(now), username, "rehash_password", username)
+                if rehashed:                             # the stored hash changed: audited (check compares it)
+                    _audit_entry(conn, _stamp(now), username, "rehash_password", username)
+    if changed:
+        raise _wrong()
+    if locked:
+        raise _locked(locked)
     if row["disabled"]:
         raise Refused(Problem("username", _("This account is disabled. Ask an administrator.")))
-    if row["failed_attempts"] or row["locked_until"] or needs_rehash(row["password_hash"]):
-        with transaction(conn):
-            conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? "
-                         "WHERE username = ?",
-                         (hash_password(password) if needs_rehash(row["password_hash"]) else row["password_hash"],
-                          username))
     return get_user(conn, username)
 
 
