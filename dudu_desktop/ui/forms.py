@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-    QPlainTextEdit, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QCalendarWidget, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QMenu, QMessageBox, QPlainTextEdit, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget, QWidgetAction,
 )
 
 from dudu_desktop.domain import fields as F
 from dudu_desktop.domain.problems import Problem, Refused
-from dudu_desktop.domain.validate import clean_record
-from dudu_desktop.i18n import _
+from dudu_desktop.domain.validate import clean_record, parse_date
+from dudu_desktop.i18n import N_, _
 from dudu_desktop.ui import style
-from dudu_desktop.ui.geometry import scrolling
+from dudu_desktop.ui.geometry import grow_to_fit, keep_height, scrolling
 
-PLACEHOLDERS = {F.DATE: "2024-05-01", F.DATETIME: "2024-05-01 09:30", F.MONEY: "1409.50",
-                F.PHONE: "13812345678", F.IDNO: "18位身份证号"}
+#: hints of the format, never a value that looks filled in (a grey date reads as a date already entered)
+PLACEHOLDERS = {F.DATE: N_("yyyy-mm-dd"), F.DATETIME: N_("yyyy-mm-dd hh:mm"), F.MONEY: N_("yuan"),
+                F.PHONE: N_("mobile or landline"), F.IDNO: N_("18-digit ID number")}
 
 
 def error_label() -> QLabel:
@@ -39,11 +40,16 @@ def error_label() -> QLabel:
 
 
 def mark_error(widget: QWidget, messages: list[str] | None, label: QLabel | None = None) -> None:
+    """A red border on ``widget`` and the messages in ``label`` under it; the field keeps its size
+    (the window grows or its form scrolls instead)."""
+    keep_height(widget)
     widget.setStyleSheet(style.ERROR_BORDER if messages else "")
     widget.setProperty("hasError", bool(messages))
     if label is not None:
         label.setText("\n".join(messages or []))
         label.setVisible(bool(messages))
+        if messages:
+            grow_to_fit(widget)
 
 
 class FieldForm(QWidget):
@@ -59,6 +65,7 @@ class FieldForm(QWidget):
         self.today = today
         self.editors: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        self.calendars: dict[str, QCalendarWidget] = {}
         self.layout_ = QFormLayout(self)
         self.layout_.setRowWrapPolicy(QFormLayout.WrapLongRows)
         self.layout_.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -72,7 +79,10 @@ class FieldForm(QWidget):
             v.setContentsMargins(0, 0, 0, 0)
             v.setSpacing(2)
             v.setAlignment(Qt.AlignTop)        # spare height goes below the field, not around it
-            v.addWidget(editor)
+            if f.kind in (F.DATE, F.DATETIME):
+                v.addWidget(self._with_calendar(f, editor))
+            else:
+                v.addWidget(editor)
             err = error_label()
             err.setObjectName(f"error_{key}")
             v.addWidget(err)
@@ -84,6 +94,8 @@ class FieldForm(QWidget):
             self.layout_.addRow(label, box)
             self.editors[key] = editor
             self.errors[key] = err
+            for signal in self._edit_signals(editor):
+                signal.connect(lambda *_a, key=key: self._recheck(key))
         self._snapshot = self.values()
 
     # --- editors ------------------------------------------------------------------------------
@@ -91,10 +103,10 @@ class FieldForm(QWidget):
         if f.kind == F.CHOICE:
             w = QComboBox()
             choices = list(f.choices)
-            if not f.required and "" not in choices:
-                choices.insert(0, "")
+            if "" not in choices:
+                choices.insert(0, "")       # a required choice starts unchosen too: no default picked for the user
             for c in choices:
-                w.addItem(c if c else _("(none)"), c)
+                w.addItem(c if c else (_("(choose)") if f.required else _("(none)")), c)
             w.currentIndexChanged.connect(self._edited)
             return w
         if f.kind == F.BOOL:
@@ -110,12 +122,81 @@ class FieldForm(QWidget):
             w.textChanged.connect(self._edited)
             return w
         w = QLineEdit()
-        w.setPlaceholderText(PLACEHOLDERS.get(f.kind, ""))
+        w.setPlaceholderText(_(PLACEHOLDERS[f.kind]) if f.kind in PLACEHOLDERS else "")
         if f.kind in (F.TEXT, F.PHONE, F.IDNO):
             w.setMaxLength(f.limit)
         w.textEdited.connect(self._edited)
         w.editingFinished.connect(lambda key=f.key: self._check_one(key))
         return w
+
+    def _with_calendar(self, f: F.Field, editor: QLineEdit) -> QWidget:
+        """The date typed as before, with a calendar button beside it (a date picked keeps the time)."""
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.setSpacing(4)
+        h.addWidget(editor, 1)
+        button = QToolButton()
+        button.setObjectName(f"calendar_{f.key}")
+        button.setText(_("Calendar"))
+        button.setToolTip(_("Pick the date from a calendar"))
+        button.setFocusPolicy(Qt.NoFocus)          # Tab goes from field to field
+        button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(button)
+        calendar = QCalendarWidget()
+        calendar.setObjectName(f"calendarPopup_{f.key}")
+        calendar.setGridVisible(True)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(calendar)
+        menu.addAction(action)
+        button.setMenu(menu)
+        menu.aboutToShow.connect(lambda: self._calendar_opens(f.key, calendar))
+        calendar.clicked.connect(lambda date: (self.pick_date(f.key, date), menu.close()))
+        calendar.activated.connect(lambda date: (self.pick_date(f.key, date), menu.close()))
+        h.addWidget(button)
+        self.calendars[f.key] = calendar
+        return row
+
+    def _calendar_opens(self, key: str, calendar: QCalendarWidget) -> None:
+        try:
+            day = parse_date(self.value(key)[:10]) or self.today or dt.date.today()
+        except (ValueError, TypeError):
+            day = self.today or dt.date.today()
+        calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+
+    def pick_date(self, key: str, date: QDate) -> None:
+        """A date chosen in the calendar: into the field (a time already typed stays)."""
+        w = self.editors[key]
+        text = date.toString("yyyy-MM-dd")
+        if self.spec[key].kind == F.DATETIME:
+            rest = w.text().strip()[10:].strip()
+            text = f"{text} {rest or '09:00'}"
+        w.setText(text)
+        self._edited()
+        self._recheck(key)
+        self._check_one(key)
+
+    @staticmethod
+    def _edit_signals(w: QWidget) -> list:
+        if isinstance(w, QComboBox):
+            return [w.currentIndexChanged]
+        if isinstance(w, QCheckBox):
+            return [w.toggled]
+        if isinstance(w, QPlainTextEdit):
+            return [w.textChanged]
+        return [w.textChanged]
+
+    def _recheck(self, key: str) -> None:
+        """While a field shows a message, every edit checks it again: the message goes as soon as the
+        value is valid (and says what is wrong now, if something still is)."""
+        if not self.errors[key].isVisible():
+            return
+        _v, problems = clean_record(self.spec, {key: self.value(key)}, today=self.today, partial=True)
+        mine = [p.message for p in problems if p.field == key]
+        if not mine:
+            mark_error(self.editors[key], None, self.errors[key])
+        elif mine != self.errors[key].text().split("\n"):
+            self.errors[key].setText("\n".join(mine))
 
     def _edited(self, *_args) -> None:
         self.changed.emit()
@@ -168,6 +249,8 @@ class FieldForm(QWidget):
             self.mark_clean()
 
     def set_read_only(self, read_only: bool) -> None:
+        for key in self.calendars:
+            self.findChild(QToolButton, f"calendar_{key}").setEnabled(not read_only)
         for w in self.editors.values():
             if isinstance(w, (QLineEdit, QPlainTextEdit)):
                 w.setReadOnly(read_only)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QScrollArea, QWidget
 
 #: what the window manager adds around a window (title bar, borders) before the window is shown
 FRAME = QSize(16, 40)
@@ -72,3 +72,24 @@ def scrolling(inner: QWidget) -> QScrollArea:
     scroll.setFrameShape(QFrame.NoFrame)
     scroll.setWidget(inner)
     return scroll
+
+
+def keep_height(field: QWidget) -> None:
+    """A field keeps its own height when a message appears under it (never squashed by it)."""
+    if not isinstance(field, QAbstractScrollArea):          # text boxes have their own minimum
+        field.setMinimumHeight(max(field.minimumHeight(), field.sizeHint().height()))
+
+
+def grow_to_fit(widget: QWidget) -> None:
+    """The window of ``widget`` grows (within its screen) to show what was just added, e.g. messages
+    under the fields: word-wrapped labels do not raise a shown window's minimum height by themselves."""
+    window = widget.window()
+    layout = window.layout()
+    if layout is None or not window.isVisible():
+        return
+    layout.activate()
+    need = layout.totalHeightForWidth(window.width()) if layout.hasHeightForWidth() else -1
+    need = max(need, layout.totalMinimumSize().height())
+    room = available_geometry(window).height() - FRAME.height()
+    if need > window.height():
+        window.resize(window.width(), min(need, room))

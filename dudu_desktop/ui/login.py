@@ -27,6 +27,9 @@ from dudu_desktop.domain.vocab import Role
 from dudu_desktop.i18n import _
 from dudu_desktop.services import backup, users
 from dudu_desktop.services.context import Context
+from dudu_desktop.ui.geometry import grow_to_fit, keep_height
+from dudu_desktop.ui.uistate import last_user, remember_user
+
 ExecDialog = Callable[[QDialog], bool]
 ERROR = "#c62828"                      # the colour of ui/style.py's ERROR (kept here: no import cycle)
 ERROR_BORDER = f"border: 2px solid {ERROR}; border-radius: 3px;"
@@ -41,10 +44,13 @@ def error_label() -> QLabel:
 
 
 def mark_error(widget: QWidget, messages: list[str] | None, label: QLabel) -> None:
+    keep_height(widget)                 # the message goes under the field, never squashes it
     widget.setStyleSheet(ERROR_BORDER if messages else "")
     widget.setProperty("hasError", bool(messages))
     label.setText("\n".join(messages or []))
     label.setVisible(bool(messages))
+    if messages:
+        grow_to_fit(widget)
 
 
 def _exec(dialog: QDialog) -> bool:
@@ -93,9 +99,35 @@ class _Form(QDialog):
 
     def add_field(self, key: str, label: str, field: QLineEdit) -> QLineEdit:
         message = error_label()
+        previous = list(self.fields.values())[-1][0] if self.fields else None
         self.fields[key] = (field, message)
         self.form.addRow(label, _with(field, message))
+        # Tab goes down the fields, then 确定 → 取消 (the buttons were made first)
+        if previous is not None:
+            QWidget.setTabOrder(previous, field)
+        QWidget.setTabOrder(field, self.buttons.button(QDialogButtonBox.Ok))
+        QWidget.setTabOrder(self.buttons.button(QDialogButtonBox.Ok), self.buttons.button(QDialogButtonBox.Cancel))
+        if isinstance(field, QLineEdit):
+            field.textEdited.connect(lambda _text, key=key: self._clear_problem(key))
         return field
+
+    def _clear_problem(self, key: str) -> None:
+        """Typing in a field takes its message away (it is checked again on 确定)."""
+        field, label = self.fields[key]
+        if label.isVisible():
+            mark_error(field, None, label)
+
+    def first_empty(self) -> QWidget | None:
+        for field, _label in self.fields.values():
+            if isinstance(field, QLineEdit) and not field.text() and field.isEnabled():
+                return field
+        return None
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        target = self.first_empty() or (list(self.fields.values())[0][0] if self.fields else None)
+        if target is not None:
+            target.setFocus()
 
     def show_problems(self, exc: Refused) -> None:
         by_field = exc.by_field()
@@ -128,6 +160,7 @@ class LoginDialog(_Form):
         self.username.setObjectName("username")
         self.username.setMaxLength(users.MAX_NAME_LENGTH)
         self.password = self.add_field("password", _("Password"), _password_field("password"))
+        self.username.setText(last_user())          # the last user name, remembered (ui.ini)
 
     def submit(self) -> None:
         try:
@@ -193,10 +226,12 @@ def login(db, parent=None, *, exec_dialog: ExecDialog | None = None,
         dialog = FirstAdminDialog(base, parent)
         if not run(dialog) or dialog.user is None:
             return None
+        remember_user(dialog.user.username)
         return dialog.user.context(db, clock)
     dialog = LoginDialog(db, parent, clock)
     if not run(dialog) or dialog.user is None:
         return None
+    remember_user(dialog.user.username)
     ctx = dialog.user.context(db, clock)
     if dialog.user.must_change_password:
         if not run(ChangePasswordDialog(ctx, parent, forced=True)):

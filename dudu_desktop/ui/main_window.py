@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget,
@@ -13,7 +11,6 @@ from PySide6.QtWidgets import (
 from dudu_desktop.domain.fields import REGISTER_TABLES
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
-from dudu_desktop.paths import data_dir
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
@@ -27,6 +24,7 @@ from dudu_desktop.ui.register_page import NEW_LABELS, RegisterPage
 from dudu_desktop.ui.settings_page import SettingsPage
 from dudu_desktop.ui.sync_pages import SyncPage
 from dudu_desktop.ui.training_dialog import TrainingDialog
+from dudu_desktop.ui.uistate import ui_settings  # noqa: F401 - also imported from here
 
 WINDOW_TITLE = "都督乡法治工作台账"
 PAGES = (("home", N_("Home")), ("disputes", N_("Disputes")), ("trainings", N_("Training and study")),
@@ -35,11 +33,6 @@ PAGES = (("home", N_("Home")), ("disputes", N_("Disputes")), ("trainings", N_("T
          ("admin", N_("Accounts and backups")))          # last: administrators only
 DIALOGS = {"disputes": DisputeDialog, "trainings": TrainingDialog, "hotline": HotlineDialog,
            "publicity": PublicityDialog}
-
-
-def ui_settings() -> QSettings:
-    """Window state and the last database, in an INI file beside the data (portable, per DUDU_HOME)."""
-    return QSettings(str(Path(data_dir()) / "ui.ini"), QSettings.IniFormat)
 
 
 class MainWindow(QMainWindow):

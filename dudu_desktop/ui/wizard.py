@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.domain.validate import village_code_problems
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import data_dir
 from dudu_desktop.services import demo, site
@@ -43,16 +44,19 @@ class FirstRunWizard(QDialog):
         self.details = QWidget()
         form = QFormLayout(self.details)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        # no grey sample values: an empty field must look empty (a placeholder code reads as filled in)
         self.code = QLineEdit()
         self.code.setObjectName("code")
-        self.code.setPlaceholderText("500243104201")
+        self.code.setPlaceholderText(_("12 digits"))
         self.name = QLineEdit()
         self.name.setObjectName("name")
         self.township_code = QLineEdit()
-        self.township_code.setPlaceholderText("500243104000")
+        self.township_code.setObjectName("township_code")
+        self.township_code.setPlaceholderText(_("12 digits"))
         self.township_name = QLineEdit()
-        self.township_name.setPlaceholderText("都督乡")
+        self.township_name.setObjectName("township_name")
         self.code_error, self.name_error, self.tcode_error = error_label(), error_label(), error_label()
+        self.tname_error = error_label()
         self.code_label = QLabel(_("Village code (12 digits)"))
         self.name_label = QLabel(_("Village name"))
         form.addRow(self.code_label, self._with(self.code, self.code_error))
@@ -60,7 +64,9 @@ class FirstRunWizard(QDialog):
         self.tcode_label = QLabel(_("Township code"))
         self.tname_label = QLabel(_("Township name"))
         form.addRow(self.tcode_label, self._with(self.township_code, self.tcode_error))
-        form.addRow(self.tname_label, self.township_name)
+        form.addRow(self.tname_label, self._with(self.township_name, self.tname_error))
+        for field, error in self._fields():
+            field.textEdited.connect(lambda _t, f=field, e=error: mark_error(f, None, e) if e.isVisible() else None)
         v.addWidget(self.details)
 
         self.demo_box = QWidget()
@@ -85,6 +91,41 @@ class FirstRunWizard(QDialog):
             r.toggled.connect(self._mode_changed)
         self._mode_changed()
         self.setMinimumWidth(560)
+
+    def _fields(self) -> tuple:
+        return ((self.code, self.code_error), (self.name, self.name_error),
+                (self.township_code, self.tcode_error), (self.township_name, self.tname_error))
+
+    def _required_problems(self, village: bool) -> dict[str, list[str]]:
+        """Empty fields, named as the wizard names them (the township's for a village too)."""
+        labels = {"code": self.code_label.text(), "name": self.name_label.text()}
+        if village:
+            labels.update(township_code=self.tcode_label.text(), township_name=self.tname_label.text())
+        values = {"code": self.code.text(), "name": self.name.text(), "township_code": self.township_code.text(),
+                  "township_name": self.township_name.text()}
+        problems = {}
+        for key, label in labels.items():
+            value = values[key].strip()
+            if not value:
+                problems[key] = [_("{field} is required.").format(field=label)]
+            elif key.endswith("code") and village_code_problems(value):
+                problems[key] = [self._code_message(label)]
+        return problems
+
+    @staticmethod
+    def _code_message(label: str) -> str:
+        return _("{field}: enter the 12-digit statistical area code.").format(field=label)
+
+    def show_problems(self, by_field: dict[str, list[str]]) -> None:
+        keys = ("code", "name", "township_code", "township_name")
+        for key, (field, error) in zip(keys, self._fields()):
+            mark_error(field, by_field.get(key), error)
+        rest = [m for k, msgs in by_field.items() if k not in keys for m in msgs]
+        self.banner.setText("\n".join(rest))
+        self.banner.setVisible(bool(rest))
+        first = next((f for k, (f, _e) in zip(keys, self._fields()) if k in by_field), None)
+        if first is not None:
+            first.setFocus()
 
     @staticmethod
     def _with(editor, error) -> QWidget:
@@ -123,17 +164,19 @@ class FirstRunWizard(QDialog):
                 self.db_path = path
             else:
                 role = site.VILLAGE if self.village_radio.isChecked() else site.TOWNSHIP
+                missing = self._required_problems(role == site.VILLAGE)
+                if missing:
+                    self.show_problems(missing)
+                    return False
                 site.init_site(self.ctx, role=role, code=self.code.text().strip(), name=self.name.text(),
                                township_code=self.township_code.text().strip() if role == site.VILLAGE else "",
                                township_name=self.township_name.text() if role == site.VILLAGE else "")
         except Refused as exc:
             by_field = exc.by_field()
-            mark_error(self.code, by_field.get("code"), self.code_error)
-            mark_error(self.name, by_field.get("name"), self.name_error)
-            mark_error(self.township_code, by_field.get("township_code"), self.tcode_error)
-            rest = [m for k, msgs in by_field.items() if k not in ("code", "name", "township_code") for m in msgs]
-            self.banner.setText("\n".join(rest))
-            self.banner.setVisible(bool(rest))
+            for key, label in (("code", self.code_label), ("township_code", self.tcode_label)):
+                if key in by_field:         # the service says "village code" for both: name the field shown
+                    by_field[key] = [self._code_message(label.text())]
+            self.show_problems(by_field)
             return False
         self.accept()
         return True

@@ -29,6 +29,9 @@ def test_first_run_wizard_sets_up_a_village(qtbot, tmp_path):
         assert not w.finish()
         assert "12位" in w.code_error.text() and not w.code_error.isHidden()
         w.code.setText("500243104201")
+        assert not w.finish()                      # a village names its township (issue 12)
+        w.township_code.setText("500243104000")
+        w.township_name.setText("都督乡")
         return w.finish()
 
     win = uiapp.start(path, wizard_exec=wizard, login_exec=_first_admin)
