@@ -328,3 +328,38 @@ def test_no_line_in_any_document_breaks_the_chinese_line_breaking_rules(tmp_path
                             text[0] in CANNOT_START or text[-1] in CANNOT_END):
                         bad.append((path.name, number, text))
     assert not bad, bad
+
+
+# ---------------------------------------------------------------- ledgers
+
+def test_sequence_number_1000_does_not_wrap(tmp_path):
+    """A ledger of 1000 rows: the 序号 column is sized for "1000" (it wrapped as "100/0")."""
+    import dataclasses
+    from dudu_desktop.reports import data
+    from dudu_desktop.reports.ledgers import render_ledger_pdf
+    ctx = new_context(tmp_path / "s.sqlite3")
+    seed(ctx)
+    ledger = data.ledger(ctx, "disputes", month="2024-05")
+    row = list(ledger.rows[0])
+    rows = [[n, *row[1:]] for n in range(1, 1001)]
+    ledger = dataclasses.replace(ledger, rows=rows)
+    out = tmp_path / "l.pdf"
+    with open(out, "wb") as f:
+        render_ledger_pdf(f, ledger)
+    with pdfplumber.open(out) as pdf:
+        last = pdf.pages[-1]
+        words = [w["text"] for w in last.extract_words()]
+    assert "1000" in words and "100" not in words, words[:40]
+
+
+def test_number_columns_are_as_wide_as_their_widest_number(tmp_path):
+    import dataclasses
+    from dudu_desktop.reports import data, ledgers
+    from dudu_desktop.reports.layout import text_width
+    ctx = new_context(tmp_path / "s.sqlite3")
+    seed(ctx)
+    ledger = data.ledger(ctx, "disputes", month="2024-05").printed()
+    row = list(ledger.rows[0])
+    ledger = dataclasses.replace(ledger, rows=[[n, *row[1:]] for n in range(1, 12001)])
+    size = ledgers.font_size(ledger)
+    assert ledgers.column_widths(ledger, size=size)[0] >= text_width("12000", "FANG", size) + ledgers._pad(size)

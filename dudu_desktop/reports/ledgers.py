@@ -12,7 +12,7 @@ from typing import Any
 
 from reportlab.lib.units import mm
 
-from dudu_desktop.reports.data import MONEY, REAL, Ledger
+from dudu_desktop.reports.data import INT, MONEY, REAL, Ledger
 from dudu_desktop.reports.fonts import FANG, HEI, register_fonts
 from dudu_desktop.reports.layout import LEDGER_FRAME_WIDTH, Column, Out, build_ledger, text_width
 
@@ -54,7 +54,10 @@ def _natural(ledger: Ledger, size: float) -> dict[int, float]:
         cells = [cell_text(row[i], col.kind) for row in ledger.rows]
         need = max(_widest([col.header], HEI, size), _widest(cells, FANG, size),
                    _widest([cell_text(ledger.totals[i], col.kind)] if ledger.totals else [], HEI, size))
-        fixed[i] = min(need + _pad(size), col.max_mm * mm)
+        cap = col.max_mm * mm
+        if col.kind in (INT, REAL, MONEY):  # a number never wraps (序号 1000 as "100/0"): as wide as it is
+            cap = max(cap, _widest(cells, FANG, size) + _pad(size))
+        fixed[i] = min(need + _pad(size), cap)
     return fixed
 
 
@@ -73,8 +76,10 @@ def column_widths(ledger: Ledger, width: float = LEDGER_FRAME_WIDTH, size: float
     flex_total = sum(c.flex for c in ledger.columns)
     room = width - sum(fixed.values())
     if flex_total and room < FLOOR_FLEX * flex_total:
-        scale = (width - FLOOR_FLEX * flex_total) / sum(fixed.values())
-        fixed = {i: w * scale for i, w in fixed.items()}
+        numbers = {i for i in fixed if ledger.columns[i].kind in (INT, REAL, MONEY)}
+        squeezable = sum(w for i, w in fixed.items() if i not in numbers)
+        scale = max(0.0, width - FLOOR_FLEX * flex_total - sum(fixed[i] for i in numbers)) / (squeezable or 1)
+        fixed = {i: w if i in numbers else w * scale for i, w in fixed.items()}
         room = width - sum(fixed.values())
     if not flex_total:  # no long-text column: spread the slack over every column
         scale = width / sum(fixed.values())
