@@ -263,3 +263,184 @@ def test_a_bundle_signed_by_one_village_cannot_take_another_villages_record(tmp_
     assert {(r["table"], r["record_id"]) for r in rejected} >= {("disputes", victim), ("dispute_parties", party["id"])}
     for ctx in (town, village_a, village_b):
         ctx.conn.close()
+
+
+# --- 1. edits after a village restores a backup reach the township -----------------------------------------
+
+def _simulated_restore(village_path: Path, backup_path: Path, now):
+    """What ``services.backup.restore`` does for sync: the backup's content becomes the database, and a
+    new epoch begins in the same transaction. Returns the reopened village context."""
+    import datetime as dt
+    from dudu_desktop.services import epoch
+    from dudu_desktop.storage.db import transaction
+    from dudu_desktop.domain.vocab import Role
+    from dudu_desktop.services.context import Context
+    from dudu_desktop.storage.db import open_database
+    replaced = sqlite3.connect(village_path)
+    replaced_epoch = json.loads((replaced.execute("SELECT value FROM settings WHERE key = 'sync.epoch'").fetchone()
+                                 or ['{"epoch": 0}'])[0])["epoch"]
+    replaced.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(village_path) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(backup_path, village_path)
+    ctx = Context(db=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
+    with transaction(ctx.conn):
+        epoch.begin_epoch(ctx.conn, when=dt.datetime(2024, 12, 20, 11, 0), backup_name=backup_path.name,
+                          replaced_epoch=replaced_epoch)
+    return ctx
+
+
+def _import_json(capsys, town, bundle) -> dict:
+    code, out, err = run(capsys, "--db", db_file(town), "import", bundle, "--json")
+    assert code == 0, err
+    return json.loads(out)[0]
+
+
+def _export(capsys, village, usb) -> Path:
+    code, out, err = run(capsys, "--db", db_file(village), "export", "--out", usb)
+    assert code == 0, err
+    return Path(out.strip())
+
+
+def _meta(town, bundle: Path) -> dict:
+    plain = seal.open_sealed(town.conn, bundle.read_bytes(), bundle.name).plain
+    return json.loads(_members(plain)["datapackage.json"])["dudu"]
+
+
+def _cli_restore(capsys, village_path: Path, backup_path: Path, now):
+    """The real thing: ``restore FILE`` (services.backup.restore begins the epoch in the same step)."""
+    from dudu_desktop.domain.vocab import Role
+    from dudu_desktop.services.context import Context
+    from dudu_desktop.storage.db import open_database
+    code, _out, err = run(capsys, "--db", village_path, "restore", backup_path)
+    assert code == 0, err
+    return Context(db=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
+
+
+@pytest.mark.parametrize("how", ["restore command", "epoch begun directly"])
+def test_edits_after_a_restore_reach_the_township_and_it_shows_what_was_rolled_back(tmp_path, capsys, how):
+    from dudu_desktop.services import backup
+    from tests.conftest import NOW
+    town = new_township(tmp_path / "town.sqlite3")
+    village = new_village(tmp_path / "a.sqlite3")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    register(town, village, usb)
+    case = new_dispute(village, summary="第一版")
+    gone = new_dispute(village, summary="备份之后才登记", name="赵六")
+    disputes.update_dispute(village, gone, {"summary": "备份之后才登记（不会留下）"})
+    assert _import_json(capsys, town, _export(capsys, village, usb))["totals"]["new"] >= 2
+    saved = backup.make_backup(village)
+    disputes.update_dispute(village, case, {"summary": "第二版"})
+    disputes.update_dispute(village, case, {"summary": "第三版"})                 # version 3
+    assert _import_json(capsys, town, _export(capsys, village, usb))["totals"]["updated"] >= 1
+    disputes.update_dispute(village, case, {"summary": "第四版（未带到乡镇）"})
+    late = _export(capsys, village, usb)                    # written before the restore, carried later
+    # the village restores the backup (case at version 1, "gone" as it was then), edits again: version 2
+    village_path = Path(db_file(village))
+    village.conn.close()
+    village = _cli_restore(capsys, village_path, Path(saved), NOW) if how == "restore command" \
+        else _simulated_restore(village_path, Path(saved), NOW)
+    disputes.update_dispute(village, case, {"summary": "恢复后的修改"})
+    records.delete_record(village, "disputes", gone, reason="登记重复")
+    after_restore = _export(capsys, village, usb)
+    meta = _meta(town, after_restore)
+    assert meta["full"] and meta["epoch"] > 0 and meta["restore"]["backup"] == Path(saved).name
+
+    result = _import_json(capsys, town, after_restore)
+    assert result["totals"]["updated"] >= 2 and result["totals"]["conflicting"] == 0
+    row = town.conn.execute("SELECT summary, version, deleted FROM disputes WHERE id = ?", (case,)).fetchone()
+    assert tuple(row) == ("恢复后的修改", 2, 0)                                   # not "unchanged"
+    assert town.conn.execute("SELECT deleted FROM disputes WHERE id = ?", (gone,)).fetchone()[0] == 1
+    rolled = {(r["table"], r["id"]): (r["before"], r["after"]) for r in result["rolled_back"]}
+    assert rolled[("disputes", case)] == (3, 2)
+    assert any("恢复" in note and Path(saved).name in note for note in result["notes"])
+    assert any("回退" in note for note in result["notes"])
+    assert not result["witness"].get("rewritten")            # a restore is not a rewritten history
+    # the bundle written before the restore, carried in later, is older history: ignored, said so
+    stale = _import_json(capsys, town, late)
+    assert stale["stale"] and stale["totals"]["updated"] == 0 and any("早于" in n for n in stale["notes"])
+    assert town.conn.execute("SELECT summary FROM disputes WHERE id = ?", (case,)).fetchone()[0] == "恢复后的修改"
+    # and life goes on in the new epoch: incremental bundles, versions decide again
+    disputes.update_dispute(village, case, {"summary": "恢复后的第二次修改"})
+    following = _export(capsys, village, usb)
+    assert not _meta(town, following)["full"] and "restore" not in _meta(town, following)   # announced once
+    result = _import_json(capsys, town, following)
+    assert result["totals"]["updated"] == 1 and result["restore"] is None and not result["rolled_back"]
+    mine = {k: v for k, v in dict(village.conn.execute("SELECT * FROM disputes WHERE id = ?", (case,)).fetchone()).items()
+            if k not in ("change_seq", "sync_base_version", "sync_base_epoch")}
+    theirs = {k: v for k, v in dict(town.conn.execute("SELECT * FROM disputes WHERE id = ?", (case,)).fetchone()).items()
+              if k not in ("change_seq", "sync_base_version", "sync_base_epoch")}
+    assert mine == theirs                                    # the two sides agree again
+    town.conn.close()
+    village.conn.close()
+
+
+# --- 9 (township witness). a rewritten village history is reported at the next import ---------------------
+
+def _rewrite_history(path: str, seq: int) -> None:
+    """What a local administrator can do with sqlite3: change an old audit entry and re-chain every
+    entry after it, so that the village's own check finds nothing."""
+    from dudu_desktop.services import audit
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq", (seq,))]
+    prev = conn.execute("SELECT hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,)).fetchone()
+    prev = prev[0] if prev else audit.GENESIS
+    rows[0]["changes"] = json.dumps({"summary": [None, "改写过的历史"]}, ensure_ascii=False)
+    for row in rows:
+        row["prev_hash"] = prev
+        row["hash"] = prev = audit.entry_hash(prev, row)
+        conn.execute("UPDATE audit_log SET changes = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                     (row["changes"], row["prev_hash"], row["hash"], row["seq"]))
+    conn.commit()
+    conn.close()
+
+
+def test_the_township_reports_a_rewritten_village_audit_history(world, capsys):
+    town, village, usb = world
+    first_case = new_dispute(village)
+    assert _import_json(capsys, town, _export(capsys, village, usb))["witness"]["checked"] == 0
+    seen = town.conn.execute("SELECT seq, hash FROM sync_witness WHERE village_code = ?", (A[0],)).fetchall()
+    assert len(seen) == 1 and seen[0][0] > 0
+    # an honest next bundle chains on from what the township saw
+    disputes.update_dispute(village, first_case, {"summary": "第二版"})
+    honest = _import_json(capsys, town, _export(capsys, village, usb))
+    assert honest["witness"]["checked"] >= 1 and not honest["witness"]["rewritten"]
+    # someone rewrites the village's history with sqlite3 (the dispute's creation), re-chaining it
+    created = village.conn.execute("SELECT seq FROM audit_log WHERE record_id = ? AND action = 'create_dispute'",
+                                   (first_case,)).fetchone()[0]
+    _rewrite_history(db_file(village), created)
+    disputes.update_dispute(village, first_case, {"summary": "第三版"})
+    result = _import_json(capsys, town, _export(capsys, village, usb))
+    assert result["witness"]["rewritten"] and result["totals"]["updated"] == 1
+    assert any("审计记录" in note and "改写" in note for note in result["notes"])
+    entry = town.conn.execute("SELECT changes, reason FROM audit_log WHERE action = 'import_bundle' AND "
+                              "table_name = 'sync_imports' ORDER BY seq DESC").fetchone()
+    assert json.loads(entry[0])["audit_rewritten"] and "改写" in entry[1]
+
+
+def test_the_township_reports_a_village_audit_tail_cut_off(world, capsys):
+    town, village, usb = world
+    case = new_dispute(village)
+    _import_json(capsys, town, _export(capsys, village, usb))
+    for n in range(3):
+        disputes.update_dispute(village, case, {"summary": f"第{n + 2}版"})
+    _import_json(capsys, town, _export(capsys, village, usb))
+    # cut the tail (the last edits and the exports) and lower sqlite_sequence, as issue 11 did by hand
+    path = db_file(village)
+    village.conn.close()
+    conn = sqlite3.connect(path)
+    keep = conn.execute("SELECT min(seq) FROM audit_log WHERE action = 'update_dispute'").fetchone()[0]
+    conn.execute("DELETE FROM audit_log WHERE seq >= ?", (keep,))
+    conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'audit_log'", (keep - 1,))
+    conn.execute("DELETE FROM sync_exports WHERE seq > 1")
+    conn.commit()
+    conn.close()
+    from dudu_desktop.storage.db import open_database
+    again = type(village)(db=open_database(path), user="cadre", role=village.role, clock=village.clock)
+    disputes.update_dispute(again, case, {"summary": "改写后的修改"})
+    result = _import_json(capsys, town, _export(capsys, again, usb))
+    assert result["witness"]["rewritten"]
+    assert any("审计记录" in note for note in result["notes"])
+    again.conn.close()

@@ -248,6 +248,11 @@ def _bulk_search(conn: sqlite3.Connection) -> None:
     migrate_0009_bulk_search(conn)
 
 
+def _sync_epochs(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.sync.state import migrate_0011_sync_epochs  # restores at villages, audit witnesses
+    migrate_0011_sync_epochs(conn)
+
+
 #: (name, apply) in order. Append only.
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _script(INITIAL)),
@@ -258,6 +263,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0007_speed", _speed),
     ("0008_speed_stats", _speed_stats),
     ("0009_bulk_search", _bulk_search),
+    # "0011_sync_epochs" follows "0010_audit_rows", which another change adds just before it.
+    ("0011_sync_epochs", _sync_epochs),
 ]
 
 #: Tables that hold register rows (UUID id, village_code, version, tombstone, change_seq).

@@ -19,7 +19,10 @@ Descriptor
     ``schema_version`` (:func:`dudu_desktop.storage.db.schema_version` of the exporting file),
     ``village_code``, ``village_name``, ``township_code``, ``sequence``, ``from_seq``/``to_seq``
     (the audit-sequence range ``(from_seq, to_seq]`` covered), ``full``, ``period`` (the month
-    reported, ``YYYY-MM``), ``row_counts`` and ``created_at``.
+    reported, ``YYYY-MM``), ``row_counts`` and ``created_at``; since issue 11 also ``epoch``
+    (:mod:`dudu_desktop.services.epoch`; absent: 0), ``restore`` on the first bundle after a
+    restore, ``audit_head`` and ``audit_checkpoints`` (``{"seq", "hash"}`` of the village's audit
+    chain, for the township's witness; absent in bundles of older programs).
 
 :func:`read_bundle` checks all of it and returns a :class:`Bundle`, or raises
 :class:`~dudu_desktop.domain.problems.Refused` with a Chinese message; it never touches a database.
@@ -235,3 +238,22 @@ def _check_meta(meta: dict, path: Path) -> None:
             or not re.fullmatch(r"\d{4}-\d{2}", meta["period"]) or not re.fullmatch(r"\d{12}", meta["village_code"]):
         raise Refused(_("The description in {name} is incomplete or wrong ({key}).").format(
             name=path.name, key="sequence"))
+    # written by newer programs; a bundle without them is epoch 0 with no audit head (older villages)
+    optional = {"epoch": lambda v: _count(v),
+                "audit_head": _point,
+                "audit_checkpoints": lambda v: isinstance(v, list) and len(v) <= 1000 and all(map(_point, v)),
+                "restore": lambda v: isinstance(v, dict) and _count(v.get("epoch")) and _count(v.get("previous", 0))
+                and all(isinstance(v.get(k, ""), str) and len(v.get(k, "")) <= 300 for k in ("restored_at", "backup"))}
+    for key, ok in optional.items():
+        if key in meta and not ok(meta[key]):
+            raise Refused(_("The description in {name} is incomplete or wrong ({key}).").format(
+                name=path.name, key=key))
+
+
+def _count(value) -> bool:
+    return type(value) is int and 0 <= value < 2 ** 62
+
+
+def _point(value) -> bool:
+    return isinstance(value, dict) and _count(value.get("seq")) and isinstance(value.get("hash"), str) \
+        and re.fullmatch(r"[0-9a-f]{64}", value["hash"]) is not None

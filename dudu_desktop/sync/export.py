@@ -5,6 +5,15 @@ Incremental export reads ``WHERE change_seq > last to_seq AND change_seq <= to_s
 number of changes, not the size of the database. Tombstones (``deleted = 1``) are rows like any
 other. An export with no changes still writes a bundle: the month's "zero report" (零上报).
 
+**Epochs** (:mod:`dudu_desktop.services.epoch`): every bundle carries the village's epoch
+(``epoch`` in the description). The first bundle after a restore also carries a ``restore``
+block (``epoch``, ``restored_at``, ``backup``, ``previous``) and is always a **full** export, so
+the township receives everything the restored village holds, ranked above what it sent before.
+
+**Audit witness**: every bundle carries ``audit_head`` (``seq`` and ``hash`` of the newest audit
+entry it covers) and ``audit_checkpoints`` (the heads of the last :data:`CHECKPOINTS` bundles as
+the chain reads now), so the township can check that the history it saw was not rewritten.
+
 The reported month (``period``) is chosen at export: by default the current month, except in the
 first :data:`REPORT_GRACE_DAYS` days of a month, when it is the previous month (the monthly report
 is carried to the township in the first days of the next month). The township's overview counts a
@@ -29,7 +38,7 @@ from pathlib import Path
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
-from dudu_desktop.services import audit, site
+from dudu_desktop.services import audit, epoch, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import schema_version
 from dudu_desktop.storage.schema import RECORD_TABLES
@@ -39,6 +48,7 @@ from dudu_desktop.sync.container import ContainerError, sha256_hex, write_zip_at
 from dudu_desktop.sync.state import bundle_columns, write_setting
 
 REPORT_GRACE_DAYS = 10
+CHECKPOINTS = 64
 
 
 @dataclass
@@ -146,6 +156,12 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     """Inside the export's transaction: read the changes, write the bundle (its path appended to
     ``written`` as soon as it exists), record it."""
     conn = ctx.conn
+    state = epoch.epoch_state(conn)
+    restore = None
+    if not state.get("announced", True):     # the first bundle after a restore: say so, and send everything
+        full = True
+        restore = {"epoch": int(state["epoch"]), "restored_at": str(state.get("restored_at", "")),
+                   "backup": str(state.get("backup", "")), "previous": int(state.get("previous") or 0)}
     previous = last_export(conn)
     seq = (previous["seq"] if previous else 0) + 1
     from_seq = 0 if full or not previous else previous["to_seq"]
@@ -177,7 +193,10 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     meta = {"schema_version": version, "village_code": info["code"], "village_name": info["name"],
             "township_code": info.get("township_code", ""), "sequence": seq, "from_seq": from_seq,
             "to_seq": to_seq, "full": bool(full), "period": period,
-            "created_at": now.isoformat(timespec="seconds")}
+            "created_at": now.isoformat(timespec="seconds"), "epoch": int(state["epoch"]),
+            "audit_head": _audit_point(conn, to_seq), "audit_checkpoints": _checkpoints(conn)}
+    if restore is not None:
+        meta["restore"] = restore
     descriptor = fmt.build_descriptor(meta, tables)
     descriptor_bytes = json.dumps(descriptor, ensure_ascii=False, indent=1).encode("utf-8")
     members = [(fmt.DESCRIPTOR, descriptor_bytes)] + [(f"{t}.csv", data) for t, (_f, data, _n) in tables.items()]
@@ -198,7 +217,23 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
                           rows=rows, counts=counts)
     _record(ctx, info, identity, result, descriptor_bytes)
+    if restore is not None:
+        epoch.mark_announced(conn)
     return result
+
+
+def _audit_point(conn, seq: int) -> dict:
+    """``{"seq", "hash"}`` of the audit entry ``seq`` (the chain's head when the bundle was written)."""
+    row = conn.execute("SELECT seq, hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    return {"seq": row[0], "hash": row[1]} if row else {"seq": 0, "hash": audit.GENESIS}
+
+
+def _checkpoints(conn) -> list[dict]:
+    """The chain heads of the last :data:`CHECKPOINTS` bundles (what the township may have witnessed),
+    as they read now: the township compares them with what it saw."""
+    return [{"seq": r[0], "hash": r[1]} for r in conn.execute(
+        "SELECT seq, hash FROM audit_log WHERE seq IN (SELECT to_seq FROM sync_exports ORDER BY seq DESC LIMIT ?) "
+        "ORDER BY seq", (CHECKPOINTS,))]
 
 
 def _record(ctx: Context, info: dict, identity, result: ExportResult, descriptor_bytes: bytes) -> None:

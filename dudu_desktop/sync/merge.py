@@ -105,6 +105,11 @@ class ImportResult:
     backup: str | None = None
     sealed: bool = False
     signed_by: str = ""                                 # id of the village key that signed it
+    epoch: int = 0                                      # the village's epoch (services/epoch.py); 0: never restored
+    restore: dict | None = None                         # the restore this bundle announces, if any
+    rolled_back: list = field(default_factory=list)     # [{table, id, number, before, after}] (see module doc)
+    stale: bool = False                                 # written before a restore the township already knows
+    witness: dict = field(default_factory=dict)         # {"checked": n, "rewritten": [{seq, seen, now}], ...}
 
     @property
     def totals(self) -> dict:
@@ -125,8 +130,9 @@ class _TablePlan:
     conflicts: list[tuple[dict, dict, int | None]] = field(default_factory=list)  # (local, incoming, open id)
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     settled: list[str] = field(default_factory=list)     # ids no longer waiting for a parent
-    waiting: list[dict] = field(default_factory=list)    # rows whose parent has not arrived
+    waiting: list[tuple[dict, int]] = field(default_factory=list)  # (row, epoch) whose parent has not arrived
     pending_ids: set = field(default_factory=set)        # ids that were waiting before this bundle
+    epochs: dict = field(default_factory=dict)           # id → epoch of the rows that came from sync_pending
 
 
 # --- reading and checking -------------------------------------------------------------------------
@@ -223,7 +229,8 @@ def _foreign_pending(conn, table: str, village: str, ids: list[str]) -> dict[str
 def _open_conflicts(conn, table: str, ids: list[str]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for part in chunks(ids):
-        for r in conn.execute(f"SELECT id, record_id, incoming_version FROM sync_conflicts WHERE table_name = ? "
+        for r in conn.execute(f"SELECT id, record_id, incoming_version, incoming_epoch FROM sync_conflicts "
+                              f"WHERE table_name = ? "
                               f"AND resolved_at IS NULL AND record_id IN ({', '.join('?' * len(part))})",
                               [table, *part]):
             out[r["record_id"]] = dict(r)
@@ -237,6 +244,11 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
     latest = max(ctx.today(), exported) + dt.timedelta(days=1)
     accepted: dict[str, set[str]] = {}          # valid incoming ids per table (for children)
     plans: dict[str, _TablePlan] = {}
+    bundle_epoch = meta.get("epoch", 0)
+    known_epoch = village_epoch(conn, bundle.village_code)
+    floor = max(known_epoch, bundle_epoch)       # rows of an older epoch are history the village rolled back
+    look_back = bool(meta.get("restore")) and meta["full"] and bundle_epoch > known_epoch
+    result.stale = bundle_epoch < known_epoch
     for table in RECORD_TABLES:
         res = bundle.resources[table]
         columns = table_columns(conn, table)
@@ -291,7 +303,8 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
                 continue
             rows.append((n, values))
         check = _FieldChecker(spec, today)
-        rows = _with_pending(conn, table, bundle.village_code, res.headers, rows, i_id, i_version, plan)
+        rows = _with_pending(conn, table, bundle.village_code, res.headers, rows, i_id, i_version, plan,
+                             bundle_epoch)
         local = _existing(conn, table, [v[i_id] for _n, v in rows])
         foreign = {rid: old["village_code"] for rid, old in local.items() if old["village_code"] != bundle.village_code}
         foreign.update(_foreign_pending(conn, table, bundle.village_code, [v[i_id] for _n, v in rows]))
@@ -323,7 +336,12 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
         for n, values in rows:
             rid = values[i_id]
             old = local.get(rid)
-            kind = _classify(old, values, res.headers, content, business, i_version)
+            row_epoch = plan.epochs.get(rid, bundle_epoch) if n == 0 else bundle_epoch
+            if row_epoch < floor:                # written before a restore the township already knows
+                plan.counts["unchanged"] += 1
+                plan.settled.append(rid)
+                continue
+            kind = _classify(old, values, res.headers, content, business, i_version, row_epoch)
             if kind == "unchanged":
                 plan.counts["unchanged"] += 1
                 ok.add(rid)
@@ -349,20 +367,25 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
                     "The parent record has not arrived yet (an earlier bundle is missing); this row is kept "
                     "aside and applied automatically when that bundle is imported."), rid))
                 plan.counts["invalid"] += 1
-                plan.waiting.append(dict(zip(res.headers, values)))
+                plan.waiting.append((dict(zip(res.headers, values)), row_epoch))
                 continue
             ok.add(rid)
             plan.settled.append(rid)
             if kind == "conflict":
                 plan.counts["conflicting"] += 1
                 open_ = pending.get(rid)
-                if open_ is None or values[i_version] > open_["incoming_version"]:
-                    plan.conflicts.append((old, dict(zip(res.headers, values)), open_ and open_["id"]))
+                if open_ is None or (row_epoch, values[i_version]) > (open_["incoming_epoch"],
+                                                                       open_["incoming_version"]):
+                    plan.conflicts.append((old, dict(zip(res.headers, values)), open_ and open_["id"], row_epoch))
                 continue
             plan.counts["new" if old is None else "updated"] += 1
             (plan.new_ids if old is None else plan.updated_ids).append(rid)
             plan.write.append(values)
+            if row_epoch != bundle_epoch:
+                plan.epochs[rid] = row_epoch
         accepted[table] = ok
+        if look_back:
+            result.rolled_back += _rolled_back(conn, table, bundle, res, rows, col, business, bundle_epoch)
     for table, plan in plans.items():
         result.counts[table] = plan.counts
     return plans
@@ -391,35 +414,47 @@ class _FieldChecker:
 
 
 def _with_pending(conn, table: str, village: str, headers: list[str], rows: list, i_id: int, i_version: int,
-                  plan: _TablePlan) -> list:
+                  plan: _TablePlan, bundle_epoch: int = 0) -> list:
     """The bundle's rows plus the rows of this village still waiting for their parent (the higher
-    version of a record wins when it is in both)."""
-    waiting = conn.execute("SELECT record_id, version, row FROM sync_pending WHERE table_name = ? AND village_code = ?",
-                           (table, village)).fetchall()
+    ``(epoch, version)`` of a record wins when it is in both; a waiting row keeps its epoch, in
+    ``plan.epochs``, and such rows carry the row number 0)."""
+    waiting = conn.execute("SELECT record_id, version, row, epoch FROM sync_pending WHERE table_name = ? "
+                           "AND village_code = ?", (table, village)).fetchall()
     if not waiting:
         return rows
     plan.pending_ids = {w[0] for w in waiting}
     by_id = {v[i_id]: k for k, (_n, v) in enumerate(rows)}
     rows = list(rows)
-    for record_id, version, text in waiting:
+    for record_id, version, text, epoch in waiting:
         stored = json.loads(text)
         values = tuple(stored.get(h) for h in headers)
         k = by_id.get(record_id)
         if k is None:
             rows.append((0, values))
-        elif version > rows[k][1][i_version]:
+            plan.epochs[record_id] = epoch
+        elif (epoch, version) > (bundle_epoch, rows[k][1][i_version]):
             rows[k] = (0, values)
+            plan.epochs[record_id] = epoch
     return rows
 
 
 def _classify(old: dict | None, values: tuple, headers: list[str], content: list[int], business: list[int],
-              i_version: int) -> str:
+              i_version: int, epoch: int = 0) -> str:
+    """A record ranks by ``(epoch, version)``: after a restore at the village (a higher epoch than the
+    one the township's copy came in) the village's row outranks whatever version it carries."""
     if old is None:
         return "new"
     if all(_same(old[headers[i]], values[i]) for i in content):
         return "unchanged"
     base = old.get("sync_base_version")
+    base_epoch = old.get("sync_base_epoch") or 0
     incoming = values[i_version]
+    if base is not None and epoch > base_epoch:
+        if old["version"] == base or all(_same(old[headers[i]], values[i]) for i in business):
+            return "update"                      # untouched here since received: the restored village's wins
+        return "conflict"                        # the township edited its copy since
+    if base is not None and epoch < base_epoch:
+        return "unchanged"                       # older history of the village: ignored
     if base is not None and incoming <= base:
         return "unchanged"                       # an older bundle: the township already has newer
     if base is not None and old["version"] == base:
@@ -455,7 +490,8 @@ def _result(bundle: fmt.Bundle, opened: seal.Opened) -> ImportResult:
     return ImportResult(path=str(bundle.path), file_name=bundle.file_name, village_code=m["village_code"],
                         village_name=m["village_name"], seq=m["sequence"], period=m["period"], full=m["full"],
                         from_seq=m["from_seq"], to_seq=m["to_seq"], exported_at=m["created_at"],
-                        sealed=opened.sealed, signed_by=opened.signed_by)
+                        sealed=opened.sealed, signed_by=opened.signed_by, epoch=m.get("epoch", 0),
+                        restore=m.get("restore"))
 
 
 def _already(conn, bundle: fmt.Bundle) -> dict | None:
@@ -480,6 +516,150 @@ def _notes(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
                               "them (or a full export).").format(numbers="、".join(map(str, result.gaps))))
 
 
+# --- epochs (restores at the village) and the audit witness ----------------------------------------------
+
+def village_epoch(conn, village: str) -> int:
+    """The highest epoch seen in a bundle of ``village`` (0: it never announced a restore)."""
+    row = conn.execute("SELECT epoch FROM sync_village_epochs WHERE village_code = ?", (village,)).fetchone()
+    return row[0] if row else 0
+
+
+_LABEL_COLUMNS = ("serial_no", "name", "topic", "theme", "caller_name", "question", "summary", "kind")
+
+
+def _label(row: dict) -> str:
+    """A short name of a record for people (a dispute's serial number, a person's name, a topic…)."""
+    return next((str(row[c])[:30] for c in _LABEL_COLUMNS if row.get(c)), "")
+
+
+def _rolled_back(conn, table: str, bundle: fmt.Bundle, res: fmt.Resource, rows: list, col: dict,
+                 business: list[int], epoch: int) -> list[dict]:
+    """Records of the village whose township copy came from its history before the restore and that the
+    restored village (this full bundle) no longer holds as they were: missing (``after`` None), or at a
+    version not above the one received with other content. ``before``/``after``: the village versions."""
+    i_id, i_version = col["id"], col["version"]
+    present = {cells[i_id] for cells in res.rows}
+    incoming = {values[i_id]: values for _n, values in rows}
+    out = []
+    for r in conn.execute(f"SELECT * FROM {table} WHERE village_code = ? AND sync_base_version IS NOT NULL "
+                          f"AND coalesce(sync_base_epoch, 0) < ? ORDER BY id", (bundle.village_code, epoch)):
+        old = dict(r)
+        rid, before = old["id"], old["sync_base_version"]
+        if rid not in present:
+            if old["deleted"]:
+                continue
+            after = None
+        else:
+            values = incoming.get(rid)
+            if values is None or values[i_version] > before \
+                    or all(_same(old[res.headers[i]], values[i]) for i in business):
+                continue
+            after = values[i_version]
+        out.append({"table": table, "id": rid, "number": _label(old), "before": before, "after": after})
+    return out
+
+
+def _witness(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
+    """Check the village's audit chain against the heads the township saw in its earlier bundles.
+
+    Evidence from the bundle: ``audit_head``, ``audit_checkpoints`` and the ``seq``/``hash``/``prev_hash``
+    of its audit entries (``prev_hash`` of entry n is the hash of entry n - 1). A head seen in the same
+    epoch must still have the same hash, and a head seen from an earlier (or the same-numbered) bundle
+    must not lie beyond the new head. Across a restore (an older epoch) the chain was rolled back to a prefix of itself: the
+    heads that still match must all come before those that differ."""
+    meta = bundle.meta
+    head = meta.get("audit_head")
+    if head is None or result.stale:
+        return                                   # a bundle of an older program, or older history
+    evidence: dict[int, str] = {}
+    rewritten: list[dict] = []
+
+    def add(seq: int, digest: str) -> None:
+        if seq <= 0:
+            return
+        known = evidence.setdefault(seq, digest)
+        if known != digest:                      # the bundle contradicts itself
+            rewritten.append({"seq": seq, "seen": known, "now": digest})
+
+    for point in meta.get("audit_checkpoints", []):
+        add(point["seq"], point["hash"])
+    add(head["seq"], head["hash"])
+    res = bundle.resources[fmt.AUDIT_TABLE]
+    if all(c in res.headers for c in ("seq", "hash", "prev_hash")):
+        i_seq, i_hash, i_prev = (res.headers.index(c) for c in ("seq", "hash", "prev_hash"))
+        for cells in res.rows:
+            if cells[i_seq].isdigit():
+                add(int(cells[i_seq]), cells[i_hash])
+                if cells[i_prev] != audit.GENESIS:
+                    add(int(cells[i_seq]) - 1, cells[i_prev])
+    seen = conn.execute("SELECT seq, hash, epoch, bundle_seq FROM sync_witness WHERE village_code = ? ORDER BY seq",
+                        (bundle.village_code,)).fetchall()
+    checked = 0
+    older_match, older_differ = [], []
+    for seq, digest, epoch, bundle_seq in seen:
+        now = evidence.get(seq)
+        if epoch == result.epoch:
+            if now is not None:
+                checked += 1
+                if now != digest:
+                    rewritten.append({"seq": seq, "seen": digest, "now": now})
+            elif seq > head["seq"] and bundle_seq is not None and bundle_seq <= bundle.seq:
+                rewritten.append({"seq": seq, "seen": digest, "now": ""})   # the chain was cut short
+        elif epoch < result.epoch and now is not None:
+            checked += 1
+            (older_match if now == digest else older_differ).append((seq, digest, now))
+    if older_match and older_differ:
+        top = max(seq for seq, _d, _n in older_match)
+        rewritten += [{"seq": seq, "seen": digest, "now": now} for seq, digest, now in older_differ if seq < top]
+    result.witness = {"head": dict(head), "checked": checked, "rewritten": rewritten}
+
+
+def _store_epoch_and_witness(conn, bundle: fmt.Bundle, result: ImportResult, now: str) -> None:
+    """Inside the import's transaction: the village's epoch and the audit head this bundle showed."""
+    conn.execute("INSERT INTO sync_village_epochs (village_code, epoch, seen_at) VALUES (?, ?, ?) "
+                 "ON CONFLICT (village_code) DO UPDATE SET epoch = excluded.epoch, seen_at = excluded.seen_at "
+                 "WHERE excluded.epoch > sync_village_epochs.epoch", (bundle.village_code, result.epoch, now))
+    head = bundle.meta.get("audit_head")
+    if head and head["seq"] > 0:
+        conn.execute("INSERT INTO sync_witness (village_code, seq, hash, epoch, bundle_seq, seen_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (village_code, seq) DO UPDATE SET hash = excluded.hash, "
+                     "epoch = excluded.epoch, bundle_seq = excluded.bundle_seq, seen_at = excluded.seen_at",
+                     (bundle.village_code, head["seq"], head["hash"], result.epoch, bundle.seq, now))
+
+
+def _epoch_notes(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
+    """After the plan: what a restore at the village means here, and the witness's finding."""
+    name = result.village_name
+    known = village_epoch(conn, bundle.village_code)
+    if result.stale:
+        result.notes.append(_("This bundle was written before village {village} restored a backup (its epoch {epoch} "
+                              "is older than {known}): its records are older than what the township holds and were "
+                              "ignored.").format(village=name, epoch=result.epoch, known=known))
+    elif result.epoch > known and result.restore:
+        result.notes.append(_("Village {village} restored the backup {backup} on {at}: everything it holds now "
+                              "outranks what it sent before.").format(
+            village=name, backup=result.restore.get("backup") or "?", at=result.restore.get("restored_at") or "?"))
+    elif result.epoch > known:
+        result.notes.append(_("Village {village} has restored a backup since its last bundle here, but the bundle "
+                              "that announced it has not been imported; ask the village for a full export.").format(
+            village=name))
+    if result.rolled_back:
+        shown = "、".join(
+            f"{_(SPECS[r['table']].label)} {r['number'] or r['id'][:8]}（{r['before']}→"
+            f"{r['after'] if r['after'] is not None else _('missing')}）" for r in result.rolled_back[:10])
+        more = len(result.rolled_back) - 10
+        result.notes.append(_("The restore rolled back {n} records the township had received from the village "
+                              "(version here → in the village now): {records}").format(
+            n=len(result.rolled_back), records=shown) + (_(" and {n} more").format(n=more) if more > 0 else ""))
+    _witness(conn, bundle, result)
+    if result.witness.get("rewritten"):
+        seqs = sorted({r["seq"] for r in result.witness["rewritten"]})
+        result.notes.append(_("The audit history of village {village} differs from what the township saw in its "
+                              "earlier bundles (entries {seqs}): it was rewritten or cut short at the village. The "
+                              "records were still merged; ask the village why, and keep this bundle.").format(
+            village=name, seqs="、".join(map(str, seqs[:20]))))
+
+
 # --- public API -------------------------------------------------------------------------------------
 
 def preview_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> ImportResult:
@@ -493,6 +673,7 @@ def preview_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> Impor
     try:
         _notes(conn, bundle, result)
         _plan(ctx, bundle, result)
+        _epoch_notes(conn, bundle, result)
         if result.already_imported:
             for counts in result.counts.values():
                 counts["unchanged"] += counts["new"] + counts["updated"] + counts["conflicting"]
@@ -538,12 +719,13 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
         if result.already_imported:               # another window got there first
             return result
         plans = _plan(ctx, bundle, result)
+        _epoch_notes(conn, bundle, result)
         bulk = BulkLoad(conn)                     # search index and follow-ups due: in bulk, not per row
         for table in RECORD_TABLES:
             plan = plans[table]
             cols = plan.columns
             i_change = cols.index("change_seq") if "change_seq" in cols else None
-            names = [c for c in cols if c != "change_seq"] + ["change_seq", "sync_base_version"]
+            names = [c for c in cols if c != "change_seq"] + ["change_seq", "sync_base_version", "sync_base_epoch"]
             sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                    f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in names if c != "id"))
             i_version = cols.index("version")
@@ -558,28 +740,33 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
                                             "inserted": [i for i in ids if i in new],
                                             "updated": [i for i in ids if i not in new]})
                 conn.executemany(sql, [tuple(v for j, v in enumerate(row) if j != i_change)
-                                       + (seq, row[i_version]) for row in part])
+                                       + (seq, row[i_version], plan.epochs.get(row[i_id], result.epoch) or None)
+                                       for row in part])
+                audit.seal_rows(conn, seq, table)        # digests of the rows as stored, for check
                 done += len(part)
                 if progress:
                     progress(done, total)
-            for local, incoming, open_id in plan.conflicts:
-                _store_conflict(ctx, table, local, incoming, open_id, bundle)
+            for local, incoming, open_id, epoch in plan.conflicts:
+                _store_conflict(ctx, table, local, incoming, open_id, bundle, epoch)
             settled = [i for i in plan.settled if i in plan.pending_ids]
             for part in chunks(settled):
                 conn.execute(f"DELETE FROM sync_pending WHERE table_name = ? AND record_id IN "
                              f"({', '.join('?' * len(part))})", [table, *part])
             conn.executemany(
-                "INSERT INTO sync_pending (table_name, record_id, village_code, version, row, bundle_seq) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (table_name, record_id) DO UPDATE SET "
-                "version = excluded.version, row = excluded.row, bundle_seq = excluded.bundle_seq "
-                "WHERE excluded.version >= sync_pending.version",
-                [(table, r["id"], village, r["version"], json.dumps(r, ensure_ascii=False), bundle.seq)
-                 for r in plan.waiting])
+                "INSERT INTO sync_pending (table_name, record_id, village_code, version, row, bundle_seq, epoch) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_name, record_id) DO UPDATE SET "
+                "version = excluded.version, row = excluded.row, bundle_seq = excluded.bundle_seq, "
+                "epoch = excluded.epoch WHERE (excluded.epoch, excluded.version) >= "
+                "(sync_pending.epoch, sync_pending.version)",
+                [(table, r["id"], village, r["version"], json.dumps(r, ensure_ascii=False), bundle.seq, epoch)
+                 for r, epoch in plan.waiting])
             done += len(bundle.resources[table].rows) - len(plan.write)
             if progress:
                 progress(min(done, total), total)
         bulk.finish()
         _store_remote_audit(conn, bundle)
+        if not result.stale:
+            _store_epoch_and_witness(conn, bundle, result, now)
         counts = {t: c for t, c in result.counts.items()}
         rejected = [asdict(p) for p in result.problems]
         conn.execute(
@@ -593,23 +780,33 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
         audit.append(conn, at=now, user=ctx.user, action="import_bundle", table_name="sync_imports",
                      record_id=bundle.file_name, village_code=village, origin=village,
                      changes={"seq": bundle.seq, "period": result.period, **result.totals,
-                              "gaps": result.gaps, "sealed": opened.sealed, "signed_by": opened.signed_by})
+                              "gaps": result.gaps, "sealed": opened.sealed, "signed_by": opened.signed_by,
+                              "epoch": result.epoch, "stale": result.stale,
+                              **({"restore": result.restore} if result.restore else {}),
+                              **({"rolled_back": result.rolled_back[:200],
+                                  "rolled_back_count": len(result.rolled_back)} if result.rolled_back else {}),
+                              **({"audit_rewritten": result.witness["rewritten"]}
+                                 if result.witness.get("rewritten") else {})},
+                     reason=_("the village's audit history was rewritten") if result.witness.get("rewritten")
+                     else "")
     result.applied = True
     return result
 
 
 def _store_conflict(ctx: Context, table: str, local: dict, incoming: dict, open_id: int | None,
-                    bundle: fmt.Bundle) -> None:
+                    bundle: fmt.Bundle, epoch: int = 0) -> None:
     conn = ctx.conn
     local_row = {k: v for k, v in local.items() if k not in LOCAL_COLUMNS}
     if open_id is None:
         conn.execute("INSERT INTO sync_conflicts (table_name, record_id, village_code, local_row, incoming_row, "
-                     "incoming_version, bundle_seq, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     "incoming_version, bundle_seq, detected_at, incoming_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      (table, local["id"], bundle.village_code, json.dumps(local_row, ensure_ascii=False),
-                      json.dumps(incoming, ensure_ascii=False), incoming["version"], bundle.seq, ctx.now_text()))
+                      json.dumps(incoming, ensure_ascii=False), incoming["version"], bundle.seq, ctx.now_text(),
+                      epoch))
     else:
-        conn.execute("UPDATE sync_conflicts SET incoming_row = ?, incoming_version = ?, bundle_seq = ? WHERE id = ?",
-                     (json.dumps(incoming, ensure_ascii=False), incoming["version"], bundle.seq, open_id))
+        conn.execute("UPDATE sync_conflicts SET incoming_row = ?, incoming_version = ?, bundle_seq = ?, "
+                     "incoming_epoch = ? WHERE id = ?",
+                     (json.dumps(incoming, ensure_ascii=False), incoming["version"], bundle.seq, epoch, open_id))
     audit.append(conn, at=ctx.now_text(), user=ctx.user, action="sync_conflict", table_name=table,
                  record_id=local["id"], village_code=bundle.village_code, origin=bundle.village_code,
                  changes=audit.diff(local_row, incoming), reason=bundle.file_name)
@@ -674,10 +871,11 @@ def resolve_conflict(ctx: Context, conflict_id: int, keep: str) -> dict:
                            record_id=record_id, village_code=row["village_code"],
                            changes=audit.diff(current, {**current, **after}),
                            reason=_("kept the village's copy") if keep == "incoming" else _("kept the township's copy"))
-        after.update(change_seq=seq, sync_base_version=incoming["version"])
+        after.update(change_seq=seq, sync_base_version=incoming["version"], sync_base_epoch=row["incoming_epoch"] or None)
         after.pop("id", None)
         conn.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in after)} WHERE id = ?",
                      [*after.values(), record_id])
+        audit.seal_rows(conn, seq, table, [record_id])
         conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ?",
                      (now, keep, ctx.user, conflict_id))
     return dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,)).fetchone())

@@ -24,6 +24,18 @@ Tables
     For each record received in a bundle, the village's version the township last accepted (the
     "base"). A local edit at the township makes ``version`` differ from it; when the village's
     version has moved past the base too, the record was changed on both sides: a conflict.
+
+Migration ``0011_sync_epochs`` (township):
+
+``sync_village_epochs``
+    The highest epoch (:mod:`dudu_desktop.services.epoch`) seen in a bundle of each village.
+``<record table>.sync_base_epoch``
+    The epoch of the village version last accepted (NULL: 0). Records rank by ``(epoch, version)``.
+``sync_pending.epoch``, ``sync_conflicts.incoming_epoch``
+    The epoch of the bundle the waiting row or the conflicting copy came in.
+``sync_witness``
+    The heads of each village's audit chain (sequence number and hash) the township has seen in
+    its bundles, to check at the next import that the chain still holds them.
 """
 
 from __future__ import annotations
@@ -35,7 +47,7 @@ from dudu_desktop.storage.schema import RECORD_TABLES
 
 FORMAT_VERSION = 1
 #: Local bookkeeping columns that never travel in a bundle.
-LOCAL_COLUMNS = ("sync_base_version",)
+LOCAL_COLUMNS = ("sync_base_version", "sync_base_epoch")
 
 SYNC_SQL = """
 CREATE TABLE sync_exports (
@@ -128,6 +140,38 @@ def migrate_0003_sync(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
     for table in RECORD_TABLES:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN sync_base_version INTEGER")
+
+
+EPOCHS_SQL = """
+CREATE TABLE sync_village_epochs (
+    village_code TEXT PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    seen_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE sync_witness (
+    village_code TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    epoch INTEGER NOT NULL DEFAULT 0,
+    bundle_seq INTEGER,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (village_code, seq)
+) WITHOUT ROWID;
+ALTER TABLE sync_pending ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_conflicts ADD COLUMN incoming_epoch INTEGER NOT NULL DEFAULT 0
+"""
+
+
+def migrate_0011_sync_epochs(conn: sqlite3.Connection) -> None:
+    """Township bookkeeping for restores at the villages (``services/epoch.py``) and for witnessing
+    their audit chains: the highest epoch seen per village, the epoch of the village version each
+    record last accepted (``sync_base_epoch``), the pending rows' and open conflicts' epochs, and the
+    audit chain heads seen per village."""
+    for statement in EPOCHS_SQL.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    for table in RECORD_TABLES:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN sync_base_epoch INTEGER")
 
 
 def table_columns(conn: sqlite3.Connection, table: str) -> list[dict]:

@@ -449,6 +449,11 @@ class ImportPage(QWidget):
                              _item(t["invalid"], bg=RED_BG if t["invalid"] else None), "", "；".join(r.notes)])
                 problems += [[name, table_label(p.table), p.row, column_label(p.table, p.column), p.message]
                              for p in r.problems]
+                problems += [[name, table_label(b["table"]), "", "", _item(_(  # what the village's restore rolled back
+                    "Rolled back by the village's restore: {record} (version here {before} → in the village {after})"
+                ).format(record=b["number"] or b["id"][:8], before=b["before"],
+                         after=_("missing") if b["after"] is None else b["after"]), bg=AMBER)]
+                             for b in r.rolled_back]
             else:
                 rows.append([name, _(REGISTER_LABELS[register]), r.imported, "", r.duplicates, "",
                              _item(r.skipped, bg=RED_BG if r.skipped else None), r.encoding or r.sheet or "",
