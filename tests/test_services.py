@@ -216,7 +216,7 @@ def test_audit_chain_detects_tampering(ctx):
     new_dispute(ctx)
     assert audit.verify_chain(ctx.conn) == []
     ctx.conn.execute("UPDATE audit_log SET user = 'mallory' WHERE seq = 3")
-    assert any("altered" in p for p in audit.verify_chain(ctx.conn))
+    assert any("被改动过" in p for p in audit.verify_chain(ctx.conn))     # check speaks Chinese (issue 11)
     ctx.conn.execute("UPDATE audit_log SET user = 'tester' WHERE seq = 3")
     assert audit.verify_chain(ctx.conn) == []
     ctx.conn.execute("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")

@@ -122,19 +122,27 @@ def cmd_audit(args) -> int:
 
 
 def cmd_check(args) -> int:
+    # No log-in: check only reads, and it must still speak when the accounts were removed outside
+    # the program (then nobody can log in; see services.users.accounts_expected).
     try:
-        ctx = open_context(args, create=False)
+        database = storage.open_database(args.db or default_db_path(), create=False)
     except Refused as exc:
         for problem in exc.problems:
             print(problem.message, file=sys.stderr)
         return EXIT_REFUSED
-    problems = storage.integrity_problems(ctx.conn)
-    problems += audit.verify_chain(ctx.conn)
-    if site.site(ctx.conn) is None:
+    OPENED.append(database)
+    conn = database.conn
+    damage = storage.integrity_problems(conn)
+    problems = [_("The database file is damaged (SQLite's own check): {detail}").format(detail=p)
+                for p in damage if not p.startswith("foreign key:")]
+    problems += [_("A row refers to a record that does not exist (foreign key): {detail}").format(
+        detail=p.removeprefix("foreign key:").strip()) for p in damage if p.startswith("foreign key:")]
+    problems += audit.check(conn)
+    if site.site(conn) is None:
         problems.append(_("This database is not set up yet: run init first."))
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         return EXIT_REFUSED
-    print(_("The database is intact (schema {version}).").format(version=storage.schema_version(ctx.conn)))
+    print(_("The database is intact (schema {version}).").format(version=storage.schema_version(conn)))
     return EXIT_OK

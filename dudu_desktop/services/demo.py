@@ -308,7 +308,9 @@ def generate_bulk(conn, *, disputes: int = 1_000_000, villages: int = 200, year:
                                changes={t: len(rows) for t, (_s, rows) in batches.items()},
                                reason=f"benchmark data ({total} rows)")
             for table, (statement, rows) in batches.items():
+                last_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
                 conn.executemany(statement, [(*r[:8], seq, *r[9:]) for r in rows])
+                audit.seal_rows(conn, seq, table, after_rowid=last_rowid)   # the rows' digests, for check
                 counts[table] = counts.get(table, 0) + len(rows)
         if progress:
             progress(counts)

@@ -1,7 +1,8 @@
 """Generic row writes shared by every register's services: insert, update, delete, restore.
 
-Each write bumps ``version``, stamps ``updated_at``/``updated_by``, appends one audit entry and
-sets the row's ``change_seq`` to that entry's sequence number (the incremental export's cursor).
+Each write bumps ``version``, stamps ``updated_at``/``updated_by``, appends one audit entry, sets
+the row's ``change_seq`` to that entry's sequence number (the incremental export's cursor) and
+records the digest of the row as stored in that entry (what ``check`` compares).
 Callers hold the transaction (:func:`dudu_desktop.storage.db.transaction`).
 """
 
@@ -58,6 +59,7 @@ def insert(ctx: Context, table: str, values: dict, *, action: str, village_code:
     cols = list(row)
     ctx.conn.execute(f"INSERT INTO {_table(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                      [row[c] for c in cols])
+    audit.seal_rows(ctx.conn, row["change_seq"], table, [record_id])    # the row as stored, for check
     return record_id
 
 
@@ -77,6 +79,7 @@ def update(ctx: Context, table: str, record_id: str, changes: dict, *, action: s
     sets = [k for k in after if k != "id" and after[k] != before.get(k)]
     ctx.conn.execute(f"UPDATE {_table(table)} SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                      [after[k] for k in sets] + [record_id])
+    audit.seal_rows(ctx.conn, seq, table, [record_id])
     return after
 
 

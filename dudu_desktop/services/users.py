@@ -153,8 +153,16 @@ def parse_role(value: str) -> Role:
 # --- queries ---------------------------------------------------------------------------------
 
 def has_users(conn) -> bool:
-    """True once any account exists (from then on every action needs a log-in)."""
-    return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+    """True once any account exists (from then on every action needs a log-in) — and also when the
+    accounts were removed outside the program (:func:`accounts_expected`): an emptied ``users``
+    table never turns the file back into one where anybody acts as administrator."""
+    return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None or accounts_expected(conn)
+
+
+def accounts_expected(conn) -> bool:
+    """True when the audit trail shows an account was created (index ``audit_users``)."""
+    return conn.execute("SELECT 1 FROM audit_log WHERE table_name = 'users' AND action = 'create_user' "
+                        "LIMIT 1").fetchone() is not None
 
 
 def get_user(conn, username: str) -> User | None:
@@ -183,9 +191,11 @@ def _audit(ctx: Context, action: str, username: str, changes: dict | None = None
 
 
 def _audit_entry(conn, at: str, actor: str, action: str, username: str, changes: dict | None = None) -> None:
-    """Never pass password material here: only roles, flags, counters and times."""
-    audit.append(conn, at=at, user=actor, action=action, table_name="users", record_id=username,
-                 changes=changes or {})
+    """Never pass password material here: only roles, flags, counters and times. The entry also
+    records the digest of the account's row after the write (for ``check``; see services.audit)."""
+    seq = audit.append(conn, at=at, user=actor, action=action, table_name="users", record_id=username,
+                       changes=changes or {})
+    audit.seal_rows(conn, seq, "users", [username])
 
 
 # --- actions ---------------------------------------------------------------------------------
@@ -321,8 +331,6 @@ def authenticate(conn, username: str, password: str, now: dt.datetime | None = N
                 conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? "
                              "WHERE username = ?", (rehashed or current["password_hash"], username))
                 if rehashed:                             # stronger parameters: on record like any change
-                    _audit_entry(conn, _stamp(now), username, "rehash_password", username)
-                if rehashed:                             # the stored hash changed: audited (check compares it)
                     _audit_entry(conn, _stamp(now), username, "rehash_password", username)
     if changed:
         raise _wrong()

@@ -248,6 +248,11 @@ def _bulk_search(conn: sqlite3.Connection) -> None:
     migrate_0009_bulk_search(conn)
 
 
+def _audit_rows(conn: sqlite3.Connection) -> None:
+    from dudu_desktop.storage.chain import migrate_0010_audit_rows  # row digests in the audit trail, head
+    migrate_0010_audit_rows(conn)
+
+
 def _sync_epochs(conn: sqlite3.Connection) -> None:
     from dudu_desktop.sync.state import migrate_0011_sync_epochs  # restores at villages, audit witnesses
     migrate_0011_sync_epochs(conn)
@@ -263,7 +268,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0007_speed", _speed),
     ("0008_speed_stats", _speed_stats),
     ("0009_bulk_search", _bulk_search),
-    # "0011_sync_epochs" follows "0010_audit_rows", which another change adds just before it.
+    ("0010_audit_rows", _audit_rows),
     ("0011_sync_epochs", _sync_epochs),
 ]
 
