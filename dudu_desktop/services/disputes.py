@@ -6,7 +6,7 @@ read-only until reopened with a reason. The warning level changes only with a re
 
 from __future__ import annotations
 
-from dudu_desktop.domain import vocab
+from dudu_desktop.domain import vocab, workflow
 from dudu_desktop.domain.fields import DISPUTE, FOLLOWUP, PARTY
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.validate import (
@@ -185,7 +185,7 @@ def reopen(ctx: Context, dispute_id: str, reason: str) -> dict:
         raise Refused(problems)
     with transaction(ctx.conn):
         before = records.require_row(ctx.conn, "disputes", dispute_id)
-        if before["status"] not in vocab.DONE_STATUSES:
+        if not workflow.action_allowed(workflow.REOPEN, before["status"]):
             raise Refused(Problem("status", _("Only a concluded or closed-out case can be reopened.")))
         changes = {"status": DisputeStatus.MEDIATING, "result": "", "concluded_on": None, "closed_out_on": None,
                    "agreement": 0}
@@ -203,7 +203,7 @@ def change_level(ctx: Context, dispute_id: str, level: str, reason: str) -> dict
         raise Refused(problems)
     with transaction(ctx.conn):
         before = records.require_row(ctx.conn, "disputes", dispute_id)
-        _writable(before)
+        _writable(before)           # (workflow.LEVEL: any status but closed out)
         if before["level"] == level:
             raise Refused(Problem("level", _("The case is already at this warning level.")))
         return records.update(ctx, "disputes", dispute_id, {"level": level, "level_reason": reason.strip()},
@@ -217,7 +217,7 @@ def record_followup(ctx: Context, dispute_id: str, data: dict) -> str:
     with transaction(ctx.conn):
         dispute = records.require_row(ctx.conn, "disputes", dispute_id)
         _writable(dispute)
-        if dispute["status"] != DisputeStatus.CONCLUDED:
+        if not workflow.action_allowed(workflow.FOLLOWUP, dispute["status"]):
             problems.append(Problem("", _("A follow-up visit can be recorded once the case is concluded.")))
         elif values.get("visited_on") and dispute["concluded_on"] and values["visited_on"] < dispute["concluded_on"]:
             problems.append(Problem("visited_on", _("The visit cannot be before the case was concluded.")))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from dudu_desktop.domain import fields as F
-from dudu_desktop.domain import vocab
+from dudu_desktop.domain import vocab, workflow
 from dudu_desktop.domain.fields import DISPUTE, FOLLOWUP, PARTY
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeStatus, Permission
@@ -356,14 +356,8 @@ class DisputeDialog(RecordDialog):
     def _refresh_actions(self) -> None:
         r = self.record
         status = r["status"]
-        allowed = {
-            "start": status == DisputeStatus.PENDING,
-            "conclude": status in vocab.OPEN_STATUSES,
-            "followup": status == DisputeStatus.CONCLUDED,
-            "level": status != DisputeStatus.CLOSED_OUT,
-            "close": status == DisputeStatus.CONCLUDED,
-            "reopen": status in vocab.DONE_STATUSES and self.ctx.can(Permission.REOPEN),
-        }
+        allowed = workflow.allowed_actions(status)          # the rules the services apply
+        allowed["reopen"] = allowed["reopen"] and self.ctx.can(Permission.REOPEN)
         for key, b in self.action_buttons.items():
             b.setEnabled(allowed[key] and self.ctx.can(Permission.WRITE))
         lines = [_("Status: {status}    Warning level: {level}").format(status=status, level=r["level"])]
@@ -491,7 +485,7 @@ class DisputeDialog(RecordDialog):
 
     def act_level(self) -> bool:
         current = self.record["level"]
-        suggestion = {"蓝": "黄", "黄": "红", "红": "黄"}[current]
+        suggestion = workflow.suggested_level(current)
         return self._action(_("Raise or lower warning level"), LEVEL_SPEC,
                             lambda v: disputes.change_level(self.ctx, self.record_id, v["level"], v["reason"]),
                             values={"level": suggestion},

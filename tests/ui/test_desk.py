@@ -87,3 +87,23 @@ def test_record_dialog_forms_scroll_with_the_buttons_outside(qtbot, ctx):
     assert scroll is not None and scroll.isAncestorOf(dialog.form)
     assert not scroll.isAncestorOf(dialog.buttons)
     dialog._closing_ok = True
+
+
+def test_the_dispute_dialog_asks_the_domain_workflow(qtbot, window, ctx, monkeypatch):
+    from dudu_desktop.domain import workflow
+    from dudu_desktop.services import disputes
+    from dudu_desktop.domain.problems import Refused
+    from tests.ui.conftest import make_dispute
+    assert workflow.allowed_actions("待调处") == {"start": True, "conclude": True, "followup": False, "level": True,
+                                                "close": False, "reopen": False}
+    assert workflow.allowed_actions("已办结") == {"start": False, "conclude": False, "followup": True,
+                                                "level": True, "close": True, "reopen": True}
+    assert not any(workflow.allowed_actions("已销号")[a] for a in ("start", "conclude", "followup", "level", "close"))
+    assert [workflow.suggested_level(x) for x in "蓝黄红"] == ["黄", "红", "黄"]
+    case = make_dispute(ctx)
+    with pytest.raises(Refused):            # the service refuses what the workflow does not allow
+        disputes.record_followup(ctx, case, {"visited_on": "2024-12-20", "performance": "已履行"})
+    monkeypatch.setattr(workflow, "allowed_actions", lambda status: {a: a == "level" for a in workflow.ACTIONS})
+    dialog = window.open_record("disputes", case)
+    enabled = {k for k, b in dialog.action_buttons.items() if b.isEnabled()}
+    assert enabled == {"level"}
