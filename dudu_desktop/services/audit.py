@@ -144,7 +144,8 @@ def verify_rows(conn: sqlite3.Connection, info: dict | None = None) -> list[str]
                f"THEN json_extract(a.changes, '$._digest') END, r.digest, b.digest "
                f"FROM {table} t LEFT JOIN audit_log a ON a.seq = t.change_seq "
                f"LEFT JOIN audit_rows r ON r.seq = t.change_seq AND r.table_name = :t AND r.record_id = t.id "
-               f"LEFT JOIN audit_rows b ON b.seq = :base AND b.table_name = :t AND b.record_id = t.id")
+               + ("LEFT JOIN audit_rows b ON b.seq = :base AND b.table_name = :t AND b.record_id = t.id"
+                  if base is not None else "LEFT JOIN (SELECT NULL AS digest) b"))
         digest_text = chain.digest_text
         for rid, seq, content, number, entry, inline, batch, baseline in conn.execute(
                 sql, {"t": table, "base": base if base is not None else -1}):
