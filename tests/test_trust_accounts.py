@@ -362,3 +362,20 @@ def test_cli_admin_full_agreement_is_audited_with_document_record_and_user(seede
     entry = entries[0]
     assert entry["user"] == "boss" and entry["record_id"] == ids["settled"] and entry["table_name"] == "disputes"
     assert "人民调解协议书" in json.dumps(entry, ensure_ascii=False)
+
+
+def test_a_rehash_at_log_in_is_audited(account):
+    """Old, weaker hash parameters are upgraded at the next log-in, on record like any change of
+    the account (so that ``check`` does not take it for an edit outside the program)."""
+    import base64
+    salt = b"0123456789abcdef"
+    weak = "scrypt$n=1024,r=8,p=1${}${}".format(base64.b64encode(salt).decode(),
+                                               base64.b64encode(users._scrypt(PW, salt, 1024, 8, 1, 32)).decode())
+    database = open_database(account, create=False)
+    conn = database.conn
+    conn.execute("UPDATE users SET password_hash = ? WHERE username = 'laowang'", (weak,))
+    users.authenticate(conn, "laowang", PW, NOW)
+    stored = conn.execute("SELECT password_hash FROM users WHERE username = 'laowang'").fetchone()[0]
+    assert stored.startswith("scrypt$n=32768,") and users.verify_password(PW, stored)
+    assert [e["action"] for e in audit.entries(conn, record_id="laowang")][0] == "rehash_password"
+    database.conn.close()
