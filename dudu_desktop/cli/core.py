@@ -8,7 +8,7 @@ from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, OPENED, print_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
-from dudu_desktop.services import audit, demo, site, stats
+from dudu_desktop.services import audit, site, stats
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 
@@ -87,6 +87,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from dudu_desktop.services import demo   # all the register services: only for this command
     ctx = open_context(args, create=True)
     counts = demo.generate(ctx, year=args.year, villages=args.villages, seed=args.seed)
     print(_("Demo data created: {disputes} disputes, {trainings} sessions, {hotline} consultations, "

@@ -2,9 +2,9 @@
 the annual report, and the annual report's narrative texts.
 
     report ledger --register disputes|trainings|hotline|publicity --month YYYY-MM
-                  [--village CODE] --out FILE.pdf|FILE.xlsx|FILE.csv [--unmasked]
+                  [--village CODE] --out FILE.pdf|FILE.xlsx|FILE.csv [--unmasked] [--date YYYY-MM-DD]
     report agreement --dispute ID --out FILE.pdf [--draft] [--unmasked]
-    report signin --training ID --out FILE.pdf [--after]
+    report signin --training ID --out FILE.pdf [--after [--date YYYY-MM-DD]]
     report annual --year YYYY [--village CODE] --out FILE.pdf [--date YYYY-MM-DD]
     report texts --year YYYY [--village CODE] [--set FILE.json | --reset]
 
@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dudu_desktop.cli import EXIT_OK, print_json
 from dudu_desktop.cli.core import open_context
-from dudu_desktop.reports import documents
-from dudu_desktop.reports.data import LEDGER_REGISTERS
-from dudu_desktop.services import report_texts
+
+# reportlab, pypdfium2 and the report modules are imported by the handlers, not when the parser is
+# built: every command builds this parser (issue 14).
+LEDGER_REGISTERS = ("disputes", "trainings", "hotline", "publicity")   # = reports.data.LEDGER_REGISTERS (tested)
 
 
 def add_commands(sub) -> None:
@@ -30,10 +31,11 @@ def add_commands(sub) -> None:
     p.add_argument("--village", metavar="CODE", help="one village (default: this village, or the whole township)")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, FILE.xlsx or FILE.csv")
     p.add_argument("--unmasked", action="store_true", help="full personal data (needs the permission; audited)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="填报日期 (default: left blank to fill in by hand)")
     p.set_defaults(handler=cmd_ledger)
 
     p = rsub.add_parser("agreement", help="the people's mediation agreement of a dispute")
-    p.add_argument("--dispute", required=True, metavar="ID")
+    p.add_argument("--dispute", required=True, metavar="ID", help="the dispute's id or its number (2024-011)")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--draft", action="store_true", help="a draft for a case still being mediated")
     p.add_argument("--unmasked", action="store_true", help="the parties' full names, phones, ID numbers and "
@@ -44,6 +46,7 @@ def add_commands(sub) -> None:
     p.add_argument("--training", required=True, metavar="ID")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--after", action="store_true", help="who attended, with sign-in times and exam results")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="填表日期 of the attendance record (default: blank)")
     p.set_defaults(handler=cmd_signin)
 
     p = rsub.add_parser("annual", help="the annual report (GB/T 9704 layout)")
@@ -64,36 +67,46 @@ def add_commands(sub) -> None:
 
 
 def _done(path: str, pages: int | None) -> int:
+    from dudu_desktop.reports import documents
     print(documents.written_message(path, pages))
     return EXIT_OK
 
 
 def cmd_ledger(args) -> int:
+    from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
     pages = documents.write_ledger(ctx, args.out, register=args.register, month=args.month, village=args.village,
-                                   unmasked=args.unmasked)
+                                   unmasked=args.unmasked, filled_on=args.date)
     return _done(args.out, pages)
 
 
 def cmd_agreement(args) -> int:
+    from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
-    pages = documents.write_agreement(ctx, args.out, args.dispute, draft=args.draft, unmasked=args.unmasked)
+    from dudu_desktop.services.listing import resolve_id     # the id or the 编号 (2024-011)
+    dispute = resolve_id(ctx.conn, "disputes", args.dispute)
+    pages = documents.write_agreement(ctx, args.out, dispute, draft=args.draft, unmasked=args.unmasked)
     return _done(args.out, pages)
 
 
 def cmd_signin(args) -> int:
+    from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
-    pages = documents.write_signin(ctx, args.out, args.training, after=args.after)
+    from dudu_desktop.services.listing import resolve_id     # the id or its first 8 characters
+    training = resolve_id(ctx.conn, "trainings", args.training)
+    pages = documents.write_signin(ctx, args.out, training, after=args.after, filled_on=args.date)
     return _done(args.out, pages)
 
 
 def cmd_annual(args) -> int:
+    from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
     pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village, date=args.date)
     return _done(args.out, pages)
 
 
 def cmd_texts(args) -> int:
+    from dudu_desktop.services import report_texts
     ctx = open_context(args, create=False)
     if args.reset:
         texts = report_texts.reset_texts(ctx, args.year, args.village)

@@ -9,11 +9,10 @@ from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, os_error_message, print_json
 from dudu_desktop.cli.core import open_context
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
-from dudu_desktop.sync import tables
-from dudu_desktop.sync.export import export_bundle
-from dudu_desktop.sync.merge import apply_bundle, preview_bundle
 
-REGISTER_CHOICES = tables.REGISTER_NAMES
+# The sync engine (and with it ``cryptography``) and the spreadsheet readers are imported by the
+# handlers that use them, not when the parser is built: every command builds this parser (issue 14).
+REGISTER_CHOICES = ("disputes", "trainings", "hotline", "publicity")   # = sync.tables.REGISTER_NAMES (tested)
 
 
 def add_commands(sub) -> None:
@@ -46,6 +45,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_export(args) -> int:
+    from dudu_desktop.sync.export import export_bundle
     ctx = open_context(args, create=False)
     result = export_bundle(ctx, args.out, full=args.full, unsealed=args.unsealed)
     print(result.path)
@@ -69,6 +69,7 @@ def cmd_import(args) -> int:
     """Every file is tried, one after the other: a refused, unreadable or even crashing file is reported and
     the next one still goes in (a stick may hold one damaged bundle among good ones). Exit 1 when any file
     was refused; an unexpected error is raised again after the other files, for the log."""
+    from dudu_desktop.sync.merge import apply_bundle, preview_bundle
     ctx = open_context(args, create=False)
     results, refused, unexpected = [], False, None
     for path in args.bundles:
@@ -99,12 +100,14 @@ def cmd_import(args) -> int:
 
 
 def cmd_template(args) -> int:
+    from dudu_desktop.sync import tables
     path = tables.template(args.register, args.out)
     print(path)
     return EXIT_OK
 
 
 def cmd_import_table(args) -> int:
+    from dudu_desktop.sync import tables
     ctx = open_context(args, create=False)
     r = tables.import_table(ctx, args.register, args.file, dry_run=args.dry_run)
     if args.json:

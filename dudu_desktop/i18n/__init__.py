@@ -13,9 +13,8 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from babel import Locale
-from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal as _babel_format_decimal
+# babel (about a tenth of a command's start-up) is imported when a date or a number is first
+# formatted, not when a message is translated (issue 14).
 
 DOMAIN = "dudu"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -83,6 +82,8 @@ def format_date(value, locale: str | None = None) -> str:
     d = _as_date(value)
     if d is None:
         return ""
+    from babel import Locale
+    from babel.dates import format_date as _babel_format_date
     return _babel_format_date(d, format="long", locale=Locale.parse(locale or current_locale()))
 
 
@@ -91,10 +92,14 @@ def format_month(year: int, month: int, locale: str | None = None) -> str:
     loc = locale or current_locale()
     if loc.startswith("zh"):
         return f"{year}年{month}月"
+    from babel import Locale
+    from babel.dates import format_date as _babel_format_date
     return _babel_format_date(_dt.date(year, month, 1), format="MMMM y", locale=Locale.parse(loc))
 
 
 def format_number(value, locale: str | None = None) -> str:
+    from babel import Locale
+    from babel.numbers import format_decimal as _babel_format_decimal
     return _babel_format_decimal(value, locale=Locale.parse(locale or current_locale()))
 
 
@@ -112,4 +117,6 @@ def format_money(cents: int | None, locale: str | None = None) -> str:
     if cents is None:
         return ""
     yuan = Decimal(cents) / 100
+    from babel import Locale
+    from babel.numbers import format_decimal as _babel_format_decimal
     return "¥" + _babel_format_decimal(yuan, format="#,##0.00", locale=Locale.parse(locale or current_locale()))
