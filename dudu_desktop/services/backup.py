@@ -42,7 +42,7 @@ import sqlite_utils
 from dudu_desktop import paths
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
-from dudu_desktop.failures import locked_message
+from dudu_desktop.failures import known_failure_message, locked_message
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, epoch
 from dudu_desktop.services.context import Context
@@ -133,6 +133,11 @@ def make_backup(ctx: Context, reason: str = "manual", *, rotate_after: bool = Tr
     return target
 
 
+def _reason(exc: BaseException) -> str:
+    """Why a copy failed, in the user's language (a full disk, a read-only stick…)."""
+    return (known_failure_message(exc) or str(exc)).rstrip("。.")
+
+
 def _audit_backup(ctx: Context, target: Path, reason: str) -> None:
     """The copy is written; now its entry. If the entry cannot be written the copy is removed, so
     that every copy carrying a final name is in the audit log."""
@@ -152,8 +157,10 @@ def backup_before(ctx: Context, reason: str) -> Path:
     try:
         return make_backup(ctx, f"before_{reason}")
     except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, sqlite3.Error):
+            _refuse_if_busy(exc)
         raise Refused(_("Could not make a backup before this step ({error}); nothing was changed.").format(
-            error=exc)) from exc
+            error=_reason(exc))) from exc
 
 
 def last_backup_time(ctx: Context) -> dt.datetime | None:
@@ -233,7 +240,8 @@ def backup_to(ctx: Context, target: str | Path) -> Path:
         raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(
             path=target))) from exc
     except (OSError, sqlite3.Error) as exc:
-        raise Refused(Problem("target", _("The backup could not be written ({error}).").format(error=exc))) from exc
+        raise Refused(Problem("target", _("The backup could not be written ({error}).").format(
+            error=_reason(exc)))) from exc
     _audit_backup(ctx, target, "external")
     return target
 
