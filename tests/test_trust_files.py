@@ -166,7 +166,9 @@ def _break(db: Path) -> None:
 def test_a_damaged_file_does_not_take_another_villages_backup(tmp_path, capsys):
     db, other = tmp_path / "v.sqlite3", tmp_path / "other" / "o.sqlite3"
     assert run(capsys, "--db", db, *VILLAGE)[0] == 0
-    hotline.create_call(make_context_for(db), dict(CALL))
+    village = make_context_for(db)
+    hotline.create_call(village, dict(CALL))
+    village.conn.close()
     assert run(capsys, "--db", db, "backup")[0] == 0               # this PC's copy, in its backups folder
     assert run(capsys, "--db", other, *OTHER_VILLAGE)[0] == 0
     foreign = tmp_path / "foreign.sqlite3"
@@ -312,7 +314,9 @@ def test_a_read_only_file_or_folder_is_refused_clearly_and_left_alone(tmp_path, 
     monkeypatch.setenv("DUDU_PASSWORD", "correct horse 42")
     assert run(capsys, "--db", db, *VILLAGE, "--admin", "boss")[0] == 0
     monkeypatch.delenv("DUDU_PASSWORD")
-    assert storage.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    conn = storage.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
     shutil.rmtree(folder / "backups", ignore_errors=True)
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
