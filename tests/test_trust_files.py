@@ -11,7 +11,6 @@
 * every backup is audited, a failed one is not (item 11).
 """
 
-import datetime as dt
 import hashlib
 import json
 import os
