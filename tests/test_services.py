@@ -126,15 +126,16 @@ def test_delete_and_restore_keep_a_tombstone(ctx):
     with pytest.raises(NotFound):
         disputes.get_dispute(ctx.conn, dispute_id)
     assert last_audit(ctx, dispute_id)["action"] == "delete"
-    records.restore_record(ctx, "disputes", dispute_id)
+    records.restore_record(ctx, "disputes", dispute_id, reason="误删")
     assert disputes.get_dispute(ctx.conn, dispute_id)["version"] == 3
 
 
 def test_roles_are_enforced_in_services(ctx):
     dispute_id = new_dispute(ctx)
     ctx.role = Role.CLERK
+    ctx.user = "another_clerk"       # issue 12: a clerk may void only their own record of today
     with pytest.raises(PermissionDenied):
-        records.delete_record(ctx, "disputes", dispute_id)
+        records.delete_record(ctx, "disputes", dispute_id, reason="重复登记")
     ctx.role = Role.VIEWER
     with pytest.raises(PermissionDenied):
         new_dispute(ctx)

@@ -36,7 +36,7 @@ def figures(tmp_path):
     old = dispute(ctx, "2023-12-25", "合同")             # 2023 case concluded in 2024: counts in closed
     disputes.conclude(ctx, old, result="调解成功", concluded_on="2024-01-03")
     gone = dispute(ctx, "2024-07-01", "邻里")
-    records.delete_record(ctx, "disputes", gone)
+    records.delete_record(ctx, "disputes", gone, reason="重复登记")
     # Trainings: 3 in 2024 (专题学习, 以案说法, 研讨) + 1 in 2023
     t1 = trainings.create_training(ctx, {"held_on": "2024-03-01", "topic": "学法", "training_type": "专题学习"},
                                    [{"name": n} for n in ("张", "王", "李", "赵")])

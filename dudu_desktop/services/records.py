@@ -8,7 +8,7 @@ Callers hold the transaction (:func:`dudu_desktop.storage.db.transaction`).
 
 from __future__ import annotations
 
-from dudu_desktop.domain.problems import NotFound, Refused
+from dudu_desktop.domain.problems import NotFound, PermissionDenied, Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit
@@ -83,16 +83,55 @@ def update(ctx: Context, table: str, record_id: str, changes: dict, *, action: s
     return after
 
 
+def exported_through(conn) -> int:
+    """The audit sequence number the last bundle sent to the township reached (0: never exported)."""
+    row = conn.execute("SELECT max(to_seq) FROM sync_exports").fetchone()
+    return int(row[0] or 0)
+
+
+def delete_refusal(ctx: Context, table: str, row: dict) -> str | None:
+    """Why the acting user may not void (作废) this record, or ``None`` when they may (issue 12):
+    an administrator may void any record; a clerk only one they entered today that has not gone
+    to the township in a bundle yet (its first audit entry is after the last export's ``to_seq``)."""
+    if ctx.can(Permission.DELETE):
+        return None
+    if not ctx.can(Permission.WRITE):
+        return _("Your role ({role}) is not allowed to do this.").format(role=ctx.role)
+    if row.get("created_by") != ctx.user or (row.get("created_at") or "")[:10] != ctx.today().isoformat():
+        return _("Your role ({role}) may void only a record you entered today; ask an administrator to void "
+                 "this one.").format(role=ctx.role)
+    first = ctx.conn.execute("SELECT min(seq) FROM audit_log WHERE record_id = ?", (row["id"],)).fetchone()[0]
+    if first is not None and first <= exported_through(ctx.conn):
+        return _("This record has already been exported to the township, and your role ({role}) may not void "
+                 "it; ask an administrator.").format(role=ctx.role)
+    return None
+
+
+def _reason(reason: str | None, message: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Refused(message)
+    return reason
+
+
 def delete_record(ctx: Context, table: str, record_id: str, reason: str = "") -> dict:
-    """Tombstone a record: it stays in the file (and in bundles) but is hidden everywhere."""
-    ctx.require(Permission.DELETE)
+    """Tombstone (作废) a record: it stays in the file (and in bundles) but is hidden everywhere.
+    A reason is required; who may is :func:`delete_refusal`."""
+    if not ctx.can(Permission.DELETE):
+        ctx.require(Permission.WRITE)     # a viewer: refused before anything else
+    reason = _reason(reason, _("Give the reason for voiding this record."))
     with transaction(ctx.conn):
         row = require_row(ctx.conn, table, record_id)
+        refusal = delete_refusal(ctx, table, row)
+        if refusal:
+            raise PermissionDenied(refusal)
         return update(ctx, table, record_id, {"deleted": 1}, action="delete", reason=reason, before=row)
 
 
 def restore_record(ctx: Context, table: str, record_id: str, reason: str = "") -> dict:
+    """Bring a voided record back (administrators only); a reason is required."""
     ctx.require(Permission.DELETE)
+    reason = _reason(reason, _("Give the reason for restoring this record."))
     with transaction(ctx.conn):
         row = require_row(ctx.conn, table, record_id, include_deleted=True)
         if not row["deleted"]:
