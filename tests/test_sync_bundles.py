@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import sqlite3
+import time
 import zipfile
 from pathlib import Path
 
@@ -414,10 +416,16 @@ def test_stale_partials_are_cleaned_and_no_partial_is_left(tmp_path, village):
     out.mkdir()
     stale = out / f".{VILLAGES[0][0]}_00001_20241201.zip.abc123.partial"
     stale.write_bytes(b"half")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    # a fresh one may be another program's bundle being written right now (issue 11, item 17)
+    fresh = out / f".{VILLAGES[0][0]}_00002_20241201.zip.def456.partial"
+    fresh.write_bytes(b"being written")
     other = out / ".notes.partial"
     other.write_bytes(b"not ours")
+    os.utime(other, (old, old))
     export_bundle(village, out)
-    assert not stale.exists() and other.exists()
+    assert not stale.exists() and other.exists() and fresh.exists()
     assert [p.name for p in out.iterdir() if p.suffix == ".zip"] == [f"{VILLAGES[0][0]}_00001_20241220.zip"]
 
 

@@ -32,6 +32,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,13 +85,22 @@ def exports(conn) -> list[dict]:
     return [dict(r) for r in conn.execute("SELECT * FROM sync_exports ORDER BY seq DESC")]
 
 
+#: a temporary bundle file this old is a leftover of a killed export, not one being written
+PARTIAL_MAX_AGE_S = 3600
+
+
 def _clean_partials(folder: Path) -> None:
-    """A stick pulled out mid-copy may leave ``.<name>.zip|dudu.<random>.partial`` behind."""
+    """A stick pulled out mid-copy may leave ``.<name>.zip|dudu.<random>.partial`` behind. Only
+    leftovers older than an hour go: a younger one may be another program's bundle being written."""
     try:
         for p in folder.iterdir():
             if p.name.startswith(".") and p.name.endswith(".partial") and fmt.NAME_RE.match(
                     re.sub(r"^\.(.*)\.(zip|dudu)\..*\.partial$", r"\1.zip", p.name)):
-                p.unlink(missing_ok=True)
+                try:
+                    if time.time() - p.stat().st_mtime > PARTIAL_MAX_AGE_S:
+                        p.unlink(missing_ok=True)
+                except OSError:
+                    pass
     except OSError:
         pass
 
