@@ -31,7 +31,7 @@ import json
 import sqlite3
 
 from dudu_desktop.storage.ids import new_id
-from dudu_desktop.storage.schema import INITIAL, RECORD_TABLES
+from dudu_desktop.storage.migrations.m0001_initial import INITIAL, RECORD_TABLES
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("uid", "at", "user", "action", "table_name", "record_id", "village_code", "changes",

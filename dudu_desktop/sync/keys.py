@@ -62,24 +62,6 @@ MAX_REGISTRATION_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 8                  # the file nests two levels deep
 _SIG_CONTEXT = b"dudu-registration-v1\x00"
 
-KEYS_SQL = """
-CREATE TABLE sync_keys (
-    key_id TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    purpose TEXT NOT NULL,
-    public_key BLOB NOT NULL,
-    private_key BLOB,
-    created_at TEXT NOT NULL,
-    retired_at TEXT,
-    PRIMARY KEY (owner, purpose, key_id)
-) WITHOUT ROWID
-"""
-
-
-def migrate_0006_keys(conn) -> None:
-    conn.execute(KEYS_SQL)
-
-
 def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
@@ -416,4 +398,4 @@ def key_summary(conn) -> list[dict]:
 
 
 __all__ = ["register_village", "import_registration", "read_registration", "sealing_identity", "key_summary",
-           "township_private_key", "current", "find", "has_any", "key_id", "migrate_0006_keys"]
+           "township_private_key", "current", "find", "has_any", "key_id"]
