@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
             page = RegisterPage(ctx, register, db_path, threaded=threaded)
             page.open_record.connect(self.open_record)
             page.new_record.connect(self.new_record)
+            page.changed.connect(self.refresh_all)          # voided / restored: the figures change
             self._add_page(register, page)
         self.sync_page = SyncPage(ctx, db_path, threaded=threaded)
         self.sync_page.changed.connect(self.refresh_all)

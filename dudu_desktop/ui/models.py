@@ -78,6 +78,13 @@ def _brush(colour: str) -> QBrush:
 
 
 @functools.lru_cache(maxsize=1)
+def _struck() -> QFont:
+    font = QFont()
+    font.setStrikeOut(True)
+    return font
+
+
+@functools.lru_cache(maxsize=1)
 def _bold() -> QFont:
     font = QFont()
     font.setBold(True)
@@ -454,6 +461,15 @@ class RegisterModel(QAbstractTableModel):
                 return col.show(row, self)
             value = row.get(col.key)
             return "" if value is None else str(value)
+        if row.get("deleted") and role in (_BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP):
+            # a voided record (shown only with 显示已作废): grey and struck through
+            if role == _FOREGROUND:
+                return _brush(style.VOIDED_TEXT)
+            if role == _FONT:
+                return _struck()
+            if role == _TOOLTIP:
+                return _("Voided")
+            return None
         if role == _BACKGROUND:
             if disputes:
                 colour = style.LEVEL_BACKGROUND.get(row.get("level"))

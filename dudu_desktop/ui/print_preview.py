@@ -553,20 +553,23 @@ def add_agreement_button(dialog) -> QPushButton | None:
     button.setObjectName("printAgreement")
     button.setAutoDefault(False)
 
-    def clicked() -> None:
-        from dudu_desktop.domain.vocab import OPEN_STATUSES
-        from dudu_desktop.services import disputes
-        row = disputes.get_dispute(dialog.ctx.conn, dialog.record_id)
-        params = {"dispute_id": dialog.record_id}
-        if row["status"] in OPEN_STATUSES:
-            answer = QMessageBox.question(dialog, L("print_agreement"), L("draft_question"))
-            if answer != QMessageBox.Yes:
-                return
-            params["draft"] = True
-        open_preview(dialog, dialog.ctx, DocumentRequest(documents.AGREEMENT, params))
-
-    button.clicked.connect(clicked)
+    button.clicked.connect(lambda _checked=False: print_agreement(dialog, dialog.ctx, dialog.record_id))
     return button
+
+
+def print_agreement(parent, ctx: Context, dispute_id: str) -> PrintPreviewDialog | None:
+    """The preview of a dispute's 协议书 (from its editor or a register row's menu): a draft for a
+    case still being mediated, after asking."""
+    from dudu_desktop.domain.vocab import OPEN_STATUSES
+    from dudu_desktop.services import disputes
+    row = disputes.get_dispute(ctx.conn, dispute_id)
+    params = {"dispute_id": dispute_id}
+    if row["status"] in OPEN_STATUSES:
+        answer = QMessageBox.question(parent, L("print_agreement"), L("draft_question"))
+        if answer != QMessageBox.Yes:
+            return None
+        params["draft"] = True
+    return open_preview(parent, ctx, DocumentRequest(documents.AGREEMENT, params))
 
 
 def add_signin_buttons(dialog) -> QPushButton | None:

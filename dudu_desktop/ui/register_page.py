@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
+    QProgressBar, QPushButton, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain import vocab
-from dudu_desktop.domain.fields import REGISTER_LABELS, REGISTERS
+from dudu_desktop.domain.fields import REGISTER_LABELS, REGISTER_TABLES, REGISTERS
+from dudu_desktop.domain.problems import Refused
+from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
-from dudu_desktop.services import site
+from dudu_desktop.services import listing, records, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters, meta
 from dudu_desktop.ui import style
@@ -40,6 +43,7 @@ def _swatch(colour: str, text: str, *, fg: str = style.TEXT, bold: bool = False)
 class RegisterPage(QWidget):
     open_record = Signal(str, str)      # register, record id
     new_record = Signal(str)            # register
+    changed = Signal()                  # a record was voided or restored here
 
     def __init__(self, ctx: Context, register: str, db_path=None, parent=None, *, threaded: bool = True):
         super().__init__(parent)
@@ -125,6 +129,11 @@ class RegisterPage(QWidget):
         row2.addWidget(self.extra_label)
         row2.addWidget(self.extra_clear)
         row2.addStretch(1)
+        self.show_voided = QCheckBox(_("Show voided"))
+        self.show_voided.setObjectName("showVoided")
+        self.show_voided.setToolTip(_("Also list the records voided by mistake or as duplicates (grey, struck "
+                                      "through); an administrator can restore them"))
+        row2.addWidget(self.show_voided)
         reset = QPushButton(_("Clear filters"))
         reset.clicked.connect(self.reset_filters)
         row2.addWidget(reset)
@@ -137,6 +146,7 @@ class RegisterPage(QWidget):
             d.dateChanged.connect(self.apply_filters)
         if self.overdue is not None:
             self.overdue.toggled.connect(self.apply_filters)
+        self.show_voided.toggled.connect(self.apply_filters)
 
         # --- table --------------------------------------------------------------------------------
         self.model = RegisterModel(ctx, register, db_path, self, threaded=threaded)
@@ -155,6 +165,10 @@ class RegisterPage(QWidget):
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
         self.fit_columns()
         self.view.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        self.view.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.installEventFilter(self)          # the Delete key voids the selected row
+        self.reason_dialog = None
         self.view.activated.connect(lambda index: self._open_row(index.row()))
         v.addWidget(self.view, 1)
 
@@ -205,7 +219,8 @@ class RegisterPage(QWidget):
                     status=self.status.currentData() if self.status else None,
                     level=self.level.currentData() if self.level else None,
                     overdue=bool(self.overdue and self.overdue.isChecked()),
-                    search=self.search.text().strip() or None, **self._extra)
+                    search=self.search.text().strip() or None, include_deleted=self.show_voided.isChecked(),
+                    **self._extra)
         if period == "this_month":
             f = f.with_(month=today.strftime("%Y-%m"))
         elif period == "last_month":
@@ -223,7 +238,7 @@ class RegisterPage(QWidget):
     def set_filters(self, f: Filters) -> None:
         """Show the page with these filters (from a home-page figure)."""
         widgets = [w for w in (self.period, self.village, self.type, self.status, self.level, self.month,
-                               self.overdue, self.search) if w is not None]
+                               self.overdue, self.search, self.show_voided) if w is not None]
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -236,6 +251,7 @@ class RegisterPage(QWidget):
                 self._select(self.level, f.level)
             if self.overdue is not None:
                 self.overdue.setChecked(f.overdue)
+            self.show_voided.setChecked(f.include_deleted)
             if f.month:
                 y, m = (int(x) for x in f.month.split("-"))
                 today = self.ctx.today()
@@ -340,10 +356,120 @@ class RegisterPage(QWidget):
 
     def _open_row(self, row: int) -> None:
         record = self.model.row_record(row)
-        if record:
+        if record and not record.get("deleted"):
             self.open_record.emit(self.register, record["id"])
 
     def _open_current(self) -> None:
-        rid = self.current_id()
-        if rid:
-            self.open_record.emit(self.register, rid)
+        self._open_row(self.view.currentIndex().row())
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.view and event.type() == QEvent.KeyPress and event.matches(QKeySequence.Delete):
+            self.void_current()
+            return True
+        return super().eventFilter(obj, event)
+
+    def current_record(self) -> dict | None:
+        index = self.view.currentIndex()
+        return self.model.row_record(index.row()) if index.isValid() else None
+
+    # --- the row menu: 打开, 作废…/恢复…, 打印协议书…, 复制编号 -------------------------------------------
+    def row_menu(self, record: dict) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("rowMenu")
+        voided = bool(record.get("deleted"))
+        table = REGISTER_TABLES[self.register]
+
+        def add(text: str, name: str, slot, *, enabled: bool = True, tip: str = ""):
+            action = menu.addAction(text)
+            action.setObjectName(name)
+            action.setEnabled(enabled)
+            if tip:
+                action.setToolTip(tip)
+            action.triggered.connect(lambda _checked=False: slot())
+            return action
+
+        add(_("Open"), "open", lambda: self.open_record.emit(self.register, record["id"]), enabled=not voided)
+        if voided:
+            add(_("Restore…"), "restore", lambda: self.restore_record(record),
+                enabled=self.ctx.can(Permission.DELETE), tip=_("Administrators restore voided records"))
+        else:
+            refusal = records.delete_refusal(self.ctx, table, record)
+            add(_("Void…"), "void", lambda: self.void_record(record), enabled=refusal is None, tip=refusal or "")
+        if self.register == "disputes":
+            add(_("Print agreement…"), "printAgreement", lambda: self._print_agreement(record), enabled=not voided)
+        menu.addSeparator()
+        add(_("Copy number"), "copyNumber", lambda: self.copy_number(record))
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        record = self.model.row_record(index.row()) if index.isValid() else None
+        if record is None:
+            return
+        self.view.setCurrentIndex(index)
+        self.row_menu(record).popup(self.view.viewport().mapToGlobal(pos))
+
+    def copy_number(self, record: dict) -> str:
+        number = listing.number_of(self.register, record)
+        QGuiApplication.clipboard().setText(number)
+        return number
+
+    def _print_agreement(self, record: dict) -> None:
+        from dudu_desktop.ui.print_preview import print_agreement
+        print_agreement(self, self.ctx, record["id"])
+
+    def _describe(self, record: dict) -> str:
+        number = listing.number_of(self.register, record)
+        main = [str(record.get(k) or "") for k in listing.MAIN_FIELDS[self.register][:3]]
+        return "  ".join([number, *[m for m in main if m]])
+
+    def void_current(self) -> None:
+        """The Delete key: void the selected record (after asking the reason)."""
+        record = self.current_record()
+        if record is None:
+            return
+        if record.get("deleted"):
+            self.restore_record(record)
+        else:
+            self.void_record(record)
+
+    def void_record(self, record: dict):
+        refusal = records.delete_refusal(self.ctx, REGISTER_TABLES[self.register], record)
+        if refusal:
+            QMessageBox.information(self, _("Void"), refusal)
+            return None
+        return self._ask(record, _("Void record"), _(
+            "Void {what}? It disappears from the lists, figures and the township's totals, stays in the "
+            "file with its history and can be restored by an administrator.").format(what=self._describe(record)),
+            lambda reason: records.delete_record(self.ctx, REGISTER_TABLES[self.register], record["id"],
+                                                 reason=reason), _("Voided."))
+
+    def restore_record(self, record: dict):
+        if not self.ctx.can(Permission.DELETE):
+            QMessageBox.information(self, _("Restore"), _("Only an administrator can restore a voided record."))
+            return None
+        return self._ask(record, _("Restore record"), _("Restore {what}?").format(what=self._describe(record)),
+                         lambda reason: records.restore_record(self.ctx, REGISTER_TABLES[self.register],
+                                                               record["id"], reason=reason), _("Restored."))
+
+    def _ask(self, record: dict, title: str, question: str, act, done: str):
+        from dudu_desktop.ui.voiding import ReasonDialog
+        dialog = ReasonDialog(title, question, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose, True)
+
+        def confirmed(reason: str) -> None:
+            try:
+                act(reason)
+            except Refused as exc:
+                QMessageBox.warning(self, title, str(exc))
+                return
+            self.count_label.setText(done)
+            self.refresh()
+            self.changed.emit()
+
+        dialog.confirmed.connect(confirmed)
+        dialog.destroyed.connect(lambda _o=None: setattr(self, "reason_dialog", None))
+        self.reason_dialog = dialog
+        dialog.open()
+        return dialog
