@@ -41,7 +41,8 @@ def test_disputes_ledger_title_rows_totals_and_signature(seeded):
     assert "5月6日" in text and "5月10日" in text  # registered, concluded
     assert "10,000.00" in text  # amount and its total
     assert "共3件：调解成功1件，调解不成1件，撤回0件，在办1件" in flat(text)
-    assert "填表人" in text and "审核人" in text and "2024年12月20日" in text  # today, Chinese form
+    assert "填表人" in text and "审核人" in text and "填报日期" in text
+    assert "2024年12月20日" not in text  # 填报日期 left blank to write by hand (issue 13), not the print day
     assert_fonts_embedded(pdf)
 
 
@@ -140,17 +141,19 @@ def test_xlsx_export_text_cells_title_and_frozen_header(seeded, tmp_path):
     documents.write_ledger(ctx, path, register="disputes", month="2024-05", unmasked=True)
     ws = load_workbook(path).active
     assert ws["A1"].value == "都督村2024年5月矛盾纠纷排查调处台账"
-    headers = [c.value for c in ws[2]]
+    assert ws["A2"].value.startswith("填报单位：都督村")  # the subtitle row (issue 13), then the header
+    headers = [c.value.replace("\n", "") for c in ws[3]]
     assert headers[:3] == ["序号", "案件编号", "登记日期"] and "身份证号" in headers
-    assert ws.freeze_panes == "A3"
+    assert ws.freeze_panes == "A4"
     id_col = headers.index("身份证号") + 1
-    cell = ws.cell(3, id_col)
+    cell = ws.cell(4, id_col)
     assert cell.value.split("\n")[0] == ID_FULL and cell.data_type == "s" and cell.number_format == "@"
-    phone_cell = ws.cell(3, headers.index("联系电话") + 1)
+    phone_cell = ws.cell(4, headers.index("联系电话") + 1)
     assert phone_cell.value.startswith(PHONE_FULL) and phone_cell.number_format == "@"
-    amount = ws.cell(3, headers.index("协议金额（元）") + 1).value
+    amount = ws.cell(4, headers.index("协议金额（元）") + 1).value
     assert float(amount) == 10000  # a number, not text
-    assert ws.cell(ws.max_row, 1).value == "合计"
+    totals_row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "合计")
+    assert totals_row == 4 + 3  # after the three disputes of May; the signature lines follow
     assert ws.column_dimensions["A"].width > 0
 
 
@@ -195,7 +198,7 @@ def test_filler_is_the_users_display_name(tmp_path):
     c = new_context(tmp_path / "u.sqlite3", user="admin", clock_at=dt.datetime(2024, 5, 1, 9, 0))
     users.create_user(c, "admin", "a-long-password-1", Role.ADMIN, display_name="冉光明")
     ledger = data.ledger(c, "disputes", month="2024-04")
-    assert ledger.signature == {"填表人": "冉光明", "审核人": "", "填报日期": "2024年5月1日"}
+    assert ledger.signature == {"填表人": "冉光明", "审核人": "", "填报日期": ""}
     c.db.conn.close()
 
 

@@ -30,6 +30,8 @@ from dudu_desktop.storage.db import transaction
 
 #: the kinds of cell a column holds (the spreadsheet writers keep numbers native, IDs as text)
 TEXT, INT, REAL, MONEY, DATE, PHONE, IDNO = "text", "int", "real", "money", "date", "phone", "idno"
+#: a fraction 0..1 printed as a percent (a number with a % format in a spreadsheet)
+RATE = "rate"
 
 LEDGER_REGISTERS = ("disputes", "trainings", "hotline", "publicity")
 LEDGER_TITLES = {
@@ -37,6 +39,13 @@ LEDGER_TITLES = {
     "trainings": N_("legal training (study) ledger"),
     "hotline": N_("legal service hotline and consultation ledger"),
     "publicity": N_("legal publicity activities ledger"),
+}
+#: what an empty month's ledger says instead of a totals row of zeros (零报告)
+EMPTY_NOTES = {
+    "disputes": N_("No disputes this month (zero report)"),
+    "trainings": N_("No legal training this month (zero report)"),
+    "hotline": N_("No legal consultations this month (zero report)"),
+    "publicity": N_("No legal publicity activities this month (zero report)"),
 }
 UNMASKED_ACTION = "print_unmasked"
 
@@ -72,16 +81,32 @@ class Ledger:
     #: the printed ledger's columns when they differ from the spreadsheet's: ``(key, column,
     #: keys of the spreadsheet columns joined into it)``, see :meth:`printed`
     print_merge: list[tuple[LedgerColumn, tuple[str, ...]]] = field(default_factory=list)
+    #: an empty month: the line printed instead of rows and totals (本月无矛盾纠纷（零报告）)
+    empty_note: str = ""
+
+    @property
+    def year(self) -> int:
+        return int(self.month[:4]) if self.month else dt.date.today().year
 
     @property
     def headers(self) -> list[str]:
         return [c.header.replace("\n", "") for c in self.columns]
 
     def printed(self) -> "Ledger":
-        """The ledger as printed: where a sheet has several narrow columns (当事人, 联系电话,
-        身份证号) the paper has one, each row's values joined line by line."""
+        """The ledger as printed: dates as text (``5月1日`` within the ledger's year, a time
+        under its day), rates as percents, and where a sheet has several narrow columns
+        (当事人, 联系电话, 身份证号) the paper has one, each row's values joined line by line."""
+        kinds = [c.kind for c in self.columns]
+
+        def shown(values: list[Any]) -> list[Any]:
+            return [_printed_value(v, k, self.year) for v, k in zip(values, kinds)]
+
+        rows = [shown(r) for r in self.rows]
+        totals = shown(self.totals) if self.totals else None
         if not self.print_merge:
-            return self
+            return Ledger(register=self.register, title=self.title, subtitle=self.subtitle, columns=self.columns,
+                          rows=rows, totals=totals, signature=self.signature, unmasked=self.unmasked,
+                          month=self.month, village=self.village, empty_note=self.empty_note)
         keys = [c.key for c in self.columns]
         merged = {k for _col, parts in self.print_merge for k in parts}
         columns, sources = [], []
@@ -104,8 +129,21 @@ class Ledger:
             return out
 
         return Ledger(register=self.register, title=self.title, subtitle=self.subtitle, columns=columns,
-                      rows=[pick(r) for r in self.rows], totals=pick(self.totals) if self.totals else None,
-                      signature=self.signature, unmasked=self.unmasked, month=self.month, village=self.village)
+                      rows=[pick(r) for r in rows], totals=pick(totals) if totals else None,
+                      signature=self.signature, unmasked=self.unmasked, month=self.month, village=self.village,
+                      empty_note=self.empty_note)
+
+
+def _printed_value(value: Any, kind: str, year: int) -> Any:
+    """A cell as the paper shows it: a date ``5月1日`` (a time on the line under it), a rate
+    ``66.7%``; other values unchanged."""
+    if isinstance(value, dt.datetime):
+        return short_date(value.date(), year) + "\n" + value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return short_date(value, year)
+    if kind == RATE and isinstance(value, (int, float, Decimal)):
+        return format_percent(value)
+    return value
 
 
 def _join_lines(values: list[Any]) -> str:
@@ -139,8 +177,32 @@ def short_date(value, year: int) -> str:
     """A date in a monthly ledger: ``5月1日`` within the ledger's year, else in full."""
     if value in (None, ""):
         return ""
-    d = dt.date.fromisoformat(str(value)[:10])
+    d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     return f"{d.month}月{d.day}日" if d.year == year else chinese_date(d)
+
+
+def day(value) -> dt.date | None:
+    """A stored date (``2024-05-01``, or the day of ``2024-05-01 10:05``) as a date, else None:
+    ledgers keep real dates, printed as ``5月1日`` and written to spreadsheets as date cells."""
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def moment(value) -> dt.date | dt.datetime | None:
+    """``2024-05-01 10:05`` → a date-time (a date when no time was kept)."""
+    d = day(value)
+    clock = str(value)[10:].strip() if d else ""
+    if not clock:
+        return d
+    try:
+        t = dt.time.fromisoformat(clock[:8] if len(clock) >= 8 else clock[:5])
+    except ValueError:
+        return d
+    return dt.datetime.combine(d, t)
 
 
 def yuan(cents: int | None) -> Decimal | None:
@@ -232,12 +294,14 @@ def _last_day(year: int, month: int) -> dt.date:
 # ---------------------------------------------------------------- ledgers
 
 def ledger(ctx: Context, register: str, *, month: str, village: str | None = None,
-           unmasked: bool = False) -> Ledger:
+           unmasked: bool = False, filled_on: str | None = None) -> Ledger:
     """The ledger of ``register`` (disputes, trainings, hotline, publicity) for ``month``
-    ('YYYY-MM'), one village or (``None`` at the township) every village."""
+    ('YYYY-MM'), one village or (``None`` at the township) every village. 填报日期 is
+    ``filled_on`` ('YYYY-MM-DD') when given, else left blank to be written by hand."""
     if register not in LEDGER_REGISTERS:
         raise Refused(_("Unknown register: {name}").format(name=register))
     year, mon = _month(month)
+    filled = parse_filled_on(filled_on)
     month = f"{year:04d}-{mon:02d}"
     if unmasked:
         require_unmasked(ctx)
@@ -269,8 +333,11 @@ def ledger(ctx: Context, register: str, *, month: str, village: str | None = Non
     result = Ledger(
         register=register, title=title, subtitle="\u3000\u3000".join(parts), columns=columns, rows=body,
         totals=totals, unmasked=unmasked, month=month, village=code,
-        signature={"填表人": filler_name(ctx), "审核人": "", "填报日期": chinese_date(ctx.today())},
+        signature={"填表人": filler_name(ctx), "审核人": "", "填报日期": chinese_date(filled)},
     )
+    if not body:  # 零报告: one line saying so, not a totals row of zeros
+        result.totals = None
+        result.empty_note = _(EMPTY_NOTES[register])
     if register == "disputes":  # on paper: name and phone on one line, the ID number under them
         result.print_merge = [(LedgerColumn("party_details", _("Parties and contact"), max_mm=42),
                                ("parties", "phones", "id_numbers"))]
@@ -278,6 +345,15 @@ def ledger(ctx: Context, register: str, *, month: str, village: str | None = Non
         audit_unmasked(ctx, document=title, table_name=queries.meta(register).table, village=code,
                        details={"register": register, "month": month, "rows": len(body)})
     return result
+
+
+def parse_filled_on(value: str | None) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise Refused(_("Date filled in must be a date such as 2024-12-20: {value}").format(value=value)) from None
 
 
 def _children(conn, table: str, key: str, ids: list[str], order: str) -> dict[str, list[dict]]:
@@ -308,9 +384,10 @@ def _disputes(conn, rows: list[dict], year: int, m: _Masker):
         LedgerColumn("summary", _("Summary of the dispute"), flex=1),
         LedgerColumn("mediator", _("Mediator"), align="center", max_mm=18),
         LedgerColumn("level", _("Warning\nlevel"), align="center", max_mm=12),
-        LedgerColumn("result", _("Status or\nresult"), align="center", max_mm=20),
+        LedgerColumn("result", _("Mediation outcome"), flex=0.6),
         LedgerColumn("amount", _("Agreement\namount (yuan)"), MONEY, align="right", max_mm=28),
         LedgerColumn("concluded_on", _("Conclusion date"), DATE, align="center", max_mm=20),
+        LedgerColumn("notes", _("Notes"), flex=0.3),
     ]
     body = []
     counts = {r: 0 for r in DisputeResult}
@@ -323,25 +400,46 @@ def _disputes(conn, rows: list[dict], year: int, m: _Masker):
             open_ += 1
         if r["result"] == DisputeResult.SUCCESS and r["amount_cents"]:
             amount += r["amount_cents"]
-        result = r["result"] if r["status"] in vocab.DONE_STATUSES and r["result"] else r["status"]
-        if r["status"] == DisputeStatus.CLOSED_OUT:
-            result += "\n" + _("(closed out)")
         names = [m.name(p["name"]) for p in ps] or [m.name(r["party_names"])]
+        full_names = [p["name"] for p in ps] or [r["party_names"]]
         body.append([
-            r["serial_no"], short_date(r["registered_on"], year), _lines(names),
+            r["serial_no"], day(r["registered_on"]), _lines(names),
             _lines([m.phone(p["phone"]) or "—" for p in ps]) if any(p["phone"] for p in ps) else "",
             _lines([m.id(p["id_number"]) or "—" for p in ps]) if any(p["id_number"] for p in ps) else "",
             r["dispute_type"], r["source"], m.text(r["summary"], [p["name"] for p in ps]), r["mediator"],
-            r["level"], result,
+            r["level"], _outcome(r, m, full_names),
             yuan(r["amount_cents"]) if r["result"] == DisputeResult.SUCCESS else None,
-            short_date(r["concluded_on"], year) if r["status"] in vocab.DONE_STATUSES else "",
+            day(r["concluded_on"]) if r["status"] in vocab.DONE_STATUSES else None,
+            m.text(r["notes"], full_names),
         ])
     summary = _("{total} cases: {success} mediated successfully, {failed} unsuccessful, {withdrawn} withdrawn, "
                 "{open} in progress").format(total=len(rows), success=counts[DisputeResult.SUCCESS],
                                              failed=counts[DisputeResult.FAILED],
                                              withdrawn=counts[DisputeResult.WITHDRAWN], open=open_)
-    totals = ["", "", "", "", "", "", "", summary, "", "", "", yuan(amount), ""]
+    totals = ["", "", "", "", "", "", "", summary, "", "", "", yuan(amount), "", ""]
     return columns, body, totals
+
+
+#: how much of the agreement's terms the ledger's 调处情况 quotes
+OUTCOME_TERMS_CHARS = 30
+
+
+def _outcome(r: dict, m: _Masker, names: list[str]) -> str:
+    """调处情况 in a few words: the status of an open case; for a concluded one its result and,
+    when an agreement was reached, the start of its terms (names masked like the summary)."""
+    if r["status"] not in vocab.DONE_STATUSES or not r["result"]:
+        return r["status"]
+    text = r["result"]
+    terms = " ".join((r["agreement_terms"] or "").split()).rstrip("。；;，, ")
+    if terms:
+        if len(terms) > OUTCOME_TERMS_CHARS:
+            terms = terms[:OUTCOME_TERMS_CHARS].rstrip("，、；：,;: ") + "…"
+        text += _(", agreement: {terms}").format(terms=m.text(terms, names))
+    elif r["agreement"]:
+        text += _(", agreement reached")
+    if r["status"] == DisputeStatus.CLOSED_OUT:
+        text += "\n" + _("(closed out)")
+    return text
 
 
 def _trainings(conn, rows: list[dict], year: int, m: _Masker):
@@ -355,7 +453,7 @@ def _trainings(conn, rows: list[dict], year: int, m: _Masker):
         LedgerColumn("duration_hours", _("Duration\n(hours)"), REAL, align="right", max_mm=14),
         LedgerColumn("invited", _("Invited\n(people)"), INT, align="right", max_mm=16),
         LedgerColumn("attended", _("Attended\n(people)"), INT, align="right", max_mm=16),
-        LedgerColumn("rate", _("Attendance\nrate"), align="right", max_mm=16),
+        LedgerColumn("rate", _("Attendance\nrate"), RATE, align="right", max_mm=16),
         LedgerColumn("takers", _("Exam\ntakers"), INT, align="right", max_mm=16),
         LedgerColumn("passed", _("Exam\npassed"), INT, align="right", max_mm=16),
         LedgerColumn("notes", _("Notes"), flex=0.4),
@@ -373,12 +471,12 @@ def _trainings(conn, rows: list[dict], year: int, m: _Masker):
         invited, attended = invited + len(ps), attended + n_in
         takers, passed = takers + n_take, passed + n_pass
         body.append([
-            short_date(r["held_on"], year), r["training_type"], r["topic"], r["speaker"], r["location"],
-            h, len(ps), n_in, format_percent(n_in / len(ps)) if ps else "—",
+            day(r["held_on"]), r["training_type"], r["topic"], r["speaker"], r["location"],
+            h, len(ps), n_in, n_in / len(ps) if ps else "—",
             n_take if r["exam_held"] or n_take else None, n_pass if r["exam_held"] or n_take else None, r["notes"],
         ])
     totals = ["", "", _("{n} sessions").format(n=len(rows)), "", "", hours.normalize() if rows else None,
-              invited, attended, format_percent(attended / invited) if invited else "—", takers, passed, ""]
+              invited, attended, attended / invited if invited else "—", takers, passed, ""]
     return columns, body, totals
 
 
@@ -404,14 +502,13 @@ def _hotline(conn, rows: list[dict], year: int, m: _Masker):
         aid += bool(r["legal_aid"])
         rated += bool(r["satisfaction"])
         satisfied += r["satisfaction"] in vocab.SATISFIED
-        day, _sep, clock = r["called_at"].partition(" ")
         caller = _("Anonymous") if r["anonymous"] or not r["caller_name"] else m.name(r["caller_name"])
         answer = r["answer"] + ("\n" + r["referral"] if r["referral"] else "")
         body.append([
-            short_date(day, year) + ("\n" + clock if clock else ""), r["channel"], caller,
+            moment(r["called_at"]), r["channel"], caller,
             m.phone(r["caller_phone"]), r["category"], m.text(r["question"], [r["caller_name"]]),
             m.text(answer.strip(), [r["caller_name"]]),
-            _("Yes") if r["legal_aid"] else _("No"), short_date(r["followup_on"], year), r["satisfaction"],
+            _("Yes") if r["legal_aid"] else _("No"), day(r["followup_on"]), r["satisfaction"],
             r["handler"],
         ])
     by_channel = "、".join(f"{c}{n}" for c, n in channels.items() if n)
@@ -446,7 +543,7 @@ def _publicity(conn, rows: list[dict], year: int, m: _Masker):
         for k in kinds:
             sums[k] += qty[k]
         audience += r["audience"] or 0
-        body.append([short_date(r["held_on"], year), r["theme"], r["form"], r["location"], r["audience"],
+        body.append([day(r["held_on"]), r["theme"], r["form"], r["location"], r["audience"],
                      *[qty[k] or None for k in kinds], r["organizer"], r["notes"]])
     totals = ["", _("{n} activities").format(n=len(rows)), "", "", audience, *[sums[k] for k in kinds], "", ""]
     return columns, body, totals

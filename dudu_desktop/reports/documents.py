@@ -24,8 +24,9 @@ LEDGER, AGREEMENT, SIGNIN, ANNUAL = "ledger", "agreement", "signin", "annual"
 @dataclass(frozen=True)
 class DocumentRequest:
     """``kind`` is ledger, agreement, signin or annual; ``params`` its keyword arguments:
-    ledger: register, month, village, unmasked; agreement: dispute_id, draft, unmasked;
-    signin: training_id, after; annual: year, village."""
+    ledger: register, month, village, unmasked, filled_on; agreement: dispute_id, draft,
+    unmasked; signin: training_id, after, filled_on; annual: year, village, date.
+    ``filled_on`` ('YYYY-MM-DD') is the 填报日期 printed; without it the line is left blank."""
 
     kind: str
     params: dict = field(default_factory=dict)
@@ -48,14 +49,15 @@ def _build(ctx: Context, request: DocumentRequest, out) -> int:
     p = request.params
     if request.kind == LEDGER:
         ledger = data.ledger(ctx, p["register"], month=p["month"], village=p.get("village"),
-                             unmasked=bool(p.get("unmasked")))
+                             unmasked=bool(p.get("unmasked")), filled_on=p.get("filled_on"))
         return export.render_ledger_pdf(out, ledger)
     if request.kind == AGREEMENT:
         content = agreement.agreement_data(ctx, p["dispute_id"], draft=bool(p.get("draft")),
                                            unmasked=bool(p.get("unmasked")))
         return agreement.render_agreement_pdf(out, content)
     if request.kind == SIGNIN:
-        return signin.render_signin_pdf(out, signin.signin_data(ctx, p["training_id"], after=bool(p.get("after"))))
+        return signin.render_signin_pdf(out, signin.signin_data(ctx, p["training_id"], after=bool(p.get("after")),
+                                                                filled_on=p.get("filled_on")))
     if request.kind == ANNUAL:
         return annual.render_annual_pdf(out, annual.annual_data(ctx, int(p["year"]), p.get("village"),
                                                                 date=p.get("date")))
@@ -77,7 +79,7 @@ def write(ctx: Context, request: DocumentRequest, path: str | os.PathLike) -> in
     if fmt != "pdf":
         p = request.params
         ledger = data.ledger(ctx, p["register"], month=p["month"], village=p.get("village"),
-                             unmasked=bool(p.get("unmasked")))
+                             unmasked=bool(p.get("unmasked")), filled_on=p.get("filled_on"))
         return export.write_ledger(path, ledger)
     content, pages = pdf_bytes(ctx, request)
     export.write_bytes(path, content)
@@ -102,9 +104,9 @@ def title_of(request: DocumentRequest) -> str:
 # the command line's calls --------------------------------------------------------------------
 
 def write_ledger(ctx: Context, path, *, register: str, month: str, village: str | None = None,
-                 unmasked: bool = False) -> int | None:
+                 unmasked: bool = False, filled_on: str | None = None) -> int | None:
     return write(ctx, DocumentRequest(LEDGER, {"register": register, "month": month, "village": village,
-                                               "unmasked": unmasked}), path)
+                                               "unmasked": unmasked, "filled_on": filled_on}), path)
 
 
 def write_agreement(ctx: Context, path, dispute_id: str, *, draft: bool = False, unmasked: bool = False) -> int:
@@ -112,8 +114,10 @@ def write_agreement(ctx: Context, path, dispute_id: str, *, draft: bool = False,
                                                   "unmasked": unmasked}), path)
 
 
-def write_signin(ctx: Context, path, training_id: str, *, after: bool = False) -> int:
-    return write(ctx, DocumentRequest(SIGNIN, {"training_id": training_id, "after": after}), path)
+def write_signin(ctx: Context, path, training_id: str, *, after: bool = False,
+                 filled_on: str | None = None) -> int:
+    return write(ctx, DocumentRequest(SIGNIN, {"training_id": training_id, "after": after,
+                                               "filled_on": filled_on}), path)
 
 
 def write_annual(ctx: Context, path, *, year: int, village: str | None = None, date: str | None = None) -> int:

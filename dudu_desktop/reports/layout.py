@@ -415,6 +415,7 @@ def data_table(
     totals: Sequence[str] | None = None,
     font_size: float = 10,
     tail: Flowable | None = None,
+    note: str | None = None,
 ) -> Table:
     """A gridded table whose header row repeats on every page.
 
@@ -422,7 +423,8 @@ def data_table(
     row never split apart, and the header is never left alone at a page foot. ``tail``
     (e.g. :func:`signature_lines`) is an unruled last row kept with them. ``frame_height``
     is the room the table has on its first page: a row taller than that goes on in
-    further rows (without a rule between them).
+    further rows (without a rule between them). ``note`` is a ruled line across the whole
+    table after the rows (an empty month's 本月无矛盾纠纷（零报告）).
     """
     ncols = len(columns)
     for i, row in enumerate(rows):
@@ -454,6 +456,11 @@ def data_table(
     if totals is not None:
         data.append(cells(totals, HEI))
         groups.append(len(rows))
+    spans = []
+    if note:
+        data.append([_cell(note, HEI, font_size, "center", width - left_pad - right_pad)] + [""] * (ncols - 1))
+        groups.append(len(rows) + 1)
+        spans.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
     last_ruled = len(data) - 1
     commands = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
@@ -463,6 +470,7 @@ def data_table(
         ("TOPPADDING", (0, 0), (-1, -1), top_pad),
         ("BOTTOMPADDING", (0, 0), (-1, -1), bottom_pad),
         *_rules(groups, last_ruled, 0.5, 0.5),
+        *spans,
     ]
     if tail is not None:
         data.append([tail] + [""] * (ncols - 1))
@@ -582,11 +590,13 @@ def build_ledger(
     totals: Sequence[str] | None = None,
     signature: dict[str, str] | None = None,
     font_size: float = 10,
+    note: str | None = None,
 ) -> int:
     """An A4 landscape 台账: centred title, subtitle line, gridded table with the header
-    repeated on every page, totals row, then 填表人/审核人/填报日期 (from ``signature``,
-    blank lines to sign when missing) and "第 1 页 共 N 页" on every page. ``font_size``
-    is the table's (10 pt; 9 pt 小五 for wide tables)."""
+    repeated on every page, totals row (or ``note``, a line across the table: 零报告), then
+    填表人/审核人/填报日期 (from ``signature``, blank lines to sign when missing) and
+    "第 1 页 共 N 页" on every page. ``font_size`` is the table's (10 pt; 9 pt 小五 for wide
+    tables)."""
     register_fonts()
     signature = signature or {}
     sign = signature_lines(
@@ -601,7 +611,7 @@ def build_ledger(
         f.wrap(LEDGER_FRAME_WIDTH, LEDGER_FRAME_HEIGHT)[1] for f in story
     )
     story.append(data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=below_title,
-                            totals=totals, tail=sign, font_size=font_size))
+                            totals=totals, tail=sign, font_size=font_size, note=note))
     return _build(
         out, story, pagesize=LEDGER_PAGE, margins=LEDGER_MARGINS, title=title,
         footer=partial(_page_x_of_n, x=LEDGER_PAGE[0] / 2, y=LEDGER_MARGINS[3] / 2),

@@ -96,4 +96,5 @@ def render_ledger_pdf(out: Out, ledger: Ledger) -> int:
     rows = [[cell_text(v, c.kind) for v, c in zip(row, ledger.columns)] for row in ledger.rows]
     totals = [cell_text(v, c.kind) for v, c in zip(ledger.totals, ledger.columns)] if ledger.totals else None
     return build_ledger(out, title=ledger.title, subtitle=ledger.subtitle, columns=columns, rows=rows,
-                        totals=totals, signature=ledger.signature, font_size=size)
+                        totals=totals, signature=ledger.signature, font_size=size,
+                        note=ledger.empty_note if not ledger.rows else None)

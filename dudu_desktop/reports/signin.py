@@ -2,8 +2,10 @@
 
 - *Before* the session: the roster (序号, 姓名, 职务) with a blank 签名 column, rows tall
   enough to sign in, and blank rows for people who come without an invitation.
-- *After* it: who attended (√ or 缺席), 签到时间, the exam score and result, and the totals
-  (应到, 实到, 出勤率, 参考, 合格).
+- *After* it: who attended (√ or 缺席), 签到时间 (the session's date, with the year — not
+  the day the ticks were typed in, which may be later), the exam score and result, and the
+  totals (应到, 实到, 出勤率, 参考, 合格). 填表日期 is blank to be written by hand unless
+  given.
 
 Names are printed in full: people look for their own name to sign against it, and the sheet
 carries no phone numbers or ID numbers.
@@ -20,7 +22,7 @@ from reportlab.platypus import Spacer
 
 from dudu_desktop.i18n import format_percent
 from dudu_desktop.reports.lang import _
-from dudu_desktop.reports.data import chinese_date, filler_name, unit_names
+from dudu_desktop.reports.data import chinese_date, filler_name, parse_filled_on, unit_names
 from dudu_desktop.reports.layout import (
     FORM_FRAME_HEIGHT,
     FORM_FRAME_WIDTH,
@@ -51,12 +53,15 @@ class SignInSheet:
     date: str
 
 
-def signin_data(ctx: Context, training_id: str, *, after: bool = False) -> SignInSheet:
+def signin_data(ctx: Context, training_id: str, *, after: bool = False,
+                filled_on: str | None = None) -> SignInSheet:
+    """``filled_on`` ('YYYY-MM-DD'): the attendance record's 填表日期, else blank."""
     t = trainings.get_training(ctx.conn, training_id)
     unit = unit_names(ctx.conn).get(t["village_code"], t["village_code"])
+    filled = parse_filled_on(filled_on)
     return SignInSheet(
         title=_("Legal training (study) sign-in sheet"), unit=unit, training=t, people=t["attendance"],
-        after=after, recorder=filler_name(ctx) if after else "", date=chinese_date(ctx.today()) if after else "",
+        after=after, recorder=filler_name(ctx) if after else "", date=chinese_date(filled) if after else "",
     )
 
 
@@ -72,13 +77,10 @@ def _score(value) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def _time(signed_at: str | None, held_on: str) -> str:
-    if not signed_at:
-        return ""
-    day, _sep, clock = signed_at.partition(" ")
-    if day == held_on[:10]:
-        return clock[:5]
-    return chinese_date(day)[5:]  # ticked on another day: the date it was recorded
+def _time(held_on: str | None) -> str:
+    """签到时间 of someone present: the session's date. The time the tick was typed in says
+    nothing about when the person came (ticks are often entered afterwards)."""
+    return chinese_date(held_on) if held_on else ""
 
 
 def render_signin_pdf(out: Out, sheet: SignInSheet) -> int:
@@ -106,15 +108,15 @@ def render_signin_pdf(out: Out, sheet: SignInSheet) -> int:
         present = [p for p in people if p["signed_in"]]
         takers = [p for p in present if p["exam_passed"] is not None]
         passed = [p for p in takers if p["exam_passed"] == 1]
-        columns = [Column(_("Seq."), 14, "center"), Column(_("Name"), 28, "center"),
-                   Column(_("Position"), 34, "center"), Column(_("Signed in"), 18, "center"),
-                   Column(_("Sign-in time"), 26, "center"), Column(_("Exam\nscore"), 20, "center"),
-                   Column(_("Exam\nresult"), 20, "center")]
+        columns = [Column(_("Seq."), 14, "center"), Column(_("Name"), 24, "center"),
+                   Column(_("Position"), 29, "center"), Column(_("Signed in"), 17, "center"),
+                   Column(_("Sign-in time"), 34, "center"), Column(_("Exam\nscore"), 20, "center"),
+                   Column(_("Exam\nresult"), 22, "center")]
         rows = []
         for i, p in enumerate(people, 1):
             result = "" if p["exam_passed"] is None else (_("Passed") if p["exam_passed"] else _("Failed"))
             rows.append([str(i), p["name"], p["position"], PRESENT if p["signed_in"] else _("Absent"),
-                         _time(p["signed_at"], t["held_on"]) if p["signed_in"] else "",
+                         _time(t["held_on"]) if p["signed_in"] else "",
                          _score(p["exam_score"]) if p["signed_in"] else "", result if p["signed_in"] else ""])
         summary = _("Invited {invited}, attended {attended}, absent {absent}, attendance rate {rate}.").format(
             invited=len(people), attended=len(present), absent=len(people) - len(present),
