@@ -555,3 +555,59 @@ def test_an_unexpected_error_is_exit_3_with_a_log(world, tmp_path, capsys, monke
         sqlite3.OperationalError("database is locked")))
     code, out, err = cli(capsys, "--db", "v.sqlite3", "stats", "--year", "2024")
     assert code == 1 and LOCKED in err and "Traceback" not in err, err
+
+
+def test_the_window_logs_an_uncaught_exception_and_says_so(tmp_path, monkeypatch):
+    """ui/app.py: sys.excepthook writes a bug's traceback to the same log and shows a Chinese message
+    box naming the file; a known failure (a full disk) shows its sentence and writes no log."""
+    pytest.importorskip("PySide6")
+    from dudu_desktop.ui import app
+
+    shown = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)          # restored after the test
+    app.install_excepthook(tmp_path / "v.sqlite3")
+    try:
+        raise KeyError("a bug in a slot")
+    except KeyError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    log, = (tmp_path / "logs").glob("dudu-*.log")
+    assert "意外错误" in shown[0] and str(log) in shown[0]
+    assert "KeyError: 'a bug in a slot'" in log.read_text(encoding="utf-8")
+    error = OSError(28, "No space left on device", "out.pdf")
+    sys.excepthook(OSError, error, None)
+    assert "磁盘已满" in shown[1] and "out.pdf" in shown[1] and "No space" not in shown[1]
+    assert len(list((tmp_path / "logs").glob("dudu-*.log"))) == 1
+
+
+@pytest.mark.parametrize("number", ["ENOSPC", "EACCES", "EPERM", "EROFS", "ENOENT", "EIO", "EBUSY", "ENAMETOOLONG",
+                                    "EEXIST", "EXDEV", "ENOTDIR", "EISDIR", "EMFILE", "ENOTEMPTY", "ETIMEDOUT"])
+def test_os_errors_are_chinese_with_the_file_name(number, capsys, monkeypatch, tmp_path):
+    """Through the command line: an OS error from any command is one Chinese sentence with the file's
+    name, exit 1 — never the system's English description."""
+    import errno
+
+    from dudu_desktop.cli import core
+    code = getattr(errno, number)
+    error = OSError(code, os.strerror(code), "/media/U盘/台账.pdf")
+    monkeypatch.setattr(core, "open_context", lambda *a, **k: (_ for _ in ()).throw(error))
+    exit_code, out, err = cli(capsys, "--db", tmp_path / "v.sqlite3", "stats")
+    assert exit_code == 1 and "/media/U盘/台账.pdf" in err and os.strerror(code) not in err, err
+    assert CJK.search(err.replace("台账", "").replace("U盘", "")), err
+
+
+def test_the_log_is_bounded(tmp_path, monkeypatch):
+    from dudu_desktop import failures
+    monkeypatch.setattr(failures, "LOG_MAX_BYTES", 2000)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for day in range(1, 21):                                    # old days beyond LOG_KEEP_DAYS are removed
+        (logs / f"dudu-2026-01-{day:02d}.log").write_text("old\n")
+    for _ in range(20):
+        try:
+            raise ValueError("x" * 500)
+        except ValueError as exc:
+            path = failures.write_crash_log(exc, db_path=tmp_path / "v.sqlite3")
+    assert path.parent == logs
+    assert path.stat().st_size <= 2000 + 2000 and path.with_name(path.name + ".1").exists()
+    assert len(list(logs.glob("dudu-*.log"))) == failures.LOG_KEEP_DAYS

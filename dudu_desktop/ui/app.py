@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Role
+from dudu_desktop.failures import known_failure_message, unexpected_message, write_crash_log
 from dudu_desktop.i18n import current_locale, set_locale
 from dudu_desktop.paths import default_db_path, resources_dir
 from dudu_desktop.services import site
@@ -240,9 +241,39 @@ def first_paint_probe(widget) -> None:
     widget.installEventFilter(widget._first_paint_probe)
 
 
+def install_excepthook(db_path=None) -> None:
+    """An exception nobody caught in the window: a known failure (a locked database, a full disk, a
+    read-only folder…) or a refusal is a message box with its sentence; anything else is a bug, written
+    with its traceback to the log (``logs/`` beside the database, :mod:`dudu_desktop.failures`) and the
+    message box names the file. The window stays open."""
+    showing = []
+
+    def hook(kind, exc, tb):
+        if issubclass(kind, KeyboardInterrupt) or exc is None:
+            sys.__excepthook__(kind, exc, tb)
+            return
+        if isinstance(exc, Refused):
+            message = "\n".join(p.message for p in exc.problems)
+        else:
+            message = known_failure_message(exc)
+        if message is None:
+            exc = exc.with_traceback(tb)
+            message = unexpected_message(write_crash_log(exc, db_path=db_path or default_db_path(), where="window"))
+        if showing:                                   # one box at a time; the log has the rest
+            return
+        showing.append(True)
+        try:
+            QMessageBox.critical(QApplication.activeWindow(), WINDOW_TITLE, message)
+        finally:
+            showing.clear()
+
+    sys.excepthook = hook
+
+
 def run_gui(db_path=None) -> int:
     set_locale(os.environ.get("DUDU_LANG") or saved_language())
     app = application()
+    install_excepthook(db_path)
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         return smoke_test(app, db_path)
     try:
