@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.fields import (
-    BOOL, CHOICE, DATE, DATETIME, IDNO, INT, MONEY, PHONE, REAL, Field, RecordSpec,
+    BOOL, CHOICE, DATE, DATETIME, IDNO, INT, MONEY, PHONE, REAL, REGISTER_TABLES, Field, RecordSpec,
 )
 from dudu_desktop.domain.problems import Problem
 from dudu_desktop.i18n import _
@@ -270,6 +270,18 @@ def dispute_problems(d: dict) -> list[Problem]:
     return problems
 
 
+def agreement_problems(d: dict) -> list[Problem]:
+    """调解成功 needs the agreement's content (协议内容; the amount stays optional), so that the
+    协议书 never prints blank terms (issue 12). Applied where a person states the outcome — the
+    conclusion, a new case entered as concluded, an edit of the terms of a concluded case — not
+    to spreadsheets and bundles, which carry cases concluded before the rule."""
+    if (d.get("status") in vocab.DONE_STATUSES and d.get("result") == vocab.DisputeResult.SUCCESS
+            and not (d.get("agreement_terms") or "").strip()):
+        return [Problem("agreement_terms", _("A successful mediation needs the content of the agreement "
+                                             "(the amount is optional)."))]
+    return []
+
+
 def party_problems(parties: list[dict]) -> list[Problem]:
     if not parties:
         return [Problem("parties", _("A dispute needs at least one party."))]
@@ -290,6 +302,23 @@ def attendance_problems(d: dict) -> list[Problem]:
     if (score is not None or d.get("exam_passed")) and not d.get("signed_in"):
         problems.append(Problem("signed_in", _("Only people who signed in can have an exam result.")))
     return problems
+
+
+def record_problems(table: str, values: dict) -> list[Problem]:
+    """The rules between the fields of one record of ``table`` (a table name, ``disputes``, or a
+    register name, ``hotline``), after :func:`clean_record`: the one entry point that keyboard entry
+    (services), spreadsheet import (sync/tables.py) and bundle import (sync/merge.py) all call, so
+    every path takes the same records. Tables without such rules give ``[]``."""
+    rules = _RECORD_RULES.get(REGISTER_TABLES.get(table, table), ())
+    return [p for rule in rules for p in rule(values)]
+
+
+#: table → its whole-record rules (add a rule here, and every path applies it).
+_RECORD_RULES = {
+    "disputes": (dispute_problems,),
+    "hotline_calls": (hotline_problems,),
+    "training_attendance": (attendance_problems,),
+}
 
 
 def status_change_problems(current: str, new: str) -> list[Problem]:

@@ -10,7 +10,7 @@ from dudu_desktop.domain import vocab, workflow
 from dudu_desktop.domain.fields import DISPUTE, FOLLOWUP, PARTY
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.validate import (
-    clean_record, dispute_problems, party_problems, reason_problems, status_change_problems,
+    agreement_problems, clean_record, party_problems, reason_problems, record_problems, status_change_problems,
 )
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus, Permission
 from dudu_desktop.i18n import _
@@ -53,7 +53,7 @@ def create_dispute(ctx: Context, data: dict, parties: list[dict]) -> str:
     data = {"status": DisputeStatus.PENDING, "level": vocab.WarningLevel.BLUE, **data}
     values, problems = clean_record(DISPUTE, data, today=ctx.today())
     party_rows, party_found = _clean_parties(ctx, parties)
-    problems += party_found + dispute_problems(values)
+    problems += party_found + record_problems(DISPUTE.name, values) + agreement_problems(values)
     if values.get("status") == DisputeStatus.CLOSED_OUT:
         problems.append(Problem("status", _("A new case cannot be registered as closed out.")))
     if problems:
@@ -95,7 +95,9 @@ def update_dispute(ctx: Context, dispute_id: str, data: dict, parties: list[dict
         _writable(before)
         editable = {k: v for k, v in data.items() if k in DISPUTE.keys and k not in WORKFLOW_FIELDS}
         values, problems = clean_record(DISPUTE, editable, today=ctx.today(), partial=True)
-        problems += dispute_problems({**before, **values})
+        problems += record_problems(DISPUTE.name, {**before, **values})
+        if "agreement_terms" in values:       # an edit of the terms of a concluded 调解成功 case
+            problems += agreement_problems({**before, **values})
         party_rows = None
         if parties is not None:
             party_rows, found = _clean_parties(ctx, parties)
@@ -164,7 +166,9 @@ def change_status(ctx: Context, dispute_id: str, status: str, *, reason: str = "
             raise Refused(problems)
         values, problems = clean_record(DISPUTE, {**fields, "status": status}, today=ctx.today(), partial=True)
         merged = {**before, **values}
-        problems += dispute_problems(merged)
+        problems += record_problems(DISPUTE.name, merged)
+        if status == DisputeStatus.CONCLUDED:   # the outcome stated now: 调解成功 needs its terms
+            problems += agreement_problems(merged)
         if status == DisputeStatus.CONCLUDED and not values.get("result"):
             problems.append(Problem("result", _("A concluded case needs its result (mediation succeeded, "
                                                 "failed or withdrawn).")))

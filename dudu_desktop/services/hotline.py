@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dudu_desktop.domain.fields import HOTLINE
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.domain.validate import clean_record, hotline_problems
+from dudu_desktop.domain.validate import clean_record, record_problems
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.services import records, site
 from dudu_desktop.services.context import Context
@@ -15,7 +15,7 @@ def _clean(ctx: Context, data: dict) -> dict:
     values, problems = clean_record(HOTLINE, data, today=ctx.today())
     if values.get("anonymous"):
         values["caller_name"] = ""
-    problems += hotline_problems(values)
+    problems += record_problems(HOTLINE.name, values)
     if problems:
         raise Refused(problems)
     return values

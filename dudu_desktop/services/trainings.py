@@ -6,7 +6,7 @@ import datetime as dt
 
 from dudu_desktop.domain.fields import ATTENDANCE, TRAINING
 from dudu_desktop.domain.problems import NotFound, Problem, Refused
-from dudu_desktop.domain.validate import attendance_problems, clean_record
+from dudu_desktop.domain.validate import clean_record, record_problems
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.services import records, site
@@ -60,6 +60,7 @@ def _invite(ctx: Context, training_id: str, village: str, roster: list[dict]) ->
     ids, problems = [], []
     for i, person in enumerate(roster):
         values, found = clean_record(ATTENDANCE, {"signed_in": 0, **person}, today=ctx.today())
+        found = found or record_problems(ATTENDANCE.name, values)
         problems += [Problem(f"roster[{i}].{p.field}", p.message) for p in found]
         if values.get("name") in existing:
             problems.append(Problem(f"roster[{i}].name", _("{name} is already on the roster.").format(
@@ -131,7 +132,7 @@ def record_exam(ctx: Context, attendance_id: str, *, score=None, passed: bool | 
             problems.append(Problem("exam_score", _("Enter a score or whether the exam was passed.")))
         merged = {**row, **values}
         merged["exam_passed"] = _exam_passed(ctx, merged["exam_score"], passed)
-        problems += attendance_problems(merged)
+        problems += record_problems(ATTENDANCE.name, merged)
         if problems:
             raise Refused(problems)
         return records.update(ctx, "training_attendance", attendance_id,

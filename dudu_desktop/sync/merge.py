@@ -10,6 +10,8 @@ Rules
   Both full rows go to ``sync_conflicts`` and nothing is overwritten until a person chooses
   (:func:`resolve_conflict`, audited). Copies whose business fields are identical are not a conflict.
 * **Invalid rows** (bad UUID, another village's code, a field that fails its domain rules, a
+  record that fails the rules between its fields — :func:`~dudu_desktop.domain.validate.record_problems`,
+  the very rules of keyboard entry and spreadsheets: a concluded dispute without its result… —, a
   parent record missing, an oversized cell) are set aside in the rejected-rows report (table, row
   number in the CSV, column, message) and the rest still go in. A child of a rejected row is
   rejected too.
@@ -45,7 +47,7 @@ from typing import Callable
 
 from dudu_desktop.domain import fields as F
 from dudu_desktop.domain.problems import NotFound, Refused
-from dudu_desktop.domain.validate import clean_record
+from dudu_desktop.domain.validate import clean_record, record_problems
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, site
@@ -349,6 +351,9 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
                 continue
             problems = [RowProblem(table, n, p.field, p.message, rid)
                         for k in spec_keys for p in check(k, values[col[k]])]
+            if not problems and not values[i_deleted]:    # the keyboard's whole-record rules (a deletion
+                row = dict(zip(res.headers, values))      # always goes through)
+                problems = [RowProblem(table, n, p.field, p.message, rid) for p in record_problems(table, row)]
             problems += [RowProblem(table, n, res.headers[ci], _("The parent record is missing."), rid)
                          for ci, parent, req in parents if req and values[ci] is None]
             problems += [RowProblem(table, n, res.headers[ci], _(
