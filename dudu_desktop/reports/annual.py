@@ -25,25 +25,6 @@ from dudu_desktop.domain.problems import Refused
 from dudu_desktop.services import audit, report_texts, site, stats
 from dudu_desktop.services.context import Context
 
-SECTION_LABELS = {
-    "intro": N_("Opening paragraph"),
-    "measures": N_("Main measures and results"),
-    "leaders": N_("Duties of the principal leaders as the first responsible persons"),
-    "problems": N_("Problems and shortcomings"),
-    "next_steps": N_("Measures for the next step"),
-}
-FIELD_LABELS = {
-    "矛盾纠纷": N_("disputes screened and mediated in the year, with the mediation success rate"),
-    "纠纷趋势图": N_("chart of the monthly disputes by type (on a line of its own)"),
-    "宣传活动": N_("publicity events, lectures, legal consultations and hotline calls"),
-    "专项治理": N_("special campaigns"),
-    "宣传资料": N_("publicity materials handed out"),
-    "专题学习": N_("study sessions"),
-    "研讨": N_("seminars"),
-    "普法考试": N_("legal exam pass rate"),
-    "法治培训": N_("legal training sessions for village cadres"),
-    "满意度": N_("satisfaction with the legal consultations"),
-}
 _FIELD = re.compile(r"\{([^{}\n]{1,12})\}")
 _HEADINGS = [
     (re.compile(r"^（[一二三四五六七八九十]+）"), 2),

@@ -20,16 +20,24 @@ from __future__ import annotations
 from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
-from dudu_desktop.i18n import _
+from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
 
 SECTIONS = ("intro", "measures", "leaders", "problems", "next_steps")
+#: each section's name (English msgid), for the editor's tabs and the messages
+SECTION_LABELS = {
+    "intro": N_("Opening paragraph"),
+    "measures": N_("Main measures and results"),
+    "leaders": N_("Duties of the principal leaders as the first responsible persons"),
+    "problems": N_("Problems and shortcomings"),
+    "next_steps": N_("Measures for the next step"),
+}
 MAX_SECTION_LENGTH = 20000
 #: a texts file holds five sections of at most MAX_SECTION_LENGTH characters (UTF-8: 3 bytes each, or \uXXXX)
 MAX_TEXTS_FILE_BYTES = len(SECTIONS) * MAX_SECTION_LENGTH * 6 + 4096
 MAX_TEXTS_DEPTH = 4                 # one flat object
-#: the fields the report fills in (their descriptions: reports.annual.FIELD_LABELS)
+#: the fields the report fills in (``{矛盾纠纷}`` …; reports/annual.py writes their sentences)
 FIELDS = ("矛盾纠纷", "纠纷趋势图", "宣传活动", "专项治理", "宣传资料", "专题学习", "研讨", "普法考试", "法治培训",
           "满意度")
 CHART_FIELD = "纠纷趋势图"
@@ -129,7 +137,6 @@ def save_texts(ctx: Context, year: int, village: str | None, texts: dict[str, st
     """Save the sections given (others keep their saved text or the template). A section
     equal to the template is not stored, so that later template changes reach it."""
     ctx.require(Permission.WRITE)
-    from dudu_desktop.reports.annual import SECTION_LABELS  # late: the report imports this module
     problems = []
     for key, value in texts.items():
         if key not in SECTIONS or not isinstance(value, str):

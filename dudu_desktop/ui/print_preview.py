@@ -25,7 +25,6 @@ from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.reports import documents
-from dudu_desktop.reports.annual import SECTION_LABELS
 from dudu_desktop.reports.data import audit_unmasked
 from dudu_desktop.reports.documents import ANNUAL, DocumentRequest
 from dudu_desktop.reports.fonts import register_fonts, substitutes_note
@@ -464,7 +463,7 @@ class ReportTextsDialog(QDialog):
             edit = QPlainTextEdit(texts[key])
             edit.setObjectName(f"text_{key}")
             self.editors[key] = edit
-            self.tabs.addTab(edit, _(SECTION_LABELS[key]))
+            self.tabs.addTab(edit, _(report_texts.SECTION_LABELS[key]))
         v.addWidget(self.tabs, 1)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b3261e;")
