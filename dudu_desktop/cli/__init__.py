@@ -26,7 +26,7 @@ from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
 
 COMMAND_MODULES = ("dudu_desktop.cli.core", "dudu_desktop.cli.trust", "dudu_desktop.cli.sync",
-                   "dudu_desktop.cli.reports", "dudu_desktop.cli.records")
+                   "dudu_desktop.cli.reports", "dudu_desktop.cli.records", "dudu_desktop.cli.attachments")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 

@@ -14,7 +14,7 @@ import sqlite3
 
 from dudu_desktop.domain import fields as F
 from dudu_desktop.i18n import _
-from dudu_desktop.storage import chain
+from dudu_desktop.storage import blobs, chain
 from dudu_desktop.storage.chain import (GENESIS, HASHED_FIELDS, attach_digests, entry_hash,  # noqa: F401
                                         seal_rows, stored_digests)
 from dudu_desktop.storage.schema import RECORD_TABLES
@@ -121,7 +121,7 @@ class _Listing:
 
 
 def _record_label(table: str, record_id: str, serial: str | None) -> str:
-    label = _(SPECS[table].label) if table in SPECS else table
+    label = _(SPECS[table].label) if table in SPECS else _("Attachment") if table == chain.ATTACHMENTS else table
     if serial:
         return _("{table} No. {serial} (id {id})").format(table=label, serial=serial, id=record_id)
     return _("{table} (id {id})").format(table=label, id=record_id)
@@ -136,7 +136,8 @@ def verify_rows(conn: sqlite3.Connection, info: dict | None = None) -> list[str]
     problems += problems_side
     base, last = info["base"], info["last"]
     changed = _Listing(problems)
-    for table in RECORD_TABLES:
+    attached = (chain.ATTACHMENTS,) if _has_table(conn, chain.ATTACHMENTS) else ()    # issue 16
+    for table in (*RECORD_TABLES, *attached):
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         serial = "t.serial_no" if "serial_no" in cols else "NULL"
         sql = (f"SELECT t.id, t.change_seq, {chain.content_sql(table, 't')}, {serial}, a.seq, "
@@ -229,6 +230,23 @@ def check(conn: sqlite3.Connection) -> list[str]:
     problems, info = _chain_pass(conn)
     problems += verify_rows(conn, info)
     problems += verify_accounts(conn, info)
+    problems += verify_files(conn)
+    return problems
+
+
+def verify_files(conn: sqlite3.Connection) -> list[str]:
+    """Attached files (issue 16): every attachment's file is stored, and every stored file still
+    hashes to its SHA-256."""
+    if not _has_table(conn, "blobs"):
+        return []
+    problems: list[str] = []
+    listing = _Listing(problems)
+    for attachment_id, sha in blobs.missing(conn):
+        listing.add(_("The file {sha} of attachment {id} is missing.").format(sha=sha[:12], id=attachment_id))
+    for sha in blobs.damaged(conn):
+        listing.add(_("The stored file {sha} was changed outside the program: its content no longer matches its "
+                      "SHA-256.").format(sha=sha[:12]))
+    listing.finish()
     return problems
 
 

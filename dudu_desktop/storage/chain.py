@@ -32,6 +32,10 @@ import sqlite3
 
 from dudu_desktop.storage.ids import new_id
 from dudu_desktop.storage.migrations.m0001_initial import INITIAL, RECORD_TABLES
+from dudu_desktop.storage.migrations.m0013_attachments import ATTACHMENTS_TABLE
+
+#: Audited like the registers (row digests), created later than 0001 (issue 16).
+ATTACHMENTS = "attachments"
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("uid", "at", "user", "action", "table_name", "record_id", "village_code", "changes",
@@ -78,8 +82,9 @@ def _initial_columns() -> dict[str, tuple[tuple[str, str], ...]]:
         for statement in INITIAL.split(";\n"):
             if statement.strip():
                 mem.execute(statement)
+        mem.execute(ATTACHMENTS_TABLE)          # as first created by migration 0013 (never edited)
         return {t: tuple((r[1], r[2].upper()) for r in mem.execute(f"PRAGMA table_info({t})"))
-                for t in RECORD_TABLES}
+                for t in (*RECORD_TABLES, ATTACHMENTS)}
     finally:
         mem.close()
 
@@ -98,7 +103,7 @@ def key_column(table: str) -> str:
 @functools.lru_cache(maxsize=None)
 def content_sql(table: str, alias: str = "") -> str:
     """The SQL expression whose text is hashed: ``json_array(col, …)`` (REAL columns as %.6f)."""
-    if table != USERS and table not in RECORD_TABLES:
+    if table != USERS and table != ATTACHMENTS and table not in RECORD_TABLES:
         raise ValueError(f"not an audited table: {table}")
     prefix = f"{alias}." if alias else ""
     types = dict(_initial_columns().get(table, ()))
