@@ -58,7 +58,7 @@ def test_search_after_imports_equals_like(setting):
         new_id = disputes.create_dispute(village, {"registered_on": f"2024-12-0{day}", "dispute_type": "邻里",
                                                    "summary": "排水沟堵塞引发争执", "source": "主动排查"},
                                          [{"name": "孙八", "role": "申请人"}])
-        disputes.conclude(village, new_id, result="调解成功", concluded_on=f"2024-12-1{day}")
+        disputes.conclude(village, new_id, result="调解成功", agreement_terms="双方和解", concluded_on=f"2024-12-1{day}")
     assert apply_bundle(town, export_bundle(village, out).path).totals["new"] > 0
 
     # the village edits a text field of a dispute and of a call, tombstones a dispute, visits a concluded case

@@ -25,7 +25,7 @@ def setup_records(admin: Context, tmp_path) -> dict:
     records.delete_record(admin, "hotline_calls", gone, reason="重复登记")
     open_case = disputes.create_dispute(admin, DISPUTE, PARTIES)
     done_case = disputes.create_dispute(admin, DISPUTE, PARTIES)
-    disputes.change_status(admin, done_case, "已办结", result="调解成功", agreement=True,
+    disputes.change_status(admin, done_case, "已办结", result="调解成功", agreement_terms="双方和解", agreement=True,
                            concluded_on="2024-12-10")
     copy = backup.backup_to(admin, tmp_path / "copy.sqlite3")
     hotline.create_call(admin, CALL)             # made after the copy: a restore takes it away

@@ -146,7 +146,7 @@ def test_followups_due_and_overdue_agree_with_their_definitions(bulk):
     new = disputes.create_dispute(ctx, {"registered_on": "2024-11-01", "dispute_type": "邻里", "source": "主动排查",
                                         "summary": "邻居纠纷"}, [{"role": "申请人", "name": "王德明"}])
     disputes.start_mediation(ctx, new)
-    disputes.conclude(ctx, new, result="调解成功", concluded_on="2024-11-05")
+    disputes.conclude(ctx, new, result="调解成功", agreement_terms="双方和解", concluded_on="2024-11-05")
     assert new in got() and got() == _due_plain(conn, cutoff)
     conn.execute("DELETE FROM dispute_followups WHERE dispute_id IN (SELECT id FROM disputes LIMIT 50)")
     assert got() == _due_plain(conn, cutoff)

@@ -21,9 +21,9 @@ def figures(tmp_path):
     ctx = make_context(tmp_path / "s.sqlite3", clock_at=dt.datetime(2024, 12, 20, 10, 0))
     # Disputes registered in 2024: 6 (one more in 2023, one deleted)
     a = dispute(ctx, "2024-01-05", "婚姻家庭", "红", prevented_criminal=1, prevented_criminal_people=3)
-    disputes.conclude(ctx, a, result="调解成功", concluded_on="2024-01-20", amount="10000")      # on time
+    disputes.conclude(ctx, a, result="调解成功", agreement_terms="双方和解", concluded_on="2024-01-20", amount="10000")  # on time
     b = dispute(ctx, "2024-02-01", "邻里", "黄")
-    disputes.conclude(ctx, b, result="调解成功", concluded_on="2024-03-15", amount="1409.5")      # late → overdue
+    disputes.conclude(ctx, b, result="调解成功", agreement_terms="双方和解", concluded_on="2024-03-15", amount="1409.5")  # late → overdue
     disputes.record_followup(ctx, b, {"visited_on": "2024-03-20", "performance": "已履行", "satisfaction": "满意"})
     disputes.close_out(ctx, b, closed_out_on="2024-03-21")
     c = dispute(ctx, "2024-05-10", "邻里")
@@ -34,7 +34,7 @@ def figures(tmp_path):
     e = dispute(ctx, "2024-10-01", "邻里")               # open since Oct: overdue
     disputes.start_mediation(ctx, e)
     old = dispute(ctx, "2023-12-25", "合同")             # 2023 case concluded in 2024: counts in closed
-    disputes.conclude(ctx, old, result="调解成功", concluded_on="2024-01-03")
+    disputes.conclude(ctx, old, result="调解成功", agreement_terms="双方和解", concluded_on="2024-01-03")
     gone = dispute(ctx, "2024-07-01", "邻里")
     records.delete_record(ctx, "disputes", gone, reason="重复登记")
     # Trainings: 3 in 2024 (专题学习, 以案说法, 研讨) + 1 in 2023

@@ -152,7 +152,7 @@ def _changes(ctx: Context, step: int) -> None:
     new_id = disputes.create_dispute(ctx, {"registered_on": "2024-12-0" + str(step), "dispute_type": "邻里",
                                            "summary": f"第{step}批新增纠纷", "source": "主动排查"},
                                      [{"name": "甲某", "role": "申请人"}])
-    disputes.conclude(ctx, new_id, result="调解成功", concluded_on=f"2024-12-0{step + 1}")
+    disputes.conclude(ctx, new_id, result="调解成功", agreement_terms="双方和解", concluded_on=f"2024-12-0{step + 1}")
     return new_id
 
 

@@ -86,6 +86,9 @@ def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmask
         else:
             raise Refused(_("This case was concluded as {result}: there is no mediation agreement to print.")
                           .format(result=row["result"] or row["status"]))
+    if success and not (row["agreement_terms"] or "").strip():     # never a 协议书 with blank terms (issue 12)
+        raise Refused(_("This case was concluded as 调解成功 without the content of the agreement: reopen it and "
+                        "record its result again with the terms before printing the agreement."))
     if unmasked:
         require_unmasked(ctx)
     unit = unit_names(ctx.conn).get(row["village_code"], row["village_code"])

@@ -15,12 +15,12 @@ def test_figures(ctx):
     new_red = _dispute(ctx, "2024-12-05", "红")
     old_open = _dispute(ctx, "2024-10-01", "黄")           # overdue (registered > 30 days ago)
     done = _dispute(ctx, "2024-11-01")
-    disputes.conclude(ctx, done, result="调解成功", concluded_on="2024-11-20")    # follow-up due
+    disputes.conclude(ctx, done, result="调解成功", agreement_terms="双方和解", concluded_on="2024-11-20")    # follow-up due
     visited = _dispute(ctx, "2024-11-02")
-    disputes.conclude(ctx, visited, result="调解成功", concluded_on="2024-11-20")
+    disputes.conclude(ctx, visited, result="调解成功", agreement_terms="双方和解", concluded_on="2024-11-20")
     disputes.record_followup(ctx, visited, {"visited_on": "2024-12-01", "performance": "已履行"})
     recent = _dispute(ctx, "2024-12-10")
-    disputes.conclude(ctx, recent, result="调解成功", concluded_on="2024-12-18")   # < 7 days: not yet due
+    disputes.conclude(ctx, recent, result="调解成功", agreement_terms="双方和解", concluded_on="2024-12-18")  # < 7 days: not yet due
     figs = {f.key: f for f in home.figures(ctx)}
     assert figs["new_disputes"].value == 2
     assert figs["open_红"].value == 1 and figs["open_黄"].value == 1 and figs["open_蓝"].value == 0

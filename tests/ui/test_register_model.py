@@ -21,7 +21,7 @@ def three(ctx):
     a = make_dispute(ctx, "2024-12-05", "邻居之间因排水沟堵塞发生争吵", "红", "王德明")
     b = make_dispute(ctx, "2024-11-10", "承包地边界及林木权属争议", "黄", "李秀英", "山林土地")
     c = make_dispute(ctx, "2024-10-02", "邻居修建围墙占用公共通道", "蓝", "张三")
-    disputes.conclude(ctx, c, result="调解成功", concluded_on="2024-10-20")
+    disputes.conclude(ctx, c, result="调解成功", agreement_terms="双方和解", concluded_on="2024-10-20")
     return a, b, c
 
 
