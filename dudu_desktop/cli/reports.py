@@ -13,7 +13,10 @@ Every file is written atomically; the same data gives the same PDF bytes.
 
 from __future__ import annotations
 
+import sys
+
 from dudu_desktop.cli import EXIT_OK, print_json
+from dudu_desktop.i18n import _
 from dudu_desktop.cli.core import open_context
 
 # reportlab, pypdfium2 and the report modules are imported by the handlers, not when the parser is
@@ -77,6 +80,9 @@ def cmd_ledger(args) -> int:
     ctx = open_context(args, create=False)
     pages = documents.write_ledger(ctx, args.out, register=args.register, month=args.month, village=args.village,
                                    unmasked=args.unmasked, filled_on=args.date)
+    if args.unmasked and str(args.out).lower().endswith(".csv"):
+        print(_("Tip: for full ID numbers and phones an .xlsx file is safer; in this CSV they are written as "
+                "=\"…\" so that Excel, WPS and LibreOffice keep every digit."), file=sys.stderr)
     return _done(args.out, pages)
 
 
