@@ -152,6 +152,18 @@ def sort_key(register: str, order_by: str | None = None) -> tuple[str, ...]:
     return (col, "id") if col == m.date else (col, m.date, "id")
 
 
+#: Columns sorted by meaning, not by character code: 预警 by severity 红 → 黄 → 蓝 (issue 12).
+#: ``{}`` is the operand: the column in ORDER BY, a parameter ``?`` in a keyset comparison.
+SORT_EXPRESSIONS = {
+    ("disputes", "level"): "(CASE {} WHEN '红' THEN 0 WHEN '黄' THEN 1 WHEN '蓝' THEN 2 ELSE 3 END)",
+}
+
+
+def _sort_sql(register: str, key: str, operand: str | None = None) -> str:
+    expression = SORT_EXPRESSIONS.get((register, key))
+    return expression.format(operand or key) if expression else (operand or key)
+
+
 #: Offsets above this are found on the index first (``rowid IN (… LIMIT … OFFSET …)``).
 DEFERRED_OFFSET = 1000
 
@@ -186,10 +198,11 @@ def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, 
         mark = after or before
         if len(mark) != len(keys):
             raise ValueError("the key must have a value for each sort column")
-        where += f" AND ({', '.join(keys)}) {'<' if desc else '>'} ({', '.join('?' * len(keys))})"
+        where += (f" AND ({', '.join(_sort_sql(register, k) for k in keys)}) {'<' if desc else '>'} "
+                  f"({', '.join(_sort_sql(register, k, '?') for k in keys)})")
         args = [*args, *mark]
     direction = "DESC" if desc else "ASC"
-    order = ", ".join(f"{k} {direction}" for k in keys)
+    order = ", ".join(f"{_sort_sql(register, k)} {direction}" for k in keys)
     if offset > DEFERRED_OFFSET and limit >= 0:
         sql = (f"SELECT {columns} FROM {m.table} WHERE rowid IN (SELECT rowid FROM {m.table} WHERE {where} "
                f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}")

@@ -66,7 +66,7 @@ def test_sorting_by_an_indexed_column(qtbot, three, window, ctx):
     level_col = [col.key for col in page.model.columns].index("level")
     with qtbot.waitSignal(page.model.loaded, timeout=10000):
         page.view.sortByColumn(level_col, Qt.AscendingOrder)
-    assert [page.model.row_record(r)["level"] for r in range(3)] == ["红", "蓝", "黄"]   # by the stored word
+    assert [page.model.row_record(r)["level"] for r in range(3)] == ["红", "黄", "蓝"]   # by severity (issue 12)
     summary_col = [col.key for col in page.model.columns].index("summary")
     page.view.sortByColumn(summary_col, Qt.AscendingOrder)          # not indexed: ignored
     assert page.model.order_by == "level"
