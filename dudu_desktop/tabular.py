@@ -39,6 +39,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
+from dudu_desktop.domain.dates import parse_date  # noqa: F401 - read_table's callers use it from here
 from dudu_desktop.i18n import _
 
 MiB = 1024 * 1024
@@ -114,11 +115,11 @@ def fsync_directory(folder: Path) -> None:
 
 
 def size_text(n: int) -> str:
-    """A byte limit for messages: 52428800 → '50 MB', 1000 → '1000 字节'."""
+    """A byte limit for messages: 52428800 → '50 MB', 1000 → '1000 bytes' (translated)."""
     for unit, size in (("GB", 1024 * MiB), ("MB", MiB), ("KB", 1024)):
         if n >= size:
             return f"{n / size:g} {unit}"
-    return f"{n} 字节"
+    return _("{n} bytes").format(n=n)
 
 
 # ---------------------------------------------------------------------------- cell values
@@ -186,39 +187,7 @@ def neutralise_formula(cell: str) -> str:
 
 
 # ---------------------------------------------------------------------------- dates
-
-_DATE_FORMS = [re.compile(p) for p in (
-    # 2024-05-01, 2024/5/1, 2024.5.1 (one separator), optionally followed by a time
-    r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
-    r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?",
-    r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
-)]
-def parse_date(text: str | None) -> dt.date | None:
-    """Parse a date as people type it in a register.
-
-    Accepts 2024-05-01, 2024-5-1, 2024/5/1, 2024.5.1, 2024年5月1日, 20240501, a trailing time
-    ("2024/5/1 0:00", as Excel saves date-times to CSV) and full-width digits. Returns None for a
-    blank cell and raises ``ValueError`` with a Chinese message for anything else — also for a
-    bare number ("2024", "99", "45413"): text is never read as an Excel serial number, which would
-    turn a year into 1905-07-16. Serial numbers come only from numeric .xlsx cells (see
-    ``read_table(date_headers=…)``). Whether a date is plausible (1949 … next year) is a domain
-    rule (``domain.validate.date_range_problem``), not checked here.
-    """
-    if text is None:
-        return None
-    s = unicodedata.normalize("NFKC", str(text)).strip()
-    if not s:
-        return None
-    for form in _DATE_FORMS:
-        m = form.fullmatch(s)
-        if m:
-            try:
-                return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
-            except ValueError:
-                raise ValueError(f"日期不存在：{s}") from None
-    raise ValueError(f"无法识别的日期：{s}（可写作 2024-05-01、2024/5/1 或 2024年5月1日）")
-
+# Dates as typed: dudu_desktop.domain.dates.parse_date (imported above).
 
 def excel_serial(value: Any, epoch: dt.datetime) -> dt.datetime | None:
     """The date-time of a NUMERIC .xlsx cell holding an Excel serial number (45413 → 2024-05-01),
@@ -301,13 +270,14 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
         with open(path, "rb") as f:
             head = f.read(len(_OLE2_MAGIC))
     except OSError as exc:
-        raise TableReadError(f"无法打开文件“{path.name}”：{exc.strerror or exc}") from exc
+        raise TableReadError(_("Cannot open the file “{name}”: {error}").format(
+            name=path.name, error=exc.strerror or exc)) from exc
     if size > max_bytes:
-        raise TableReadError(f"文件过大（超过 {size_text(max_bytes)}）")
+        raise TableReadError(_("The file is too large (over {size})").format(size=size_text(max_bytes)))
     expected = [h for h in dict.fromkeys(map(normalise_header, expected_headers)) if h]
     if head.startswith(_OLE2_MAGIC):
-        raise TableReadError("不支持旧版 .xls/.et 格式或带密码的工作簿，请在 Excel/WPS 中"
-                             "另存为 .xlsx 或 CSV（UTF-8）后再导入")
+        raise TableReadError(_("Old .xls/.et workbooks and password-protected workbooks are not supported; "
+                               "save the file as .xlsx or CSV (UTF-8) in Excel/WPS and import that"))
     if head.startswith(b"PK"):
         dates = {h for h in map(normalise_header, date_headers) if h}
         table = _read_xlsx(path, expected, sheet, max_rows, dates)
@@ -316,10 +286,11 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
     if table is None:
         if expected:
             names = "、".join(f"「{h}」" for h in expected)
-            which = "其中两个" if len(expected) > 1 else "它"
-            raise TableReadError(f"未找到表头：应有列名 {names}，"
-                                 f"但前 {HEADER_SCAN_ROWS} 行中没有一行包含{which}")
-        raise TableReadError("文件中没有数据")
+            message = _("No header found: the columns {names} were expected, but none of the first {n} rows "
+                        "holds two of them") if len(expected) > 1 else \
+                _("No header found: the column {names} was expected, but none of the first {n} rows holds it")
+            raise TableReadError(message.format(names=names, n=HEADER_SCAN_ROWS))
+        raise TableReadError(_("The file holds no data"))
     return table
 
 
@@ -383,15 +354,15 @@ def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
     except TableReadError:
         raise
     except Exception as exc:   # openpyxl reports broken files with many exception types
-        raise TableReadError("文件不是有效的 Excel 工作簿") from exc
+        raise TableReadError(_("The file is not a valid Excel workbook")) from exc
 
 
 def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
     text, encoding = _decode(path.read_bytes())
     if "\x00" in text:
-        raise TableReadError("文件不是 CSV 文本文件（含有二进制内容）")
+        raise TableReadError(_("The file is not a CSV text file (it holds binary content)"))
     if text.lstrip().startswith("<"):
-        raise TableReadError("文件是网页（HTML）格式，请在 Excel/WPS 中另存为 .xlsx 后再导入")
+        raise TableReadError(_("The file is a web page (HTML); save it as .xlsx in Excel/WPS and import that"))
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     at = {"record": 0, "line": 1}                  # the record being read and its first text line
@@ -477,7 +448,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode(codec), label
         except UnicodeDecodeError:
             continue
-    raise TableReadError("无法识别文件编码（支持 UTF-8 与 GBK）")
+    raise TableReadError(_("Cannot recognise the file's encoding (UTF-8 and GBK are supported)"))
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -533,16 +504,19 @@ def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: li
         if not any(texts):
             continue
         if len(table.rows) >= max_rows:
-            raise TableReadError(f"表格数据超过 {max_rows} 行，请拆分后再导入")
+            raise TableReadError(_("The table has more than {n} rows; split it and import the parts").format(
+                n=max_rows))
         for col, (value, text) in enumerate(zip(values, texts)):
             if col >= width and text:
-                table.problems.append(CellProblem(number, col, (
-                    f"第 {number} 行 {_column_letter(col)} 列“{text}”在表头范围之外，已忽略")))
+                table.problems.append(CellProblem(number, col, _(
+                    "Row {row}, column {column}: “{text}” lies outside the header and was ignored").format(
+                    row=number, column=_column_letter(col), text=text)))
             elif _lost_digits(value):
-                name = headers[col] or f"{_column_letter(col)} 列"
-                table.problems.append(CellProblem(number, col, (
-                    f"第 {number} 行「{name}」的“{text}”是被 Excel 当作数字保存的长号码，"
-                    f"末尾几位已经丢失；请在原表中把该列设为“文本”格式，重新录入后再导入")))
+                name = headers[col] or _("column {column}").format(column=_column_letter(col))
+                table.problems.append(CellProblem(number, col, _(
+                    "Row {row}, 「{name}」: “{text}” is a long number Excel saved as a number, and its last "
+                    "digits are lost; format that column as text in the original sheet, enter the numbers again "
+                    "and import it again").format(row=number, name=name, text=text)))
         table.rows.append(Row(number, (texts + [""] * width)[:width]))
     return table
 
@@ -672,7 +646,7 @@ def _column_indexes(headers: list[str], columns: Iterable[int | str]) -> set[int
         elif col in headers:
             indexes.add(headers.index(col))
         else:
-            raise ValueError(f"没有名为「{col}」的列")
+            raise ValueError(_("There is no column named 「{name}」").format(name=col))
     return indexes
 
 

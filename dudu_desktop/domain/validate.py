@@ -8,12 +8,12 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from dudu_desktop.domain import vocab
+from dudu_desktop.domain.dates import parse_date as parse_date_text
 from dudu_desktop.domain.fields import (
     BOOL, CHOICE, DATE, DATETIME, IDNO, INT, MONEY, PHONE, REAL, REGISTER_TABLES, Field, RecordSpec,
 )
 from dudu_desktop.domain.problems import Problem
 from dudu_desktop.i18n import _
-from dudu_desktop.tabular import parse_date as parse_date_text
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")

@@ -17,12 +17,12 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from ..tabular import MiB, atomic_path, size_text
+from dudu_desktop.i18n import _
+from dudu_desktop.tabular import MiB, atomic_path, size_text
 
 GiB = 1024 * MiB
 _CHUNK = MiB
 _RATIO_FLOOR = MiB   # the ratio limit applies from this size: small files of blanks compress well
-_CORRUPT = "文件已损坏或不完整"
 # What zipfile raises for a damaged archive besides BadZipFile: bad deflate data, data ending
 # early, undecodable names (UnicodeDecodeError is a ValueError), a garbled version field.
 _ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
@@ -51,7 +51,7 @@ def write_zip_atomic(path: str | os.PathLike,
     """
     items = list(members.items() if isinstance(members, Mapping) else members)
     seen: set[str] = set()
-    for name, _ in items:
+    for name, _data in items:
         _check_name(name, seen)
     target = Path(path)
     try:
@@ -64,7 +64,8 @@ def write_zip_atomic(path: str | os.PathLike,
                 os.fsync(f.fileno())
             _verify(tmp, items)
     except OSError as exc:
-        raise ContainerError(f"无法写入“{target.name}”：{exc.strerror or exc}") from exc
+        raise ContainerError(_("Cannot write “{name}”: {error}").format(name=target.name,
+                                                                         error=exc.strerror or exc)) from exc
 
 
 def _verify(path: Path, items: list[tuple[str, bytes]]) -> None:
@@ -74,9 +75,11 @@ def _verify(path: Path, items: list[tuple[str, bytes]]) -> None:
             written = [(i.filename, i.file_size, i.CRC) for i in infos]
             wanted = [(n, len(d), zlib.crc32(d)) for n, d in items]
             if written != wanted or zf.testzip() is not None:
-                raise ContainerError(f"写入校验失败：{path.name} 与原始数据不一致，请重试")
+                raise ContainerError(_("Check after writing failed: {name} differs from the data; please try "
+                                       "again").format(name=path.name))
     except _ZIP_FAILURES as exc:
-        raise ContainerError("写入校验失败：刚写入的文件无法读回，请检查 U 盘后重试") from exc
+        raise ContainerError(_("Check after writing failed: the file just written cannot be read back; "
+                               "check the USB stick and try again")) from exc
 
 
 def read_zip_safely(path: str | os.PathLike, *,
@@ -99,14 +102,15 @@ def read_zip_safely(path: str | os.PathLike, *,
         with _open_zip(path) as zf:
             infos = zf.infolist()
             if len(infos) != _declared_entry_count(zf):
-                raise ContainerError(f"{_CORRUPT}（文件目录与记录的文件数不符）")
+                raise ContainerError(_("The file is damaged or incomplete (its directory does not match the "
+                                       "recorded number of files)"))
             if len(infos) > max_members:
-                raise ContainerError(f"压缩包内文件过多（超过 {max_members} 个）")
+                raise ContainerError(_("The archive holds too many files (over {n})").format(n=max_members))
             seen: set[str] = set()
             for info in infos:
                 _check_entry(info, seen, allowed, max_member_bytes, max_ratio)
             if sum(i.file_size for i in infos) > max_total_bytes:
-                raise ContainerError("压缩包解压后过大，疑似压缩炸弹")
+                raise ContainerError(_bomb())
             out: dict[str, bytes] = {}
             total = 0
             for info in infos:
@@ -116,14 +120,15 @@ def read_zip_safely(path: str | os.PathLike, *,
                 out[info.filename] = data
             return out
     except OSError as exc:    # missing file, no permission, stick pulled out while reading
-        raise ContainerError(f"无法读取“{Path(path).name}”：{exc.strerror or exc}") from exc
+        raise ContainerError(_("Cannot read “{name}”: {error}").format(name=Path(path).name,
+                                                                        error=exc.strerror or exc)) from exc
 
 
 def _open_zip(path: str | os.PathLike) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except _ZIP_FAILURES as exc:
-        raise ContainerError(f"{_CORRUPT}（不是有效的压缩包）") from exc
+        raise ContainerError(_("The file is damaged or incomplete (not a valid archive)")) from exc
 
 
 def _declared_entry_count(zf: zipfile.ZipFile) -> int:
@@ -141,9 +146,9 @@ def _check_name(name: str, seen: set[str]) -> None:
     if (not name or name.startswith("/") or "\\" in name or ":" in name  # ":" also catches C:
             or _CONTROL.search(name) or any(p in ("", ".", "..") for p in parts)):
         shown = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", name)
-        raise ContainerError(f"压缩包含有不允许的文件名：{shown}")
+        raise ContainerError(_("The archive holds a file name that is not allowed: {name}").format(name=shown))
     if name.casefold() in seen:
-        raise ContainerError(f"压缩包含有重复的文件名：{name}")
+        raise ContainerError(_("The archive holds the same file name twice: {name}").format(name=name))
     seen.add(name.casefold())
 
 
@@ -153,20 +158,28 @@ def _check_entry(info: zipfile.ZipInfo, seen: set[str], allowed: Callable[[str],
     name = info.orig_filename
     mode = info.external_attr >> 16
     if name.endswith("/") or (info.create_system == 3 and stat.S_ISDIR(mode)):
-        raise ContainerError(f"压缩包含有文件夹项：{name}")
+        raise ContainerError(_("The archive holds a folder entry: {name}").format(name=name))
     if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-        raise ContainerError(f"压缩包含有符号链接或特殊文件：{name}")
+        raise ContainerError(_("The archive holds a symbolic link or special file: {name}").format(name=name))
     _check_name(name, seen)
     if not allowed(name):
-        raise ContainerError(f"压缩包含有不应出现的文件：{name}")
+        raise ContainerError(_("The archive holds a file that does not belong there: {name}").format(name=name))
     if info.flag_bits & 0x41:   # 0x01 encrypted, 0x40 strong encryption
-        raise ContainerError(f"压缩包内的文件已加密，无法读取：{name}")
+        raise ContainerError(_("A file in the archive is encrypted and cannot be read: {name}").format(name=name))
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ContainerError(f"压缩包使用了不支持的压缩方式：{name}")
+        raise ContainerError(_("The archive uses an unsupported compression method: {name}").format(name=name))
     if info.file_size > max_member_bytes:
-        raise ContainerError(f"压缩包内的文件过大（超过 {size_text(max_member_bytes)}）：{name}")
+        raise ContainerError(_too_large(max_member_bytes, name))
     if info.file_size > _RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
-        raise ContainerError("压缩包解压后过大，疑似压缩炸弹")
+        raise ContainerError(_bomb())
+
+
+def _bomb() -> str:
+    return _("The archive would be too large unpacked: a suspected zip bomb")
+
+
+def _too_large(limit: int, name: str) -> str:
+    return _("A file in the archive is too large (over {size}): {name}").format(size=size_text(limit), name=name)
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member_bytes: int,
@@ -180,12 +193,12 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member_bytes: i
             while chunk := member.read(_CHUNK):
                 size += len(chunk)
                 if size > max_member_bytes:
-                    raise ContainerError(
-                        f"压缩包内的文件过大（超过 {size_text(max_member_bytes)}）：{info.filename}")
+                    raise ContainerError(_too_large(max_member_bytes, info.filename))
                 if size > budget or (size > _RATIO_FLOOR
                                      and size > max_ratio * max(info.compress_size, 1)):
-                    raise ContainerError("压缩包解压后过大，疑似压缩炸弹")
+                    raise ContainerError(_bomb())
                 chunks.append(chunk)
     except (*_ZIP_FAILURES, OSError) as exc:   # a damaged offset can make seek() fail too
-        raise ContainerError(f"{_CORRUPT}（读取 {info.filename} 时出错）") from exc
+        raise ContainerError(_("The file is damaged or incomplete (error while reading {name})").format(
+            name=info.filename)) from exc
     return b"".join(chunks)

@@ -1,5 +1,5 @@
 """The interface language: a setting of this PC (``ui.ini`` beside the data, see
-:func:`dudu_desktop.ui.main_window.ui_settings`), applied when the program starts.
+:func:`dudu_desktop.ui.uistate.ui_settings`), applied when the program starts.
 
 ``DUDU_LANG`` overrides it for one run. Changing it takes effect at the next start: every page
 builds its texts once, so the window offers to restart rather than re-translating itself.
@@ -11,33 +11,25 @@ import sys
 
 from PySide6.QtCore import QProcess
 
-from dudu_desktop.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from dudu_desktop.i18n import SUPPORTED_LOCALES
+from dudu_desktop.ui.uistate import ui_settings
 
 LANGUAGE_KEY = "ui/language"
 #: Each language named in itself, so that someone who switched by mistake can find the way back.
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
 
-def _settings():
-    from dudu_desktop.ui.main_window import ui_settings  # late: main_window imports the settings page
-    return ui_settings()
-
-
 def saved_language() -> str | None:
-    value = _settings().value(LANGUAGE_KEY)
+    value = ui_settings().value(LANGUAGE_KEY)
     return value if value in SUPPORTED_LOCALES else None
 
 
 def save_language(locale: str) -> None:
     if locale not in SUPPORTED_LOCALES:
         raise ValueError(locale)
-    settings = _settings()
+    settings = ui_settings()
     settings.setValue(LANGUAGE_KEY, locale)
     settings.sync()
-
-
-def effective_language() -> str:
-    return saved_language() or DEFAULT_LOCALE
 
 
 def restart_command() -> tuple[str, list[str]]:
