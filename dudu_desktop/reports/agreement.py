@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Spacer, Table
 
@@ -32,7 +34,7 @@ from dudu_desktop.i18n import format_money
 from dudu_desktop.reports.lang import _
 from dudu_desktop.reports import layout
 from dudu_desktop.reports.data import audit_unmasked, chinese_date, require_unmasked, unit_names
-from dudu_desktop.reports.fonts import FANG, HEI, SONG, register_fonts
+from dudu_desktop.reports.fonts import FANG, HEI, SONG, register_fonts, runs
 from dudu_desktop.reports.layout import FORM_FRAME_WIDTH, Out, kv_table, para, signature_lines
 from dudu_desktop.services import disputes
 from dudu_desktop.services.context import Context
@@ -154,16 +156,18 @@ def render_agreement_pdf(out: Out, ag: Agreement) -> int:
         _boxed_section(_("Having been mediated, the parties voluntarily agree as follows"), terms, width),
         _boxed_section(_("Manner and time limit of performance"), ag.performance, width),
         Spacer(0, 4 * mm),
+    ]
+    signers = [(_("Party ({role}) signature").format(role=p.get("role") or ""), "") for p in ag.parties]
+    signers += [(_("People's mediator signature"), ""), (_("Recorder signature"), "")]
+    # the closing clauses, the signatures and the seal stay together on the last page: never
+    # a page of signatures alone, never signatures split from the seal
+    closing = [
         para(_("This agreement is made in {copies} copies; each party and the people's mediation committee "
                "keep one copy each.").format(copies=copies_text(ag.copies)), size=12, indent_chars=2),
         para(_("This agreement takes effect on the day the parties sign it (or seal it or press their "
                "fingerprints), the people's mediator signs it and the people's mediation committee seals it.")
              , size=12, indent_chars=2),
         Spacer(0, 6 * mm),
-    ]
-    signers = [(_("Party ({role}) signature").format(role=p.get("role") or ""), "") for p in ag.parties]
-    signers += [(_("People's mediator signature"), ""), (_("Recorder signature"), "")]
-    closing = [
         signature_lines(signers, width=width, per_row=2, font_size=12),
         Spacer(0, 10 * mm),
         _seal_block(ag, width),
@@ -171,8 +175,26 @@ def render_agreement_pdf(out: Out, ag: Agreement) -> int:
     blocks.append(KeepTogether(closing))
     title = _("People's mediation agreement")
     if not ag.draft:
-        return layout.build_form(out, title=title, blocks=blocks)
-    return _build_draft(out, title, blocks)
+        return layout.build_form(out, title=title, blocks=blocks, on_page=partial(_running_number, ag.number))
+    return _build_draft(out, title, blocks, ag.number)
+
+
+def _running_number(number: str, canvas: Canvas, doc) -> None:
+    """Pages after the first repeat the agreement's 编号 at the head, so that a loose page is
+    known for what it belongs to."""
+    if canvas.getPageNumber() < 2:
+        return
+    text = _("No. {number}").format(number=number)
+    size = 10.5
+    pieces = runs(text, FANG)  # a rare character of the unit's name in a font that has it
+    x = doc.pagesize[0] - doc.rightMargin - sum(stringWidth(piece, font, size) for font, piece in pieces)
+    y = doc.pagesize[1] - doc.topMargin + 5 * mm
+    canvas.saveState()
+    for font, piece in pieces:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, piece)
+        x += stringWidth(piece, font, size)
+    canvas.restoreState()
 
 
 def _seal_block(ag: Agreement, width: float) -> Table:
@@ -186,12 +208,16 @@ def _seal_block(ag: Agreement, width: float) -> Table:
     ])
 
 
-def _build_draft(out: Out, title: str, blocks: list) -> int:
-    """build_form with a 草稿 watermark on every page."""
-    from functools import partial
+def _build_draft(out: Out, title: str, blocks: list, number: str) -> int:
+    """build_form with a 草稿 watermark on every page (and the 编号 on pages after the first)."""
     heading = para(title + _(" (draft)"), font=SONG, size=22, leading=32, align="center", bold=True)
+
+    def on_page(canvas: Canvas, doc) -> None:
+        _watermark(canvas, doc)
+        _running_number(number, canvas, doc)
+
     return layout._build(
         out, [heading, Spacer(0, 4 * mm), *blocks], pagesize=layout.FORM_PAGE, margins=layout.FORM_MARGINS,
-        title=title, on_page=_watermark,
+        title=title, on_page=on_page,
         footer=partial(layout._page_x_of_n, x=layout.FORM_PAGE[0] / 2, y=layout.FORM_MARGINS[3] / 2),
     )

@@ -960,15 +960,18 @@ FORM_FRAME_WIDTH = FORM_PAGE[0] - FORM_MARGINS[0] - FORM_MARGINS[1]
 FORM_FRAME_HEIGHT = FORM_PAGE[1] - FORM_MARGINS[2] - FORM_MARGINS[3]
 
 
-def build_form(out: Out, *, title: str, blocks: Sequence[Flowable]) -> int:
+def build_form(out: Out, *, title: str, blocks: Sequence[Flowable],
+               on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None) -> int:
     """A portrait A4 form: bold 宋体 title (二号 centred), then ``blocks`` (flowables from
     :func:`para`, :func:`kv_table`, :func:`data_table`, :func:`signature_lines`, Spacer…),
-    "第 1 页 共 N 页" at the foot of every page. Frame width: :data:`FORM_FRAME_WIDTH`."""
+    "第 1 页 共 N 页" at the foot of every page. Frame width: :data:`FORM_FRAME_WIDTH`.
+    ``on_page(canvas, doc)`` draws on every page (a running head, a watermark)."""
     register_fonts()
     heading = para(title, font=SONG, size=22, leading=32, align="center", bold=True)
     return _build(
         out, [heading, Spacer(0, 4 * mm), *blocks], pagesize=FORM_PAGE, margins=FORM_MARGINS,
-        title=title, footer=partial(_page_x_of_n, x=FORM_PAGE[0] / 2, y=FORM_MARGINS[3] / 2),
+        title=title, on_page=on_page,
+        footer=partial(_page_x_of_n, x=FORM_PAGE[0] / 2, y=FORM_MARGINS[3] / 2),
     )
 
 
