@@ -59,10 +59,6 @@ def id_number_problem(value: str) -> str | None:
     return None
 
 
-def id_number_valid(value: str) -> bool:
-    return id_number_problem(value) is None
-
-
 def phone_valid(value: str) -> bool:
     v = value.strip().replace(" ", "")
     return bool(MOBILE_RE.match(v) or LANDLINE_RE.match(v))

@@ -27,7 +27,6 @@ class WarningLevel(StrEnum):
 
 
 LEVEL_KEYS = {WarningLevel.RED: "red", WarningLevel.YELLOW: "yellow", WarningLevel.BLUE: "blue"}
-LEVEL_RANK = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
 
 #: Allowed status moves. Reopening (已销号/已办结 → 调处中) is a separate action that needs a reason.
 STATUS_TRANSITIONS: dict[DisputeStatus, tuple[DisputeStatus, ...]] = {

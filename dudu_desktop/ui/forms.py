@@ -284,9 +284,6 @@ class FieldForm(QWidget):
             first.setFocus()
         return rest
 
-    def problem_text(self, key: str) -> str:
-        return self.errors[key].text() if self.errors[key].isVisible() or self.errors[key].text() else ""
-
     def check(self) -> list[Problem]:
         """Validate every field here with the domain rules (nothing is saved)."""
         _values, problems = clean_record(self.spec, self.values(), today=self.today, partial=True)
@@ -397,13 +394,6 @@ class RecordDialog(QDialog):
             event.accept()
         else:
             event.ignore()
-
-
-def collect_problems(*forms: FieldForm) -> list[Problem]:
-    out = []
-    for form in forms:
-        out += form.check()
-    return out
 
 
 def show_all(exc: Refused, *forms: FieldForm) -> list[str]:

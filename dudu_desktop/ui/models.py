@@ -396,14 +396,6 @@ class RegisterModel(QAbstractTableModel):
         i = row % self.PAGE
         return rows[i] if i < len(rows) else None
 
-    def find_row(self, record_id: str) -> int | None:
-        """The row of a record among the pages held (for re-selecting after a save)."""
-        for page, rows in self._pages.items():
-            for i, r in enumerate(rows):
-                if r["id"] == record_id:
-                    return page * self.PAGE + i
-        return None
-
     # --- helpers for the columns --------------------------------------------------------------
     def village_name(self, code: str) -> str:
         if self._villages is None:
