@@ -49,6 +49,8 @@ def cmd_export(args) -> int:
     ctx = open_context(args, create=False)
     result = export_bundle(ctx, args.out, full=args.full, unsealed=args.unsealed)
     print(result.path)
+    for note in result.notes:      # attachments waiting for the next bundle (issue 16)
+        print(note, file=sys.stderr)
     return EXIT_OK
 
 

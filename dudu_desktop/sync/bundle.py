@@ -53,6 +53,23 @@ NAME_RE = re.compile(r"^(?P<village>\d{12})_(?P<seq>\d{5,})_(?P<date>\d{8})\.zip
 MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024   # the description of a bundle is a few KB
 MAX_JSON_DEPTH = 16                      # it nests 5 levels deep (resources → schema → fields)
 MAX_CELL = 20_000          # no cell of a bundle is longer (the longest field holds 4000 characters)
+# --- attachments (issue 16, sync/attachments.py): an optional ``attachments.csv`` and the files as
+# members ``blobs/<sha256>``, each listed in the description with its size and SHA-256.
+ATTACHMENTS_TABLE = "attachments"
+BLOB_DIR = "blobs/"
+BLOB_RE = re.compile(r"^blobs/[0-9a-f]{64}$")
+MAX_MEMBERS = 64 + 20_000   # the tables and up to 20,000 files
+MEMBER_NAMES = MEMBER_NAMES | {f"{ATTACHMENTS_TABLE}.csv"}     # optional: absent in older bundles
+
+
+def member_allowed(name: str) -> bool:
+    return name in MEMBER_NAMES or BLOB_RE.match(name) is not None
+
+
+def blob_resource(sha: str, data: bytes) -> dict:
+    return {"name": f"blob-{sha}", "path": f"{BLOB_DIR}{sha}", "profile": "data-resource",
+            "mediatype": "application/octet-stream", "bytes": len(data), "hash": "sha256:" + sha256_hex(data)}
+# --- end attachments
 AUDIT_COLUMNS = ("seq", "uid", "at", "user", "action", "table_name", "record_id", "village_code", "changes",
                  "reason", "origin", "prev_hash", "hash")
 VILLAGE_COLUMNS = ("code", "name", "township_code", "township_name", "created_at", "updated_at")
@@ -105,6 +122,7 @@ class Bundle:
     descriptor: dict
     descriptor_hash: str
     resources: dict[str, Resource] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)     # sha256 → bytes (attachments, issue 16)
 
     @property
     def meta(self) -> dict:
@@ -123,8 +141,9 @@ class Bundle:
         return self.path.name
 
 
-def build_descriptor(meta: dict, tables: dict[str, tuple[list[dict], bytes, int]]) -> dict:
-    """``tables``: name → (fields [{name, type}], csv bytes, row count)."""
+def build_descriptor(meta: dict, tables: dict[str, tuple[list[dict], bytes, int]],
+                     blobs: dict[str, bytes] | None = None) -> dict:
+    """``tables``: name → (fields [{name, type}], csv bytes, row count); ``blobs``: sha256 → bytes."""
     resources = []
     for name, (fields, data, _count) in tables.items():
         resources.append({
@@ -134,8 +153,9 @@ def build_descriptor(meta: dict, tables: dict[str, tuple[list[dict], bytes, int]
             "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True,
                         "header": True},
             "schema": {"fields": fields, "missingValues": [""],
-                       **({"primaryKey": "id"} if name in RECORD_TABLES else {})},
+                       **({"primaryKey": "id"} if name in RECORD_TABLES or name == ATTACHMENTS_TABLE else {})},
         })
+    resources += [blob_resource(sha, data) for sha, data in (blobs or {}).items()]
     return {
         "profile": "tabular-data-package",
         "name": f"dudu-{meta['village_code']}-{meta['sequence']:05d}",
@@ -157,7 +177,8 @@ def read_bundle(path, *, our_schema_version: int, data: bytes | None = None) -> 
     ``data``: the plain zip's bytes when they come from a sealed file (``path`` then only names it)."""
     path = Path(path)
     try:
-        files = read_zip_safely(path if data is None else io.BytesIO(data), allowed_names=MEMBER_NAMES)
+        files = read_zip_safely(path if data is None else io.BytesIO(data), allowed_names=member_allowed,
+                                max_members=MAX_MEMBERS)
     except ContainerError as exc:
         raise _refuse_container(exc, path) from exc
     if DESCRIPTOR not in files:
@@ -188,12 +209,24 @@ def read_bundle(path, *, our_schema_version: int, data: bytes | None = None) -> 
     for res in resources:
         try:
             member, size, digest = res["path"], res["bytes"], res["hash"]
-            fields = res["schema"]["fields"]
+            blob_member = isinstance(member, str) and BLOB_RE.match(member) is not None     # no schema
+            fields = [] if blob_member else res["schema"]["fields"]
             names = [f["name"] for f in fields]
         except (KeyError, TypeError) as exc:
             raise Refused(_("The description of the files in {name} is incomplete.").format(name=path.name)) from exc
+        if blob_member and member not in listed:    # attachments
+            listed.add(member)
+            blob = files.get(member)
+            if blob is None:
+                raise Refused(_("The bundle {name} is incomplete: {member} is missing.").format(
+                    name=path.name, member=member))
+            if size != len(blob) or digest != "sha256:" + sha256_hex(blob) or member != BLOB_DIR + sha256_hex(blob):
+                raise Refused(_("The bundle {name} is damaged or was altered: the checksum of {member} does not "
+                                "match. Export it again at the village.").format(name=path.name, member=member))
+            bundle.blobs[member[len(BLOB_DIR):]] = blob
+            continue
         table = member[:-4] if isinstance(member, str) and member.endswith(".csv") else None
-        if table not in BUNDLE_TABLES or member in listed:
+        if (table not in BUNDLE_TABLES and table != ATTACHMENTS_TABLE) or member in listed:
             raise Refused(_("The bundle {name} lists an unexpected file: {member}").format(
                 name=path.name, member=member))
         listed.add(member)

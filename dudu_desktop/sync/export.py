@@ -33,7 +33,7 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dudu_desktop.domain.problems import Refused
@@ -43,6 +43,7 @@ from dudu_desktop.services import audit, epoch, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import schema_version
 from dudu_desktop.storage.schema import RECORD_TABLES
+from dudu_desktop.sync import attachments as attached
 from dudu_desktop.sync import bundle as fmt
 from dudu_desktop.sync import keys, seal
 from dudu_desktop.sync.container import ContainerError, sha256_hex, write_zip_atomic
@@ -62,6 +63,10 @@ class ExportResult:
     period: str
     rows: int
     counts: dict
+    files: int = 0                  # attachments' files carried (issue 16)
+    file_bytes: int = 0
+    waiting: int = 0                # attachments left for the next bundle (over the size limit)
+    notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -188,10 +193,17 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
                             args).fetchall()
         tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
         counts[table] = len(rows)
-    placeholders = ", ".join("?" * len(RECORD_TABLES))
+    limit = attached.max_bundle_bytes(conn)
+    part = attached.export_part(conn, full=full, to_seq=to_seq,
+                                budget=limit - sum(len(d) for _f, d, _n in tables.values()))
+    if part is not None:
+        tables[fmt.ATTACHMENTS_TABLE] = (part.fields, part.data, part.count)
+        counts[fmt.ATTACHMENTS_TABLE] = part.count
+    audited = (*RECORD_TABLES, fmt.ATTACHMENTS_TABLE)
+    placeholders = ", ".join("?" * len(audited))
     audit_rows = conn.execute(
         f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
-        f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *RECORD_TABLES)).fetchall()
+        f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *audited)).fetchall()
     tables[fmt.AUDIT_TABLE] = (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
                                fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
     village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
@@ -207,9 +219,11 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
             "audit_head": _audit_point(conn, to_seq), "audit_checkpoints": _checkpoints(conn)}
     if restore is not None:
         meta["restore"] = restore
-    descriptor = fmt.build_descriptor(meta, tables)
+    files = part.files if part is not None else {}
+    descriptor = fmt.build_descriptor(meta, tables, files)
     descriptor_bytes = json.dumps(descriptor, ensure_ascii=False, indent=1).encode("utf-8")
     members = [(fmt.DESCRIPTOR, descriptor_bytes)] + [(f"{t}.csv", data) for t, (_f, data, _n) in tables.items()]
+    members += [(fmt.BLOB_DIR + sha, data) for sha, data in files.items()]
     path = folder / fmt.bundle_name(info["code"], seq, now.date())
     _clean_partials(folder)
     if identity is None:
@@ -218,7 +232,7 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
         except ContainerError as exc:
             raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
     else:
-        plain = seal.zip_bytes(members, fmt.MEMBER_NAMES)
+        plain = seal.zip_bytes(members, fmt.member_allowed)
         sealed = seal.seal(plain, identity, seq=seq, name=path.name, created=meta["created_at"])
         path = folder / seal.sealed_name(path.name)
         seal.write_sealed(path, sealed)
@@ -226,6 +240,11 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     rows = sum(counts.values())
     result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
                           rows=rows, counts=counts)
+    if part is not None:
+        result.files, result.file_bytes, result.waiting = len(files), part.file_bytes, part.waiting
+        if part.waiting:
+            result.notes.append(attached.waiting_note(part, limit))
+        attached.record_export(conn, part)
     _record(ctx, info, identity, result, descriptor_bytes)
     if restore is not None:
         epoch.mark_announced(conn)

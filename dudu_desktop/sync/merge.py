@@ -56,6 +56,7 @@ from dudu_desktop.storage.bulk import BulkLoad
 from dudu_desktop.storage.db import backup_copy, schema_version, transaction
 from dudu_desktop.storage.ids import is_uuid
 from dudu_desktop.storage.schema import RECORD_TABLES
+from dudu_desktop.sync import attachments as attached      # issue 16
 from dudu_desktop.sync import bundle as fmt
 from dudu_desktop.sync import seal
 from dudu_desktop.sync.state import LOCAL_COLUMNS, chunks, table_columns, write_setting
@@ -678,6 +679,7 @@ def preview_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> Impor
     try:
         _notes(conn, bundle, result)
         _plan(ctx, bundle, result)
+        attached.apply_part(ctx, bundle, result, ctx.now_text(), RowProblem, dry_run=True)    # issue 16
         _epoch_notes(conn, bundle, result)
         if result.already_imported:
             for counts in result.counts.values():
@@ -769,6 +771,7 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
             if progress:
                 progress(min(done, total), total)
         bulk.finish()
+        attached.apply_part(ctx, bundle, result, now, RowProblem)    # attachments after their records (issue 16)
         _store_remote_audit(conn, bundle)
         if not result.stale:
             _store_epoch_and_witness(conn, bundle, result, now)

@@ -86,7 +86,8 @@ def zip_bytes(members: list[tuple[str, bytes]], allowed: frozenset) -> bytes:
             zf.writestr(name, data)
     data = buf.getvalue()
     try:
-        back = read_zip_safely(io.BytesIO(data), allowed_names=allowed)
+        back = read_zip_safely(io.BytesIO(data), allowed_names=allowed,
+                               max_members=max(64, len(members)))    # attachments' files (issue 16)
     except ContainerError as exc:
         raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
     if list(back.items()) != list(members):
