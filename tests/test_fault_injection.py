@@ -623,3 +623,24 @@ def test_the_log_is_bounded(tmp_path, monkeypatch):
     assert path.parent == logs
     assert path.stat().st_size <= 2000 + 2000 and path.with_name(path.name + ".1").exists()
     assert len(list(logs.glob("dudu-*.log"))) == failures.LOG_KEEP_DAYS
+
+
+def test_transaction_reports_the_full_disk_not_a_second_rollback(tmp_path):
+    """storage.db.transaction(): SQLite rolls a transaction back itself on SQLITE_FULL; the helper must
+    not issue ROLLBACK again ("cannot rollback - no transaction is active") and must raise the original
+    error; the connection is usable afterwards."""
+    conn = storage.connect(tmp_path / "x.sqlite3")
+    conn.execute("CREATE TABLE t (x BLOB)")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        with storage.transaction(conn):
+            conn.executemany("INSERT INTO t VALUES (randomblob(4000))", [()] * 50)
+    assert not conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    with pytest.raises(ZeroDivisionError):             # an ordinary error still rolls back
+        with storage.transaction(conn):
+            conn.execute("INSERT INTO t VALUES (x'00')")
+            1 / 0
+    assert not conn.in_transaction and conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    conn.close()
