@@ -16,12 +16,12 @@ from dudu_desktop.domain.fields import DISPUTE, FOLLOWUP, PARTY
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeStatus, Permission
 from dudu_desktop.i18n import N_, _, format_date, format_money
-from dudu_desktop.services import audit, disputes
+from dudu_desktop.services import audit, disputes, people
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui import style
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
-from dudu_desktop.ui.people import PersonLineEdit
+from dudu_desktop.ui.people import PersonLineEdit, complete_names
 from dudu_desktop.ui.print_preview import add_agreement_button
 
 DETAIL_KEYS = ("registered_on", "dispute_type", "source", "level", "method", "mediator", "summary",
@@ -262,6 +262,7 @@ class DisputeDialog(RecordDialog):
         self.body.addWidget(self.tabs)
 
         self.form = FieldForm(DISPUTE, DETAIL_KEYS, today=ctx.today())
+        self.names = complete_names(self.form, ctx.conn)      # the mediator from the staff
         details = QWidget()
         dv = QVBoxLayout(details)
         self.status_line = QLabel()
@@ -402,7 +403,8 @@ class DisputeDialog(RecordDialog):
                 _("{field}: {before} → {after}").format(field=field_label(k), before=show_value(k, b),
                                                          after=show_value(k, a))
                 for k, (b, a) in sorted(e["changes"].items()) if k not in HIDDEN_CHANGES)
-            for c, text in enumerate((e["at"], e["user"], action, changes, e["reason"])):
+            who = people.display_name(self.ctx.conn, e["user"])    # 张文书, not the log-in name
+            for c, text in enumerate((e["at"], who, action, changes, e["reason"])):
                 self.history.setItem(row, c, QTableWidgetItem(text))
         self.history.resizeRowsToContents()
 

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QLabel
 
 from dudu_desktop.domain.fields import HOTLINE
 from dudu_desktop.i18n import _
-from dudu_desktop.services import hotline
+from dudu_desktop.services import hotline, people
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
 from dudu_desktop.ui.geometry import fit_to_screen
+from dudu_desktop.ui.people import complete_names
 
 KEYS = ("called_at", "channel", "anonymous", "caller_name", "caller_phone", "category", "question", "answer",
         "referral", "satisfaction", "legal_aid", "followup_on", "handler")
@@ -34,11 +35,12 @@ class HotlineDialog(RecordDialog):
         hint.setStyleSheet("color: #5f6368;")
         self.body.addWidget(hint)
         self.form = FieldForm(HOTLINE, KEYS, today=ctx.today())
+        self.names = complete_names(self.form, ctx.conn)     # callers and 接待人 from the directory
         self.body.addWidget(self.form)
         self.form.editor("anonymous").toggled.connect(self._anonymous)
         if call_id is None:
             self.form.set_values({"called_at": ctx.now().strftime("%Y-%m-%d %H:%M"), "channel": "电话",
-                                  "category": "其他", "handler": ctx.user})
+                                  "category": "其他", "handler": people.display_name(ctx.conn, ctx.user)})
         else:
             self.record = hotline.get_call(ctx.conn, call_id)
             self.form.set_values(self.record)

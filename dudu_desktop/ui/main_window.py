@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 from dudu_desktop.domain.fields import REGISTER_TABLES
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
-from dudu_desktop.services import site
+from dudu_desktop.services import people, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
 from dudu_desktop.ui.admin_page import AdminPage
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         info = site.site(ctx.conn) or {}
         self.site_label = QLabel(_("{name} ({code})").format(name=info.get("name", ""), code=info.get("code", "")))
-        self.user_label = QLabel(_("User: {user}").format(user=ctx.user))
+        self.user_label = QLabel(_("User: {user}").format(user=people.display_name(ctx.conn, ctx.user)))
         self.db_label = QLabel(str(db_path or ""))
         self.db_label.setStyleSheet("color: #5f6368;")
         for w in (self.site_label, self.user_label, self.db_label):

@@ -12,6 +12,7 @@ from dudu_desktop.services import publicity
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
 from dudu_desktop.ui.geometry import fit_to_screen
+from dudu_desktop.ui.people import complete_names
 
 
 class PublicityDialog(RecordDialog):
@@ -21,6 +22,7 @@ class PublicityDialog(RecordDialog):
         self.record_id = event_id
         self.record = None
         self.form = FieldForm(PUBLICITY, today=ctx.today())
+        self.names = complete_names(self.form, ctx.conn)
         theme = self.form.editor("theme")
         completer = QCompleter(list(vocab.PUBLICITY_THEMES), theme)
         completer.setFilterMode(Qt.MatchContains)

@@ -20,7 +20,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
-from dudu_desktop.ui.people import PersonLineEdit
+from dudu_desktop.ui.people import PersonLineEdit, complete_names
 from dudu_desktop.ui.print_preview import add_signin_buttons
 
 NAME, POSITION, PHONE, SIGNED, SCORE, PASSED = range(6)
@@ -220,6 +220,7 @@ class TrainingDialog(RecordDialog):
         self.tabs = QTabWidget()
         self.body.addWidget(self.tabs)
         self.form = FieldForm(TRAINING, today=None)
+        self.names = complete_names(self.form, ctx.conn)      # the speaker from the staff
         self.form.today = ctx.today().replace(year=ctx.today().year + 1)   # sessions may be planned ahead
         page = QWidget()
         QVBoxLayout(page).addWidget(self.form)
