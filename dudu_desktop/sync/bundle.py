@@ -52,7 +52,6 @@ MEMBER_NAMES = frozenset({DESCRIPTOR, *(f"{t}.csv" for t in BUNDLE_TABLES)})
 NAME_RE = re.compile(r"^(?P<village>\d{12})_(?P<seq>\d{5,})_(?P<date>\d{8})\.zip$")
 MAX_DESCRIPTOR_BYTES = 4 * 1024 * 1024   # the description of a bundle is a few KB
 MAX_JSON_DEPTH = 16                      # it nests 5 levels deep (resources → schema → fields)
-MAX_CELL = 20_000          # no cell of a bundle is longer (the longest field holds 4000 characters)
 # --- attachments (issue 16, sync/attachments.py): an optional ``attachments.csv`` and the files as
 # members ``blobs/<sha256>``, each listed in the description with its size and SHA-256.
 ATTACHMENTS_TABLE = "attachments"

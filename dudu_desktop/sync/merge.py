@@ -50,10 +50,10 @@ from dudu_desktop.domain.problems import NotFound, Refused
 from dudu_desktop.domain.validate import clean_record, record_problems
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
-from dudu_desktop.services import audit, site
+from dudu_desktop.services import audit, backup, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.bulk import BulkLoad
-from dudu_desktop.storage.db import backup_copy, schema_version, transaction
+from dudu_desktop.storage.db import schema_version, transaction
 from dudu_desktop.storage.ids import is_uuid
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync import attachments as attached      # issue 16
@@ -691,16 +691,7 @@ def preview_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> Impor
 
 
 def _backup(ctx: Context, bundle: fmt.Bundle) -> str | None:
-    try:
-        from dudu_desktop.services import backup as backups
-    except ImportError:
-        backups = None
-    if backups is not None and hasattr(backups, "backup_before"):
-        return str(backups.backup_before(ctx, "import"))
-    from dudu_desktop.paths import backups_dir
-    db_file = ctx.conn.execute("PRAGMA database_list").fetchone()[2]
-    stamp = ctx.now().strftime("%Y%m%d-%H%M%S")
-    return str(backup_copy(ctx.conn, backups_dir(db_file or None) / f"before_import-{stamp}.sqlite3"))
+    return str(backup.backup_before(ctx, "import"))
 
 
 def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | None = None,
@@ -887,13 +878,3 @@ def resolve_conflict(ctx: Context, conflict_id: int, keep: str) -> dict:
         conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ?",
                      (now, keep, ctx.user, conflict_id))
     return dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,)).fetchone())
-
-
-def imports(conn, village: str | None = None) -> list[dict]:
-    sql = "SELECT * FROM sync_imports" + (" WHERE village_code = ?" if village else "") + " ORDER BY id DESC"
-    return [dict(r) for r in conn.execute(sql, (village,) if village else ())]
-
-
-def rejected_rows(conn, import_id: int) -> list[dict]:
-    row = conn.execute("SELECT rejected FROM sync_imports WHERE id = ?", (import_id,)).fetchone()
-    return json.loads(row[0]) if row else []
