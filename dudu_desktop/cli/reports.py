@@ -7,6 +7,7 @@ the annual report, and the annual report's narrative texts.
     report signin --training ID --out FILE.pdf [--after [--date YYYY-MM-DD]]
     report annual --year YYYY [--village CODE] --out FILE.pdf [--date YYYY-MM-DD]
     report texts --year YYYY [--village CODE] [--set FILE.json | --reset]
+    report dossier --dispute ID --out FILE.pdf [--unmasked] [--retention TEXT]
 
 Every file is written atomically; the same data gives the same PDF bytes.
 """
@@ -44,6 +45,14 @@ def add_commands(sub) -> None:
     p.add_argument("--unmasked", action="store_true", help="the parties' full names, phones, ID numbers and "
                                                           "addresses (needs the permission; audited)")
     p.set_defaults(handler=cmd_agreement)
+
+    p = rsub.add_parser("dossier", help="the dispute's dossier (卷宗): cover, contents, register form, "
+                                        "mediation record, agreement, follow-ups and every attachment")
+    p.add_argument("--dispute", required=True, metavar="ID", help="the dispute's id or its number (2024-011)")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--unmasked", action="store_true", help="full personal data (needs the permission; audited)")
+    p.add_argument("--retention", default="长期", metavar="TEXT", help="保管期限 (default: 长期)")
+    p.set_defaults(handler=cmd_dossier)
 
     p = rsub.add_parser("signin", help="a training session's sign-in sheet")
     p.add_argument("--training", required=True, metavar="ID")
@@ -92,6 +101,15 @@ def cmd_agreement(args) -> int:
     from dudu_desktop.services.listing import resolve_id     # the id or the 编号 (2024-011)
     dispute = resolve_id(ctx.conn, "disputes", args.dispute)
     pages = documents.write_agreement(ctx, args.out, dispute, draft=args.draft, unmasked=args.unmasked)
+    return _done(args.out, pages)
+
+
+def cmd_dossier(args) -> int:
+    from dudu_desktop.reports import dossier
+    ctx = open_context(args, create=False)
+    from dudu_desktop.services.listing import resolve_id     # the id or the 编号 (2024-011)
+    dispute = resolve_id(ctx.conn, "disputes", args.dispute)
+    pages = dossier.write_dossier(ctx, args.out, dispute, unmasked=args.unmasked, retention=args.retention)
     return _done(args.out, pages)
 
 
