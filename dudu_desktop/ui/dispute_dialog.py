@@ -320,7 +320,7 @@ class DisputeDialog(RecordDialog):
         if r["result"]:
             text += "    " + _("Result: {result}").format(result=r["result"])
         if read_only:
-            text += "\n" + _("This case is closed out and read-only; reopen it with a reason first.")
+            text += "\n" + _("This case is closed out and read-only: to change it, press Reopen… and give a reason.")
         self.status_line.setText(text)
         self._refresh_actions()
         self._load_history()

@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
             if key in self.pages:
                 self._action(m, _(label), lambda k=key: self.show_page(k), f"Ctrl+{i + 1}")
         m = bar.addMenu(_("&Help"))
+        self.guide_action = self._action(m, _("User guide"), self.show_guide, QKeySequence.HelpContents,
+                                         name="guide")
         self._action(m, _("Keyboard shortcuts"), self.show_shortcuts)
         m.addSeparator()
         self.about_action = self._action(m, _("About"), self.show_about, name="about")
@@ -228,6 +230,15 @@ class MainWindow(QMainWindow):
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
+        return dialog
+
+    def show_guide(self):
+        """Help → 使用说明 (F1): the user guide, rendered, offline."""
+        from dudu_desktop.ui.guide import GuideDialog
+        dialog = GuideDialog(self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        self.guide_dialog = dialog
         return dialog
 
     def show_shortcuts(self) -> None:

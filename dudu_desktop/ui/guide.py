@@ -1,0 +1,45 @@
+"""Help → 使用说明: the bundled user guide (docs/使用说明.md), rendered offline in the window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+
+from dudu_desktop.i18n import _
+from dudu_desktop.ui.geometry import fit_to_screen
+
+GUIDE_NAME = "使用说明.md"
+
+
+def guide_path() -> Path | None:
+    """The guide beside the program: the source tree's docs/, or the frozen build's docs/."""
+    here = Path(__file__).resolve().parent.parent            # the dudu_desktop package
+    candidates = [here / "docs" / GUIDE_NAME, here.parent / "docs" / GUIDE_NAME]
+    if getattr(sys, "_MEIPASS", None):
+        candidates.insert(0, Path(sys._MEIPASS) / "docs" / GUIDE_NAME)
+    return next((p for p in candidates if p.is_file()), None)
+
+
+class GuideDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("User guide"))
+        self.setObjectName("guideDialog")
+        v = QVBoxLayout(self)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("guideText")
+        self.browser.setOpenExternalLinks(False)
+        path = guide_path()
+        if path is None:
+            self.browser.setPlainText(_("The user guide is not installed with this copy of the program."))
+        else:
+            self.browser.setSearchPaths([str(path.parent)])      # the screenshots beside it
+            self.browser.setMarkdown(path.read_text(encoding="utf-8"))
+        v.addWidget(self.browser, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.Close).setText(_("Close"))
+        v.addWidget(buttons)
+        fit_to_screen(self, 900, 700)
