@@ -662,3 +662,14 @@ def test_transaction_reports_the_full_disk_not_a_second_rollback(tmp_path):
             1 / 0
     assert not conn.in_transaction and conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     conn.close()
+
+
+def test_the_log_falls_back_to_the_data_folder_when_the_database_folder_cannot_take_it(tmp_path, monkeypatch):
+    from dudu_desktop import failures
+    monkeypatch.setenv("DUDU_HOME", str(tmp_path / "home"))
+    (tmp_path / "stick").write_text("a file where the folder should be")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        path = failures.write_crash_log(exc, db_path=tmp_path / "stick" / "v.sqlite3")
+    assert path == tmp_path / "home" / "logs" / path.name and "RuntimeError: boom" in path.read_text(encoding="utf-8")
