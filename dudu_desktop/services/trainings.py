@@ -44,6 +44,93 @@ def update_training(ctx: Context, training_id: str, data: dict, *, expected_vers
         return records.update(ctx, "trainings", training_id, values, action="update_training", before=before)
 
 
+def save_training(ctx: Context, training_id: str | None, data: dict, roster: list[dict] | None = None,
+                  version: int | None = None) -> str:
+    """The training editor's save, all or nothing: the session's details (a new one when
+    ``training_id`` is None, else an update refused if the stored ``version`` moved on) and its
+    roster as the user left it, ``[{name, position, phone, person_id, signed_in, exam_score}]``.
+
+    The roster is diffed against the stored one by name: new names are invited (already ticked and
+    scored if so given), a stored person's position, phone, sign-in and score are written where they
+    differ (unticking clears the exam result; an empty score clears a stored score; an entry without
+    an ``exam_score`` key leaves it as it is). A stored person left out of the roster is refused:
+    they stay and are unticked instead. ``roster=None`` leaves the roster alone. Every problem of the
+    details and of every roster row is found before anything is written; one audit entry per row
+    written. Returns the session's id."""
+    ctx.require(Permission.WRITE)
+    with transaction(ctx.conn):
+        if training_id is None:
+            before, stored = None, {}
+            values, problems = clean_record(TRAINING, data, today=_latest_date(ctx))
+            village = site.default_village_code(ctx.conn, data.get("village_code"))
+        else:
+            before = records.require_row(ctx.conn, "trainings", training_id)
+            records.check_version(before, version)
+            values, problems = clean_record(TRAINING, {k: v for k, v in data.items() if k in TRAINING.keys},
+                                            today=_latest_date(ctx), partial=True)
+            village = before["village_code"]
+            stored = {a["name"]: a for a in attendance(ctx.conn, training_id)}
+        plan, roster_problems = _roster_plan(ctx, stored, roster)
+        problems += roster_problems
+        if problems:
+            raise Refused(problems)
+        if before is None:
+            training_id = records.insert(ctx, "trainings", values, action="create_training", village_code=village)
+        else:
+            records.update(ctx, "trainings", training_id, values, action="update_training", before=before)
+        _write_roster(ctx, training_id, village, plan)
+    return training_id
+
+
+def _roster_plan(ctx: Context, stored: dict[str, dict], roster: list[dict] | None
+                 ) -> tuple[list[tuple[dict | None, dict]], list[Problem]]:
+    """``[(stored row or None for a new name, the attendance values it should have)]`` and the
+    problems of every row (fields ``roster[i].<key>``, messages naming the person)."""
+    if roster is None:
+        return [], []
+    plan, problems, seen = [], [], set()
+    for i, entry in enumerate(roster):
+        name = (entry.get("name") or "").strip()
+        row = stored.get(name)
+        given = {k: entry[k] for k in ("name", "position", "phone", "exam_score") if k in entry}
+        given["signed_in"] = int(bool(entry.get("signed_in")))
+        if row is not None and given.get("exam_score") in ("", None) and row["exam_score"] is None:
+            given.pop("exam_score", None)          # nothing typed, nothing stored: keep a bare passed/failed
+        values, found = clean_record(ATTENDANCE, given, today=ctx.today(), partial=row is not None)
+        target = {**(row or {}), **values, "person_id": (row or entry).get("person_id") or None}
+        typed_score = values.get("exam_score") is not None and values["exam_score"] != (row or {}).get("exam_score")
+        if not target["signed_in"] and not typed_score:
+            target.update(exam_score=None, exam_passed=None)          # unticking clears the result
+        elif "exam_score" in values:
+            target["exam_passed"] = _exam_passed(ctx, target["exam_score"], entry.get("exam_passed"))
+        if row is None or target["signed_in"] != row["signed_in"]:
+            target["signed_at"] = ctx.now_text() if target["signed_in"] else None
+        found = found or record_problems(ATTENDANCE.name, target)
+        if name and name in seen:
+            found.append(Problem("name", _("{name} is already on the roster.").format(name=name)))
+        seen.add(name)
+        problems += [Problem(f"roster[{i}].{p.field}", _("{name}: {message}").format(name=name, message=p.message)
+                             if name else p.message) for p in found]
+        plan.append((row, {k: target[k] for k in (*ATTENDANCE.keys, "person_id", "signed_at")}))
+    for name in stored.keys() - seen:
+        problems.append(Problem("roster", _("{name}: {message}").format(
+            name=name, message=_("People already saved on the roster stay; untick them instead."))))
+    return plan, problems
+
+
+def _write_roster(ctx: Context, training_id: str, village: str, plan: list[tuple[dict | None, dict]]) -> None:
+    """One audit entry per person added or changed (invite, sign_in, record_exam or update_attendance)."""
+    for row, values in plan:
+        if row is None:
+            records.insert(ctx, "training_attendance", {**values, "training_id": training_id}, action="invite",
+                           village_code=village)
+            continue
+        changed = {k for k, v in values.items() if row.get(k) != v}
+        action = ("sign_in" if "signed_in" in changed else
+                  "record_exam" if changed & {"exam_score", "exam_passed"} else "update_attendance")
+        records.update(ctx, "training_attendance", row["id"], values, action=action, before=row)
+
+
 def get_training(conn, training_id: str) -> dict:
     row = records.require_row(conn, "trainings", training_id)
     row["attendance"] = attendance(conn, training_id)

@@ -13,11 +13,10 @@ from PySide6.QtWidgets import (
 )
 
 from dudu_desktop.domain.fields import ATTENDANCE, TRAINING
-from dudu_desktop.domain.problems import Problem, Refused
+from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _, format_percent
 from dudu_desktop.services import trainings
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage.db import transaction
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit, complete_names
@@ -175,40 +174,11 @@ class RosterEditor(QWidget):
         self.errors.setVisible(bool(messages))
 
     # --- saving -----------------------------------------------------------------------------------
-    def apply(self, ctx: Context, training_id: str) -> None:
-        """Write invitations, sign-ins and scores (inside the caller's transaction)."""
-        stored = {a["name"]: a for a in trainings.attendance(ctx.conn, training_id)}
-        new = [{"name": self.text(r, NAME), "position": self.text(r, POSITION), "phone": self.text(r, PHONE),
-                "person_id": self._rows[r].get("person_id")}
-               for r in range(self.table.rowCount()) if self.text(r, NAME) not in stored]
-        if new:
-            trainings.invite(ctx, training_id, new)
-            stored = {a["name"]: a for a in trainings.attendance(ctx.conn, training_id)}
-        ticked = [self.text(r, NAME) for r in range(self.table.rowCount())
-                  if self.signed(r) and not stored[self.text(r, NAME)]["signed_in"]]
-        unticked = [self.text(r, NAME) for r in range(self.table.rowCount())
-                    if not self.signed(r) and stored[self.text(r, NAME)]["signed_in"]]
-        if ticked:
-            trainings.sign_in(ctx, training_id, ticked)
-        if unticked:
-            trainings.sign_in(ctx, training_id, unticked, signed=False)
-        problems = []
-        for r in range(self.table.rowCount()):
-            name, text = self.text(r, NAME), self.text(r, SCORE)
-            row = stored[name]
-            old = row["exam_score"]
-            if text == ("" if old is None else f"{old:g}"):
-                continue
-            if text == "":
-                continue
-            try:
-                trainings.record_exam(ctx, row["id"], score=text)
-            except Refused as exc:
-                problems += [Problem(f"roster[{r}].exam_score",
-                                     _("{name}: {message}").format(name=name, message=p.message))
-                             for p in exc.problems]
-        if problems:
-            raise Refused(problems)
+    def entries(self) -> list[dict]:
+        """The roster as shown, for :func:`trainings.save_training` (which diffs it with the stored one)."""
+        return [{"name": self.text(r, NAME), "position": self.text(r, POSITION), "phone": self.text(r, PHONE),
+                 "person_id": self._rows[r].get("person_id"), "signed_in": self.signed(r),
+                 "exam_score": self.text(r, SCORE)} for r in range(self.table.rowCount())]
 
 
 class TrainingDialog(RecordDialog):
@@ -250,15 +220,8 @@ class TrainingDialog(RecordDialog):
             self.roster.invite_from_picker()
         if self.roster.sign_box.text().strip():
             self.roster.sign_in_typed()
-        data = self.form.values()
-        with transaction(self.ctx.conn):
-            if self.record_id is None:
-                training_id = trainings.create_training(self.ctx, data)
-            else:
-                training_id = self.record_id
-                trainings.update_training(self.ctx, training_id, data, expected_version=self.record["version"])
-            self.roster.apply(self.ctx, training_id)
-        return training_id
+        return trainings.save_training(self.ctx, self.record_id, self.form.values(), self.roster.entries(),
+                                       version=None if self.record is None else self.record["version"])
 
     def show_refused(self, exc: Refused) -> None:
         rest = show_all(exc, self.form)

@@ -45,6 +45,52 @@ def test_a_bad_score_is_refused_and_nothing_is_saved(qtbot, window, ctx):
     assert not trainings.attendance(ctx.conn, training_id)[0]["signed_in"]     # rolled back
 
 
+def test_a_new_session_is_saved_with_its_roster_in_one_save(qtbot, window, ctx):
+    dialog = window.new_record("trainings")
+    type_text(qtbot, dialog.form.editor("topic"), "以案说法：土地承包纠纷")
+    roster = dialog.roster
+    type_text(qtbot, roster.picker, "王兴")
+    qtbot.keyClick(roster.picker, Qt.Key_Return)                    # invited
+    type_text(qtbot, roster.picker, "赵娟")
+    qtbot.keyClick(roster.picker, Qt.Key_Return)
+    roster.table.setCurrentCell(1, 0)
+    roster.remove_selected()                                        # 赵娟 taken off before saving
+    type_text(qtbot, roster.sign_box, "周霞")                        # a walk-in, ticked; Enter not pressed:
+    roster.table.item(0, 3).setCheckState(Qt.Checked)               # the save signs in what is typed
+    roster.table.item(0, 4).setText("70")
+    seq = ctx.conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+    assert dialog.save()
+    training = trainings.get_training(ctx.conn, dialog.record_id)
+    assert training["topic"] == "以案说法：土地承包纠纷"
+    assert [(a["name"], a["signed_in"], a["exam_score"], a["exam_passed"]) for a in training["attendance"]] == \
+        [("王兴", 1, 70, 1), ("周霞", 1, None, None)]
+    assert [r[0] for r in ctx.conn.execute("SELECT action FROM audit_log WHERE seq > ? ORDER BY seq", (seq,))] == \
+        ["create_training", "invite", "invite"]
+
+
+def test_an_edited_position_and_phone_are_saved(qtbot, window, ctx):
+    training_id = trainings.create_training(
+        ctx, {"held_on": "2024-12-10", "topic": "以案说法", "training_type": "以案说法"}, [{"name": "王兴"}])
+    dialog = window.open_record("trainings", training_id)
+    dialog.roster.table.item(0, 1).setText("网格员")
+    dialog.roster.table.item(0, 2).setText("13812345678")
+    assert dialog.is_dirty() and dialog.save()
+    (row,) = trainings.attendance(ctx.conn, training_id)
+    assert (row["position"], row["phone"], row["version"]) == ("网格员", "13812345678", 2)
+
+
+def test_a_session_changed_meanwhile_is_refused_and_nothing_is_saved(qtbot, window, ctx):
+    training_id = trainings.create_training(
+        ctx, {"held_on": "2024-12-10", "topic": "以案说法", "training_type": "以案说法"}, [{"name": "王兴"}])
+    dialog = window.open_record("trainings", training_id)
+    trainings.update_training(ctx, training_id, {"topic": "别人改过"})         # another window saved first
+    dialog.roster.table.item(0, 3).setCheckState(Qt.Checked)
+    assert not dialog.save()
+    assert "版本" in dialog.roster.errors.text() + dialog.banner.text()
+    assert not trainings.attendance(ctx.conn, training_id)[0]["signed_in"]
+    assert trainings.get_training(ctx.conn, training_id)["topic"] == "别人改过"
+
+
 def _focused():
     return QApplication.focusWidget()
 
