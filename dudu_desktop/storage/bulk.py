@@ -82,17 +82,23 @@ class BulkLoad:
         self.conn.execute("DELETE FROM temp._bulk_one")
         self.conn.executemany("INSERT OR IGNORE INTO temp._bulk_one (id) VALUES (?)", ((i,) for i in ids))
 
-    def before_write(self, table: str, ids) -> None:
+    def before_write(self, table: str, ids, *, new: bool = False) -> None:
         """Call before upserting the rows ``ids`` of ``table``: takes the rows' current text out of
-        the search index and remembers which follow-ups-due entries they touch."""
+        the search index and remembers which follow-ups-due entries they touch. ``new``: the ids
+        are fresh ones (a spreadsheet import), so no row holds them yet and there is nothing to take out."""
         ids = list(ids)
         if not ids:
             return
         conn = self.conn
-        self._load_one(table, ids)
-        conn.execute("INSERT OR IGNORE INTO temp._bulk_ids (tbl, id) SELECT ?, id FROM temp._bulk_one", (table,))
         if table not in self.tables:
             self.tables.append(table)
+        if new:
+            conn.executemany("INSERT OR IGNORE INTO temp._bulk_ids (tbl, id) VALUES (?, ?)", ((table, i) for i in ids))
+            if table == "disputes":
+                conn.executemany("INSERT OR IGNORE INTO temp._bulk_due (id) VALUES (?)", ((i,) for i in ids))
+            return
+        self._load_one(table, ids)
+        conn.execute("INSERT OR IGNORE INTO temp._bulk_ids (tbl, id) SELECT ?, id FROM temp._bulk_one", (table,))
         if table in SEARCHED:
             search.bulk_unindex(conn, SEARCHED[table], "temp._bulk_one")
         if table == "disputes":

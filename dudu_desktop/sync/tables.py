@@ -10,9 +10,16 @@ and existing ledgers (.xlsx; CSV in UTF-8 with or without BOM, GBK/GB18030).
   their row too — the domain rules every path shares (``domain.validate``).
 * A CSV whose quotes do not pair up, or an .xlsx that would unpack to more than 200 MB (a zip bomb), is
   refused as a whole with the row named; nothing is imported (``tabular.read_table``).
-* Every row goes through the same service a cadre uses (``create_dispute`` …), all in one
-  transaction; a row with problems is skipped and reported (row number as Excel shows it, column
-  header, message) and the others are imported. ``dry_run`` does the same work and rolls it back.
+* Every row is checked with the same domain rules as the service a cadre uses (``create_dispute`` …:
+  ``clean_record`` and the whole-record rules, the same defaults, serial numbers and derived rows);
+  a row with problems is skipped and reported (row number as Excel shows it, column header, message)
+  and the others are imported. ``dry_run`` does the same work and rolls it back.
+* **In bulk, like a bundle** (issue 14): all the rows go in in ONE transaction, ``executemany`` per
+  table and batch of :data:`IMPORT_BATCH` spreadsheet rows, with the search indexes and the
+  follow-ups due maintained in bulk (:class:`storage.bulk.BulkLoad`). Each batch is ONE audit entry
+  (``action = 'import_table'``) listing the records it created by table, whose row digests go into
+  the audit trail's side table (``audit.seal_rows``) so ``check`` covers every imported record. A
+  record is created in its final state in one write (version 1), e.g. a 已销号 row directly closed out.
 * **No duplicates on a re-run**: each row has a natural key — a SHA-256 of the village, the
   register and the row's key fields (disputes: 登记日期, 当事人 (sorted), 纠纷类型, 纠纷简要情况;
   trainings: 日期, 主题, 类型; hotline: 日期 and time, 来电人, 问题摘要; publicity: 日期, 主题, 形式,
@@ -33,17 +40,27 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from dudu_desktop import tabular
 from dudu_desktop.domain import vocab
+from dudu_desktop.domain.fields import ATTENDANCE, DISPUTE, HOTLINE, PARTY, PUBLICITY, TRAINING, RecordSpec
 from dudu_desktop.domain.problems import Problem, Refused
+from dudu_desktop.domain.validate import clean_record, party_problems, record_problems, status_change_problems
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
-from dudu_desktop.services import disputes, hotline, publicity, site, trainings
+from dudu_desktop.services import audit, disputes, publicity, site, trainings
 from dudu_desktop.services.context import Context
+from dudu_desktop.storage.bulk import BulkLoad
 from dudu_desktop.storage.db import transaction
+from dudu_desktop.storage.ids import new_id
 
 REGISTER_NAMES = ("disputes", "trainings", "hotline", "publicity")
+#: Spreadsheet rows per audit entry (and per ``executemany``).
+IMPORT_BATCH = 1000
+#: register → the tables its rows create (the main record first)
+REGISTER_TABLES = {"disputes": ("disputes", "dispute_parties"), "trainings": ("trainings", "training_attendance"),
+                   "hotline": ("hotline_calls",), "publicity": ("publicity_events", "publicity_materials")}
 MAX_PLACEHOLDERS = 500
 PARTY_SPLIT = re.compile(r"[、，,;；/\s]+")
 VILLAGE_HEADERS = ("村（社区）", "村(社区)", "村社区", "村名", "村代码", "村")
@@ -268,8 +285,10 @@ class _DryRun(Exception):
     pass
 
 
-def import_table(ctx: Context, register: str, path, *, dry_run: bool = False) -> TableImportResult:
-    """Read a spreadsheet and create its records; rows with problems are skipped and reported."""
+def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> TableImportResult:
+    """Read a spreadsheet and create its records in bulk; rows with problems are skipped and reported.
+    ``progress(done, total)`` is called after each batch of rows (for a progress bar)."""
     ctx.require(Permission.WRITE)
     cols = COLUMNS[_register(register)]
     path = Path(path)
@@ -286,63 +305,334 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False) ->
     if missing:
         raise Refused(_("The file lacks the required columns: {columns}.").format(columns="、".join(missing)))
     village_col = next((table.column(h) for h in VILLAGE_HEADERS if table.column(h) is not None), None)
-    bad_cells = {(p.row, p.column) for p in table.problems if p.column < len(table.headers)}
+    cell_problems: dict[int, list[CellIssue]] = {}
     for p in table.problems:
         if p.column >= len(table.headers):
             result.notes.append(p.message)
+        else:
+            cell_problems.setdefault(p.row, []).append((p.column, p.message))
     example = [c.example for c in cols]
     info = site.require_site(ctx.conn)
     villages = {v["name"]: v["code"] for v in site.villages(ctx.conn)}
     seen: dict[str, int] = {}
+    total = len(table.rows)
+    conn = ctx.conn
     try:
-        with transaction(ctx.conn):
-            for row in table.rows:
-                result.rows += 1
-                cells = {c.key: row.cells[index[c.key]] if index[c.key] is not None else "" for c in cols}
-                if [cells[c.key] for c in cols] == example:
-                    result.rows -= 1
-                    result.notes.append(_("Row {row} is the template's example and was skipped.").format(row=row.number))
-                    continue
-                issues = [CellIssue(row.number, table.headers[c], next(
-                    p.message for p in table.problems if (p.row, p.column) == (row.number, c)))
-                    for (r, c) in sorted(bad_cells) if r == row.number]
-                data, found = _row_data(register, cols, cells, row.number)
-                issues += found
-                village = info["code"]
-                if village_col is not None and row.cells[village_col]:
-                    given = row.cells[village_col].strip()
-                    village = villages.get(given, given)
-                    data["village_code"] = village
-                if issues:
-                    _skip(result, issues)
-                    continue
-                key = _row_key(village, register, data)
-                if key in seen or ctx.conn.execute("SELECT 1 FROM import_keys WHERE key = ?", (key,)).fetchone():
-                    result.duplicates += 1
-                    if key in seen:
-                        result.notes.append(_("Row {row} repeats row {first}; it was not imported twice.").format(
-                            row=row.number, first=seen[key]))
-                    continue
-                seen[key] = row.number
-                ctx.conn.execute("SAVEPOINT import_row")
-                try:
-                    record_id = _create(ctx, register, data)
-                except Refused as exc:
-                    ctx.conn.execute("ROLLBACK TO import_row")
-                    ctx.conn.execute("RELEASE import_row")
-                    _skip(result, [CellIssue(row.number, _header_of(cols, p.field), p.message) for p in exc.problems])
-                    continue
-                ctx.conn.execute("RELEASE import_row")
-                ctx.conn.execute("INSERT INTO import_keys (key, register, record_id, village_code, file_name, "
-                                 "row_number, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (key, register, record_id, village, path.name, row.number, ctx.now_text()))
-                result.imported += 1
-                result.ids.append(record_id)
+        with transaction(conn):
+            writer = _BulkWriter(ctx, register, path.name)
+            for start in range(0, total, IMPORT_BATCH):
+                chunk = []
+                for row in table.rows[start:start + IMPORT_BATCH]:
+                    cells = {c.key: row.cells[index[c.key]] if index[c.key] is not None else "" for c in cols}
+                    if [cells[c.key] for c in cols] == example:
+                        chunk.append((row, None, None, None, None))
+                        continue
+                    issues = [CellIssue(row.number, table.headers[c], message)
+                              for c, message in sorted(cell_problems.get(row.number, []), key=lambda x: x[0])]
+                    data, found = _row_data(register, cols, cells, row.number)
+                    issues += found
+                    village = info["code"]
+                    if village_col is not None and row.cells[village_col]:
+                        given = row.cells[village_col].strip()
+                        village = villages.get(given, given)
+                        data["village_code"] = village
+                    key = None if issues else _row_key(village, register, data)
+                    chunk.append((row, issues, data, village, key))
+                known = _known_keys(conn, [c[4] for c in chunk if c[4]])
+                for row, issues, data, village, key in chunk:
+                    result.rows += 1
+                    if issues is None:
+                        result.rows -= 1
+                        result.notes.append(_("Row {row} is the template's example and was skipped.").format(
+                            row=row.number))
+                        continue
+                    if issues:
+                        _skip(result, issues)
+                        continue
+                    if key in seen or key in known:
+                        result.duplicates += 1
+                        if key in seen:
+                            result.notes.append(_("Row {row} repeats row {first}; it was not imported twice.").format(
+                                row=row.number, first=seen[key]))
+                        continue
+                    seen[key] = row.number
+                    try:
+                        record_id = writer.add(data, key, village, row.number)
+                    except Refused as exc:
+                        _skip(result, [CellIssue(row.number, _header_of(cols, p.field), p.message)
+                                       for p in exc.problems])
+                        continue
+                    result.imported += 1
+                    result.ids.append(record_id)
+                writer.flush()
+                if progress:
+                    progress(min(start + IMPORT_BATCH, total), total)
+            writer.finish()
+            if progress and not total:
+                progress(0, 0)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         result.ids = []
     return result
+
+
+_ABSENT = object()
+
+
+class _Cleaner:
+    """``clean_record`` remembered field by field: its per-field rules depend only on the field, the
+    value and the day, and a spreadsheet repeats the same types, statuses, dates and names thousands
+    of times (as ``sync.merge`` does for bundles). Same values and problems, in the same order."""
+
+    LIMIT = 20_000          # values remembered per field
+
+    def __init__(self):
+        self.plans: dict = {}
+
+    def __call__(self, spec: RecordSpec, data: dict, *, today) -> tuple[dict, list[Problem]]:
+        plan = self.plans.get((spec.name, today))
+        if plan is None:
+            plan = self.plans[(spec.name, today)] = [(f.key, {}, RecordSpec(spec.name, spec.label, (f,)))
+                                                     for f in spec.fields]
+        out: dict = {}
+        problems: list[Problem] = []
+        get = data.get
+        for key, memo, one in plan:
+            raw = get(key)
+            k = raw if raw.__class__ is str else (raw.__class__, raw)     # 1 and True are not the same
+            try:
+                hit = memo.get(k)
+            except TypeError:                       # an unhashable value: no memory
+                memo, hit = None, None
+            if hit is None:
+                values, found = clean_record(one, {key: raw}, today=today)
+                hit = (values.get(key, _ABSENT), tuple(found))     # absent when it cannot be read
+                if memo is not None:
+                    if len(memo) > self.LIMIT:
+                        memo.clear()
+                    memo[k] = hit
+            if hit[0] is not _ABSENT:
+                out[key] = hit[0]
+            if hit[1]:
+                problems += hit[1]
+        return out, problems
+
+
+def _known_keys(conn, keys: list[str]) -> set[str]:
+    """The row keys among ``keys`` imported before (one query per 500)."""
+    known: set[str] = set()
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        known.update(k for (k,) in conn.execute(f"SELECT key FROM import_keys WHERE key IN ({', '.join('?' * len(part))})",
+                                                part))
+    return known
+
+
+class _BulkWriter:
+    """The rows of a batch, built with the services' own rules, written table by table with
+    ``executemany`` under one audit entry per batch (see the module's docstring)."""
+
+    def __init__(self, ctx: Context, register: str, file_name: str):
+        self.ctx, self.register, self.file_name = ctx, register, file_name
+        self.conn = ctx.conn
+        self.now = ctx.now_text()
+        self.today = ctx.today()
+        self.bulk = BulkLoad(self.conn)                # search indexes and follow-ups due: in bulk
+        self.rows: dict[str, list[dict]] = {t: [] for t in REGISTER_TABLES[register]}
+        self.keys: list[tuple] = []
+        self.row_numbers: list[int] = []
+        self.villages: dict[str | None, str | Refused] = {}
+        self.serials: dict[tuple[str, str], int] = {}
+        self.clean = _Cleaner()
+
+    def _village(self, requested: str | None) -> str:
+        if requested not in self.villages:
+            try:
+                self.villages[requested] = site.default_village_code(self.conn, requested)
+            except Refused as exc:
+                self.villages[requested] = exc
+        got = self.villages[requested]
+        if isinstance(got, Refused):
+            raise got
+        return got
+
+    def _serial(self, village: str, year: str) -> str:
+        """The next 登记编号 of the village and year, as ``disputes.create_dispute`` numbers them."""
+        if (village, year) not in self.serials:
+            first = disputes._next_serial(self.conn, village, year)       # noqa: SLF001 - the same numbering
+            self.serials[(village, year)] = int(first.split("-")[1]) - 1
+        self.serials[(village, year)] += 1
+        return f"{year}-{self.serials[(village, year)]:03d}"
+
+    def _record(self, table: str, values: dict, village: str) -> str:
+        """As ``records.insert`` stores a row (the audit entry and ``change_seq`` come with the batch)."""
+        record_id = values.get("id") or new_id()
+        user = self.ctx.user
+        self.rows[table].append({**values, "id": record_id, "village_code": village, "created_at": self.now,
+                                 "updated_at": self.now, "created_by": user, "updated_by": user, "version": 1,
+                                 "deleted": 0})
+        return record_id
+
+    def add(self, data: dict, key: str, village_code: str, number: int) -> str:
+        """Check one spreadsheet row with the domain rules and queue its records; raises Refused."""
+        built = _BUILDERS[self.register](self, data)     # every check first: nothing is queued on a refusal
+        record_id = built()
+        self.keys.append((key, self.register, record_id, village_code, self.file_name, number, self.now))
+        self.row_numbers.append(number)
+        return record_id
+
+    def flush(self) -> None:
+        if not self.keys:
+            return
+        conn = self.conn
+        tables = REGISTER_TABLES[self.register]
+        main = tables[0]
+        info = site.require_site(conn)
+        seq = audit.append(conn, at=self.now, user=self.ctx.user, action="import_table", table_name=main,
+                           village_code=info["code"],
+                           changes={"file": self.file_name, "register": self.register,
+                                    "rows": [self.row_numbers[0], self.row_numbers[-1]],
+                                    "created": {t: [r["id"] for r in self.rows[t]] for t in tables if self.rows[t]}})
+        for table in tables:
+            rows = self.rows[table]
+            if not rows:
+                continue
+            self.bulk.before_write(table, (r["id"] for r in rows), new=True)
+            groups: dict[tuple, list] = {}
+            for r in rows:            # rows with the same columns in one statement (absent ones keep their default)
+                groups.setdefault(tuple(r), []).append(r)
+            for names, group in groups.items():
+                cols = [*names, "change_seq"]
+                conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                                 [(*r.values(), seq) for r in group])
+            audit.seal_rows(conn, seq, table)     # each row's digest (its change_seq is seq), for check
+        conn.executemany("INSERT INTO import_keys (key, register, record_id, village_code, file_name, row_number, "
+                         "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)", self.keys)
+        self.rows = {t: [] for t in tables}
+        self.keys, self.row_numbers = [], []
+
+    def finish(self) -> None:
+        self.flush()
+        self.bulk.finish()
+
+
+def _build_dispute(w: _BulkWriter, data: dict):
+    """``_create`` + ``disputes.create_dispute`` (+ ``close_out``): the same defaults and rules."""
+    d = {k: v for k, v in data.items() if k not in ("parties", "amount") and v not in (None, "")}
+    status = d.get("status") or (vocab.DisputeStatus.CONCLUDED if d.get("result") else vocab.DisputeStatus.PENDING)
+    closed_out = status == vocab.DisputeStatus.CLOSED_OUT
+    d["status"] = vocab.DisputeStatus.CONCLUDED if closed_out else status
+    if d.get("result") == vocab.DisputeResult.SUCCESS:
+        d["agreement"] = 1
+        if data.get("amount"):
+            d["amount_cents"] = data["amount"]
+    closed_on = d.pop("closed_out_on", None)
+    d = {"status": vocab.DisputeStatus.PENDING, "level": vocab.WarningLevel.BLUE, **d}
+    values, problems = w.clean(DISPUTE, d, today=w.today)
+    party_rows, party_found = _clean_parties(w, data["parties"])
+    problems += party_found + record_problems(DISPUTE.name, values)
+    if not problems and closed_out:                       # then 销号, as close_out checks it
+        problems = status_change_problems(values["status"], vocab.DisputeStatus.CLOSED_OUT)
+        later, found = clean_record(DISPUTE, {"closed_out_on": closed_on or d.get("concluded_on")
+                                              or w.today.isoformat(), "status": vocab.DisputeStatus.CLOSED_OUT},
+                                    today=w.today, partial=True)
+        values = {**values, **later}
+        problems += found + record_problems(DISPUTE.name, values)
+    if problems:
+        raise Refused(problems)
+    village = w._village(d.get("village_code"))
+
+    def queue() -> str:
+        values["serial_no"] = d.get("serial_no") or w._serial(village, values["registered_on"][:4])
+        values["level_reason"] = (d.get("level_reason") or "").strip()
+        values["party_names"] = disputes.party_names(party_rows)
+        dispute_id = w._record("disputes", values, village)
+        for position, party in enumerate(party_rows):
+            w._record("dispute_parties", {**party, "dispute_id": dispute_id, "position": position}, village)
+        return dispute_id
+    return queue
+
+
+def _clean_parties(w: _BulkWriter, parties: list[dict]) -> tuple[list[dict], list[Problem]]:
+    """``disputes._clean_parties`` with the remembered field rules."""
+    cleaned, problems = [], []
+    for i, party in enumerate(parties):
+        values, found = w.clean(PARTY, party, today=w.today)
+        values["person_id"] = party.get("person_id") or None
+        if party.get("id"):
+            values["id"] = party["id"]
+        cleaned.append(values)
+        problems += [Problem(f"parties[{i}].{p.field}", _("Party {n}: {message}").format(n=i + 1, message=p.message))
+                     for p in found]
+    return cleaned, problems + party_problems(cleaned)
+
+
+def _build_training(w: _BulkWriter, data: dict):
+    att, takers, passed = (data.get(k) or 0 for k in ("attended", "exam_takers", "exam_passed"))
+    d = {k: v for k, v in data.items() if k not in ("attended", "exam_takers", "exam_passed") and v not in (None, "")}
+    d["exam_held"] = 1 if takers else 0
+    values, problems = w.clean(TRAINING, d, today=trainings._latest_date(w.ctx))     # noqa: SLF001
+    if problems:
+        raise Refused(problems)
+    village = w._village(d.get("village_code"))
+    roster = []
+    for i in range(att):     # placeholders 参加人员1…N, as trainings._invite stores them
+        person = {"name": f"参加人员{i + 1}", "signed_in": 1,
+                  "exam_passed": (1 if i < passed else 0) if i < takers else None}
+        values_a, found = w.clean(ATTENDANCE, {"signed_in": 0, **person}, today=w.today)
+        found = found or record_problems(ATTENDANCE.name, values_a)
+        if found:
+            raise Refused([Problem(f"roster[{i}].{p.field}", p.message) for p in found])
+        values_a["person_id"] = None
+        values_a["exam_passed"] = trainings._exam_passed(w.ctx, values_a["exam_score"], person["exam_passed"])  # noqa: SLF001
+        roster.append(values_a)
+
+    def queue() -> str:
+        training_id = w._record("trainings", values, village)
+        for person in roster:
+            w._record("training_attendance", {**person, "training_id": training_id}, village)
+        return training_id
+    return queue
+
+
+def _build_call(w: _BulkWriter, data: dict):
+    d = {k: v for k, v in data.items() if v not in (None, "")}
+    name = (d.get("caller_name") or "").strip()
+    if name in ("", "匿名", "不愿透露"):
+        d["anonymous"] = 1
+        d["caller_name"] = ""
+    d = {"called_at": w.ctx.now().strftime("%Y-%m-%d %H:%M"), "channel": "电话", **d}
+    values, problems = w.clean(HOTLINE, d, today=w.today)      # as hotline._clean
+    if values.get("anonymous"):
+        values["caller_name"] = ""
+    problems += record_problems(HOTLINE.name, values)
+    if problems:
+        raise Refused(problems)
+    village = w._village(d.get("village_code"))
+    return lambda: w._record("hotline_calls", values, village)
+
+
+def _build_event(w: _BulkWriter, data: dict):
+    d = {k: v for k, v in data.items() if k not in ("materials", "material_kind") and v not in (None, "")}
+    materials = [{"kind": data.get("material_kind") or "其他", "quantity": data["materials"]}] \
+        if data.get("materials") else []
+    values, problems = w.clean(PUBLICITY, d, today=w.today)
+    if problems:
+        raise Refused(problems)
+    material_rows = publicity._clean_materials(w.ctx, materials)    # noqa: SLF001
+    village = w._village(d.get("village_code"))
+
+    def queue() -> str:
+        event_id = w._record("publicity_events", values, village)
+        for item in material_rows:
+            w._record("publicity_materials", {**item, "event_id": event_id}, village)
+        return event_id
+    return queue
+
+
+_BUILDERS = {"disputes": _build_dispute, "trainings": _build_training, "hotline": _build_call,
+             "publicity": _build_event}
 
 
 def _skip(result: TableImportResult, issues: list[CellIssue]) -> None:
@@ -394,41 +684,6 @@ def _row_data(register: str, cols, cells: dict, number: int) -> tuple[dict, list
         if passed > takers:
             issues.append(CellIssue(number, "合格人数", _("More people passed than took the exam.")))
     return data, issues
-
-
-def _create(ctx: Context, register: str, data: dict) -> str:
-    if register == "disputes":
-        d = {k: v for k, v in data.items() if k not in ("parties", "amount") and v not in (None, "")}
-        status = d.get("status") or (vocab.DisputeStatus.CONCLUDED if d.get("result") else vocab.DisputeStatus.PENDING)
-        closed_out = status == vocab.DisputeStatus.CLOSED_OUT
-        d["status"] = vocab.DisputeStatus.CONCLUDED if closed_out else status
-        if d.get("result") == vocab.DisputeResult.SUCCESS:
-            d["agreement"] = 1
-            if data.get("amount"):
-                d["amount_cents"] = data["amount"]
-        closed_on = d.pop("closed_out_on", None)
-        dispute_id = disputes.create_dispute(ctx, d, data["parties"])
-        if closed_out:
-            disputes.close_out(ctx, dispute_id, closed_out_on=closed_on or d.get("concluded_on"))
-        return dispute_id
-    if register == "trainings":
-        att, takers, passed = (data.get(k) or 0 for k in ("attended", "exam_takers", "exam_passed"))
-        d = {k: v for k, v in data.items() if k not in ("attended", "exam_takers", "exam_passed") and v not in (None, "")}
-        d["exam_held"] = 1 if takers else 0
-        roster = [{"name": f"参加人员{i + 1}", "signed_in": 1,
-                   "exam_passed": (1 if i < passed else 0) if i < takers else None} for i in range(att)]
-        return trainings.create_training(ctx, d, roster)
-    if register == "hotline":
-        d = {k: v for k, v in data.items() if v not in (None, "")}
-        name = (d.get("caller_name") or "").strip()
-        if name in ("", "匿名", "不愿透露"):
-            d["anonymous"] = 1
-            d["caller_name"] = ""
-        return hotline.create_call(ctx, d)
-    d = {k: v for k, v in data.items() if k not in ("materials", "material_kind") and v not in (None, "")}
-    materials = [{"kind": data.get("material_kind") or "其他", "quantity": data["materials"]}] \
-        if data.get("materials") else []
-    return publicity.create_event(ctx, d, materials)
 
 
 def problems_as_refusal(result: TableImportResult) -> list[Problem]:

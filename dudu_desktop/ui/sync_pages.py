@@ -408,7 +408,7 @@ class ImportPage(QWidget):
                 try:
                     out[path] = merge.apply_bundle(ctx, path, progress=step, allow_unsealed=unsealed) \
                         if register is None else \
-                        tables.import_table(ctx, register, path)
+                        tables.import_table(ctx, register, path, progress=step)
                 except Refused as exc:
                     out[path] = "\n".join(p.message for p in exc.problems)
                 step(1, 1)
