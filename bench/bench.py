@@ -5,7 +5,7 @@
 
 Builds (or reuses, cached by size and seed in ``--workdir``, default /tmp/dudu-bench) a township
 database of ``--size`` disputes plus proportional other registers over 200 villages and ten
-years (``services.demo.generate_bulk``), then measures each item ``--repeat`` times and prints
+years (``bench/bulk_data.generate_bulk``), then measures each item ``--repeat`` times and prints
 median / min / max, each beside its floor measured in the same run where one exists:
 
  1. start to first painted main window on that database vs a bare PySide6 window (subprocesses);
@@ -73,7 +73,7 @@ def timed(fn, repeat: int) -> list[float]:
 # --- the database ------------------------------------------------------------------------------
 def database(size: int, workdir: Path, seed: int = SEED) -> tuple[Path, dict]:
     """The cached benchmark database of ``size`` disputes (built if missing); and its build info."""
-    from dudu_desktop.services import demo
+    from bulk_data import generate_bulk
     from dudu_desktop.storage.db import open_database
     path = workdir / f"bench-{size}-s{seed}.sqlite3"
     info_path = path.with_suffix(".json")
@@ -87,7 +87,7 @@ def database(size: int, workdir: Path, seed: int = SEED) -> tuple[Path, dict]:
     t0 = time.perf_counter()
     db = open_database(path)
     db.conn.execute("PRAGMA cache_size = -2000000")
-    counts = demo.generate_bulk(db.conn, disputes=size, seed=seed, today=NOW.date())
+    counts = generate_bulk(db.conn, disputes=size, seed=seed, today=NOW.date())
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     info = {"size": size, "seed": seed, "build_seconds": round(time.perf_counter() - t0, 1), "rows": counts,

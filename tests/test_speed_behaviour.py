@@ -11,7 +11,8 @@ import random
 
 import pytest
 
-from dudu_desktop.services import audit, demo, disputes, records
+from bench.bulk_data import generate_bulk
+from dudu_desktop.services import audit, disputes, records
 from dudu_desktop.storage import search
 from dudu_desktop.storage.queries import Filters, count_rows, fetch_rows, like_clause, meta, sort_key
 
@@ -20,7 +21,7 @@ TODAY = dt.date(2024, 12, 31)
 
 @pytest.fixture
 def bulk(ctx):
-    counts = demo.generate_bulk(ctx.conn, disputes=3000, villages=7, years=2, seed=4, today=TODAY)
+    counts = generate_bulk(ctx.conn, disputes=3000, villages=7, years=2, seed=4, today=TODAY)
     return ctx, counts
 
 
