@@ -82,6 +82,7 @@ PERSON = RecordSpec("people", N_("Person"), (
 PARTY = RecordSpec("dispute_parties", N_("Party"), (
     Field("role", N_("Party role"), CHOICE, required=True, choices=vocab.PARTY_ROLES),
     *(f for f in PERSON.fields if f.key not in ("kind", "notes")),
+    Field("occupation", N_("Occupation or post"), max_length=50),       # 职业或职务 (migration 0014)
 ))
 
 DISPUTE = RecordSpec("disputes", N_("Dispute"), (
@@ -98,6 +99,7 @@ DISPUTE = RecordSpec("disputes", N_("Dispute"), (
     Field("agreement_terms", N_("Agreed terms"), LONGTEXT),
     Field("amount_cents", N_("Agreement amount"), MONEY),
     Field("performance_terms", N_("Manner and time of performance"), LONGTEXT),
+    Field("place_of_performance", N_("Place of performance"), max_length=100),   # 履行地点 (migration 0014)
     Field("concluded_on", N_("Conclusion date"), DATE),
     Field("closed_out_on", N_("Close-out date"), DATE),
     Field("prevented_criminal", N_("Prevented turning criminal (cases)"), INT),

@@ -141,13 +141,16 @@ def start_mediation(ctx: Context, dispute_id: str, *, method: str | None = None,
 
 
 def conclude(ctx: Context, dispute_id: str, *, result: str, concluded_on=None, agreement: bool | None = None,
-             agreement_terms: str = "", amount=None, performance_terms: str = "") -> dict:
-    """Record the outcome: 调解成功 (with agreement terms and amount), 调解不成 or 撤回 → 已办结."""
+             agreement_terms: str = "", amount=None, performance_terms: str = "",
+             place_of_performance: str = "") -> dict:
+    """Record the outcome: 调解成功 (with agreement terms and amount, the manner, time and place of
+    performance), 调解不成 or 撤回 → 已办结."""
     if agreement is None:
         agreement = result == DisputeResult.SUCCESS
     return change_status(ctx, dispute_id, DisputeStatus.CONCLUDED, result=result,
                          concluded_on=concluded_on or ctx.today().isoformat(), agreement=agreement,
-                         agreement_terms=agreement_terms, amount_cents=amount, performance_terms=performance_terms)
+                         agreement_terms=agreement_terms, amount_cents=amount, performance_terms=performance_terms,
+                         place_of_performance=place_of_performance)
 
 
 def close_out(ctx: Context, dispute_id: str, *, closed_out_on=None) -> dict:

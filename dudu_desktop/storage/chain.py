@@ -16,7 +16,10 @@
 The digest of a row is BLAKE2b-128 of SQLite's ``json_array`` of the columns in :func:`digest_columns`
 — every column of the table as first created (business fields, ``id``, ``village_code``, the
 created/updated stamps, ``version``, ``deleted``), not the local bookkeeping added later
-(``change_seq``, ``sync_base_version``). SQLite renders the JSON, so a digest computed at write time
+(``change_seq``, ``sync_base_version``) — and, appended when not empty, the business fields added
+since (:data:`~dudu_desktop.storage.migrations.m0014_agreement_fields.DIGESTED_WHEN_SET`: a party's
+occupation, the place of performance), so that digests recorded before they existed stay valid
+without being recomputed. SQLite renders the JSON, so a digest computed at write time
 and at ``check`` time come from the same stored values; REAL columns are printed with 6 decimals.
 For accounts: user name, display name, role, password hash, must-change flag and disabled flag (not
 the failed-log-in counter nor ``locked_until``, which change at every failed log-in).
@@ -33,6 +36,7 @@ import sqlite3
 from dudu_desktop.storage.ids import new_id
 from dudu_desktop.storage.migrations.m0001_initial import INITIAL, RECORD_TABLES
 from dudu_desktop.storage.migrations.m0013_attachments import ATTACHMENTS_TABLE
+from dudu_desktop.storage.migrations.m0014_agreement_fields import DIGESTED_WHEN_SET
 
 #: Audited like the registers (row digests), created later than 0001 (issue 16).
 ATTACHMENTS = "attachments"
@@ -101,8 +105,10 @@ def key_column(table: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def content_sql(table: str, alias: str = "") -> str:
-    """The SQL expression whose text is hashed: ``json_array(col, …)`` (REAL columns as %.6f)."""
+def content_sql(table: str, alias: str = "", *, added: bool = True) -> str:
+    """The SQL expression whose text is hashed: ``json_array(col, …)`` (REAL columns as %.6f), the
+    columns added later (:data:`DIGESTED_WHEN_SET`) appended when one of them is not ``''``.
+    ``added=False``: the columns as first created only (migration 0010, which runs before they exist)."""
     if table != USERS and table != ATTACHMENTS and table not in RECORD_TABLES:
         raise ValueError(f"not an audited table: {table}")
     prefix = f"{alias}." if alias else ""
@@ -113,7 +119,13 @@ def content_sql(table: str, alias: str = "") -> str:
             parts.append(f"iif(typeof({prefix}{c}) = 'real', printf('%.6f', {prefix}{c}), {prefix}{c})")
         else:
             parts.append(f"{prefix}{c}")
-    return f"json_array({', '.join(parts)})"
+    first = f"json_array({', '.join(parts)})"
+    later = DIGESTED_WHEN_SET.get(table, ()) if added else ()
+    if not later:
+        return first
+    when = " OR ".join(f"{prefix}{c} IS NOT ''" for c in later)
+    return (f"CASE WHEN {when} THEN json_array({', '.join([*parts, *(prefix + c for c in later)])}) "
+            f"ELSE {first} END")
 
 
 def digest_text(text: str) -> str:
@@ -246,8 +258,9 @@ def migrate_0010_audit_rows(conn: sqlite3.Connection) -> None:
                  reason="digests of every record and account before the audit trail recorded them")
     conn.create_function("dudu_row_digest", 1, digest_text, deterministic=True)
     for table in tables:      # streamed in SQL: a million rows never sit in memory
+        content = content_sql(table, added=False)       # the columns of 0014 do not exist yet
         conn.execute(f"INSERT INTO audit_rows (seq, table_name, record_id, digest) "
-                     f"SELECT ?, ?, {key_column(table)}, dudu_row_digest({content_sql(table)}) FROM {table}",
+                     f"SELECT ?, ?, {key_column(table)}, dudu_row_digest({content}) FROM {table}",
                      (seq, table))
     entry = dict(conn.execute("SELECT * FROM audit_log WHERE seq = ?", (seq,)).fetchone())
     changes = json.loads(entry["changes"])
