@@ -2,14 +2,77 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from dataclasses import dataclass
 
-from dudu_desktop.i18n import _, format_month
-from dudu_desktop.services import home, site
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QGroupBox, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from dudu_desktop.domain import vocab
+from dudu_desktop.i18n import N_, _, format_month
+from dudu_desktop.services import home, site, stats
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
 from dudu_desktop.ui import style
+from dudu_desktop.ui.charts import BarChart, Series
+
+THIS_YEAR_COLOUR, LAST_YEAR_COLOUR = "#1e63c4", "#a8b8cc"
+TYPE_COLOUR, VILLAGE_COLOUR = "#2e7d6b", "#6a4fb3"
+LEVELS = (("red", vocab.WarningLevel.RED, N_("Red warning")), ("yellow", vocab.WarningLevel.YELLOW,
+                                                               N_("Yellow warning")),
+          ("blue", vocab.WarningLevel.BLUE, N_("Blue warning")))
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the home page: its bars and, for each bar, the register filter behind it."""
+    key: str
+    title: str
+    categories: list[str]
+    series: list[Series]
+    filters: list[list[Filters]]        # [series][category]
+    colours: list[str] | None = None
+    horizontal: bool = False
+
+
+def dispute_charts(ctx: Context) -> list[Chart]:
+    """The disputes of this year drawn: per month against last year, by type, by warning level and,
+    at the township, per village. The figures are those of ``stats --json`` (services.stats), and
+    each bar's filter lists the same disputes in the register (registered in that period)."""
+    conn, today = ctx.conn, ctx.today()
+    year = today.year
+    now = stats.compute_stats(conn, year=year, today=today)["disputes"]
+    before = stats.compute_stats(conn, year=year - 1, today=today)["disputes"]
+    whole_year = Filters(date_from=f"{year}-01-01", date_to=f"{year}-12-31")
+
+    def per_month(figures: dict, y: int) -> tuple[int, ...]:
+        return tuple(sum(figures["by_month_type"].get(f"{y:04d}-{m:02d}", {}).values()) for m in range(1, 13))
+
+    months = [_("{m} mo.").format(m=m) for m in range(1, 13)]
+    charts = [Chart(
+        "months", _("Disputes registered per month: {year} and {last}").format(year=year, last=year - 1), months,
+        [Series(_("Year {year}").format(year=year), THIS_YEAR_COLOUR, per_month(now, year)),
+         Series(_("Year {year}").format(year=year - 1), LAST_YEAR_COLOUR, per_month(before, year - 1))],
+        [[Filters(month=f"{y:04d}-{m:02d}") for m in range(1, 13)] for y in (year, year - 1)])]
+    types = sorted(((t, n) for t, n in now["by_type"].items() if n), key=lambda tn: -tn[1])
+    charts.append(Chart("types", _("By type ({year})").format(year=year), [t for t, _n in types],
+                        [Series(str(year), TYPE_COLOUR, tuple(n for _t, n in types))],
+                        [[whole_year.with_(type=t) for t, _n in types]], horizontal=True))
+    charts.append(Chart("levels", _("By warning level ({year})").format(year=year),
+                        [_(label) for _k, _lvl, label in LEVELS],
+                        [Series(str(year), THIS_YEAR_COLOUR, tuple(now["by_level"][k] for k, _l, _n in LEVELS))],
+                        [[whole_year.with_(level=str(level)) for _k, level, _n in LEVELS]],
+                        colours=[style.LEVEL_STRONG[str(level)] for _k, level, _n in LEVELS]))
+    if (site.site(conn) or {}).get("role") == site.TOWNSHIP:
+        counts = [(v["code"], v["name"], stats.compute_stats(conn, year=year, village=v["code"],
+                                                             today=today)["disputes"]["total"])
+                  for v in site.villages(conn)]
+        counts.sort(key=lambda c: -c[2])
+        charts.append(Chart("villages", _("Per village ({year})").format(year=year), [n for _c, n, _v in counts],
+                            [Series(str(year), VILLAGE_COLOUR, tuple(v for _c, _n, v in counts))],
+                            [[whole_year.with_(village=c) for c, _n, _v in counts]], horizontal=True))
+    return charts
 
 
 def bundle_text(info: dict | None) -> str:
@@ -57,7 +120,18 @@ class HomePage(QWidget):
     def __init__(self, ctx: Context, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        v = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()             # the page scrolls on a small screen
+        self.scroll.setObjectName("homeScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll)
+        content = QWidget()
+        content.setObjectName("homeContent")
+        self.scroll.setWidget(content)
+        v = QVBoxLayout(content)
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
         self.title.setWordWrap(True)
@@ -69,6 +143,19 @@ class HomePage(QWidget):
         self.grid = QGridLayout(self.grid_box)
         self.grid.setSpacing(12)
         v.addWidget(self.grid_box)
+        self.charts_box = QGroupBox()
+        self.charts_box.setObjectName("homeCharts")
+        self.chart_grid = QGridLayout(self.charts_box)
+        self.chart_grid.setSpacing(12)
+        hint = QLabel(_("Click a bar to open those disputes in the register."))
+        hint.setStyleSheet("color: #5f6368;")
+        hint.setWordWrap(True)
+        self.chart_grid.addWidget(hint, 0, 0, 1, 2)
+        self.chart_grid.setColumnStretch(0, 1)
+        self.chart_grid.setColumnStretch(1, 1)
+        self.charts: dict[str, BarChart] = {}
+        self.chart_data: dict[str, Chart] = {}
+        v.addWidget(self.charts_box)
         v.addWidget(self.criteria)
         box = QGroupBox(_("USB bundles"))
         g = QGridLayout(box)
@@ -90,6 +177,31 @@ class HomePage(QWidget):
     def _go(self, key: str) -> None:
         fig = self.figures[key]
         self.go.emit(fig.register, fig.filters)
+
+    def open_bar(self, key: str, category: int, series: int = 0) -> None:
+        """A bar was clicked: the register lists the disputes it counts."""
+        self.go.emit("disputes", self.chart_data[key].filters[series][category])
+
+    # where each chart sits: (row, column, column span); the month chart is wide
+    CHART_PLACES = {"months": (1, 0, 2), "types": (2, 0, 1), "levels": (2, 1, 1), "villages": (3, 0, 2)}
+
+    def refresh_charts(self) -> None:
+        year = self.ctx.today().year
+        self.charts_box.setTitle(_("Disputes registered in {year}").format(year=year))
+        for data in dispute_charts(self.ctx):
+            chart = self.charts.get(data.key)
+            if chart is None:
+                chart = BarChart(data.title, horizontal=data.horizontal)
+                chart.setObjectName(f"chart_{data.key}")
+                chart.activated.connect(lambda c, s, key=data.key: self.open_bar(key, c, s))
+                row, col, span = self.CHART_PLACES[data.key]
+                self.chart_grid.addWidget(chart, row, col, 1, span)
+                self.charts[data.key] = chart
+            chart.title = data.title
+            chart.setAccessibleName(data.title)
+            chart.empty_text = _("No disputes registered in {year}.").format(year=year)
+            chart.set_data(data.categories, data.series, data.colours)
+            self.chart_data[data.key] = data
 
     def refresh(self) -> None:
         today = self.ctx.today()
@@ -118,3 +230,4 @@ class HomePage(QWidget):
         bundles = home.last_bundles(self.ctx.conn)
         self.last_export.setText(bundle_text(bundles["export"]))
         self.last_import.setText(bundle_text(bundles["import"]))
+        self.refresh_charts()

@@ -238,7 +238,8 @@ class RegisterPage(QWidget):
     def set_filters(self, f: Filters) -> None:
         """Show the page with these filters (from a home-page figure)."""
         widgets = [w for w in (self.period, self.village, self.type, self.status, self.level, self.month,
-                               self.overdue, self.search, self.show_voided) if w is not None]
+                               self.date_from, self.date_to, self.overdue, self.search, self.show_voided)
+                   if w is not None]
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -260,6 +261,14 @@ class RegisterPage(QWidget):
                 else:
                     self._select(self.period, "month")
                     self.month.setDate(QDate(y, m, 1))
+            elif f.date_from or f.date_to:          # a home-page chart: this year, or another span
+                today = self.ctx.today()
+                if (f.date_from, f.date_to) == (f"{today.year}-01-01", f"{today.year}-12-31"):
+                    self._select(self.period, "this_year")
+                else:
+                    self._select(self.period, "range")
+                    self.date_from.setDate(QDate.fromString(f.date_from or "1949-10-01", "yyyy-MM-dd"))
+                    self.date_to.setDate(QDate.fromString(f.date_to or today.isoformat(), "yyyy-MM-dd"))
             else:
                 self._select(self.period, "all")
             self._extra = {k: True for k in ("open_only", "followup_due") if getattr(f, k)}

@@ -89,12 +89,24 @@ def main() -> int:
                                 "needs": header.sectionSizeHint(i),
                                 "right": header.sectionViewportPosition(i) + header.sectionSize(i)})
             columns.append({"viewport": view.viewport().width()})
+        charts = []
+        home_page = getattr(window, "home", None)
+        if home_page is not None and window.stack.currentWidget() is home_page:
+            # the home page's charts: within the scrolling page's width (it never scrolls sideways)
+            viewport = home_page.scroll.viewport()
+            for key, chart in home_page.charts.items():
+                left = chart.mapTo(home_page.scroll.widget(), QPoint(0, 0)).x()
+                charts.append({"chart": key, "left": left, "right": left + chart.width(), "height": chart.height(),
+                               "needs": chart.minimumSizeHint().height(), "viewport": viewport.width()})
+            if shots:
+                home_page.scroll.widget().grab().save(str(Path(shots) / f"{len(report):02d} {name} (whole page).png"))
         # the offscreen frame is 2 px: leave room for a real title bar and borders too (ui/geometry.FRAME)
         room = window.size() + FRAME
         report.append({"window": name, "screen": [avail.width(), avail.height()],
                        "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                        "fits": avail.contains(frame) and room.width() <= avail.width()
-                       and room.height() <= avail.height(), "outside": outside, "columns": columns})
+                       and room.height() <= avail.height(), "outside": outside, "columns": columns,
+                       "charts": charts})
 
     def done(window) -> None:
         if hasattr(window, "_closing_ok"):

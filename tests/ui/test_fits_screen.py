@@ -50,6 +50,13 @@ def test_every_window_and_dialog_keeps_its_buttons_on_screen(tmp_path, size):
         assert [c["title"] for c in columns if c["width"] < c["needs"]] == [], w["window"]
         assert columns[-1]["right"] <= view["viewport"], (w["window"], columns[-1], view)
         assert columns[-1]["width"] >= 80, w["window"]
+    # the home page's charts: the village's three, the township's four, inside the page's width and
+    # as tall as they need (the page scrolls instead of squeezing them)
+    homes = {w["window"]: w["charts"] for w in report["windows"] if w["window"].endswith(": home")}
+    assert sorted(len(c) for c in homes.values()) == [3, 4], homes
+    for name, charts in homes.items():
+        for c in charts:
+            assert 0 <= c["left"] and c["right"] <= c["viewport"] and c["height"] >= c["needs"], (name, c)
 
 
 def test_fit_to_screen_shrinks_to_the_available_area_and_centres(qtbot):
