@@ -15,6 +15,7 @@ import pytest
 from dudu_desktop.cli import main
 from dudu_desktop.domain.fields import DISPUTE, PARTY
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.reports.documents import AGREEMENT, DocumentRequest, pdf_bytes
 from dudu_desktop.services import audit, disputes, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import chain
@@ -22,6 +23,7 @@ from dudu_desktop.storage.db import open_database, schema_version
 from dudu_desktop.storage.schema import MIGRATIONS
 from dudu_desktop.sync import export as _export
 from dudu_desktop.sync import merge as _merge
+from reports_support import flat, pdf_text
 from tests.conftest import NOW, make_context
 
 PLACE = "都督村便民服务中心"
@@ -103,15 +105,15 @@ def test_an_old_file_upgrades_with_its_digests_still_valid(tmp_path, monkeypatch
         m.setattr(chain, "DIGESTED_WHEN_SET", {})
         chain.content_sql.cache_clear()
         database = open_database(path, migrations=old)
-        ctx = Context(db=database, user="tester", clock=lambda: NOW)
+        ctx = Context(conn=database, user="tester", clock=lambda: NOW)
         site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code="500243104000",
                        township_name="都督乡")
         dispute = disputes.create_dispute(ctx, {
             "registered_on": "2024-05-06", "dispute_type": "邻里", "source": "当事人申请",
             "summary": "张三与李四因排水沟堵塞发生纠纷。"}, [{"role": "申请人", "name": "张三"},
                                                  {"role": "被申请人", "name": "李四"}])
-        assert "occupation" not in {r[1] for r in database.conn.execute("PRAGMA table_info(dispute_parties)")}
-        database.conn.close()
+        assert "occupation" not in {r[1] for r in database.execute("PRAGMA table_info(dispute_parties)")}
+        database.close()
     chain.content_sql.cache_clear()
     assert check(capsys, path) == (0, "")          # opened with every migration: 0014 applied
     ctx = make_context(path)
@@ -170,3 +172,33 @@ def test_an_older_village_bundle_without_the_columns_still_imports(tmp_path, mon
     assert row["place_of_performance"] == "" and [p["occupation"] for p in row["parties"]] == ["", ""]
     assert row["summary"].startswith("张三")
     assert audit.check(town.conn) == []
+
+
+# --- the printed agreement -----------------------------------------------------------------------
+
+def test_the_agreement_prints_occupation_per_party_and_the_place(ctx, db_path, tmp_path):
+    """Read back from the PDF (pypdf): each party's block has 职业或职务 with its value, between
+    年龄 and 联系方式/单位或住址 as in the Ministry of Justice form; the terms section has 履行地点
+    under 履行方式、时限. The occupation is printed as typed in the masked copy too."""
+    dispute = new_case(ctx, occupation="个体工商户")
+    parties = disputes.get_dispute(ctx.conn, dispute)["parties"]
+    disputes.update_dispute(ctx, dispute, {}, [{**parties[0], "address": "都督村3组12号"},
+                                               {**parties[1], "occupation": "教师"}])
+    out = tmp_path / "a.pdf"
+    assert main(["--db", str(db_path), "report", "agreement", "--dispute", dispute, "--out", str(out)]) == 0
+    text = flat(pdf_text(out.read_bytes()))
+    assert text.count("职业或职务") == 2 and text.count("单位或住址") == 2
+    first, second = text.split("被申请人", 1)
+    assert "职业或职务个体工商户" in first and "职业或职务教师" in second
+    assert first.index("年龄") < first.index("职业或职务") < first.index("单位或住址")
+    assert "单位或住址都督村****" in first                      # the address masked as before
+    assert "履行方式、时限协议签订之日起三十日内履行完毕。履行地点" + PLACE in text
+    assert text.index("经调解") < text.index("履行地点") < text.index("本协议一式三份")
+
+
+def test_a_blank_place_and_occupation_leave_room_to_write(ctx, tmp_path):
+    dispute = new_case(ctx, occupation="", place="")
+    content, _count = pdf_bytes(ctx, DocumentRequest(AGREEMENT, {"dispute_id": dispute}))
+    text = flat(pdf_text(content))
+    assert text.count("职业或职务联系方式") == 2           # the labels stand, the cells blank
+    assert "履行地点本协议一式" in text

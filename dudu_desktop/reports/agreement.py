@@ -1,6 +1,8 @@
-"""人民调解协议书 for one dispute (人民调解法 第29条): 编号, each party's details, the main
-facts and the matters in dispute, the agreed terms, the manner and time of performance, the
-amount in figures and in capitals, the copies, the signature lines and the committee's seal.
+"""人民调解协议书 for one dispute (人民调解法 第29条), laid out like the Ministry of Justice form: 编号,
+each party's 姓名、性别、民族、年龄、职业或职务、联系方式、单位或住址 (and 身份证号), the main
+facts and the matters in dispute, the agreed terms, the manner and time limit and the place of
+performance, the amount in figures and in capitals, the copies, the signature lines and the
+committee's seal.
 
 Which disputes have one: an agreement exists only for a case concluded 调解成功. For a case
 still 待调处/调处中 a *draft* can be printed (``draft=True``, marked 草稿 on every page) so that
@@ -57,6 +59,7 @@ class Agreement:
     mediator: str
     draft: bool = False
     unmasked: bool = False
+    place: str = ""                 # 履行地点
     extra: dict = field(default_factory=dict)
 
 
@@ -104,6 +107,7 @@ def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmask
         amount_cents=row["amount_cents"], performance=text(row["performance_terms"]), copies=len(parties) + 1,
         date=chinese_date(row["concluded_on"]) if success and row["concluded_on"] else "",
         mediator=row["mediator"], draft=not success, unmasked=unmasked,
+        place=text(row.get("place_of_performance")),
     )
     if unmasked:
         audit_unmasked(ctx, document=_("People's mediation agreement") + " " + result.number,
@@ -112,13 +116,16 @@ def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmask
 
 
 def _party_table(p: dict, width: float) -> Table:
-    """One party in a boxed grid: 申请人 姓名 | 性别 | 民族 | 年龄 / 住址 | 联系方式 / 身份证号."""
+    """One party in a boxed grid, in the order of the Ministry of Justice form: 申请人 姓名 | 性别 |
+    民族 | 年龄 / 职业或职务 | 联系方式 / 单位或住址 / 身份证号. The occupation is not personal
+    identification data: printed as typed, masked or not."""
     small = [14 * mm, 12 * mm, 14 * mm, 18 * mm, 14 * mm, 12 * mm]  # 性别 男 民族 土家族 年龄 45
-    widths = [20 * mm, width - 20 * mm - sum(small), *small]
+    widths = [24 * mm, width - 24 * mm - sum(small), *small]      # 职业或职务 on one line
     rows = [
         (p.get("role") or _("Party"), p["name"], _("Gender"), p["gender"], _("Ethnicity"), p["ethnicity"],
          _("Age"), "" if p["age"] is None else str(p["age"])),
-        (_("Address"), p["address"], _("Contact"), p["phone"]),
+        (_("Occupation or post"), p.get("occupation") or "", _("Contact"), p["phone"]),
+        (_("Work unit or address"), p["address"]),
         (_("ID number"), p["id_number"]),
     ]
     return kv_table(rows, widths, font_size=11)
@@ -127,6 +134,13 @@ def _party_table(p: dict, width: float) -> Table:
 def _boxed_section(label: str, text: str, width: float) -> Table:
     """A labelled box; an empty one keeps four blank lines to write in by hand."""
     return kv_table([(label, text.strip() or "\n" * 4)], [35 * mm, width - 35 * mm], font_size=12)
+
+
+def _performance_section(ag: Agreement, width: float) -> Table:
+    """履行方式、时限 and, under it in the same box, 履行地点 (blank lines to write in when empty)."""
+    return kv_table([(_("Manner and time limit of performance"), ag.performance.strip() or "\n" * 4),
+                     (_("Place of performance"), ag.place.strip() or "\n")],
+                    [35 * mm, width - 35 * mm], font_size=12)
 
 
 def _watermark(canvas: Canvas, doc) -> None:
@@ -154,7 +168,7 @@ def render_agreement_pdf(out: Out, ag: Agreement) -> int:
         Spacer(0, 2 * mm),
         _boxed_section(_("Main facts of the dispute and matters in dispute"), ag.facts, width),
         _boxed_section(_("Having been mediated, the parties voluntarily agree as follows"), terms, width),
-        _boxed_section(_("Manner and time limit of performance"), ag.performance, width),
+        _performance_section(ag, width),
         Spacer(0, 4 * mm),
     ]
     signers = [(_("Party ({role}) signature").format(role=p.get("role") or ""), "") for p in ag.parties]
