@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
             page.changed.connect(self.refresh_all)          # voided / restored: the figures change
             self._add_page(register, page)
         self.sync_page = SyncPage(ctx, db_path, threaded=threaded)
-        self.sync_page.changed.connect(self.refresh_all)
+        self.sync_page.changed.connect(lambda: self.refresh_all(sync=False))     # it refreshed itself
         self._add_page("sync", self.sync_page)
         self.settings_page = SettingsPage(ctx)
         self.settings_page.changed.connect(self.refresh_all)
@@ -161,11 +161,17 @@ class MainWindow(QMainWindow):
         self.show_page(register)
         page.set_filters(filters)
 
-    def refresh_all(self) -> None:
+    def refresh_all(self, *, sync: bool = True) -> None:
+        """After any action that changes the records, the villages or the sync state: every page
+        shows it (the registers, the home figures and charts, the township's sync pages)."""
         for key, page in self.pages.items():
-            if isinstance(page, RegisterPage) and getattr(page, "_loaded_once", False):
-                page.refresh()
+            if isinstance(page, RegisterPage):
+                page.reload_villages()
+                if getattr(page, "_loaded_once", False):
+                    page.refresh()
         self.home.refresh()
+        if sync:
+            self.sync_page.refresh()
 
     # --- records ----------------------------------------------------------------------------------
     def _show_dialog(self, dialog) -> None:

@@ -313,6 +313,25 @@ class RegisterPage(QWidget):
     def refresh(self) -> None:
         self.model.refresh()
 
+    def reload_villages(self) -> None:
+        """The village filter lists the villages known now (one registered since, at the township)."""
+        known = [(v["name"], v["code"]) for v in site.villages(self.ctx.conn)]
+        shown = [(self.village.itemText(i), self.village.itemData(i)) for i in range(1, self.village.count())]
+        if known == shown:
+            return
+        current = self.village.currentData()
+        self.village.blockSignals(True)
+        try:
+            while self.village.count() > 1:
+                self.village.removeItem(1)
+            for name, code in known:
+                self.village.addItem(name, code)
+            self._select(self.village, current)
+        finally:
+            self.village.blockSignals(False)
+        if self.village.currentData() != current:          # the village filtered on is gone
+            self.apply_filters()
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()

@@ -618,11 +618,23 @@ class SyncPage(QTabWidget):
             self.overview_page = OverviewPage(ctx)
             self.addTab(self.conflict_page, _("Conflicts"))
             self.addTab(self.overview_page, _("Reporting overview"))
-            self.conflict_page.resolved.connect(self.changed.emit)
+            self.conflict_page.resolved.connect(self._conflict_resolved)
         self.import_page.applied.connect(self.refresh)
         self.import_page.applied.connect(self.changed.emit)
+        self.currentChanged.connect(self._tab_shown)
 
     def refresh(self) -> None:
         for page in (self.export_page, self.conflict_page, self.overview_page):
             if page is not None:
                 page.refresh()
+
+    def _conflict_resolved(self) -> None:
+        # the overview counts the conflicts waiting per village: it changes with each one resolved
+        if self.overview_page is not None:
+            self.overview_page.refresh()
+        self.changed.emit()
+
+    def _tab_shown(self, _index: int) -> None:
+        page = self.currentWidget()
+        if page is not None and page in (self.conflict_page, self.overview_page):
+            page.refresh()
