@@ -27,7 +27,7 @@ from dudu_desktop.ui.print_preview import add_agreement_button
 DETAIL_KEYS = ("registered_on", "dispute_type", "source", "level", "method", "mediator", "summary",
                "prevented_criminal", "prevented_criminal_people", "prevented_petition",
                "prevented_petition_people", "notes")
-PARTY_COLUMNS = ("role", "name", "gender", "ethnicity", "age", "phone", "id_number", "address")
+PARTY_COLUMNS = ("role", "name", "gender", "ethnicity", "age", "occupation", "phone", "id_number", "address")
 
 ACTION_NAMES = {
     "create_dispute": N_("Registered"), "update_dispute": N_("Edited"), "start_mediation": N_("Mediation started"),
@@ -86,7 +86,7 @@ class PartiesEditor(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for i, w in enumerate((80, 90, 60, 60, 50, 110, 170, 150)):
+        for i, w in enumerate((80, 90, 60, 60, 50, 90, 110, 170, 150)):
             self.table.setColumnWidth(i, w)
         v.addWidget(self.table, 1)
         self.errors = error_label()
@@ -202,7 +202,8 @@ LEVEL_SPEC = F.RecordSpec("level", N_("Warning level"), (
 CONCLUDE_SPEC = F.RecordSpec("conclude", N_("Result"), (
     dataclasses.replace(DISPUTE["result"], required=True),
     dataclasses.replace(DISPUTE["concluded_on"], required=True),
-    DISPUTE["agreement_terms"], DISPUTE["amount_cents"], DISPUTE["performance_terms"]))
+    DISPUTE["agreement_terms"], DISPUTE["amount_cents"], DISPUTE["performance_terms"],
+    DISPUTE["place_of_performance"]))
 START_SPEC = F.RecordSpec("start", N_("Start mediation"), (DISPUTE["method"], DISPUTE["mediator"]))
 CLOSE_SPEC = F.RecordSpec("close", N_("Close out"), (dataclasses.replace(DISPUTE["closed_out_on"], required=True),))
 
@@ -371,6 +372,8 @@ class DisputeDialog(RecordDialog):
             lines.append(_("Agreed terms: {terms}").format(terms=r["agreement_terms"]))
         if r["amount_cents"]:
             lines.append(_("Agreement amount: {amount}").format(amount=format_money(r["amount_cents"])))
+        if r.get("place_of_performance"):
+            lines.append(_("Place of performance: {place}").format(place=r["place_of_performance"]))
         if r["closed_out_on"]:
             lines.append(_("Closed out on {date}").format(date=format_date(r["closed_out_on"])))
         self.state_label.setText("\n".join(lines))
@@ -473,7 +476,8 @@ class DisputeDialog(RecordDialog):
         def run(v):
             return disputes.conclude(self.ctx, self.record_id, result=v["result"], concluded_on=v["concluded_on"],
                                      agreement_terms=v["agreement_terms"], amount=v["amount_cents"] or None,
-                                     performance_terms=v["performance_terms"])
+                                     performance_terms=v["performance_terms"],
+                                     place_of_performance=v["place_of_performance"])
         return self._action(_("Record result"), CONCLUDE_SPEC, run,
                             values={"result": "调解成功", "concluded_on": self.ctx.today().isoformat()},
                             note=_("调解成功: an agreement was reached (enter its terms and amount). "
