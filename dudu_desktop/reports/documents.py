@@ -14,18 +14,20 @@ from dataclasses import dataclass, field, replace
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.reports.lang import _
-from dudu_desktop.reports import agreement, annual, data, export, signin
+from dudu_desktop.reports import agreement, annual, data, dossier, export, signin
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
 
 LEDGER, AGREEMENT, SIGNIN, ANNUAL = "ledger", "agreement", "signin", "annual"
+DOSSIER = "dossier"
 
 
 @dataclass(frozen=True)
 class DocumentRequest:
     """``kind`` is ledger, agreement, signin or annual; ``params`` its keyword arguments:
     ledger: register, month, village, unmasked, filled_on; agreement: dispute_id, draft,
-    unmasked; signin: training_id, after, filled_on; annual: year, village, date.
+    unmasked; signin: training_id, after, filled_on; annual: year, village, date, photos;
+    dossier: dispute_id, unmasked.
     ``filled_on`` ('YYYY-MM-DD') is the 填报日期 printed; without it the line is left blank."""
 
     kind: str
@@ -41,7 +43,7 @@ class DocumentRequest:
     @property
     def has_personal_data(self) -> bool:
         """Whether a "show full personal data" choice means anything for this document."""
-        return self.kind == AGREEMENT or (self.kind == LEDGER and self.params.get("register") in ("disputes",
+        return self.kind in (AGREEMENT, DOSSIER) or (self.kind == LEDGER and self.params.get("register") in ("disputes",
                                                                                                  "hotline"))
 
 
@@ -61,6 +63,10 @@ def _build(ctx: Context, request: DocumentRequest, out) -> int:
     if request.kind == ANNUAL:
         return annual.render_annual_pdf(out, annual.annual_data(ctx, int(p["year"]), p.get("village"),
                                                                 date=p.get("date")))
+    if request.kind == DOSSIER:
+        made = dossier.build_dossier(ctx, p["dispute_id"], unmasked=bool(p.get("unmasked")))
+        out.write(made.pdf)
+        return made.pages
     raise ValueError(f"unknown document: {request.kind}")
 
 
@@ -98,6 +104,8 @@ def title_of(request: DocumentRequest) -> str:
             _("Legal training (study) sign-in sheet")
     if request.kind == ANNUAL:
         return _("Annual report {year}").format(year=p["year"])
+    if request.kind == DOSSIER:
+        return _("Case dossier")
     raise Refused(_("Unknown document: {name}").format(name=request.kind))
 
 

@@ -36,6 +36,7 @@ LABELS = {
     "print_agreement": N_("Print agreement…"),
     "print_agreement_draft": N_("Print draft agreement…"),
     "print_signin": N_("Print sign-in sheet…"),
+    "print_dossier": N_("Print dossier…"),
     "print_attendance": N_("Print attendance record…"),
     "sheet_before": N_("Sign-in sheet (before the session)"),
     "sheet_after": N_("Attendance record (after the session)"),

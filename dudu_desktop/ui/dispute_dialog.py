@@ -22,7 +22,8 @@ from dudu_desktop.ui import style
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit, complete_names
-from dudu_desktop.ui.print_preview import add_agreement_button
+from dudu_desktop.ui.attachments import attach_panel
+from dudu_desktop.ui.print_preview import add_agreement_button, add_dossier_button
 
 DETAIL_KEYS = ("registered_on", "dispute_type", "source", "level", "method", "mediator", "summary",
                "prevented_criminal", "prevented_criminal_people", "prevented_petition",
@@ -291,6 +292,8 @@ class DisputeDialog(RecordDialog):
         self.history.setColumnWidth(0, 140)
         self.history.setColumnWidth(2, 110)
         self.tabs.addTab(self.history, _("History"))
+        self.attachments = attach_panel(self, "disputes")      # 附件 (issue 16)
+        self.tabs.addTab(self.attachments, _("Attachments"))
 
         if dispute_id is None:
             self.form.set_values({"registered_on": ctx.today().isoformat(), "source": "当事人申请", "level": "蓝"})
@@ -302,6 +305,7 @@ class DisputeDialog(RecordDialog):
         else:
             self.load()
             add_agreement_button(self)
+            add_dossier_button(self)
         fit_to_screen(self, 860, 640)
 
     # --- loading --------------------------------------------------------------------------------

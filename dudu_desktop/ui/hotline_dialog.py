@@ -8,12 +8,13 @@ skips the name.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout
 
 from dudu_desktop.domain.fields import HOTLINE
 from dudu_desktop.i18n import _
 from dudu_desktop.services import hotline, people
 from dudu_desktop.services.context import Context
+from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
 from dudu_desktop.ui.geometry import fit_to_screen
 from dudu_desktop.ui.people import complete_names
@@ -37,6 +38,10 @@ class HotlineDialog(RecordDialog):
         self.form = FieldForm(HOTLINE, KEYS, today=ctx.today())
         self.names = complete_names(self.form, ctx.conn)     # callers and 接待人 from the directory
         self.body.addWidget(self.form)
+        self.attachments = attach_panel(self, "hotline_calls", compact=True)      # 附件 (issue 16)
+        box = QGroupBox(_("Attachments"))
+        QVBoxLayout(box).addWidget(self.attachments)
+        self.body.addWidget(box)
         self.form.editor("anonymous").toggled.connect(self._anonymous)
         if call_id is None:
             self.form.set_values({"called_at": ctx.now().strftime("%Y-%m-%d %H:%M"), "channel": "电话",

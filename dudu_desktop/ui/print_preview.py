@@ -571,6 +571,19 @@ def print_agreement(parent, ctx: Context, dispute_id: str) -> PrintPreviewDialog
     return open_preview(parent, ctx, DocumentRequest(documents.AGREEMENT, params))
 
 
+def add_dossier_button(dialog) -> QPushButton | None:
+    """A 打印卷宗 button in a saved dispute's editor: the preview of its dossier (一案一卷)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+    if not getattr(dialog, "record_id", None):
+        return None
+    button = dialog.buttons.addButton(L("print_dossier"), QDialogButtonBox.ActionRole)
+    button.setObjectName("printDossier")
+    button.setAutoDefault(False)
+    button.clicked.connect(lambda _checked=False: open_preview(
+        dialog, dialog.ctx, DocumentRequest(documents.DOSSIER, {"dispute_id": dialog.record_id})))
+    return button
+
+
 def add_signin_buttons(dialog) -> QPushButton | None:
     """A 打印签到表 button in a saved session's editor, with a menu: the sheet to sign before
     the session, or the attendance record after it."""

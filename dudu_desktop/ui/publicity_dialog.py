@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QSpinBox
+from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout
 
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.fields import PUBLICITY
 from dudu_desktop.i18n import _
 from dudu_desktop.services import publicity
 from dudu_desktop.services.context import Context
+from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
 from dudu_desktop.ui.geometry import fit_to_screen
 from dudu_desktop.ui.people import complete_names
@@ -42,6 +43,10 @@ class PublicityDialog(RecordDialog):
             grid.addWidget(QLabel(unit), i // 3, (i % 3) * 3 + 2)
             self.quantities[kind] = spin
         self.body.addWidget(box)
+        self.attachments = attach_panel(self, "publicity_events", compact=True)      # 附件 (issue 16)
+        photos = QGroupBox(_("Attachments"))
+        QVBoxLayout(photos).addWidget(self.attachments)
+        self.body.addWidget(photos)
         if event_id is None:
             self.form.set_values({"held_on": ctx.today().isoformat(), "form": vocab.PUBLICITY_FORMS[0]})
         else:

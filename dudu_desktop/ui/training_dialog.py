@@ -17,6 +17,7 @@ from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _, format_percent
 from dudu_desktop.services import trainings
 from dudu_desktop.services.context import Context
+from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit, complete_names
@@ -198,6 +199,8 @@ class TrainingDialog(RecordDialog):
         self.tabs.addTab(scrolling(page), _("Details"))
         self.roster = RosterEditor(ctx)
         self.tabs.addTab(self.roster, _("Roster and sign-in"))
+        self.attachments = attach_panel(self, "trainings")      # 附件 (issue 16)
+        self.tabs.addTab(self.attachments, _("Attachments"))
         if training_id is None:
             self.form.set_values({"held_on": ctx.today().isoformat(), "training_type": "专题学习"})
             self.roster.set_rows([])

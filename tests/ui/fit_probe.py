@@ -181,6 +181,23 @@ def main() -> int:
                 action = dispute_dialog.ActionDialog(dialog, title, spec, lambda v: None, note="x" * 200)
                 check(action, f"action: {title}")
                 done(action)
+            # a photo larger than the screen and a scan, each opened large (issue 16)
+            import io
+            from PIL import Image
+            from reportlab.pdfgen.canvas import Canvas
+            from dudu_desktop.services import attachments
+            from dudu_desktop.ui.attachments import AttachmentViewer
+            photo, scan = io.BytesIO(), io.BytesIO()
+            Image.new("RGB", (2560, 1920), (90, 140, 200)).save(photo, "JPEG")
+            c = Canvas(scan)
+            c.drawString(100, 700, "page 1")
+            c.showPage()
+            c.save()
+            for row in attachments.add(village, "disputes", rid, [("stall.jpg", photo.getvalue()),
+                                                                  ("record.pdf", scan.getvalue())]):
+                viewer = AttachmentViewer(village, row, dialog)
+                check(viewer, "attachment viewer: " + row["mime"])
+                done(viewer)
         done(dialog)
 
     preview = PrintPreviewDialog(village, DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-12",

@@ -38,7 +38,8 @@ def test_every_window_and_dialog_keeps_its_buttons_on_screen(tmp_path, size):
     names = {w["window"] for w in report["windows"]}
     for expected in ("wizard", "log-in", "first admin", "main window: disputes", "new hotline",
                      "disputes record tab 0", "new trainings", "new publicity", "print preview",
-                     "action: result", "about", "township window: sync"):
+                     "action: result", "about", "township window: sync", "disputes record tab 4",
+                     "attachment viewer: image/jpeg", "attachment viewer: application/pdf"):
         assert expected in names
     trouble = [(w["window"], w["frame"], w["outside"]) for w in report["windows"] if w["outside"] or not w["fits"]]
     assert trouble == [], trouble
