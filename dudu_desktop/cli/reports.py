@@ -2,10 +2,10 @@
 the annual report, and the annual report's narrative texts.
 
     report ledger --register disputes|trainings|hotline|publicity --month YYYY-MM
-                  [--village CODE] --out FILE.pdf|FILE.xlsx|FILE.csv [--unmasked] [--date YYYY-MM-DD]
+                  [--village CODE] --out FILE.pdf|FILE.xlsx|FILE.csv [--unmasked] [--date YYYY-MM-DD] [--photos]
     report agreement --dispute ID --out FILE.pdf [--draft] [--unmasked]
     report signin --training ID --out FILE.pdf [--after [--date YYYY-MM-DD]]
-    report annual --year YYYY [--village CODE] --out FILE.pdf [--date YYYY-MM-DD]
+    report annual --year YYYY [--village CODE] --out FILE.pdf [--date YYYY-MM-DD] [--photos]
     report texts --year YYYY [--village CODE] [--set FILE.json | --reset]
     report dossier --dispute ID --out FILE.pdf [--unmasked] [--retention TEXT]
 
@@ -36,6 +36,7 @@ def add_commands(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, FILE.xlsx or FILE.csv")
     p.add_argument("--unmasked", action="store_true", help="full personal data (needs the permission; audited)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="填报日期 (default: left blank to fill in by hand)")
+    p.add_argument("--photos", action="store_true", help="publicity: each event's photo on the pages after the table")
     p.set_defaults(handler=cmd_ledger)
 
     p = rsub.add_parser("agreement", help="the people's mediation agreement of a dispute")
@@ -67,6 +68,8 @@ def add_commands(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--date", metavar="YYYY-MM-DD",
                    help="成文日期 (default: the day the report's texts were saved, else today)")
+    p.add_argument("--photos", action="store_true",
+                   help="add 附件：活动照片, one photo per publicity event (the chosen one, else its first 现场照片)")
     p.set_defaults(handler=cmd_annual)
 
     p = rsub.add_parser("texts", help="the annual report's narrative: show (JSON), set from a JSON file, reset")
@@ -88,7 +91,7 @@ def cmd_ledger(args) -> int:
     from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
     pages = documents.write_ledger(ctx, args.out, register=args.register, month=args.month, village=args.village,
-                                   unmasked=args.unmasked, filled_on=args.date)
+                                   unmasked=args.unmasked, filled_on=args.date, photos=args.photos)
     if args.unmasked and str(args.out).lower().endswith(".csv"):
         print(_("Tip: for full ID numbers and phones an .xlsx file is safer; in this CSV they are written as "
                 "=\"…\" so that Excel, WPS and LibreOffice keep every digit."), file=sys.stderr)
@@ -125,7 +128,8 @@ def cmd_signin(args) -> int:
 def cmd_annual(args) -> int:
     from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
-    pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village, date=args.date)
+    pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village, date=args.date,
+                                   photos=args.photos)
     return _done(args.out, pages)
 
 

@@ -20,7 +20,10 @@ from dudu_desktop.domain import vocab
 from dudu_desktop.i18n import N_, format_percent
 from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import chinese_date, scope
-from dudu_desktop.reports.layout import Block, Figure, Heading, Out, Text, build_official_document, trend_chart
+from dudu_desktop.reports import photos as report_photos
+from dudu_desktop.reports.layout import (
+    Block, Figure, Gap, Heading, Out, Text, build_official_document, trend_chart,
+)
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.services import audit, report_texts, site, stats
 from dudu_desktop.services.context import Context
@@ -48,6 +51,7 @@ class AnnualReport:
     date: str
     months: list[str] = field(default_factory=list)
     series: dict[str, list[int]] = field(default_factory=dict)
+    photos: list = field(default_factory=list)      # reports.photos.Photo: the 附件：活动照片 (issue 16)
 
 
 def approx(n: int) -> tuple[str, bool]:
@@ -205,8 +209,10 @@ def issue_date(ctx: Context, year: int, village: str | None = None, date: str | 
     return ctx.today()
 
 
-def annual_data(ctx: Context, year: int, village: str | None = None, date: str | None = None) -> AnnualReport:
-    """The report's content; ``date`` (YYYY-MM-DD) sets the 成文日期 (:func:`issue_date`)."""
+def annual_data(ctx: Context, year: int, village: str | None = None, date: str | None = None, *,
+                photos: bool = False) -> AnnualReport:
+    """The report's content; ``date`` (YYYY-MM-DD) sets the 成文日期 (:func:`issue_date`);
+    ``photos`` adds the 附件：活动照片, one photo per publicity event of the year."""
     stats.period_bounds(year=year)  # validates the year
     code, unit = scope(ctx.conn, village)
     info = site.require_site(ctx.conn)
@@ -229,7 +235,9 @@ def annual_data(ctx: Context, year: int, village: str | None = None, date: str |
             series[kind] = values
     return AnnualReport(title=title, unit=unit, township=township, year=int(year), figures=figures,
                         sentences=sentences(figures, int(year)), texts=texts, issuer=issuer,
-                        date=chinese_date(issue_date(ctx, year, village, date)), months=months, series=series)
+                        date=chinese_date(issue_date(ctx, year, village, date)), months=months, series=series,
+                        photos=report_photos.event_photos(ctx.conn, f"{int(year):04d}-01-01", f"{int(year):04d}-12-31",
+                                                          code) if photos else [])
 
 
 def fill_fields(text: str, values: dict[str, str]) -> str:
@@ -288,9 +296,12 @@ def report_blocks(report: AnnualReport) -> list[Block]:
     for key, heading in section_headings(report).items():
         blocks.append(Heading(1, heading))
         blocks += text_blocks(report.texts[key], report)
+    if report.photos:        # 附件说明 (GB/T 9704 7.3.4): a blank line under the body, two characters in
+        blocks += [Gap(1), Text(_("Attachment: photos of the events"))]
     return blocks
 
 
 def render_annual_pdf(out: Out, report: AnnualReport) -> int:
     return build_official_document(out, title=report.title, blocks=report_blocks(report),
-                                   signature_lines=[report.issuer, report.date])
+                                   signature_lines=[report.issuer, report.date],
+                                   appendix=report_photos.appendix(report.photos) if report.photos else ())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.reports.lang import _
-from dudu_desktop.reports import agreement, annual, data, dossier, export, signin
+from dudu_desktop.reports import agreement, annual, data, dossier, export, photos, signin
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
 
@@ -27,6 +27,7 @@ class DocumentRequest:
     """``kind`` is ledger, agreement, signin or annual; ``params`` its keyword arguments:
     ledger: register, month, village, unmasked, filled_on; agreement: dispute_id, draft,
     unmasked; signin: training_id, after, filled_on; annual: year, village, date, photos;
+    (a publicity ledger also takes photos);
     dossier: dispute_id, unmasked.
     ``filled_on`` ('YYYY-MM-DD') is the 填报日期 printed; without it the line is left blank."""
 
@@ -52,7 +53,11 @@ def _build(ctx: Context, request: DocumentRequest, out) -> int:
     if request.kind == LEDGER:
         ledger = data.ledger(ctx, p["register"], month=p["month"], village=p.get("village"),
                              unmasked=bool(p.get("unmasked")), filled_on=p.get("filled_on"))
-        return export.render_ledger_pdf(out, ledger)
+        after = None
+        if p.get("photos") and p["register"] == "publicity":      # the events' photos after the table
+            after = photos.grid(photos.event_photos(ctx.conn, f"{ledger.month}-01", f"{ledger.month}-31",
+                                                    ledger.village), _("Photos of the events"))
+        return export.render_ledger_pdf(out, ledger, after=after)
     if request.kind == AGREEMENT:
         content = agreement.agreement_data(ctx, p["dispute_id"], draft=bool(p.get("draft")),
                                            unmasked=bool(p.get("unmasked")))
@@ -62,7 +67,7 @@ def _build(ctx: Context, request: DocumentRequest, out) -> int:
                                                                 filled_on=p.get("filled_on")))
     if request.kind == ANNUAL:
         return annual.render_annual_pdf(out, annual.annual_data(ctx, int(p["year"]), p.get("village"),
-                                                                date=p.get("date")))
+                                                                date=p.get("date"), photos=bool(p.get("photos"))))
     if request.kind == DOSSIER:
         made = dossier.build_dossier(ctx, p["dispute_id"], unmasked=bool(p.get("unmasked")))
         out.write(made.pdf)
@@ -112,9 +117,10 @@ def title_of(request: DocumentRequest) -> str:
 # the command line's calls --------------------------------------------------------------------
 
 def write_ledger(ctx: Context, path, *, register: str, month: str, village: str | None = None,
-                 unmasked: bool = False, filled_on: str | None = None) -> int | None:
+                 unmasked: bool = False, filled_on: str | None = None, photos: bool = False) -> int | None:
     return write(ctx, DocumentRequest(LEDGER, {"register": register, "month": month, "village": village,
-                                               "unmasked": unmasked, "filled_on": filled_on}), path)
+                                               "unmasked": unmasked, "filled_on": filled_on, "photos": photos}),
+                 path)
 
 
 def write_agreement(ctx: Context, path, dispute_id: str, *, draft: bool = False, unmasked: bool = False) -> int:
@@ -128,8 +134,10 @@ def write_signin(ctx: Context, path, training_id: str, *, after: bool = False,
                                                "filled_on": filled_on}), path)
 
 
-def write_annual(ctx: Context, path, *, year: int, village: str | None = None, date: str | None = None) -> int:
-    return write(ctx, DocumentRequest(ANNUAL, {"year": year, "village": village, "date": date}), path)
+def write_annual(ctx: Context, path, *, year: int, village: str | None = None, date: str | None = None,
+                 photos: bool = False) -> int:
+    return write(ctx, DocumentRequest(ANNUAL, {"year": year, "village": village, "date": date, "photos": photos}),
+                 path)
 
 
 def written_message(path, pages: int | None) -> str:

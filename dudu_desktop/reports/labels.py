@@ -37,6 +37,9 @@ LABELS = {
     "print_agreement_draft": N_("Print draft agreement…"),
     "print_signin": N_("Print sign-in sheet…"),
     "print_dossier": N_("Print dossier…"),
+    "photos": N_("With photos of the events"),
+    "photos_tip": N_("One photo per publicity event, captioned with its date and place: the one chosen in the "
+                     "event's window (Use in reports), else its first 现场照片."),
     "print_attendance": N_("Print attendance record…"),
     "sheet_before": N_("Sign-in sheet (before the session)"),
     "sheet_after": N_("Attendance record (after the session)"),

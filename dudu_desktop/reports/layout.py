@@ -42,6 +42,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     KeepTogether,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -591,12 +592,13 @@ def build_ledger(
     signature: dict[str, str] | None = None,
     font_size: float = 10,
     note: str | None = None,
+    after: Sequence[Flowable] = (),
 ) -> int:
     """An A4 landscape 台账: centred title, subtitle line, gridded table with the header
     repeated on every page, totals row (or ``note``, a line across the table: 零报告), then
     填表人/审核人/填报日期 (from ``signature``, blank lines to sign when missing) and
     "第 1 页 共 N 页" on every page. ``font_size`` is the table's (10 pt; 9 pt 小五 for wide
-    tables)."""
+    tables). ``after`` (e.g. the events' photos) follows from a new page."""
     register_fonts()
     signature = signature or {}
     sign = signature_lines(
@@ -612,6 +614,8 @@ def build_ledger(
     )
     story.append(data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=below_title,
                             totals=totals, tail=sign, font_size=font_size, note=note))
+    if after:
+        story += [PageBreak(), *after]
     return _build(
         out, story, pagesize=LEDGER_PAGE, margins=LEDGER_MARGINS, title=title,
         footer=partial(_page_x_of_n, x=LEDGER_PAGE[0] / 2, y=LEDGER_MARGINS[3] / 2),
@@ -913,13 +917,15 @@ def build_official_document(
     subtitle_lines: Sequence[str] = (),
     blocks: Sequence[Block],
     signature_lines: Sequence[str] | None = None,
+    appendix: Sequence[Flowable] = (),
 ) -> int:
     """A report in the GB/T 9704-2012 layout.
 
     Title 二号 小标宋 (XBS) centred (wrapped into balanced lines), subtitle lines 三号 KAI
     centred, a blank line, then the blocks in 三号 on a grid of 22 lines × 28 characters
     (:class:`GridText`). ``signature_lines`` (署名, 日期) are centred on one another,
-    4 characters in from the right, two lines under the text.
+    4 characters in from the right, two lines under the text. ``appendix`` (附件) starts on a
+    page of its own after them, the page numbers running on.
     """
     register_fonts()
     story: list[Flowable] = [
@@ -934,6 +940,8 @@ def build_official_document(
     story += _document_story(blocks)
     if signature_lines:
         story.append(KeepTogether([Spacer(0, DOC_LEADING * 2), _closing(signature_lines)]))
+    if appendix:
+        story += [PageBreak(), *appendix]
     return _build(
         out, story, pagesize=DOC_PAGE, margins=DOC_MARGINS, title=title,
         on_page=_gbt9704_page_number,

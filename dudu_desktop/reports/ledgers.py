@@ -87,8 +87,9 @@ def column_widths(ledger: Ledger, width: float = LEDGER_FRAME_WIDTH, size: float
     return [fixed[i] if i in fixed else room * c.flex / flex_total for i, c in enumerate(ledger.columns)]
 
 
-def render_ledger_pdf(out: Out, ledger: Ledger) -> int:
-    """Write the ledger as a PDF; returns the page count."""
+def render_ledger_pdf(out: Out, ledger: Ledger, *, after: list | None = None) -> int:
+    """Write the ledger as a PDF; returns the page count. ``after``: flowables on the pages that
+    follow the table (the publicity events' photos, :func:`dudu_desktop.reports.photos.grid`)."""
     ledger = ledger.printed()
     size = font_size(ledger)
     widths = column_widths(ledger, size=size)
@@ -97,4 +98,4 @@ def render_ledger_pdf(out: Out, ledger: Ledger) -> int:
     totals = [cell_text(v, c.kind) for v, c in zip(ledger.totals, ledger.columns)] if ledger.totals else None
     return build_ledger(out, title=ledger.title, subtitle=ledger.subtitle, columns=columns, rows=rows,
                         totals=totals, signature=ledger.signature, font_size=size,
-                        note=ledger.empty_note if not ledger.rows else None)
+                        note=ledger.empty_note if not ledger.rows else None, after=after or ())

@@ -256,6 +256,56 @@ def find(conn, table: str, record_id: str, text: str, *, include_voided: bool = 
     raise Refused(_("Several attachments of this record start with {text}: give more characters.").format(text=text))
 
 
+# --- the photo a report shows for a record ------------------------------------------------------------
+#
+# The annual report's 附件：活动照片 and the publicity ledger's photo pages show one photo per event:
+# the one chosen with :func:`choose_report_photo` (a setting ``reports.photo.<record id>`` at the
+# place the report is made, audited like every setting), else the first live 现场照片 of the event
+# in the order added. A voided or deleted choice falls back to the default.
+
+PICTURES = (A.JPEG, A.PNG)
+
+
+def report_photo_key(record_id: str) -> str:
+    return f"reports.photo.{record_id}"
+
+
+def report_photos(conn, table: str, record_ids: Iterable[str]) -> dict[str, dict]:
+    """``{record id: attachment row}`` of the photo each record shows in the reports (records
+    without one are left out)."""
+    ids = list(dict.fromkeys(record_ids))
+    out: dict[str, dict] = {}
+    chosen = {k[len("reports.photo."):]: site.get_setting(conn, k) for (k,) in conn.execute(
+        "SELECT key FROM settings WHERE key LIKE 'reports.photo.%'")}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        rows = [dict(r) for r in conn.execute(
+            f"SELECT * FROM attachments WHERE table_name = ? AND deleted = 0 AND mime IN (?, ?) AND record_id IN "
+            f"({', '.join('?' * len(part))}) ORDER BY created_at, change_seq, id", [_table(table), *PICTURES, *part])]
+        for row in rows:                                # the default: the first 现场照片
+            if row["record_id"] not in out and row["kind"] == A.AttachmentKind.PHOTO.value:
+                out[row["record_id"]] = row
+        for row in rows:                                # a live choice beats it
+            if chosen.get(row["record_id"]) == row["id"]:
+                out[row["record_id"]] = row
+    return out
+
+
+def report_photo(conn, table: str, record_id: str) -> dict | None:
+    return report_photos(conn, table, [record_id]).get(record_id)
+
+
+def choose_report_photo(ctx: Context, attachment_id: str) -> dict:
+    """Make the picture ``attachment_id`` the one its record shows in the reports."""
+    ctx.require(Permission.WRITE)
+    row = _require(ctx.conn, attachment_id)
+    if row["mime"] not in PICTURES:
+        raise Refused(_("Only a photo (JPEG or PNG) can be shown in the reports; {name} is a scan.").format(
+            name=row["file_name"]))
+    site.set_setting(ctx, report_photo_key(row["record_id"]), row["id"], permission=Permission.WRITE)
+    return row
+
+
 # --- writing -----------------------------------------------------------------------------------------
 
 def _parent(conn, table: str, record_id: str) -> dict:

@@ -333,7 +333,14 @@ class AttachmentsPanel(QWidget):
         self.void_button.setObjectName("voidAttachment")
         self.void_button.setAutoDefault(False)
         self.void_button.clicked.connect(lambda: self.void_selected())
-        for b in (self.add_button, self.open_button, self.void_button):
+        self.report_button = QPushButton(_("Use in reports"))
+        self.report_button.setObjectName("reportPhoto")
+        self.report_button.setAutoDefault(False)
+        self.report_button.setToolTip(_("The photo of this event in the annual report's 附件：活动照片 and after the "
+                                        "publicity ledger (★). Without a choice: its first 现场照片."))
+        self.report_button.setVisible(table == "publicity_events")
+        self.report_button.clicked.connect(lambda: self.choose_report_photo())
+        for b in (self.add_button, self.open_button, self.void_button, self.report_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         v.addLayout(buttons)
@@ -354,8 +361,12 @@ class AttachmentsPanel(QWidget):
         self.list.clear()
         rows = attachments.list_for(self.ctx.conn, self.table, self.record_id) if self.record_id else []
         waiting = []
+        shown = attachments.report_photo(self.ctx.conn, self.table, self.record_id) \
+            if rows and self.table == "publicity_events" else None
         for row in rows:
             label = row["kind"] + ("\n" + row["caption"] if row["caption"] else "")
+            if shown is not None and shown["id"] == row["id"]:
+                label = "★ " + label                  # the event's photo in the reports
             item = QListWidgetItem(label)
             item.setData(ROLE, row)
             item.setToolTip("\n".join(t for t in (
@@ -427,6 +438,8 @@ class AttachmentsPanel(QWidget):
         self.add_button.setEnabled(saved and self.may_write)
         self.open_button.setEnabled(chosen)
         self.void_button.setEnabled(chosen and self.may_write)
+        row = self.list.currentItem().data(ROLE) if chosen else None
+        self.report_button.setEnabled(bool(row) and row["mime"] in attachments.PICTURES and self.may_write)
 
     # --- messages ----------------------------------------------------------------------------------
     def show_error(self, messages: list[str]) -> None:
@@ -529,6 +542,23 @@ class AttachmentsPanel(QWidget):
         self.reload()
         self.show_status(_("The attachment was voided."))
         self.changed.emit()
+        return True
+
+    def choose_report_photo(self) -> bool:
+        """The selected photo becomes the one this event shows in the reports (★)."""
+        item = self.list.currentItem()
+        if item is None:
+            return False
+        self.show_error([])
+        try:
+            attachments.choose_report_photo(self.ctx, item.data(ROLE)["id"])
+        except Refused as exc:
+            self.show_error([p.message for p in exc.problems])
+            return False
+        row = self.list.currentRow()
+        self.reload()
+        self.list.setCurrentRow(row)
+        self.show_status(_("This photo is now the event's photo in the reports (★)."))
         return True
 
     # --- drops onto the dialog ------------------------------------------------------------------------

@@ -196,6 +196,14 @@ class PrintPreviewDialog(QDialog):
         for w in (self.issue_date_label, self.issue_date):
             w.setVisible(request.kind == ANNUAL)
             top.addWidget(w)
+        self.photos = QCheckBox(L("photos"))       # 附件：活动照片 / the ledger's photo pages (issue 16)
+        self.photos.setObjectName("withPhotos")
+        self.photos.setToolTip(L("photos_tip"))
+        self.photos.setVisible(request.kind == ANNUAL or (request.kind == documents.LEDGER and
+                                                          request.params.get("register") == "publicity"))
+        self.photos.setChecked(bool(request.params.get("photos")))
+        self.photos.toggled.connect(lambda on: self._set_param(photos=on))
+        top.addWidget(self.photos)
         top.addStretch(1)
         self.status = QLabel()
         self.status.setObjectName("previewStatus")
@@ -333,6 +341,10 @@ class PrintPreviewDialog(QDialog):
         if date != self.request.params.get("date"):
             self.request = self.request.with_params(date=date)
             self.generate()
+
+    def _set_param(self, **changes) -> None:
+        self.request = self.request.with_params(**changes)
+        self.generate()
 
     def _unmasked_toggled(self, checked: bool) -> None:
         self.request = self.request.with_params(unmasked=checked)

@@ -215,3 +215,35 @@ def test_print_dossier_from_the_dispute_window(qtbot, ctx, tmp_path):
     assert preview.page_count == expected >= 6           # cover, 目录, 登记表, 调解记录, 回访记录, the photo
     assert preview.unmasked.isEnabled()                  # the dossier has personal data to show or hide
     preview.close()
+
+
+def test_use_in_reports_and_the_preview_photos_checkbox(qtbot, ctx, tmp_path):
+    event = publicity.create_event(ctx, {"held_on": "2024-12-04", "theme": "12·4宪法宣传周", "form": "悬挂横幅",
+                                         "location": "都督村文化广场"}, [])
+    paths = files(tmp_path, a_jpg=jpeg(800, 600), b_jpg=jpeg(600, 800, (10, 160, 40)))
+    attachments.add_paths(ctx, "publicity_events", event, [paths["a"]])
+    attachments.add_paths(ctx, "publicity_events", event, [paths["b"]])
+    dialog = PublicityDialog(ctx, event)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    panel = dialog.attachments
+    assert panel.report_button.isVisible()
+    assert panel.list.item(0).text().startswith("★") and not panel.list.item(1).text().startswith("★")
+    panel.list.setCurrentRow(1)
+    qtbot.mouseClick(panel.report_button, Qt.LeftButton)
+    assert panel.list.item(1).text().startswith("★") and not panel.list.item(0).text().startswith("★")
+    second = attachments.list_for(ctx.conn, "publicity_events", event)[1]
+    assert attachments.report_photo(ctx.conn, "publicity_events", event)["id"] == second["id"]
+    dialog.close()
+
+    request = documents.DocumentRequest(documents.ANNUAL, {"year": 2024, "village": None})
+    preview = PrintPreviewDialog(ctx, request, threaded=False)
+    qtbot.addWidget(preview)
+    assert preview.photos.isVisibleTo(preview) and not preview.photos.isChecked()
+    plain = preview.page_count
+    preview.photos.setChecked(True)
+    assert preview.request.params["photos"] is True and preview.page_count == plain + 1
+    ledger = PrintPreviewDialog(ctx, documents.DocumentRequest(documents.LEDGER, {
+        "register": "disputes", "month": "2024-12", "village": None}), threaded=False)
+    qtbot.addWidget(ledger)
+    assert not ledger.photos.isVisibleTo(ledger)              # only the publicity ledger has photos
