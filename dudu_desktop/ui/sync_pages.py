@@ -12,9 +12,9 @@ import sqlite_utils
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-    QListWidget, QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
-    QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+    QListWidget, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain.fields import BOOL, REGISTER_LABELS
@@ -27,6 +27,7 @@ from dudu_desktop.storage import db as storage
 from dudu_desktop.sync import export as sync_export
 from dudu_desktop.sync import keys, merge, overview, tables
 from dudu_desktop.sync.drives import removable_drives
+from dudu_desktop.ui.wording import in_window_words
 
 GREEN, AMBER, RED_BG, GREY = "#d9f2d9", "#fff2cc", "#f8d7da", "#eeeeee"
 
@@ -83,6 +84,22 @@ def _fill(widget: QTableWidget, headers: list[str], rows: list[list]) -> None:
         for c, value in enumerate(row):
             widget.setItem(r, c, value if isinstance(value, QTableWidgetItem) else _item(value))
     widget.resizeColumnsToContents()
+
+
+def _wrap_last_column(table: QTableWidget) -> None:
+    """The last column (a reason, a note) fills the table's width and its long texts wrap onto more
+    lines instead of running off the edge."""
+    header = table.horizontalHeader()
+    if table.columnCount():
+        header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.Stretch)
+    table.setWordWrap(True)
+    table.resizeRowsToContents()
+
+
+def _refused_text(ctx: Context, exc: Refused) -> str:
+    """A refusal as the window says it: its own words for what the command line calls options."""
+    return in_window_words("\n".join(p.message for p in exc.problems),
+                           administrator=ctx.can(Permission.ADMINISTER))
 
 
 def _table() -> QTableWidget:
@@ -220,7 +237,7 @@ class ExportPage(QWidget):
         try:
             reg = keys.import_registration(self.ctx, path)
         except Refused as exc:
-            self.status.setText("\n".join(p.message for p in exc.problems))
+            self.status.setText(_refused_text(self.ctx, exc))
             return
         self.status.setText(_("Registration imported: bundles are now signed with key {key} and sealed for "
                               "{township}. Delete the registration file from the stick.").format(
@@ -234,7 +251,7 @@ class ExportPage(QWidget):
         try:
             result = sync_export.export_bundle(self.ctx, folder, full=self.full.isChecked())
         except Refused as exc:
-            self.status.setText("\n".join(p.message for p in exc.problems))
+            self.status.setText(_refused_text(self.ctx, exc))
             return None
         self.status.setText(_("Bundle {seq} written: {path} ({rows} records changed). Take the stick to the "
                               "township.").format(seq=result.seq, path=result.path, rows=result.rows))
@@ -288,6 +305,19 @@ class ImportPage(QWidget):
         self.allow_unsealed.setVisible(is_township and ctx.can(Permission.ADMINISTER))
         self.allow_unsealed.toggled.connect(lambda _on: self.preview() if self.files else None)
         v.addWidget(self.allow_unsealed)
+        # why a file was refused, in full and wrapped (a table cell would cut it off); scrolls when long
+        self.refusals = QLabel()
+        self.refusals.setObjectName("refusals")
+        self.refusals.setWordWrap(True)
+        self.refusals.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.refusals.setStyleSheet(f"background: {RED_BG}; padding: 6px; border-radius: 3px;")
+        self.refusals_area = QScrollArea()
+        self.refusals_area.setWidget(self.refusals)
+        self.refusals_area.setWidgetResizable(True)
+        self.refusals_area.setFrameShape(QFrame.NoFrame)
+        self.refusals_area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.refusals_area.setVisible(False)
+        v.addWidget(self.refusals_area)
         splitter = QSplitter(Qt.Vertical)
         self.summary = _table()
         self.problems = _table()
@@ -427,19 +457,24 @@ class ImportPage(QWidget):
         self.progress.setValue(int(100 * done / max(total, 1)))
 
     def _failed(self, message: str) -> None:
-        self.status.setText(message)
+        self.status.setText(in_window_words(message, administrator=self.ctx.can(Permission.ADMINISTER)))
         self.progress.setValue(0)
 
     def render(self, applied: bool = False) -> None:
-        rows, problems = [], []
+        rows, problems, refusals = [], [], []
         for path, register in self.files:
             name = Path(path).name
             r = self.previews.get(path)
             if r is None:
                 rows.append([name, "", "", "", "", "", "", "", ""])
             elif isinstance(r, str):
+                reason = in_window_words(r, administrator=self.ctx.can(Permission.ADMINISTER))
+                refusals.append(reason if name in reason else
+                                _("{file} was refused: {reason}").format(file=name, reason=reason))
+                note = _item(reason, bg=RED_BG)
+                note.setToolTip(reason)
                 rows.append([_item(name, bg=RED_BG), _item(_("Refused"), bg=RED_BG), "", "", "", "", "", "",
-                             _item(r, bg=RED_BG)])
+                             note])
             elif register is None:
                 t = r.totals
                 what = _("{village}, bundle {seq}, {period}").format(village=r.village_name, seq=r.seq,
@@ -462,6 +497,23 @@ class ImportPage(QWidget):
         _fill(self.summary, [_("File"), _("Contents"), _("New"), _("Updated"), _("Unchanged / already there"),
                              _("Conflicts"), _("Invalid / skipped"), _("Encoding / sheet"), _("Notes")], rows)
         _fill(self.problems, [_("File"), _("Table"), _("Row"), _("Column"), _("Problem")], problems)
+        _wrap_last_column(self.problems)
+        if self.summary.columnCount():       # one line a file: the notes fill the width, the whole in the tip
+            self.summary.horizontalHeader().setSectionResizeMode(self.summary.columnCount() - 1,
+                                                                 QHeaderView.Stretch)
+        self.refusals.setText("\n\n".join(refusals))
+        self.refusals_area.setVisible(bool(refusals))
+        self._fit_refusals()
+
+    def _fit_refusals(self) -> None:
+        """As tall as the reasons (wrapped to the page's width), at most 150 px: then it scrolls."""
+        width = self.refusals_area.width() or self.width()
+        self.refusals_area.setFixedHeight(min(150, self.refusals.heightForWidth(width) + 2))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.refusals_area.isVisible():
+            self._fit_refusals()
 
 
 # --- conflicts -----------------------------------------------------------------------------------------
