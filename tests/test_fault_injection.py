@@ -381,11 +381,20 @@ def _fill(disk: Path, free: int) -> None:
     os.truncate(filler, max(0, size - free))
 
 
+#: Cases that wait for another engineer's fix (issue 11), reported to the lead; strict: remove when fixed.
+PENDING_FULL_DISK = {
+    ("register-village", 0): "sync/keys.register_village says 'The registration file could not be written: "
+                             "No space left on device' (exc.strerror in English; failures.os_error_message)",
+}
+
+
 @pytest.mark.parametrize("free", [0, 64 * 1024], ids=["0-free", "64k-free"])
 @pytest.mark.parametrize("name", WRITES)
-def test_a_full_disk_is_a_clear_refusal(name, free, world, baseline, tmp_path, capsys, monkeypatch):
+def test_a_full_disk_is_a_clear_refusal(name, free, world, baseline, tmp_path, capsys, monkeypatch, request):
     folder, cmds = world
     cmd = cmds[name]
+    if (name, free) in PENDING_FULL_DISK:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=PENDING_FULL_DISK[name, free]))
     if baseline[name] is None:
         pytest.fail(f"{name} fails even without a fault (see test_every_write_command_works_without_a_fault)")
     disk = tmp_path / "disk"
@@ -427,8 +436,8 @@ def test_full_database_without_a_mount(name, world, baseline, tmp_path, capsys, 
 
     def full_database(path, *args, **kwargs):
         database = open_database(path, *args, **kwargs)
-        pages = database.conn.execute("PRAGMA page_count").fetchone()[0]
-        database.conn.execute(f"PRAGMA max_page_count = {pages}")
+        pages = database.execute("PRAGMA page_count").fetchone()[0]
+        database.execute(f"PRAGMA max_page_count = {pages}")
         return database
     monkeypatch.setattr(storage, "open_database", full_database)
     code, out, err = run_in_process(cmd, capsys)
