@@ -25,6 +25,50 @@ NOW = dt.datetime(2024, 12, 20, 10, 0, 0)
 VILLAGE, TOWNSHIP = ("500116113201", "都督村"), ("500116113000", "都督乡")
 
 
+def demo_photos() -> list[tuple[str, bytes]]:
+    """Two pictures for the 附件 screenshot, drawn (no real person's photo in the guide): the
+    赶集日 consultation stall and a photographed, signed and sealed 协议书."""
+    import io
+    from PIL import Image, ImageDraw, ImageFont
+    fonts = ROOT / "resources" / "fonts"
+    hei = ImageFont.truetype(str(fonts / "wqy-microhei.ttc"), 64)
+    kai = ImageFont.truetype(str(fonts / "LXGWWenKai-Regular.ttf"), 34)
+    out = []
+    stall = Image.new("RGB", (1600, 1200), (150, 196, 230))                # sky
+    d = ImageDraw.Draw(stall)
+    d.rectangle([0, 760, 1600, 1200], fill=(176, 160, 132))                 # the market street
+    d.polygon([(260, 380), (800, 230), (1340, 380)], fill=(40, 110, 190))   # the tent
+    d.rectangle([300, 380, 1300, 430], fill=(30, 90, 160))
+    for x in (320, 1270):
+        d.rectangle([x, 430, x + 12, 900], fill=(90, 90, 90))
+    d.rectangle([330, 450, 1270, 560], fill=(200, 30, 40))                  # the banner
+    d.text((800, 505), "民法典进农家 · 法律咨询", font=hei, fill="white", anchor="mm")
+    d.rectangle([380, 760, 1220, 820], fill=(235, 235, 225))                # the table, leaflets on it
+    for i, x in enumerate(range(420, 1180, 110)):
+        d.rectangle([x, 735, x + 80, 770], fill=((250, 250, 250), (250, 210, 80), (120, 200, 120))[i % 3])
+    for x, colour in ((520, (60, 60, 70)), (800, (180, 60, 60)), (1080, (70, 110, 70))):
+        d.ellipse([x - 45, 560, x + 45, 650], fill=(235, 200, 170))        # people behind the table
+        d.rectangle([x - 70, 650, x + 70, 760], fill=colour)
+    buf = io.BytesIO()
+    stall.save(buf, "JPEG", quality=85)
+    out.append(("赶集日咨询台.jpg", buf.getvalue()))
+    paper = Image.new("RGB", (1200, 1600), (120, 100, 80))                  # the page on a desk
+    d = ImageDraw.Draw(paper)
+    d.rectangle([90, 80, 1110, 1520], fill=(250, 248, 240))
+    d.text((600, 190), "人民调解协议书", font=hei, fill=(20, 20, 20), anchor="mm")
+    lines = ["当事人：秦某某、夏某某", "纠纷主要事实：修建围墙占用公共通道……", "经调解，自愿达成如下协议：",
+             "一、夏某某于12月20日前拆除占道部分围墙；", "二、恢复通道宽度1.5米；", "三、双方今后和睦相处。"]
+    for i, line in enumerate(lines):
+        d.text((170, 320 + i * 80), line, font=kai, fill=(30, 30, 30))
+    d.text((170, 1180), "当事人（签名）：秦堃忠   夏桂军", font=kai, fill=(30, 30, 60))
+    d.ellipse([760, 1230, 1020, 1490], outline=(210, 30, 30), width=10)    # the seal
+    d.text((890, 1360), "调解委员会", font=kai, fill=(210, 30, 30), anchor="mm")
+    buf = io.BytesIO()
+    paper.save(buf, "JPEG", quality=85)
+    out.append(("协议书签字页.jpg", buf.getvalue()))
+    return out
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
@@ -139,6 +183,17 @@ def main(argv: list[str]) -> int:
         save(dialog, "dispute-editor", (900, 680))
         dialog._closing_ok = True
         dialog.close()
+    # the 附件 tab of the settled case with two pictures (issue 16)
+    from dudu_desktop.services import attachments
+    (name_a, photo), (name_b, signed) = demo_photos()
+    attachments.add(village, "disputes", settled, [(name_a, photo)], caption="赶集日现场调解")
+    attachments.add(village, "disputes", settled, [(name_b, signed)], kind="签字协议书", caption="双方签字")
+    dialog = window.open_record("disputes", settled)
+    dialog.tabs.setCurrentWidget(dialog.attachments)
+    dialog.attachments.list.setCurrentRow(1)
+    save(dialog, "dispute-attachments", (900, 640))
+    dialog._closing_ok = True
+    dialog.close()
     # the print preview of December's dispute ledger (Ctrl+P on the register page)
     from dudu_desktop.reports.documents import LEDGER, DocumentRequest
     from dudu_desktop.ui.print_preview import PrintPreviewDialog

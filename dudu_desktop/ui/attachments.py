@@ -266,6 +266,10 @@ class AttachmentViewer(QDialog):
         super().resizeEvent(event)
         self._fit()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit()                      # the viewport has its real size only once shown
+
 
 # --- the panel --------------------------------------------------------------------------------
 
