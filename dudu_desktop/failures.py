@@ -171,7 +171,7 @@ def write_crash_log(exc: BaseException, *, db_path=None, where: str = "") -> Pat
 
 def unexpected_message(log_path: Path | None) -> str:
     if log_path is None:
-        return _("An unexpected error stopped the program, and its details could not be saved either "
+        return _("An unexpected error stopped this action, and its details could not be saved either "
                  "(is the disk full?). Please tell technical support what you were doing.")
-    return _("An unexpected error stopped the program. The details were written to {path}; please send this "
+    return _("An unexpected error stopped this action. The details were written to {path}; please send this "
              "file to technical support.").format(path=log_path)
