@@ -85,17 +85,17 @@ def database(size: int, workdir: Path, seed: int = SEED) -> tuple[Path, dict]:
     info_path = path.with_suffix(".json")
     if path.exists() and info_path.exists():
         db = open_database(path)            # applies any newer migration
-        db.conn.close()
+        db.close()
         return path, json.loads(info_path.read_text())
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         p.unlink(missing_ok=True)
     print(f"building {path} ({size:,} disputes)…", flush=True)
     t0 = time.perf_counter()
     db = open_database(path)
-    db.conn.execute("PRAGMA cache_size = -2000000")
-    counts = generate_bulk(db.conn, disputes=size, seed=seed, today=NOW.date())
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    db.execute("PRAGMA cache_size = -2000000")
+    counts = generate_bulk(db, disputes=size, seed=seed, today=NOW.date())
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
     info = {"size": size, "seed": seed, "build_seconds": round(time.perf_counter() - t0, 1), "rows": counts,
             "file_mb": round(path.stat().st_size / 1e6, 1)}
     info_path.write_text(json.dumps(info, ensure_ascii=False, indent=1))
@@ -107,7 +107,7 @@ def context(path: Path):
     from dudu_desktop.domain.vocab import Role
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database
-    return Context(db=open_database(path), user="bench", role=Role.ADMIN, clock=lambda: NOW)
+    return Context(conn=open_database(path), user="bench", role=Role.ADMIN, clock=lambda: NOW)
 
 
 # --- 1. start -----------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ def bench_import(repeat: int, workdir: Path, rows: int = 100_000) -> dict:
     exe = sqlite_utils_exe()
     for i in range(repeat):
         town = folder / f"town{i}.sqlite3"
-        ctx = Context(db=open_database(town), user="bench", clock=lambda: bi.NOW)
+        ctx = Context(conn=open_database(town), user="bench", clock=lambda: bi.NOW)
         site.init_site(ctx, role="township", code=bi.TOWNSHIP, name="都督乡")
         site.save_village(ctx, bi.VILLAGE, bi.VILLAGE_NAME)
         t0 = time.perf_counter()

@@ -77,13 +77,13 @@ def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
     from dudu_desktop.sync import keys
     from dudu_desktop.sync.export import export_bundle
     from dudu_desktop.sync.merge import apply_bundle
-    town = Context(db=open_database(township), user="bench", role=Role.ADMIN, clock=lambda: bench.NOW)
+    town = Context(conn=open_database(township), user="bench", role=Role.ADMIN, clock=lambda: bench.NOW)
     info = site.site(town.conn)
     code = info["code"][:9] + "999"
     vpath = workdir / "village-photos.sqlite3"
     for p in (vpath, Path(f"{vpath}-wal"), Path(f"{vpath}-shm")):
         p.unlink(missing_ok=True)
-    village = Context(db=open_database(vpath), user="bench", role=Role.ADMIN, clock=lambda: bench.NOW)
+    village = Context(conn=open_database(vpath), user="bench", role=Role.ADMIN, clock=lambda: bench.NOW)
     site.init_site(village, role="village", code=code, name="测试村", township_code=info["code"],
                    township_name=info["name"])
     usb = workdir / "usb"

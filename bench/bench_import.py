@@ -73,10 +73,10 @@ def dispute_rows(n: int, columns: list[str], seed: int = 7):
 
 def build_bundle(folder: Path, n: int) -> tuple[Path, Path]:
     probe = open_database(folder / "probe.sqlite3")
-    cols = bundle_columns(probe.conn, "disputes")
-    version = schema_version(probe.conn)
-    empty = {t: bundle_columns(probe.conn, t) for t in RECORD_TABLES}
-    probe.conn.close()
+    cols = bundle_columns(probe, "disputes")
+    version = schema_version(probe)
+    empty = {t: bundle_columns(probe, t) for t in RECORD_TABLES}
+    probe.close()
     names = [c["name"] for c in cols]
     rows = list(dispute_rows(n, names))
     tables = {}
@@ -118,7 +118,7 @@ def main() -> int:
               f"{csv_path.stat().st_size / 1e6:.1f} MB CSV ({time.perf_counter() - t0:.1f} s)")
 
         town_path = folder / "town.sqlite3"
-        ctx = Context(db=open_database(town_path), user="bench", clock=lambda: NOW)
+        ctx = Context(conn=open_database(town_path), user="bench", clock=lambda: NOW)
         site.init_site(ctx, role="township", code=TOWNSHIP, name="都督乡")
         site.save_village(ctx, VILLAGE, VILLAGE_NAME)
         t0 = time.perf_counter()

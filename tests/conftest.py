@@ -36,7 +36,7 @@ def db_path(tmp_path):
 
 def make_context(path, *, role="village", clock_at=NOW, user="tester") -> Context:
     database = open_database(path)
-    ctx = Context(db=database, user=user, clock=lambda: clock_at)
+    ctx = Context(conn=database, user=user, clock=lambda: clock_at)
     if role == "village":
         site.init_site(ctx, role="village", code=VILLAGE_CODE, name=VILLAGE_NAME, township_code=TOWNSHIP_CODE,
                        township_name="都督乡")
@@ -50,11 +50,11 @@ def ctx(db_path) -> Context:
     """A village database (都督村) with the clock at 2024-12-20 10:00."""
     context = make_context(db_path)
     yield context
-    context.db.conn.close()
+    context.conn.close()
 
 
 @pytest.fixture
 def township_ctx(tmp_path) -> Context:
     context = make_context(tmp_path / "township.sqlite3", role="township")
     yield context
-    context.db.conn.close()
+    context.conn.close()

@@ -27,7 +27,7 @@ def new_context(path, *, role="village", clock_at=None, user="tester") -> Contex
     ui tests' conftest is loaded too)."""
     import datetime as dt
     clock_at = clock_at or dt.datetime(2024, 12, 20, 10, 0, 0)
-    ctx = Context(db=open_database(path), user=user, clock=lambda: clock_at)
+    ctx = Context(conn=open_database(path), user=user, clock=lambda: clock_at)
     if role == "village":
         site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code="500243104000",
                        township_name="都督乡")

@@ -140,10 +140,10 @@ def test_void_needs_a_reason_follows_the_record_rules_and_keeps_the_file(ctx, di
     row = attachments.add(ctx, "disputes", dispute, [("a.jpg", jpeg())])[0]
     with pytest.raises(Refused, match="原因"):
         attachments.void(ctx, row["id"], "  ")
-    clerk = Context(db=ctx.db, user="clerk1", role=Role.CLERK, clock=ctx.clock)
+    clerk = Context(conn=ctx.conn, user="clerk1", role=Role.CLERK, clock=ctx.clock)
     with pytest.raises(PermissionDenied):
         attachments.void(clerk, row["id"], "拍错了")            # not theirs
-    viewer = Context(db=ctx.db, user="v", role=Role.VIEWER, clock=ctx.clock)
+    viewer = Context(conn=ctx.conn, user="v", role=Role.VIEWER, clock=ctx.clock)
     with pytest.raises(PermissionDenied):
         attachments.add(viewer, "disputes", dispute, [("b.jpg", jpeg(color=(1, 2, 3)))])
     attachments.void(ctx, row["id"], "拍错了")

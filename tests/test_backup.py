@@ -23,7 +23,7 @@ def add_calls(ctx, n, day=1):
 
 
 def at(ctx, when):
-    return Context(db=ctx.db, user=ctx.user, role=ctx.role, clock=lambda: when)
+    return Context(conn=ctx.conn, user=ctx.user, role=ctx.role, clock=lambda: when)
 
 
 def digest(path):
@@ -52,7 +52,7 @@ def test_auto_backup_only_when_the_last_is_over_a_day_old(ctx):
 
 
 def test_no_auto_backup_of_an_empty_or_damaged_database(db_path, tmp_path):
-    blank = Context(db=storage.open_database(tmp_path / "blank.sqlite3"), clock=lambda: NOW)
+    blank = Context(conn=storage.open_database(tmp_path / "blank.sqlite3"), clock=lambda: NOW)
     assert backup.auto_backup_if_due(blank) is None
 
 
@@ -99,7 +99,7 @@ def test_backup_to_a_chosen_folder_is_admin_only_and_audited(ctx, tmp_path):
     add_calls(ctx, 2)
     usb = tmp_path / "usb"
     usb.mkdir()
-    clerk = Context(db=ctx.db, user="clerk", role=Role.CLERK, clock=lambda: NOW)
+    clerk = Context(conn=ctx.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         backup.backup_to(clerk, usb)
     path = backup.backup_to(ctx, usb)
@@ -155,7 +155,7 @@ def test_restore_round_trip(ctx, tmp_path):
 
 def test_restore_refuses_bad_copies_and_non_admins(ctx, tmp_path, township_ctx):
     copy = backup.backup_to(ctx, tmp_path / "copy.sqlite3")
-    viewer = Context(db=ctx.db, user="v", role=Role.VIEWER, clock=lambda: NOW)
+    viewer = Context(conn=ctx.conn, user="v", role=Role.VIEWER, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         backup.restore(viewer, copy)
     junk = tmp_path / "junk.sqlite3"
@@ -196,7 +196,7 @@ def test_damaged_database_found_at_start_and_latest_good_backup_restored(ctx, db
     bad.write_bytes(good.read_bytes())
     corrupt(bad)
     corrupt(db_path)
-    damaged = Context(db=storage.open_database(db_path), clock=lambda: NOW)
+    damaged = Context(conn=storage.open_database(db_path), clock=lambda: NOW)
     assert backup.startup_problems(damaged.conn)
     assert backup.auto_backup_if_due(at(damaged, NOW + dt.timedelta(days=3))) is None   # never copy damage
     assert backup.latest_good_backup(db_path) == good

@@ -24,7 +24,7 @@ from dudu_desktop.services import disputes, hotline
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 
-ctx = Context(db=open_database(sys.argv[1]), user="writer")
+ctx = Context(conn=open_database(sys.argv[1]), user="writer")
 print("ready", flush=True)
 n = 0
 while True:
@@ -141,7 +141,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 from dudu_desktop.sync.export import export_bundle
 
-ctx = Context(db=open_database(sys.argv[1]), user="cadre")
+ctx = Context(conn=open_database(sys.argv[1]), user="cadre")
 print("ready", flush=True)
 while True:
     result = export_bundle(ctx, sys.argv[2], full=True)
@@ -155,7 +155,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 from dudu_desktop.sync.merge import apply_bundle
 
-ctx = Context(db=open_database(sys.argv[1]), user="township")
+ctx = Context(conn=open_database(sys.argv[1]), user="township")
 print("ready", flush=True)
 for path in sys.argv[2:]:
     apply_bundle(ctx, path)

@@ -70,7 +70,7 @@ class World:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.pristine, path)
-        return Context(db=open_database(path), user="town-admin", clock=lambda: NOW), path
+        return Context(conn=open_database(path), user="town-admin", clock=lambda: NOW), path
 
     def file(self, data: bytes, suffix: str) -> Path:
         self.n += 1

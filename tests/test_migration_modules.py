@@ -61,7 +61,7 @@ def test_no_ddl_outside_storage():
 @pytest.mark.parametrize("applied", range(1, len(MIGRATIONS)))
 def test_an_old_file_migrates_to_the_schema_of_a_new_one(tmp_path, applied):
     new = tmp_path / "new.sqlite3"
-    storage.open_database(new).conn.close()
+    storage.open_database(new).close()
 
     old = tmp_path / "old.sqlite3"
     conn = storage.connect(old)
@@ -69,8 +69,8 @@ def test_an_old_file_migrates_to_the_schema_of_a_new_one(tmp_path, applied):
     conn.execute("INSERT INTO settings (key, value) VALUES ('site', '{}')")
     conn.close()
     database = storage.open_database(old)
-    assert storage.applied_migrations(database.conn) == [n for n, _ in MIGRATIONS]
-    assert storage.schema_version(database.conn) == len(MIGRATIONS)
-    database.conn.close()
+    assert storage.applied_migrations(database) == [n for n, _ in MIGRATIONS]
+    assert storage.schema_version(database) == len(MIGRATIONS)
+    database.close()
 
     assert _schema(old) == _schema(new)

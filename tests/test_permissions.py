@@ -71,7 +71,7 @@ def world(tmp_path, request):
     role = request.param
     admin = request.getfixturevalue("township_ctx" if role == Role.REVIEWER else "ctx")
     users.create_user(admin, "boss", "boss-secret-1", Role.ADMIN)
-    admin = Context(db=admin.db, user="boss", role=Role.ADMIN, clock=lambda: NOW)
+    admin = Context(conn=admin.conn, user="boss", role=Role.ADMIN, clock=lambda: NOW)
     made = setup_records(admin, tmp_path)
     return admin, made, role
 
@@ -88,7 +88,7 @@ def _state(conn):
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_role_action(world, action, tmp_path):
     admin, made, role = world
-    ctx = Context(db=admin.db, user="someone", role=role, clock=lambda: NOW)
+    ctx = Context(conn=admin.conn, user="someone", role=role, clock=lambda: NOW)
     before = _state(admin.conn)
     if action in ALLOWED[role]:
         ACTIONS[action](ctx, made)

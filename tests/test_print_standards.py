@@ -211,7 +211,7 @@ def report_text(path) -> str:
 
 def test_empty_database_report_claims_nothing(tmp_path):
     db = tmp_path / "e.sqlite3"
-    new_context(db, role="township").db.conn.close()
+    new_context(db, role="township").conn.close()
     out = tmp_path / "e.pdf"
     assert main(["--db", str(db), "report", "annual", "--year", "2024", "--out", str(out),
                  "--date", "2025-01-10"]) == 0
@@ -228,7 +228,7 @@ def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "d.sqlite3"
     c = new_context(path, role="township")
     demo.generate(c, year=2024, villages=5, seed=1)
-    c.db.conn.close()
+    c.conn.close()
     return path
 
 

@@ -120,7 +120,7 @@ def township_demo(tmp_path_factory):
     c = new_context(tmp_path_factory.mktemp("annual") / "t.sqlite3", role="township")
     demo.generate(c, year=2024, villages=5, seed=1)
     yield c
-    c.db.conn.close()
+    c.conn.close()
 
 
 def _approx(n: int, unit: str) -> str:

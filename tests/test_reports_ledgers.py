@@ -199,7 +199,7 @@ def test_filler_is_the_users_display_name(tmp_path):
     users.create_user(c, "admin", "a-long-password-1", Role.ADMIN, display_name="冉光明")
     ledger = data.ledger(c, "disputes", month="2024-04")
     assert ledger.signature == {"填表人": "冉光明", "审核人": "", "填报日期": ""}
-    c.db.conn.close()
+    c.conn.close()
 
 
 def test_documents_stay_chinese_with_an_english_interface(seeded):

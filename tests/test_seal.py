@@ -41,14 +41,14 @@ def file_hash(path: Path) -> str:
 
 
 def new_village(path: Path, code_name=A, role=Role.ADMIN) -> Context:
-    ctx = Context(db=open_database(path), user="cadre", role=role, clock=lambda: NOW)
+    ctx = Context(conn=open_database(path), user="cadre", role=role, clock=lambda: NOW)
     site.init_site(ctx, role="village", code=code_name[0], name=code_name[1], township_code=TOWNSHIP_CODE,
                    township_name="都督乡")
     return ctx
 
 
 def new_township(path: Path, code=TOWNSHIP_CODE) -> Context:
-    ctx = Context(db=open_database(path), user="town-admin", clock=lambda: NOW)
+    ctx = Context(conn=open_database(path), user="town-admin", clock=lambda: NOW)
     site.init_site(ctx, role="township", code=code, name="都督乡")
     return ctx
 
@@ -151,7 +151,7 @@ def test_the_registration_file_and_its_checks(pair, tmp_path):
     assert "伪造" in str(exc.value)
     impostor.conn.close()
     # roles: only administrators handle keys; the township registers, the village imports
-    clerk = Context(db=village.db, user="clerk", role=Role.CLERK, clock=lambda: NOW)
+    clerk = Context(conn=village.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         keys.import_registration(clerk, reg.path)
     with pytest.raises(Refused):
@@ -174,7 +174,7 @@ def test_a_village_without_keys_is_told_to_import_its_registration(tmp_path):
     assert "登记文件" in str(exc.value)
     assert list(usb.iterdir()) == []
     assert village.conn.execute("SELECT count(*) FROM sync_exports").fetchone()[0] == 0
-    clerk = Context(db=village.db, user="clerk", role=Role.CLERK, clock=lambda: NOW)
+    clerk = Context(conn=village.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         export_bundle(clerk, usb, unsealed=True)
     plain = export_bundle(village, usb, unsealed=True)                 # an administrator, on purpose
@@ -196,7 +196,7 @@ def test_the_township_refuses_plain_bundles_unless_an_admin_allows_them(pair, tm
     assert "未加密" in str(exc.value)
     with pytest.raises(Refused):
         apply_bundle(town, plain)
-    clerk = Context(db=town.db, user="clerk", role=Role.CLERK, clock=lambda: NOW)
+    clerk = Context(conn=town.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         apply_bundle(clerk, plain, allow_unsealed=True)
     town.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -361,7 +361,7 @@ def test_the_import_page_offers_unsealed_bundles_to_administrators_only(qtbot, p
     assert isinstance(page.previews[str(plain)], str) and "未加密" in page.previews[str(plain)]
     page.allow_unsealed.setChecked(True)                 # re-checks the files
     assert not isinstance(page.previews[str(plain)], str)
-    clerk = Context(db=town.db, user="clerk", role=Role.CLERK, clock=lambda: NOW)
+    clerk = Context(conn=town.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     clerk_page = ImportPage(clerk, town_path, threaded=False)
     qtbot.addWidget(clerk_page)
     assert clerk_page.allow_unsealed.isHidden()

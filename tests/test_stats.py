@@ -59,7 +59,7 @@ def figures(tmp_path):
                                  "audience": 50}, [{"kind": "宣传单", "quantity": 300}])
     publicity.create_event(ctx, {"held_on": "2024-12-04", "theme": "12·4宪法宣传周", "form": "发放资料"})
     yield ctx, stats.compute_stats(ctx.conn, year=2024, today=dt.date(2024, 12, 20))
-    ctx.db.conn.close()
+    ctx.conn.close()
 
 
 def test_dispute_figures(figures):

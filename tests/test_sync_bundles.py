@@ -47,13 +47,13 @@ def apply_bundle(ctx, path, **kw):
 
 
 def village_ctx(path: Path, code: str, name: str, clock_at=NOW) -> Context:
-    ctx = Context(db=open_database(path), user="cadre", clock=lambda: clock_at)
+    ctx = Context(conn=open_database(path), user="cadre", clock=lambda: clock_at)
     site.init_site(ctx, role="village", code=code, name=name, township_code=TOWNSHIP_CODE, township_name="都督乡")
     return ctx
 
 
 def township(path: Path, codes=VILLAGES) -> Context:
-    ctx = Context(db=open_database(path), user="township", clock=lambda: NOW)
+    ctx = Context(conn=open_database(path), user="township", clock=lambda: NOW)
     site.init_site(ctx, role="township", code=TOWNSHIP_CODE, name="都督乡")
     for code, name in codes:
         site.save_village(ctx, code, name)
@@ -331,7 +331,7 @@ def test_bad_bundles_are_refused_and_the_township_file_is_unchanged(tmp_path, vi
     bad = good if case == "unknown village" else CASES[case](good, tmp_path / f"bad-{len(case)}.zip")
     town.conn.close()
     before = file_hash(path)
-    town = Context(db=open_database(path), user="township", clock=lambda: NOW)
+    town = Context(conn=open_database(path), user="township", clock=lambda: NOW)
     with pytest.raises(Refused) as preview_refusal:
         preview_bundle(town, bad)
     with pytest.raises(Refused) as apply_refusal:
@@ -374,7 +374,7 @@ def test_a_record_changed_on_both_sides_is_a_conflict_resolved_either_way(tmp_pa
     apply_bundle(town, export_bundle(village, out).path)
     call_id = village.conn.execute("SELECT id FROM hotline_calls WHERE deleted = 0 ORDER BY id LIMIT 1").fetchone()[0]
     hotline.update_call(village, call_id, {"answer": "村里的答复"})
-    town_ctx = Context(db=town.db, user="township", clock=lambda: NOW)
+    town_ctx = Context(conn=town.conn, user="township", clock=lambda: NOW)
     hotline.update_call(town_ctx, call_id, {"answer": "乡里的答复"})
     second = export_bundle(village, out).path
     preview = preview_bundle(town, second)

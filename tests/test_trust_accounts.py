@@ -68,9 +68,9 @@ def secure(db, capsys, env, init=INIT):
 def site_of(db) -> dict:
     database = open_database(db, create=False)
     try:
-        return site.site(database.conn)
+        return site.site(database)
     finally:
-        database.conn.close()
+        database.close()
 
 
 # ---------------------------------------------------------------- item 5: init needs ADMINISTER
@@ -104,7 +104,7 @@ def test_cli_only_an_admin_changes_the_site_with_init(tmp_path, capsys, env, ini
 
 
 def test_init_site_service_needs_administer_once_the_site_exists(ctx):
-    viewer = users.User("kan", "", Role.VIEWER).context(ctx.db, clock=lambda: NOW)
+    viewer = users.User("kan", "", Role.VIEWER).context(ctx.conn, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         site.init_site(viewer, role="village", code=V_CODE, name="改名村", township_code=T_CODE,
                        township_name="都督乡")
@@ -154,12 +154,12 @@ def test_thirty_parallel_wrong_passwords_verify_at_most_five_and_lock(account, m
         database = open_database(account, create=False)
         try:
             start.wait()
-            users.authenticate(database.conn, "laowang", "wrong-password", NOW)
+            users.authenticate(database, "laowang", "wrong-password", NOW)
             results.append("in")
         except Refused as exc:
             results.append(str(exc))
         finally:
-            database.conn.close()
+            database.close()
 
     threads = [threading.Thread(target=attempt) for _ in range(30)]
     for t in threads:
@@ -170,12 +170,12 @@ def test_thirty_parallel_wrong_passwords_verify_at_most_five_and_lock(account, m
     assert not [r for r in results if "锁定" not in r and "用户名或密码错误" not in r], results  # no busy errors
     assert counting.calls == 5
     database = open_database(account, create=False)
-    assert state(database.conn)["locked_until"] > NOW.isoformat(sep=" ")
-    assert [e["action"] for e in audit.entries(database.conn, action="login_failed", limit=100)].count(
+    assert state(database)["locked_until"] > NOW.isoformat(sep=" ")
+    assert [e["action"] for e in audit.entries(database, action="login_failed", limit=100)].count(
         "login_failed") == 5
     with pytest.raises(Refused, match="锁定"):
-        users.authenticate(database.conn, "laowang", PW, NOW + dt.timedelta(minutes=1))
-    database.conn.close()
+        users.authenticate(database, "laowang", PW, NOW + dt.timedelta(minutes=1))
+    database.close()
 
 
 def test_attempts_made_while_one_is_verifying_count_and_never_unlock(account, monkeypatch):
@@ -188,30 +188,30 @@ def test_attempts_made_while_one_is_verifying_count_and_never_unlock(account, mo
         if n == 1:
             for _ in range(10):
                 try:
-                    users.authenticate(other.conn, "laowang", "wrong-password", NOW)
+                    users.authenticate(other, "laowang", "wrong-password", NOW)
                 except Refused as exc:
                     inner.append(str(exc))
 
     counting = Counting(monkeypatch, during)
     database = open_database(account, create=False)
     with pytest.raises(Refused, match="用户名或密码错误"):
-        users.authenticate(database.conn, "laowang", "still-wrong", NOW)
+        users.authenticate(database, "laowang", "still-wrong", NOW)
     assert counting.calls == 5                       # 1 outer + 4 inner; the other 6 refused unchecked
     assert sum("锁定" in m for m in inner) == 6
-    locked = state(database.conn)["locked_until"]
+    locked = state(database)["locked_until"]
     assert locked and locked > NOW.isoformat(sep=" ")      # the outer failure, recorded last, did not unlock
     # the right password, verifying while the account gets locked, does not get in
     monkeypatch.setattr(users, "verify_password", counting.real)
     later = NOW + dt.timedelta(minutes=20)
-    users.authenticate(database.conn, "laowang", PW, later)          # lock expired: fine
+    users.authenticate(database, "laowang", PW, later)          # lock expired: fine
     counting = Counting(monkeypatch, lambda n: n == 1 and [
-        pytest.raises(Refused, users.authenticate, other.conn, "laowang", "wrong-password", later)
+        pytest.raises(Refused, users.authenticate, other, "laowang", "wrong-password", later)
         for _ in range(5)])
     with pytest.raises(Refused, match="锁定"):
-        users.authenticate(database.conn, "laowang", PW, later)
-    assert state(database.conn)["locked_until"] > later.isoformat(sep=" ")
-    other.conn.close()
-    database.conn.close()
+        users.authenticate(database, "laowang", PW, later)
+    assert state(database)["locked_until"] > later.isoformat(sep=" ")
+    other.close()
+    database.close()
 
 
 def test_an_interrupted_log_in_counts_as_a_failure(account, monkeypatch):
@@ -225,11 +225,11 @@ def test_an_interrupted_log_in_counts_as_a_failure(account, monkeypatch):
     monkeypatch.setattr(users, "verify_password", killed)
     for _ in range(5):
         with pytest.raises(KeyboardInterrupt):
-            users.authenticate(database.conn, "laowang", "guess", NOW)
+            users.authenticate(database, "laowang", "guess", NOW)
     monkeypatch.setattr(users, "verify_password", real)
     with pytest.raises(Refused, match="锁定"):
-        users.authenticate(database.conn, "laowang", PW, NOW)
-    database.conn.close()
+        users.authenticate(database, "laowang", PW, NOW)
+    database.close()
 
 
 def test_cli_parallel_wrong_passwords_lock_the_account(tmp_path, capsys, env):
@@ -257,7 +257,7 @@ def test_cli_parallel_wrong_passwords_lock_the_account(tmp_path, capsys, env):
 
 def test_unknown_user_names_are_audited_with_the_same_work(account, monkeypatch):
     database = open_database(account, create=False)
-    conn = database.conn
+    conn = database
     calls = []
     real = users.verify_password
     monkeypatch.setattr(users, "verify_password", lambda p, s: calls.append(s) or real(p, s))
@@ -273,7 +273,7 @@ def test_unknown_user_names_are_audited_with_the_same_work(account, monkeypatch)
     entry = audit.entries(conn, action=users.UNKNOWN_USER_ACTION)[0]
     assert len(entry["record_id"]) <= users.MAX_AUDITED_NAME
     assert audit.verify_chain(conn) == []
-    database.conn.close()
+    database.close()
 
 
 def test_cli_unknown_user_is_audited(tmp_path, capsys, env):
@@ -314,9 +314,9 @@ def test_cli_a_reset_password_must_be_changed_before_any_other_command(tmp_path,
 def seeded_cli(tmp_path, capsys, env):
     db = secure(tmp_path / "a.sqlite3", capsys, env)
     database = open_database(db, create=False)
-    ctx = users.get_user(database.conn, "boss").context(database, clock=lambda: NOW)
+    ctx = users.get_user(database, "boss").context(database, clock=lambda: NOW)
     ids = seed(ctx)
-    database.conn.close()
+    database.close()
     return db, ids
 
 
@@ -372,10 +372,10 @@ def test_a_rehash_at_log_in_is_audited(account):
     weak = "scrypt$n=1024,r=8,p=1${}${}".format(base64.b64encode(salt).decode(),
                                                base64.b64encode(users._scrypt(PW, salt, 1024, 8, 1, 32)).decode())
     database = open_database(account, create=False)
-    conn = database.conn
+    conn = database
     conn.execute("UPDATE users SET password_hash = ? WHERE username = 'laowang'", (weak,))
     users.authenticate(conn, "laowang", PW, NOW)
     stored = conn.execute("SELECT password_hash FROM users WHERE username = 'laowang'").fetchone()[0]
     assert stored.startswith("scrypt$n=32768,") and users.verify_password(PW, stored)
     assert [e["action"] for e in audit.entries(conn, record_id="laowang")][0] == "rehash_password"
-    database.conn.close()
+    database.close()

@@ -105,8 +105,8 @@ def test_a_role_changed_with_sqlite3_is_reported(tmp_path, capsys, monkeypatch):
     # a failed log-in changes the counters only: still clean
     database = open_database(path)
     with pytest.raises(Exception):
-        users.authenticate(database.conn, "clerk", "wrong-password")
-    database.conn.close()
+        users.authenticate(database, "clerk", "wrong-password")
+    database.close()
     code, err = check(capsys, path)
     assert code == 0, err
     sql(path, "UPDATE users SET role = '管理员' WHERE username = 'clerk'")
@@ -127,9 +127,9 @@ def test_deleting_every_account_is_reported_and_nobody_becomes_admin(tmp_path, c
     assert main(["--db", str(path), "stats"]) == 1
     capsys.readouterr()
     database = open_database(path)
-    assert users.has_users(database.conn) and users.accounts_expected(database.conn)
-    assert database.conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
-    database.conn.close()
+    assert users.has_users(database) and users.accounts_expected(database)
+    assert database.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+    database.close()
 
 
 def test_a_cut_audit_tail_is_seen_even_with_sqlite_sequence_lowered(demo_file, capsys):
@@ -216,13 +216,13 @@ def test_an_old_file_gets_a_baseline_and_is_then_protected(tmp_path, monkeypatch
         m.setattr(disputes, "DISPUTE", dataclasses.replace(
             DISPUTE, fields=tuple(f for f in DISPUTE.fields if f.key != "place_of_performance")))
         database = open_database(path, migrations=old)
-        ctx = Context(db=database, user="tester", clock=lambda: NOW)
+        ctx = Context(conn=database, user="tester", clock=lambda: NOW)
         from dudu_desktop.services import site
         site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code=TOWNSHIP_CODE,
                        township_name="都督乡")
         demo.generate(ctx, year=2024, villages=1, seed=9)
         users.create_user(ctx, "boss", PASSWORD, Role.ADMIN)
-        database.conn.close()
+        database.close()
     monkeypatch.setenv("DUDU_USER", "boss")
     monkeypatch.setenv("DUDU_PASSWORD", PASSWORD)
     code, err = check(capsys, path)                  # migrates: the baseline
@@ -239,6 +239,6 @@ def test_an_old_file_gets_a_baseline_and_is_then_protected(tmp_path, monkeypatch
 
 def test_audit_entries_shown_to_people_hold_no_digests(demo_file):
     database = open_database(demo_file)
-    entries = audit.entries(database.conn, limit=20)
+    entries = audit.entries(database, limit=20)
     assert entries and all("_digest" not in e["changes"] and "_rows" not in e["changes"] for e in entries)
-    database.conn.close()
+    database.close()

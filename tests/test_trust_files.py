@@ -73,7 +73,7 @@ from dudu_desktop.services import backup
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 
-ctx = Context(db=open_database(sys.argv[1]), user="restorer")
+ctx = Context(conn=open_database(sys.argv[1]), user="restorer")
 copies = sys.argv[2:]
 print("ready", flush=True)
 n = 0
@@ -189,7 +189,7 @@ def test_a_damaged_file_does_not_take_another_villages_backup(tmp_path, capsys):
 
 def make_context_for(db: Path):
     from dudu_desktop.services.context import Context
-    return Context(db=storage.open_database(db, create=False), user="tester")
+    return Context(conn=storage.open_database(db, create=False), user="tester")
 
 
 def test_an_unreadable_site_is_checked_against_the_backups_folder(ctx, db_path, tmp_path, township_ctx):
@@ -233,7 +233,7 @@ from dudu_desktop.services import backup
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import open_database
 
-ctx = Context(db=open_database(sys.argv[1]), user="b", clock=lambda: dt.datetime(2024, 12, 20, 10, 0, 0))
+ctx = Context(conn=open_database(sys.argv[1]), user="b", clock=lambda: dt.datetime(2024, 12, 20, 10, 0, 0))
 start = float(sys.argv[2])
 while time.time() < start:
     time.sleep(0.001)
@@ -388,7 +388,7 @@ def test_demo_still_sets_up_a_new_file(tmp_path, capsys):
 
 def test_a_newer_rollback_journal_file_is_refused_without_a_byte_changed(tmp_path, capsys):
     db = tmp_path / "newer.sqlite3"
-    make_context(db).db.conn.close()
+    make_context(db).conn.close()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 3}")

@@ -283,7 +283,7 @@ def _simulated_restore(village_path: Path, backup_path: Path, now):
     for suffix in ("-wal", "-shm"):
         Path(str(village_path) + suffix).unlink(missing_ok=True)
     shutil.copyfile(backup_path, village_path)
-    ctx = Context(db=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
+    ctx = Context(conn=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
     with transaction(ctx.conn):
         epoch.begin_epoch(ctx.conn, when=dt.datetime(2024, 12, 20, 11, 0), backup_name=backup_path.name,
                           replaced_epoch=replaced_epoch)
@@ -314,7 +314,7 @@ def _cli_restore(capsys, village_path: Path, backup_path: Path, now):
     from dudu_desktop.storage.db import open_database
     code, _out, err = run(capsys, "--db", village_path, "restore", backup_path)
     assert code == 0, err
-    return Context(db=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
+    return Context(conn=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
 
 
 @pytest.mark.parametrize("how", ["restore command", "epoch begun directly"])
@@ -438,7 +438,7 @@ def test_the_township_reports_a_village_audit_tail_cut_off(world, capsys):
     conn.commit()
     conn.close()
     from dudu_desktop.storage.db import open_database
-    again = type(village)(db=open_database(path), user="cadre", role=village.role, clock=village.clock)
+    again = type(village)(conn=open_database(path), user="cadre", role=village.role, clock=village.clock)
     disputes.update_dispute(again, case, {"summary": "改写后的修改"})
     result = _import_json(capsys, town, _export(capsys, again, usb))
     assert result["witness"]["rewritten"]

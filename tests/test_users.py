@@ -17,7 +17,7 @@ PW = "correct horse 9"
 @pytest.fixture
 def admin_ctx(ctx):
     admin = users.create_user(ctx, "laowang", PW, Role.ADMIN, display_name="王主任")
-    return admin.context(ctx.db, clock=lambda: NOW)
+    return admin.context(ctx.conn, clock=lambda: NOW)
 
 
 def test_password_is_stored_as_a_salted_scrypt_hash(admin_ctx):
@@ -42,7 +42,7 @@ def test_first_account_must_be_an_admin(ctx):
 def test_after_the_first_only_an_admin_creates_accounts(admin_ctx):
     clerk = users.create_user(admin_ctx, "xiaoli", PW, Role.CLERK)
     with pytest.raises(PermissionDenied):
-        users.create_user(clerk.context(admin_ctx.db), "other", PW, Role.CLERK)
+        users.create_user(clerk.context(admin_ctx.conn), "other", PW, Role.CLERK)
     assert [u.username for u in users.list_users(admin_ctx.conn)] == ["laowang", "xiaoli"]
 
 
@@ -77,7 +77,7 @@ def test_authenticate_gives_the_same_message_for_unknown_user_and_wrong_password
     conn = admin_ctx.conn
     user = users.authenticate(conn, "laowang", PW, NOW)
     assert (user.username, user.role, user.display_name) == ("laowang", Role.ADMIN, "王主任")
-    ctx = user.context(admin_ctx.db)
+    ctx = user.context(admin_ctx.conn)
     assert isinstance(ctx, Context) and ctx.user == "laowang" and ctx.role == Role.ADMIN
     messages = set()
     for name, password in (("nobody", PW), ("laowang", "wrong password"), ("", "")):
@@ -125,7 +125,7 @@ def test_admin_reset_unlocks_and_forces_a_change(admin_ctx):
     users.reset_password(admin_ctx, "xiaoli", "temporary-123")
     user = users.authenticate(admin_ctx.conn, "xiaoli", "temporary-123", NOW)
     assert user.must_change_password
-    clerk_ctx = user.context(admin_ctx.db, clock=lambda: NOW)
+    clerk_ctx = user.context(admin_ctx.conn, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         users.reset_password(clerk_ctx, "laowang", "hijacked-123")
     with pytest.raises(Refused) as exc:
@@ -169,7 +169,7 @@ def test_weaker_hashes_are_upgraded_at_log_in(admin_ctx, monkeypatch):
 def test_every_account_change_is_audited_without_password_material(admin_ctx):
     users.create_user(admin_ctx, "xiaoli", PW, Role.CLERK)
     users.reset_password(admin_ctx, "xiaoli", "temporary-123")
-    users.change_own_password(users.get_user(admin_ctx.conn, "xiaoli").context(admin_ctx.db), "temporary-123",
+    users.change_own_password(users.get_user(admin_ctx.conn, "xiaoli").context(admin_ctx.conn), "temporary-123",
                               "new-secret-456")
     users.disable_user(admin_ctx, "xiaoli")
     with pytest.raises(Refused):

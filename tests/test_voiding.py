@@ -54,11 +54,11 @@ def test_void_needs_a_reason_and_leaves_an_audited_tombstone(ctx):
 def test_a_clerk_voids_only_their_own_record_of_today_not_yet_exported(ctx, tmp_path):
     from dudu_desktop.sync.export import export_bundle
     admins_call = hotline.create_call(ctx, CALL)
-    clerk = Context(db=ctx.db, user="clerk1", role=Role.CLERK, clock=ctx.clock)
+    clerk = Context(conn=ctx.conn, user="clerk1", role=Role.CLERK, clock=ctx.clock)
     mine = hotline.create_call(clerk, CALL)
     with pytest.raises(PermissionDenied, match="今天"):
         records.delete_record(clerk, "hotline_calls", admins_call, reason="录错")
-    yesterday = Context(db=ctx.db, user="clerk1", role=Role.CLERK, clock=lambda: ctx.now() - dt.timedelta(days=1))
+    yesterday = Context(conn=ctx.conn, user="clerk1", role=Role.CLERK, clock=lambda: ctx.now() - dt.timedelta(days=1))
     old = hotline.create_call(yesterday, {**CALL, "called_at": "2024-12-19 09:00"})
     with pytest.raises(PermissionDenied, match="今天"):
         records.delete_record(clerk, "hotline_calls", old, reason="录错")
@@ -73,7 +73,7 @@ def test_a_clerk_voids_only_their_own_record_of_today_not_yet_exported(ctx, tmp_
         records.delete_record(clerk, "hotline_calls", exported, reason="录错")
     assert records.get_row(ctx.conn, "hotline_calls", exported)["deleted"] == 0
     records.delete_record(ctx, "hotline_calls", exported, reason="重复登记")     # an administrator may
-    viewer = Context(db=ctx.db, user="clerk1", role=Role.VIEWER, clock=ctx.clock)
+    viewer = Context(conn=ctx.conn, user="clerk1", role=Role.VIEWER, clock=ctx.clock)
     with pytest.raises(PermissionDenied):
         records.delete_record(viewer, "hotline_calls", admins_call, reason="录错")
 
@@ -123,7 +123,7 @@ def accounts(tmp_path, monkeypatch):
     ctx = make_context(path, clock_at=now, user="boss")
     users.create_user(ctx, "boss", "boss-secret-1", Role.ADMIN)
     users.create_user(ctx, "clerk1", "clerk-secret-1", Role.CLERK, display_name="张文书")
-    clerk = Context(db=ctx.db, user="clerk1", role=Role.CLERK, clock=lambda: now)
+    clerk = Context(conn=ctx.conn, user="clerk1", role=Role.CLERK, clock=lambda: now)
     ids = {"boss_case": disputes.create_dispute(ctx, {**DISPUTE, "registered_on": now.date().isoformat()},
                                                 [{"role": "申请人", "name": "王德明"}]),
            "clerk_call": hotline.create_call(clerk, {**CALL, "called_at": now.strftime("%Y-%m-%d %H:%M")})}

@@ -82,7 +82,7 @@ OPENED: list = []
 def close_opened() -> None:
     while OPENED:
         try:
-            OPENED.pop().conn.close()
+            OPENED.pop().close()
         except Exception:  # noqa: BLE001 - closing is best effort; the data is already committed
             pass
 

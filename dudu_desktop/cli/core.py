@@ -18,13 +18,13 @@ def open_context(args, *, create: bool = False) -> Context:
     Only ``init`` and ``demo`` pass ``create=True``: any other command on a missing file (a typo in
     ``--db``) is refused naming the file, and nothing is created (issue 11)."""
     path = args.db or default_db_path()
-    database = storage.open_database(path, create=create)
-    OPENED.append(database)
+    conn = storage.open_database(path, create=create)
+    OPENED.append(conn)
     # Accounts (issue 6, cli/trust.py): with no account yet, act as --user/DUDU_USER with the admin role
     # (as before accounts existed); once any account exists, log in with DUDU_PASSWORD or a prompt.
     # Then the daily automatic backup. Late import: cli/trust.py imports this module.
     from dudu_desktop.cli.trust import logged_in_context
-    return logged_in_context(args, database)
+    return logged_in_context(args, conn)
 
 
 def add_commands(sub) -> None:
@@ -126,13 +126,12 @@ def cmd_check(args) -> int:
     # No log-in: check only reads, and it must still speak when the accounts were removed outside
     # the program (then nobody can log in; see services.users.accounts_expected).
     try:
-        database = storage.open_database(args.db or default_db_path(), create=False)
+        conn = storage.open_database(args.db or default_db_path(), create=False)
     except Refused as exc:
         for problem in exc.problems:
             print(problem.message, file=sys.stderr)
         return EXIT_REFUSED
-    OPENED.append(database)
-    conn = database.conn
+    OPENED.append(conn)
     damage = storage.integrity_problems(conn)
     problems = [_("The database file is damaged (SQLite's own check): {detail}").format(detail=p)
                 for p in damage if not p.startswith("foreign key:")]

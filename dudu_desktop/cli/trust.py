@@ -64,11 +64,10 @@ def new_password(name: str, *, env: tuple[str, ...] = ("DUDU_NEW_PASSWORD",)) ->
     return password
 
 
-def logged_in_context(args, database, *, auto_backup: bool = True) -> Context:
+def logged_in_context(args, conn, *, auto_backup: bool = True) -> Context:
     """The acting user's context (see the module's docstring), then the daily automatic backup."""
-    conn = database.conn
     if not users.has_users(conn):
-        ctx = Context(db=database, user=env_user(args), role=Role.ADMIN)
+        ctx = Context(conn=conn, user=env_user(args), role=Role.ADMIN)
     else:
         name = args.user or os.environ.get("DUDU_USER")
         if not name:
@@ -80,7 +79,7 @@ def logged_in_context(args, database, *, auto_backup: bool = True) -> Context:
         if password is None:
             password = _ask_password(_("Password for {name}: ").format(name=name))
         user = users.authenticate(conn, name, password)
-        ctx = user.context(database)
+        ctx = user.context(conn)
         if user.must_change_password and not _changes_own_password(args, user.username):
             # issue 11: after a reset, nothing but `user passwd <self>` until the password is changed
             raise Refused(Problem("password", _(
@@ -253,7 +252,7 @@ def cmd_restore(args) -> int:
     except storage.DatabaseDamaged:
         # The live file cannot even be opened: log in against the backup and put it in place.
         db_path = Path(args.db or default_db_path())
-        login = lambda database: logged_in_context(args, database, auto_backup=False)  # noqa: E731
+        login = lambda conn: logged_in_context(args, conn, auto_backup=False)  # noqa: E731
         result = backup.restore_over_damaged(db_path, args.file, login)
     else:
         result = backup.restore(ctx, args.file)

@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import sqlite_utils
 
 from dudu_desktop import paths
 from dudu_desktop.domain.problems import Problem, Refused
@@ -497,7 +496,7 @@ def _save_current(ctx: Context) -> Path | None:
 def restore_over_damaged(db_path: str | Path, backup_path: str | Path, login) -> dict:
     """When the live file cannot even be opened: the backup is checked against this PC's site (its
     backups folder, see the module's docstring) and prepared beside the database; the user logs in
-    against it (``login(database) -> Context``, which must be an admin there); the restore's audit
+    against it (``login(conn) -> Context``, which must be an admin there); the restore's audit
     entry and the new epoch are written into it in one transaction; the damaged file (and its
     ``-wal``) is set aside in the backups folder, and the prepared file renamed into place."""
     db_path, path = Path(db_path), Path(backup_path)
@@ -505,7 +504,7 @@ def restore_over_damaged(db_path: str | Path, backup_path: str | Path, login) ->
     _check_site(info, _site_from_backups(db_path, exclude=path))
     temp, conn = _prepare(path, db_path.parent, db_path.name)
     try:
-        ctx = login(sqlite_utils.Database(conn))
+        ctx = login(conn)
         ctx.require(Permission.ADMINISTER)
         stamp = ctx.now().strftime(STAMP)
         saved = paths.backups_dir(db_path) / f"damaged-{db_path.stem}-{stamp}.sqlite3"

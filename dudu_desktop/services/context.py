@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable
-
-import sqlite_utils
 
 from dudu_desktop.domain.problems import PermissionDenied
 from dudu_desktop.domain.vocab import ROLE_PERMISSIONS, Permission, Role
@@ -20,14 +19,14 @@ def _now() -> dt.datetime:
 
 @dataclass
 class Context:
-    db: sqlite_utils.Database
+    conn: sqlite3.Connection        # a plain connection (storage.db.open_database / connect)
     user: str = "system"
     role: Role = Role.ADMIN
     clock: Callable[[], dt.datetime] = field(default=_now)
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+    def on(self, conn: sqlite3.Connection) -> Context:
+        """The same person and clock on another connection (a worker thread opens its own)."""
+        return dataclasses.replace(self, conn=conn)
 
     def now(self) -> dt.datetime:
         return self.clock()

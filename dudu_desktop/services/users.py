@@ -50,10 +50,10 @@ class User:
     must_change_password: bool = False
     locked_until: str | None = None
 
-    def context(self, db, clock=None) -> Context:
+    def context(self, conn, clock=None) -> Context:
         """A :class:`Context` acting as this user."""
-        return Context(db=db, user=self.username, role=self.role) if clock is None else \
-            Context(db=db, user=self.username, role=self.role, clock=clock)
+        return Context(conn=conn, user=self.username, role=self.role) if clock is None else \
+            Context(conn=conn, user=self.username, role=self.role, clock=clock)
 
 
 def _user(row) -> User:

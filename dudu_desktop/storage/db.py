@@ -16,8 +16,6 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-import sqlite_utils
-
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import backups_dir
@@ -196,8 +194,9 @@ def migrate(conn: sqlite3.Connection, db_path: str | Path | None, migrations=MIG
 
 
 def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATIONS,
-                  backup_dir: str | Path | None = None) -> sqlite_utils.Database:
-    """Open (and create/migrate) the database file; returns a sqlite-utils ``Database``.
+                  backup_dir: str | Path | None = None) -> sqlite3.Connection:
+    """Open (and create/migrate) the database file; returns the connection (autocommit, the
+    pragmas of :func:`connect`).
 
     In this order, so that a refusal leaves the file exactly as it was: a missing file is refused
     unless ``create`` (nothing created, not even the folder: :class:`DatabaseMissing`); a read-only
@@ -231,7 +230,7 @@ def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATION
             raise DatabaseDamaged(_("The database file cannot be read ({error}). "
                                     "Restore it from a backup.").format(error=exc)) from exc
         raise
-    return sqlite_utils.Database(conn)
+    return conn
 
 
 def _read_only_file(path: Path) -> DatabaseReadOnly:

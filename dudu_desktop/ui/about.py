@@ -27,12 +27,9 @@ COMPONENTS = (
     ("PySide6_Essentials", N_("the window (Qt for Python)"), "LGPL-3.0"),
     ("reportlab", N_("PDF ledgers, agreements, sign-in sheets, annual report"), "BSD"),
     ("babel", N_("dates, numbers and translations"), "BSD-3-Clause"),
-    ("sqlite-utils", N_("database schema and queries"), "Apache-2.0"),
     ("openpyxl", N_("spreadsheets (.xlsx)"), "MIT"),
     ("cryptography", N_("sealed bundles"), "Apache-2.0 / BSD-3-Clause"),
     ("platformdirs", N_("the data folder"), "MIT"),
-    ("click", N_("used by sqlite-utils"), "BSD-3-Clause"),
-    ("python-dateutil", N_("used by sqlite-utils"), "Apache-2.0 / BSD-3-Clause"),
 )
 FONT_LICENSES = (("LICENSE-wqy-microhei.txt", "文泉驿微米黑 WenQuanYi Micro Hei", "Apache-2.0"),
                  ("LICENSE-LXGWWenKai-OFL.txt", "霞鹜文楷 LXGW WenKai", "SIL OFL-1.1"))

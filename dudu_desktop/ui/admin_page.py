@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -454,10 +453,10 @@ class AdminPage(QWidget):
     # --- backups ---------------------------------------------------------------------------------
     def _run(self, fn, done, what: str) -> None:
         """``fn(ctx)`` on a worker with its own connection; ``done(value)`` back on the UI thread."""
-        user, role, clock = self.ctx.user, self.ctx.role, self.ctx.clock
+        ctx = self.ctx
 
         def work(conn):
-            return fn(Context(db=sqlite_utils.Database(conn), user=user, role=role, clock=clock))
+            return fn(ctx.on(conn))
 
         job = workers.TaskJob(self.db_path, work)
         self.jobs.append(job)

@@ -104,7 +104,7 @@ def current_user() -> str:
 
 
 def open_context(db_path) -> Context:
-    return Context(db=open_database(db_path), user=current_user(), role=Role.ADMIN)
+    return Context(conn=open_database(db_path), user=current_user(), role=Role.ADMIN)
 
 
 def choose_db_path(db_path=None) -> Path:
@@ -125,23 +125,23 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
         wizard = FirstRunWizard(ctx, path)
         accepted = (wizard_exec or (lambda w: w.exec() == QDialog.Accepted))(wizard)
         if not accepted:
-            ctx.db.conn.close()
+            ctx.conn.close()
             return None
         if wizard.db_path and wizard.db_path != path:
-            ctx.db.conn.close()
+            ctx.conn.close()
             path = wizard.db_path
             ctx = open_context(path)
     # log-in (the first run creates the administrator), then the start-up checks and daily backup
     from dudu_desktop.ui import login as login_ui
-    user_ctx = login_ui.login(ctx.db, exec_dialog=login_exec)
+    user_ctx = login_ui.login(ctx.conn, exec_dialog=login_exec)
     if user_ctx is None:
-        ctx.db.conn.close()
+        ctx.conn.close()
         return None
     ctx = user_ctx
     checks = login_ui.start_checks(ctx, path)
     if checks == "restored":
-        ctx.db.conn.close()
-        ctx = Context(db=open_database(path), user=ctx.user, role=ctx.role)
+        ctx.conn.close()
+        ctx = Context(conn=open_database(path), user=ctx.user, role=ctx.role)
     settings = ui_settings()
     settings.setValue("database/path", str(path))
     settings.sync()
@@ -185,19 +185,19 @@ def smoke_test(app: QApplication, db_path=None) -> int:
         say(f"smoke test: no database at {path}")
         return 1
     database = open_database(path, create=False)
-    if site.site(database.conn) is None:
+    if site.site(database) is None:
         say("smoke test: the database is not set up (run init)")
         return 1
-    if users.has_users(database.conn):
+    if users.has_users(database):
         try:
-            user = users.authenticate(database.conn, os.environ.get("DUDU_USER", ""),
+            user = users.authenticate(database, os.environ.get("DUDU_USER", ""),
                                       os.environ.get("DUDU_PASSWORD", ""))
         except Refused as exc:
             say(f"smoke test: log-in refused: {exc}")
             return 1
         ctx = user.context(database)
     else:
-        ctx = Context(db=database, user="smoke-test", role=Role.VIEWER)
+        ctx = Context(conn=database, user="smoke-test", role=Role.VIEWER)
     window = MainWindow(ctx, path)
     watcher = _FirstPaint(app, clock)
     window.installEventFilter(watcher)

@@ -153,9 +153,9 @@ class _Form(QDialog):
 class LoginDialog(_Form):
     """User name and password; on success ``self.user`` is the :class:`users.User`."""
 
-    def __init__(self, db, parent=None, clock: Callable[[], dt.datetime] | None = None):
+    def __init__(self, conn, parent=None, clock: Callable[[], dt.datetime] | None = None):
         super().__init__(_("Log in"), _("Log in with your account on this PC."), parent)
-        self.db, self.clock, self.user = db, clock or dt.datetime.now, None
+        self.conn, self.clock, self.user = conn, clock or dt.datetime.now, None
         self.username = self.add_field("username", _("User name"), QLineEdit())
         self.username.setObjectName("username")
         self.username.setMaxLength(users.MAX_NAME_LENGTH)
@@ -164,7 +164,7 @@ class LoginDialog(_Form):
 
     def submit(self) -> None:
         try:
-            self.user = users.authenticate(self.db.conn, self.username.text(), self.password.text(), self.clock())
+            self.user = users.authenticate(self.conn, self.username.text(), self.password.text(), self.clock())
         except Refused:
             self.password.clear()
             self.password.setFocus()
@@ -193,7 +193,7 @@ class FirstAdminDialog(_Form):
     def submit(self) -> None:
         if self.password.text() != self.repeat.text():
             raise Refused([Problem("repeat", _("The two passwords differ."))])
-        actor = Context(db=self.ctx.db, user=self.username.text().strip() or self.ctx.user, role=Role.ADMIN,
+        actor = Context(conn=self.ctx.conn, user=self.username.text().strip() or self.ctx.user, role=Role.ADMIN,
                         clock=self.ctx.clock)
         self.user = users.create_user(actor, self.username.text(), self.password.text(), Role.ADMIN,
                                       display_name=self.display_name.text())
@@ -217,22 +217,23 @@ class ChangePasswordDialog(_Form):
         users.change_own_password(self.ctx, self.old.text(), self.new.text())
 
 
-def login(db, parent=None, *, exec_dialog: ExecDialog | None = None,
+def login(conn, parent=None, *, exec_dialog: ExecDialog | None = None,
           clock: Callable[[], dt.datetime] | None = None) -> Context | None:
     """The Context of the person using the program, or None if they cancelled."""
     run = exec_dialog or _exec
-    if not users.has_users(db.conn):
-        base = Context(db=db, role=Role.ADMIN) if clock is None else Context(db=db, role=Role.ADMIN, clock=clock)
+    if not users.has_users(conn):
+        base = Context(conn=conn, role=Role.ADMIN) if clock is None else \
+            Context(conn=conn, role=Role.ADMIN, clock=clock)
         dialog = FirstAdminDialog(base, parent)
         if not run(dialog) or dialog.user is None:
             return None
         remember_user(dialog.user.username)
-        return dialog.user.context(db, clock)
-    dialog = LoginDialog(db, parent, clock)
+        return dialog.user.context(conn, clock)
+    dialog = LoginDialog(conn, parent, clock)
     if not run(dialog) or dialog.user is None:
         return None
     remember_user(dialog.user.username)
-    ctx = dialog.user.context(db, clock)
+    ctx = dialog.user.context(conn, clock)
     if dialog.user.must_change_password:
         if not run(ChangePasswordDialog(ctx, parent, forced=True)):
             return None
@@ -255,7 +256,6 @@ def check_in_background(window, db_path, *, ask: Callable[[str], bool] | None = 
     """The start-up ``quick_check`` and the daily backup of a large file, off the UI thread (each with
     its own connection). The result shows in the status bar; damage is reported with the offer to
     restore the latest good backup, after which the program closes so that it restarts on it."""
-    import sqlite_utils
     from PySide6.QtWidgets import QApplication
 
     from dudu_desktop.ui import workers
@@ -267,8 +267,7 @@ def check_in_background(window, db_path, *, ask: Callable[[str], bool] | None = 
         problems = backup.startup_problems(conn)
         if not problems:
             try:
-                backup.auto_backup_if_due(Context(db=sqlite_utils.Database(conn), user=ctx.user, role=ctx.role),
-                                          checked=True)
+                backup.auto_backup_if_due(ctx.on(conn), checked=True)
             except Exception:  # noqa: BLE001 — a failed automatic copy must not stop the work
                 return ["backup_failed"]
         return problems

@@ -12,7 +12,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import sqlite_utils
 from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPageLayout, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -104,7 +103,7 @@ class _Signals(QObject):
 
 def _worker_context(db_path: str, ctx: Context) -> tuple[Context, sqlite3.Connection]:
     conn = storage.connect(db_path)
-    return Context(db=sqlite_utils.Database(conn), user=ctx.user, role=ctx.role, clock=ctx.clock), conn
+    return ctx.on(conn), conn
 
 
 def _message(exc: Exception) -> str:

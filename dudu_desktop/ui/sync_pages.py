@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -124,14 +123,14 @@ class SyncJob(QRunnable):
 
     def __init__(self, db_path, ctx: Context, fn):
         super().__init__()
-        self.db_path, self.user, self.role, self.clock, self.fn = str(db_path), ctx.user, ctx.role, ctx.clock, fn
+        self.db_path, self.ctx, self.fn = str(db_path), ctx, fn
         self.signals = _Signals()
 
     def run(self) -> None:
         try:
             conn = storage.connect(self.db_path)
             try:
-                ctx = Context(db=sqlite_utils.Database(conn), user=self.user, role=self.role, clock=self.clock)
+                ctx = self.ctx.on(conn)            # the session's Context on this thread's connection
                 value = self.fn(ctx, lambda done, total: self.signals.progress.emit(done, total))
             finally:
                 conn.close()

@@ -157,10 +157,10 @@ class FirstRunWizard(QDialog):
             if self.demo_radio.isChecked():
                 path = Path(self.demo_path.text().strip())
                 database = open_database(path)
-                demo_ctx = Context(db=database, user=self.ctx.user, role=self.ctx.role, clock=self.ctx.clock)
-                if site.site(database.conn) is None:
+                demo_ctx = Context(conn=database, user=self.ctx.user, role=self.ctx.role, clock=self.ctx.clock)
+                if site.site(database) is None:
                     demo.generate(demo_ctx, year=self.ctx.today().year, villages=5, seed=1)
-                database.conn.close()
+                database.close()
                 self.db_path = path
             else:
                 role = site.VILLAGE if self.village_radio.isChecked() else site.TOWNSHIP

@@ -116,7 +116,7 @@ def main() -> int:
         app.processEvents()
 
     def ctx_for(path: Path, user="admin", role=Role.ADMIN) -> Context:
-        return Context(db=open_database(path), user=user, role=role, clock=lambda: NOW)
+        return Context(conn=open_database(path), user=user, role=role, clock=lambda: NOW)
 
     # --- first run
     empty = ctx_for(home / "new.sqlite3")
@@ -125,7 +125,7 @@ def main() -> int:
     w.finish()                      # every field empty: the messages under the fields
     check(w, "wizard with errors")
     done(w)
-    for dialog, name in ((login.FirstAdminDialog(empty), "first admin"), (login.LoginDialog(empty.db), "log-in")):
+    for dialog, name in ((login.FirstAdminDialog(empty), "first admin"), (login.LoginDialog(empty.conn), "log-in")):
         check(dialog, name)
         dialog.try_accept()
         check(dialog, name + " with errors")

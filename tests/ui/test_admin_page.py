@@ -180,7 +180,7 @@ def test_the_page_is_in_the_window_for_admins_only(qtbot, ctx, db_path, window):
     assert "admin" in window.pages
     window.show_page("admin")
     assert window.page_key() == "admin" and window.nav.currentItem().text() == "账户与备份"
-    clerk = Context(db=ctx.db, user="clerk", role=Role.CLERK, clock=ctx.clock)
+    clerk = Context(conn=ctx.conn, user="clerk", role=Role.CLERK, clock=ctx.clock)
     from dudu_desktop.ui.main_window import MainWindow
     win = MainWindow(clerk, db_path)
     qtbot.addWidget(win)

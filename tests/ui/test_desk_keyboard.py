@@ -29,7 +29,7 @@ def shown(qtbot, dialog):
 
 def test_login_starts_in_the_user_name_and_tab_goes_down_the_form(qtbot, ctx):
     users.create_user(ctx, "zhangws", "correct horse 1", Role.ADMIN, display_name="张文书")
-    dialog = shown(qtbot, login_ui.LoginDialog(ctx.db))
+    dialog = shown(qtbot, login_ui.LoginDialog(ctx.conn))
     assert dialog.focusWidget() is dialog.username
     ok, cancel = dialog.buttons.button(QDialogButtonBox.Ok), dialog.buttons.button(QDialogButtonBox.Cancel)
     assert dialog.username.nextInFocusChain() is dialog.password or \
@@ -51,16 +51,16 @@ def test_the_last_user_name_is_remembered_and_focus_goes_to_the_password(qtbot, 
         dialog.password.setText("correct horse 1")
         return dialog.try_accept()
 
-    assert login_ui.login(ctx.db, exec_dialog=fill) is not None
+    assert login_ui.login(ctx.conn, exec_dialog=fill) is not None
     assert uistate.last_user() == "zhangws"
-    again = shown(qtbot, login_ui.LoginDialog(ctx.db))
+    again = shown(qtbot, login_ui.LoginDialog(ctx.conn))
     assert again.username.text() == "zhangws"
     assert again.focusWidget() is again.password
 
 
 def test_first_admin_starts_in_the_user_name_and_messages_do_not_squash_the_fields(qtbot, ctx):
     from dudu_desktop.services.context import Context
-    empty = Context(db=ctx.db, role=Role.ADMIN)
+    empty = Context(conn=ctx.conn, role=Role.ADMIN)
     dialog = shown(qtbot, login_ui.FirstAdminDialog(empty))
     assert dialog.focusWidget() is dialog.username
     heights = {name: field.height() for name, (field, _l) in dialog.fields.items()}
@@ -122,7 +122,7 @@ def test_every_date_field_has_a_calendar_and_typing_still_works(qtbot, window):
 def test_the_wizard_requires_the_township_of_a_village_and_names_each_field(qtbot, ctx, tmp_path):
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database
-    empty = Context(db=open_database(tmp_path / "new.sqlite3"), role=Role.ADMIN)
+    empty = Context(conn=open_database(tmp_path / "new.sqlite3"), role=Role.ADMIN)
     wizard = shown(qtbot, FirstRunWizard(empty, tmp_path / "new.sqlite3"))
     for field in (wizard.code, wizard.township_code, wizard.township_name, wizard.name):
         hint = field.placeholderText()      # a hint of the format, never a sample code or name

@@ -41,7 +41,7 @@ def test_first_run_creates_the_admin(ctx, qtbot):
                            "repeat": "boss-secret-2"},
                           {"username": "laowang", "display_name": "王主任", "password": "boss-secret-1",
                            "repeat": "boss-secret-1"}]])
-    result = login_ui.login(ctx.db, exec_dialog=run, clock=lambda: NOW)
+    result = login_ui.login(ctx.conn, exec_dialog=run, clock=lambda: NOW)
     assert result.user == "laowang" and result.role == Role.ADMIN
     dialog = run.seen[0]
     assert isinstance(dialog, login_ui.FirstAdminDialog)
@@ -62,7 +62,7 @@ def test_short_password_shown_at_the_field(ctx, qtbot):
 
 def test_log_in_wrong_then_right(ctx, qtbot):
     users.create_user(ctx, "laowang", "boss-secret-1", Role.ADMIN)
-    dialog = login_ui.LoginDialog(ctx.db, clock=lambda: NOW)
+    dialog = login_ui.LoginDialog(ctx.conn, clock=lambda: NOW)
     qtbot.addWidget(dialog)
     dialog.username.setText("laowang")
     dialog.password.setText("nope-nope")
@@ -76,17 +76,17 @@ def test_log_in_wrong_then_right(ctx, qtbot):
 
 def test_cancel_gives_no_context(ctx, qtbot):
     users.create_user(ctx, "laowang", "boss-secret-1", Role.ADMIN)
-    assert login_ui.login(ctx.db, exec_dialog=driver(qtbot, [None]), clock=lambda: NOW) is None
+    assert login_ui.login(ctx.conn, exec_dialog=driver(qtbot, [None]), clock=lambda: NOW) is None
 
 
 def test_reset_password_must_be_changed_at_log_in(ctx, qtbot):
-    admin = users.create_user(ctx, "laowang", "boss-secret-1", Role.ADMIN).context(ctx.db, lambda: NOW)
+    admin = users.create_user(ctx, "laowang", "boss-secret-1", Role.ADMIN).context(ctx.conn, lambda: NOW)
     users.create_user(admin, "xiaoli", "clerk-secret-1", Role.CLERK)
     users.reset_password(admin, "xiaoli", "temporary-123")
     run = driver(qtbot, [[{"username": "xiaoli", "password": "temporary-123"}],
                          [{"old_password": "temporary-123", "new_password": "clerk-secret-9",
                            "repeat": "clerk-secret-9"}]])
-    result = login_ui.login(ctx.db, exec_dialog=run, clock=lambda: NOW)
+    result = login_ui.login(ctx.conn, exec_dialog=run, clock=lambda: NOW)
     assert result.user == "xiaoli" and result.role == Role.CLERK
     assert isinstance(run.seen[1], login_ui.ChangePasswordDialog)
     assert not users.authenticate(ctx.conn, "xiaoli", "clerk-secret-9", NOW).must_change_password

@@ -114,7 +114,7 @@ def test_unmasked_box_follows_the_role_and_is_audited(qtbot, seeded):
     assert "11010519491231002X" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(dialog.pdf)).pages)
     assert len(audit.entries(ctx.conn, action=data.UNMASKED_ACTION)) == before + 1  # made by the worker
 
-    clerk = ctx.__class__(db=ctx.db, user="clerk", role=Role.CLERK, clock=ctx.clock)
+    clerk = ctx.__class__(conn=ctx.conn, user="clerk", role=Role.CLERK, clock=ctx.clock)
     for request in (ledger_request(), DocumentRequest(AGREEMENT, {"dispute_id": ids["settled"]})):
         d = open_dialog(qtbot, clerk, request)
         wait_ready(qtbot, d)

@@ -46,7 +46,7 @@ def test_first_run_wizard_sets_up_a_village(qtbot, tmp_path):
         assert again is None                          # (log-in cancelled)
         assert ui_settings().value("window/page") == "hotline"
     finally:
-        win.ctx.db.conn.close()
+        win.ctx.conn.close()
 
 
 def test_first_run_can_open_the_demo_data(qtbot, tmp_path):
@@ -64,8 +64,8 @@ def test_first_run_can_open_the_demo_data(qtbot, tmp_path):
         assert win.ctx.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] > 50
     finally:
         win.close()
-        win.ctx.db.conn.close()
-    assert site.site(open_database(tmp_path / "empty.sqlite3").conn) is None     # the empty file is untouched
+        win.ctx.conn.close()
+    assert site.site(open_database(tmp_path / "empty.sqlite3")) is None     # the empty file is untouched
 
 
 def test_bundled_font_and_print_hook(qtbot, window):

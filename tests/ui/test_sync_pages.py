@@ -81,7 +81,7 @@ def test_import_preview_apply_conflict_and_overview(qtbot, setup, tmp_path):
     # a conflict: the same call edited in the village and at the township
     call_id = villages[0].conn.execute("SELECT id FROM hotline_calls ORDER BY id LIMIT 1").fetchone()[0]
     hotline.update_call(villages[0], call_id, {"answer": "村里改过的答复"})
-    hotline.update_call(Context(db=town.db, user="township", clock=lambda: NOW), call_id, {"answer": "乡里改过的答复"})
+    hotline.update_call(Context(conn=town.conn, user="township", clock=lambda: NOW), call_id, {"answer": "乡里改过的答复"})
     second = export_bundle(villages[0], usb).path
     sheet = tmp_path / "calls.csv"
     with open(sheet, "w", encoding="gbk", newline="") as f:
