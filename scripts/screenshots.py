@@ -109,7 +109,7 @@ def main(argv: list[str]) -> int:
         print(f"{path} {image.width()}×{image.height()}")
 
     def ctx_for(path: Path, user="admin", role=Role.ADMIN) -> Context:
-        return Context(db=open_database(path), user=user, role=role, clock=lambda: NOW)
+        return Context(conn=open_database(path), user=user, role=role, clock=lambda: NOW)
 
     # --- first run: the wizard on an empty file, the first administrator, the log-in
     empty = ctx_for(home / "new.sqlite3")
@@ -269,7 +269,7 @@ def main(argv: list[str]) -> int:
     save(window, "sync-overview")
     window.close()
     for ctx in (empty, village, quiet, town):
-        ctx.db.conn.close()
+        ctx.conn.close()
     shutil.rmtree(home, ignore_errors=True)
     return 0
 
