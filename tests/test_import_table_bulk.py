@@ -218,3 +218,45 @@ def test_the_remembered_field_rules_give_what_clean_record_gives():
             data = {f.key: rnd.choice(VALUES) for f in spec.fields if rnd.random() < 0.7}
             for _twice in range(2):              # the second time from memory
                 assert cleaner(spec, data, today=today) == clean_record(spec, data, today=today), (spec.name, data)
+
+
+def _triggers(conn) -> list:
+    return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+
+
+def test_the_insert_triggers_come_back_after_an_import_a_dry_run_and_a_failure(ctx, tmp_path, monkeypatch):
+    """The import drops the bulk-guarded AFTER INSERT triggers for its transaction only."""
+    conn = ctx.conn
+    before = _triggers(conn)
+    assert any(name == "disputes_search_ai" for name, _sql in before)
+    path = tmp_path / "d.csv"
+    write_csv(path, "disputes", DISPUTES)
+    monkeypatch.setattr(tables, "SUSPEND_TRIGGERS_AT", 1)         # as for a large file
+    suspended = []
+    real_suspend = tables.BulkLoad.suspend_insert_triggers
+    monkeypatch.setattr(tables.BulkLoad, "suspend_insert_triggers",
+                        lambda self, t: (suspended.append(list(t)), real_suspend(self, t)))
+    assert import_table(ctx, "disputes", path, dry_run=True).imported == 4
+    assert suspended == [["disputes", "dispute_parties"]]
+    assert _triggers(conn) == before and conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 0
+    monkeypatch.setattr(tables, "IMPORT_BATCH", 2)
+    real = tables._BulkWriter.flush
+    calls = []
+
+    def failing(self):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(self)
+    monkeypatch.setattr(tables._BulkWriter, "flush", failing)
+    with pytest.raises(OSError):
+        import_table(ctx, "disputes", path)
+    assert _triggers(conn) == before and conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 0
+    monkeypatch.setattr(tables._BulkWriter, "flush", real)
+    assert import_table(ctx, "disputes", path).imported == 4
+    assert _triggers(conn) == before
+    # and the triggers work again for the next record typed in
+    new_id = disputes.create_dispute(ctx, {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "鸡鸭啄食菜苗",
+                                           "source": "主动排查"}, [{"name": "冯一", "role": "申请人"}])
+    sql, args = search.search_clause("disputes", "菜苗", use_index=True)
+    assert [r[0] for r in conn.execute(f"SELECT id FROM disputes WHERE {sql}", args)] == [new_id]

@@ -58,6 +58,9 @@ from dudu_desktop.storage.ids import new_id
 REGISTER_NAMES = ("disputes", "trainings", "hotline", "publicity")
 #: Spreadsheet rows per audit entry (and per ``executemany``).
 IMPORT_BATCH = 1000
+#: From this many rows in a file, the insert triggers the bulk flag skips are dropped for the import's
+#: transaction (``BulkLoad.suspend_insert_triggers``); a smaller file leaves the schema alone.
+SUSPEND_TRIGGERS_AT = 5000
 #: register → the tables its rows create (the main record first)
 REGISTER_TABLES = {"disputes": ("disputes", "dispute_parties"), "trainings": ("trainings", "training_attendance"),
                    "hotline": ("hotline_calls",), "publicity": ("publicity_events", "publicity_materials")}
@@ -319,7 +322,7 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
     conn = ctx.conn
     try:
         with transaction(conn):
-            writer = _BulkWriter(ctx, register, path.name)
+            writer = _BulkWriter(ctx, register, path.name, total)
             for start in range(0, total, IMPORT_BATCH):
                 chunk = []
                 for row in table.rows[start:start + IMPORT_BATCH]:
@@ -433,12 +436,13 @@ class _BulkWriter:
     """The rows of a batch, built with the services' own rules, written table by table with
     ``executemany`` under one audit entry per batch (see the module's docstring)."""
 
-    def __init__(self, ctx: Context, register: str, file_name: str):
+    def __init__(self, ctx: Context, register: str, file_name: str, total_rows: int = 0):
         self.ctx, self.register, self.file_name = ctx, register, file_name
         self.conn = ctx.conn
         self.now = ctx.now_text()
         self.today = ctx.today()
         self.bulk = BulkLoad(self.conn)                # search indexes and follow-ups due: in bulk
+        self.large = total_rows >= SUSPEND_TRIGGERS_AT
         self.rows: dict[str, list[dict]] = {t: [] for t in REGISTER_TABLES[register]}
         self.keys: list[tuple] = []
         self.row_numbers: list[int] = []
@@ -488,6 +492,9 @@ class _BulkWriter:
         conn = self.conn
         tables = REGISTER_TABLES[self.register]
         main = tables[0]
+        if self.large:              # every row is new: the bulk-guarded insert triggers are dropped for now
+            self.bulk.suspend_insert_triggers(tables)
+            self.large = False
         info = site.require_site(conn)
         seq = audit.append(conn, at=self.now, user=self.ctx.user, action="import_table", table_name=main,
                            village_code=info["code"],
