@@ -186,6 +186,7 @@ class HomePage(QWidget):
     CHART_PLACES = {"months": (1, 0, 2), "types": (2, 0, 1), "levels": (2, 1, 1), "villages": (3, 0, 2)}
 
     def refresh_charts(self) -> None:
+        self._charts_stale = False
         year = self.ctx.today().year
         self.charts_box.setTitle(_("Disputes registered in {year}").format(year=year))
         for data in dispute_charts(self.ctx):
@@ -230,4 +231,13 @@ class HomePage(QWidget):
         bundles = home.last_bundles(self.ctx.conn)
         self.last_export.setText(bundle_text(bundles["export"]))
         self.last_import.setText(bundle_text(bundles["import"]))
-        self.refresh_charts()
+        # the charts read a year of figures (per village at the township): only for a page in view;
+        # a hidden one draws them when it is shown again
+        self._charts_stale = not self.isVisible()
+        if not self._charts_stale:
+            self.refresh_charts()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if getattr(self, "_charts_stale", False):
+            self.refresh_charts()

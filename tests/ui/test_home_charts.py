@@ -116,3 +116,18 @@ def test_a_village_sees_no_village_chart_and_an_empty_year_says_so(qtbot, window
     assert sum(chart.series[0].values) == 0 and chart.empty_text == "2024年尚未登记矛盾纠纷。"
     image = chart.grab()
     assert not image.isNull() and image.width() > 200
+
+
+def test_charts_follow_a_change_drawn_when_the_home_page_is_shown(qtbot, town):
+    from dudu_desktop.services import records
+    win, _db = town
+    chart = win.home.charts["months"]
+    before = sum(chart.series[0].values)
+    win.show_page("trainings")
+    dispute_id = win.ctx.conn.execute("SELECT id FROM disputes WHERE deleted = 0 AND registered_on LIKE '2024%' "
+                                      "LIMIT 1").fetchone()[0]
+    records.delete_record(win.ctx, "disputes", dispute_id, reason="重复登记")
+    win.refresh_all()
+    assert win.home._charts_stale and sum(chart.series[0].values) == before     # hidden: not read yet
+    win.show_page("home")
+    assert sum(chart.series[0].values) == before - 1
