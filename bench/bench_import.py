@@ -68,7 +68,7 @@ def dispute_rows(n: int, columns: list[str], seed: int = 7):
             "closed_out_on": None, "prevented_criminal": None, "prevented_criminal_people": None,
             "prevented_petition": None, "prevented_petition_people": None, "notes": "",
         }
-        yield [row[c] for c in columns]
+        yield [row.get(c, "") for c in columns]      # a column added since (e.g. 履行地点): empty text
 
 
 def build_bundle(folder: Path, n: int) -> tuple[Path, Path]:
