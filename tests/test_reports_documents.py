@@ -17,7 +17,7 @@ from dudu_desktop.reports.agreement import agreement_number, short_unit_name
 from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, SIGNIN, DocumentRequest
 from dudu_desktop.services import audit, demo, report_texts, stats
 from reports_support import (
-    ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED, assert_fonts_embedded, flat, new_context,
+    CALLER_FULL, CALLER_PHONE, ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED, assert_fonts_embedded, flat, new_context,
     page_numbers, pdf_text, reader, seed,
 )
 
@@ -215,6 +215,18 @@ def test_narrative_texts_are_kept_per_year_and_unit(seeded):
 
 # ---------------------------------------------------------------- command line
 
+def spreadsheet_cells(path) -> set[str]:
+    """Every non-empty cell of a ledger written as .xlsx or .csv, as text."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+        book = openpyxl.load_workbook(path, read_only=True)
+        return {str(v).strip() for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                for v in row if v not in (None, "")}
+    import csv
+    with open(path, encoding="utf-8-sig", newline="") as handle:       # ="0123": a number kept as text
+        return {re.sub(r'^="(.*)"$', r"\1", c.strip()) for row in csv.reader(handle) for c in row if c.strip()}
+
+
 def test_cli_report_commands(seeded, db_path, tmp_path, capsys):
     ctx, ids = seeded
     db = ["--db", str(db_path)]
@@ -225,10 +237,19 @@ def test_cli_report_commands(seeded, db_path, tmp_path, capsys):
         target = tmp_path / f"l.{ext}"
         assert main(db + ["report", "ledger", "--register", "hotline", "--month", "2024-05", "--out",
                           str(target), "--unmasked"]) == 0
-        assert target.stat().st_size > 0
+        cells = spreadsheet_cells(target)
+        # the May calls, unmasked as asked: the named caller with her number, and the anonymous visit
+        assert {CALLER_FULL, CALLER_PHONE, "欧阳娜娜询问被拖欠工资怎么办？", "遗嘱需要公证吗？"} <= cells, (ext, cells)
+        assert not any("****" in c for c in cells), ext
     assert main(db + ["report", "agreement", "--dispute", ids["settled"], "--out", str(tmp_path / "a.pdf")]) == 0
+    agreement = flat(pdf_text((tmp_path / "a.pdf").read_bytes()))
+    assert agreement.startswith("人民调解协议书编号：（2024）都督调字第001号申请人张**")
+    assert PHONE_MASKED in agreement and PHONE_FULL not in agreement and "2024年5月10日" in agreement
     assert main(db + ["report", "signin", "--training", ids["training"], "--out", str(tmp_path / "s.pdf"),
                       "--after"]) == 0
+    signin = flat(pdf_text((tmp_path / "s.pdf").read_bytes()))
+    assert "《民法典》婚姻家庭编学习" in signin
+    assert all(name in signin for name in ("任梅强", "罗涛春", "余玥丽"))
     assert main(db + ["report", "annual", "--year", "2024", "--out", str(tmp_path / "r.pdf")]) == 0
     assert "都督村2024年度法治建设工作情况报告" in pdf_text((tmp_path / "r.pdf").read_bytes())
     capsys.readouterr()

@@ -1,7 +1,9 @@
 """Removable drives: the pure helpers behind the export page's drive list."""
 
+import os
 from pathlib import Path
 
+from dudu_desktop.sync import drives
 from dudu_desktop.sync.drives import DRIVE_REMOVABLE, linux_candidates, removable_drives, windows_removable
 
 
@@ -24,5 +26,22 @@ def test_linux_mount_points_under_media_run_media_and_mnt():
     assert found == [Path("/media/cadre/KINGSTON"), Path("/run/media/cadre/U盘"), Path("/mnt/usb")]
 
 
-def test_removable_drives_runs_here():
-    assert isinstance(removable_drives(), list)
+def test_removable_drives_here_are_writable_folders():
+    assert all(p.is_dir() and os.access(p, os.W_OK) for p in removable_drives())
+
+
+def test_removable_drives_on_linux_keeps_the_writable_mounts_of_the_user(monkeypatch, tmp_path):
+    stick, cdrom = tmp_path / "KINGSTON", tmp_path / "CDROM"
+    asked = []
+    monkeypatch.setattr(drives.sys, "platform", "linux")
+    monkeypatch.setattr(drives.getpass, "getuser", lambda: "cadre")
+    monkeypatch.setattr(drives, "linux_candidates", lambda user: asked.append(user) or [stick, cdrom])
+    monkeypatch.setattr(drives.os, "access", lambda path, mode: Path(path) == stick and mode == os.W_OK)
+    assert drives.removable_drives() == [stick]                 # the read-only disc is left out
+    assert asked == ["cadre"]
+
+    def no_user():
+        raise KeyError("uid not in passwd")                     # some containers
+    monkeypatch.setattr(drives.getpass, "getuser", no_user)
+    monkeypatch.setenv("USER", "laowang")
+    assert drives.removable_drives() == [stick] and asked[-1] == "laowang"

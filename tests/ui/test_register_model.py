@@ -138,6 +138,7 @@ def big_db(ctx):
     return ctx
 
 
+@pytest.mark.slow                 # 200,000 rows (the big_db fixture): deselect with -m "not slow"
 def test_the_model_serves_200000_rows_without_loading_them(qtbot, big_db, db_path):
     ctx = big_db
     model = RegisterModel(ctx, "disputes", db_path)
