@@ -241,6 +241,11 @@ def _open_conflicts(conn, table: str, ids: list[str]) -> dict[str, dict]:
 
 
 def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _TablePlan]:
+    """What importing ``bundle`` would do, table by table (parents first), nothing written: each
+    table's rows are read and checked for form (:func:`_well_formed_rows`), joined by the rows that
+    waited for a parent, rid of rows of another village (:func:`_without_foreign`), then each row is
+    placed: unchanged, refused with its reasons, waiting for its parent, a conflict, or to write
+    (:func:`_place_rows`)."""
     conn = ctx.conn
     meta = bundle.meta
     exported = _date(meta["created_at"]) or ctx.today()
@@ -254,147 +259,189 @@ def _plan(ctx: Context, bundle: fmt.Bundle, result: ImportResult) -> dict[str, _
     result.stale = bundle_epoch < known_epoch
     for table in RECORD_TABLES:
         res = bundle.resources[table]
-        columns = table_columns(conn, table)
-        known = {c["name"] for c in columns} - set(LOCAL_COLUMNS)
-        unknown = [h for h in res.headers if h not in known]
-        missing = [c for c in REQUIRED_COLUMNS if c not in res.headers]
-        if unknown or missing or len(set(res.headers)) != len(res.headers):
-            raise Refused(_("The columns of {member} do not match the bundle's description.").format(
-                member=f"{table}.csv") + " " + ", ".join(unknown + missing))
-        plan = _TablePlan(columns=list(res.headers))
-        plans[table] = plan
-        convert = _converter(columns, res.headers, table)
+        columns = _checked_columns(conn, table, res.headers)
+        plan = plans[table] = _TablePlan(columns=list(res.headers))
         col = {h: i for i, h in enumerate(res.headers)}
-        i_id, i_village, i_version, i_deleted = col["id"], col["village_code"], col["version"], col["deleted"]
-        i_change = col.get("change_seq")
-        spec = SPECS[table]
-        spec_keys = [k for k in spec.keys if k in col]
-        text_cols = [(col[h], h) for h in res.headers if h not in spec_keys]
-        today = latest + dt.timedelta(days=366) if table == "trainings" else latest
-        rows: list[tuple[int, tuple]] = []
-        seen: set[str] = set()
-        for n, cells in enumerate(res.rows, 2):
-            values, bad = convert(cells)
-            rid = values[i_id] or ""
-            problems = [RowProblem(table, n, c, _("The value “{value}” does not fit this column.").format(
-                value=cells[col[c]][:40]), rid) for c in bad]
-            if not is_uuid(rid):
-                problems.append(RowProblem(table, n, "id", _("“{value}” is not a valid record id.").format(
-                    value=rid[:40]), rid))
-            elif rid in seen:
-                problems.append(RowProblem(table, n, "id", _("The record appears twice in the bundle."), rid))
-            if values[i_village] != bundle.village_code:
-                problems.append(RowProblem(table, n, "village_code", _(
-                    "The record belongs to village {found}, not to {village}.").format(
-                    found=values[i_village], village=bundle.village_code), rid))
-            if values[i_version] is not None and values[i_version] < 1 or values[i_deleted] not in (0, 1, None):
-                problems.append(RowProblem(table, n, "version", _("The version or the deletion mark is invalid."),
-                                           rid))
-            if i_change is not None and values[i_change] is not None and not meta["full"] and \
-                    not meta["from_seq"] < values[i_change] <= meta["to_seq"]:
-                raise Refused(_("The bundle {name} does not match its description: a row of {member} lies "
-                                "outside the range of changes it declares.").format(
-                    name=bundle.file_name, member=f"{table}.csv"))
-            for i, h in text_cols:
-                if len(cells[i]) > MAX_TEXT_CELL:
-                    problems.append(RowProblem(table, n, h, _("The text is too long ({n} characters).").format(
-                        n=len(cells[i])), rid))
-            seen.add(rid)
-            if problems:
-                result.problems += problems
-                plan.counts["invalid"] += 1
-                continue
-            rows.append((n, values))
-        check = _FieldChecker(spec, today)
-        rows = _with_pending(conn, table, bundle.village_code, res.headers, rows, i_id, i_version, plan,
+        rows = _well_formed_rows(table, res, columns, col, bundle, plan, result)
+        rows = _with_pending(conn, table, bundle.village_code, res.headers, rows, col["id"], col["version"], plan,
                              bundle_epoch)
-        local = _existing(conn, table, [v[i_id] for _n, v in rows])
-        foreign = {rid: old["village_code"] for rid, old in local.items() if old["village_code"] != bundle.village_code}
-        foreign.update(_foreign_pending(conn, table, bundle.village_code, [v[i_id] for _n, v in rows]))
-        if foreign:                            # another village's record: this bundle may not touch it
-            kept = []
-            for n, values in rows:
-                owner = foreign.get(values[i_id])
-                if owner is None:
-                    kept.append((n, values))
-                    continue
-                result.problems.append(RowProblem(table, n, "id", _(
-                    "This record belongs to village {owner}; a bundle of village {village} may not change it. "
-                    "The row was refused.").format(owner=owner, village=bundle.village_code), values[i_id]))
-                plan.counts["invalid"] += 1
-            rows = kept
-        pending = _open_conflicts(conn, table, [v[i_id] for _n, v in rows if v[i_id] in local])
-        content = [i for i, h in enumerate(res.headers) if h != "change_seq"]
+        local = _existing(conn, table, [v[col["id"]] for _n, v in rows])
+        rows = _without_foreign(conn, table, bundle.village_code, rows, local, col["id"], plan, result)
+        today = latest + dt.timedelta(days=366) if table == "trainings" else latest
         business = [i for i, h in enumerate(res.headers) if h not in META_COLUMNS]
-        parents = [(col[c], parent, req) for c, parent, req in PARENTS.get(table, []) if c in col]
-        missing_parents: dict[str, set[str]] = {}
-        foreign_parents: dict[str, dict[str, str]] = {}
-        for ci, parent, _req in parents:
-            wanted = {v[ci] for _n, v in rows if v[ci] is not None} - accepted.get(parent, set())
-            owners = _owners(conn, parent, wanted)
-            missing_parents[parent] = missing_parents.get(parent, set()) | (wanted - set(owners))
-            foreign_parents.setdefault(parent, {}).update(
-                {i: o for i, o in owners.items() if o != bundle.village_code})
-        ok: set[str] = set()
-        for n, values in rows:
-            rid = values[i_id]
-            old = local.get(rid)
-            row_epoch = plan.epochs.get(rid, bundle_epoch) if n == 0 else bundle_epoch
-            if row_epoch < floor:                # written before a restore the township already knows
-                plan.counts["unchanged"] += 1
-                plan.settled.append(rid)
-                continue
-            kind = _classify(old, values, res.headers, content, business, i_version, row_epoch)
-            if kind == "unchanged":
-                plan.counts["unchanged"] += 1
-                ok.add(rid)
-                plan.settled.append(rid)
-                continue
-            problems = [RowProblem(table, n, p.field, p.message, rid)
-                        for k in spec_keys for p in check(k, values[col[k]])]
-            if not problems and not values[i_deleted]:    # the keyboard's whole-record rules (a deletion
-                row = dict(zip(res.headers, values))      # always goes through)
-                problems = [RowProblem(table, n, p.field, p.message, rid) for p in record_problems(table, row)]
-            problems += [RowProblem(table, n, res.headers[ci], _("The parent record is missing."), rid)
-                         for ci, parent, req in parents if req and values[ci] is None]
-            problems += [RowProblem(table, n, res.headers[ci], _(
-                "The parent record belongs to village {owner}; a bundle of village {village} may not attach rows "
-                "to it.").format(owner=foreign_parents[parent][values[ci]], village=bundle.village_code), rid)
-                for ci, parent, _req in parents if values[ci] in foreign_parents.get(parent, {})]
-            orphan = [res.headers[ci] for ci, parent, req in parents
-                      if values[ci] is not None and values[ci] in missing_parents[parent]]
-            if problems:
-                result.problems += problems
-                plan.counts["invalid"] += 1
-                plan.settled.append(rid)
-                continue
-            if orphan:
-                result.problems.append(RowProblem(table, n, orphan[0], _(
-                    "The parent record has not arrived yet (an earlier bundle is missing); this row is kept "
-                    "aside and applied automatically when that bundle is imported."), rid))
-                plan.counts["invalid"] += 1
-                plan.waiting.append((dict(zip(res.headers, values)), row_epoch))
-                continue
-            ok.add(rid)
-            plan.settled.append(rid)
-            if kind == "conflict":
-                plan.counts["conflicting"] += 1
-                open_ = pending.get(rid)
-                if open_ is None or (row_epoch, values[i_version]) > (open_["incoming_epoch"],
-                                                                       open_["incoming_version"]):
-                    plan.conflicts.append((old, dict(zip(res.headers, values)), open_ and open_["id"], row_epoch))
-                continue
-            plan.counts["new" if old is None else "updated"] += 1
-            (plan.new_ids if old is None else plan.updated_ids).append(rid)
-            plan.write.append(values)
-            if row_epoch != bundle_epoch:
-                plan.epochs[rid] = row_epoch
-        accepted[table] = ok
+        accepted[table] = _place_rows(conn, table, res.headers, rows, local, accepted, plan, result,
+                                      check=_FieldChecker(SPECS[table], today), business=business,
+                                      bundle_epoch=bundle_epoch, floor=floor, village=bundle.village_code)
         if look_back:
             result.rolled_back += _rolled_back(conn, table, bundle, res, rows, col, business, bundle_epoch)
     for table, plan in plans.items():
         result.counts[table] = plan.counts
     return plans
+
+
+def _checked_columns(conn, table: str, headers: list[str]) -> list[dict]:
+    """This file's columns of ``table``; refused when the bundle's columns are unknown, missing or twice."""
+    columns = table_columns(conn, table)
+    known = {c["name"] for c in columns} - set(LOCAL_COLUMNS)
+    unknown = [h for h in headers if h not in known]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if unknown or missing or len(set(headers)) != len(headers):
+        raise Refused(_("The columns of {member} do not match the bundle's description.").format(
+            member=f"{table}.csv") + " " + ", ".join(unknown + missing))
+    return columns
+
+
+def _well_formed_rows(table: str, res, columns: list[dict], col: dict[str, int], bundle: fmt.Bundle,
+                      plan: _TablePlan, result: ImportResult) -> list[tuple[int, tuple]]:
+    """``[(line, values)]`` of the rows whose cells convert, with a valid id seen once, of the
+    bundle's village, a valid version and deletion mark and no text over :data:`MAX_TEXT_CELL`; the
+    others go to ``result.problems``. A change number outside the declared range refuses the bundle."""
+    meta = bundle.meta
+    convert = _converter(columns, res.headers, table)
+    i_id, i_village, i_version, i_deleted = col["id"], col["village_code"], col["version"], col["deleted"]
+    i_change = col.get("change_seq")
+    spec_keys = [k for k in SPECS[table].keys if k in col]
+    text_cols = [(col[h], h) for h in res.headers if h not in spec_keys]
+    rows: list[tuple[int, tuple]] = []
+    seen: set[str] = set()
+    for n, cells in enumerate(res.rows, 2):
+        values, bad = convert(cells)
+        rid = values[i_id] or ""
+        problems = [RowProblem(table, n, c, _("The value “{value}” does not fit this column.").format(
+            value=cells[col[c]][:40]), rid) for c in bad]
+        if not is_uuid(rid):
+            problems.append(RowProblem(table, n, "id", _("“{value}” is not a valid record id.").format(
+                value=rid[:40]), rid))
+        elif rid in seen:
+            problems.append(RowProblem(table, n, "id", _("The record appears twice in the bundle."), rid))
+        if values[i_village] != bundle.village_code:
+            problems.append(RowProblem(table, n, "village_code", _(
+                "The record belongs to village {found}, not to {village}.").format(
+                found=values[i_village], village=bundle.village_code), rid))
+        if values[i_version] is not None and values[i_version] < 1 or values[i_deleted] not in (0, 1, None):
+            problems.append(RowProblem(table, n, "version", _("The version or the deletion mark is invalid."),
+                                       rid))
+        if i_change is not None and values[i_change] is not None and not meta["full"] and \
+                not meta["from_seq"] < values[i_change] <= meta["to_seq"]:
+            raise Refused(_("The bundle {name} does not match its description: a row of {member} lies "
+                            "outside the range of changes it declares.").format(
+                name=bundle.file_name, member=f"{table}.csv"))
+        for i, h in text_cols:
+            if len(cells[i]) > MAX_TEXT_CELL:
+                problems.append(RowProblem(table, n, h, _("The text is too long ({n} characters).").format(
+                    n=len(cells[i])), rid))
+        seen.add(rid)
+        if problems:
+            result.problems += problems
+            plan.counts["invalid"] += 1
+            continue
+        rows.append((n, values))
+    return rows
+
+
+def _without_foreign(conn, table: str, village: str, rows: list[tuple[int, tuple]], local: dict[str, dict],
+                     i_id: int, plan: _TablePlan, result: ImportResult) -> list[tuple[int, tuple]]:
+    """The rows without those of a record another village owns here (or sent, waiting for its parent)."""
+    foreign = {rid: old["village_code"] for rid, old in local.items() if old["village_code"] != village}
+    foreign.update(_foreign_pending(conn, table, village, [v[i_id] for _n, v in rows]))
+    if not foreign:
+        return rows
+    kept = []
+    for n, values in rows:
+        owner = foreign.get(values[i_id])
+        if owner is None:
+            kept.append((n, values))
+            continue
+        result.problems.append(RowProblem(table, n, "id", _(
+            "This record belongs to village {owner}; a bundle of village {village} may not change it. "
+            "The row was refused.").format(owner=owner, village=village), values[i_id]))
+        plan.counts["invalid"] += 1
+    return kept
+
+
+def _parent_lookups(conn, rows: list[tuple[int, tuple]], parents: list[tuple[int, str, bool]],
+                    accepted: dict[str, set[str]], village: str
+                    ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
+    """Per parent table: the ids the rows point to that exist nowhere (neither here nor accepted from
+    this bundle), and those that exist but belong to another village (id → owner)."""
+    missing: dict[str, set[str]] = {}
+    foreign: dict[str, dict[str, str]] = {}
+    for ci, parent, _req in parents:
+        wanted = {v[ci] for _n, v in rows if v[ci] is not None} - accepted.get(parent, set())
+        owners = _owners(conn, parent, wanted)
+        missing[parent] = missing.get(parent, set()) | (wanted - set(owners))
+        foreign.setdefault(parent, {}).update({i: o for i, o in owners.items() if o != village})
+    return missing, foreign
+
+
+def _place_rows(conn, table: str, headers: list[str], rows: list[tuple[int, tuple]], local: dict[str, dict],
+                accepted: dict[str, set[str]], plan: _TablePlan, result: ImportResult, *, check: _FieldChecker,
+                business: list[int], bundle_epoch: int, floor: int, village: str) -> set[str]:
+    """Each well-formed row into ``plan``: unchanged, refused by the keyboard's rules or its parent,
+    waiting for a parent not arrived yet, a conflict, or new/updated. Returns the ids accepted (their
+    children may attach to them)."""
+    col = {h: i for i, h in enumerate(headers)}
+    i_id, i_version, i_deleted = col["id"], col["version"], col["deleted"]
+    spec_keys = [k for k in SPECS[table].keys if k in col]
+    pending = _open_conflicts(conn, table, [v[i_id] for _n, v in rows if v[i_id] in local])
+    content = [i for i, h in enumerate(headers) if h != "change_seq"]
+    parents = [(col[c], parent, req) for c, parent, req in PARENTS.get(table, []) if c in col]
+    missing_parents, foreign_parents = _parent_lookups(conn, rows, parents, accepted, village)
+    ok: set[str] = set()
+    for n, values in rows:
+        rid = values[i_id]
+        old = local.get(rid)
+        row_epoch = plan.epochs.get(rid, bundle_epoch) if n == 0 else bundle_epoch
+        if row_epoch < floor:                # written before a restore the township already knows
+            plan.counts["unchanged"] += 1
+            plan.settled.append(rid)
+            continue
+        kind = _classify(old, values, headers, content, business, i_version, row_epoch)
+        if kind == "unchanged":
+            plan.counts["unchanged"] += 1
+            ok.add(rid)
+            plan.settled.append(rid)
+            continue
+        problems = [RowProblem(table, n, p.field, p.message, rid)
+                    for k in spec_keys for p in check(k, values[col[k]])]
+        if not problems and not values[i_deleted]:    # the keyboard's whole-record rules (a deletion
+            row = dict(zip(headers, values))          # always goes through)
+            problems = [RowProblem(table, n, p.field, p.message, rid) for p in record_problems(table, row)]
+        problems += [RowProblem(table, n, headers[ci], _("The parent record is missing."), rid)
+                     for ci, parent, req in parents if req and values[ci] is None]
+        problems += [RowProblem(table, n, headers[ci], _(
+            "The parent record belongs to village {owner}; a bundle of village {village} may not attach rows "
+            "to it.").format(owner=foreign_parents[parent][values[ci]], village=village), rid)
+            for ci, parent, _req in parents if values[ci] in foreign_parents.get(parent, {})]
+        orphan = [headers[ci] for ci, parent, req in parents
+                  if values[ci] is not None and values[ci] in missing_parents[parent]]
+        if problems:
+            result.problems += problems
+            plan.counts["invalid"] += 1
+            plan.settled.append(rid)
+            continue
+        if orphan:
+            result.problems.append(RowProblem(table, n, orphan[0], _(
+                "The parent record has not arrived yet (an earlier bundle is missing); this row is kept "
+                "aside and applied automatically when that bundle is imported."), rid))
+            plan.counts["invalid"] += 1
+            plan.waiting.append((dict(zip(headers, values)), row_epoch))
+            continue
+        ok.add(rid)
+        plan.settled.append(rid)
+        if kind == "conflict":
+            plan.counts["conflicting"] += 1
+            open_ = pending.get(rid)
+            if open_ is None or (row_epoch, values[i_version]) > (open_["incoming_epoch"],
+                                                                   open_["incoming_version"]):
+                plan.conflicts.append((old, dict(zip(headers, values)), open_ and open_["id"], row_epoch))
+            continue
+        plan.counts["new" if old is None else "updated"] += 1
+        (plan.new_ids if old is None else plan.updated_ids).append(rid)
+        plan.write.append(values)
+        if row_epoch != bundle_epoch:
+            plan.epochs[rid] = row_epoch
+    return ok
 
 
 class _FieldChecker:
