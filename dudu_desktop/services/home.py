@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from dudu_desktop.domain.vocab import WarningLevel
 from dudu_desktop.i18n import N_
-from dudu_desktop.services import site
+from dudu_desktop.services import site, stats
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters, count_rows
 
@@ -73,3 +73,14 @@ def last_bundles(conn) -> dict:
         value = site.get_setting(conn, key)
         return value if isinstance(value, dict) and value.get("at") else None
     return {"export": read("sync.last_export"), "import": read("sync.last_import")}
+
+
+def disputes_per_village(conn, year: int) -> dict[str, int]:
+    """Live disputes registered in ``year`` per village code — each the ``total`` of ``stats --json
+    --year Y --village V`` — in one grouped pass over the covering statistics index (the home page's
+    village chart; one ``compute_stats`` per village took 4 s at 200 villages and a million disputes)."""
+    start, end = stats.period_bounds(year)
+    hint = " INDEXED BY disputes_live_stats" if conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'disputes_live_stats'").fetchone() else ""
+    return dict(conn.execute(f"SELECT village_code, count(*) FROM disputes{hint} WHERE deleted = 0 "
+                             "AND registered_on >= ? AND registered_on < ? GROUP BY village_code", (start, end)))

@@ -22,7 +22,6 @@ from dudu_desktop.storage.db import open_database
 from dudu_desktop.ui import style
 from dudu_desktop.ui.language import saved_language
 from dudu_desktop.ui.main_window import WINDOW_TITLE, MainWindow, ui_settings
-from dudu_desktop.ui.wizard import FirstRunWizard
 
 FONT_FILE = "wqy-microhei.ttc"
 ICON_FILES = ("app.ico", "app.png")     # resources/icons, drawn by scripts/make_icons.py
@@ -122,6 +121,7 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
     path = choose_db_path(db_path)
     ctx = open_context(path)
     if site.site(ctx.conn) is None:
+        from dudu_desktop.ui.wizard import FirstRunWizard      # the first run only
         wizard = FirstRunWizard(ctx, path)
         accepted = (wizard_exec or (lambda w: w.exec() == QDialog.Accepted))(wizard)
         if not accepted:

@@ -65,9 +65,8 @@ def dispute_charts(ctx: Context) -> list[Chart]:
                         [[whole_year.with_(level=str(level)) for _k, level, _n in LEVELS]],
                         colours=[style.LEVEL_STRONG[str(level)] for _k, level, _n in LEVELS]))
     if (site.site(conn) or {}).get("role") == site.TOWNSHIP:
-        counts = [(v["code"], v["name"], stats.compute_stats(conn, year=year, village=v["code"],
-                                                             today=today)["disputes"]["total"])
-                  for v in site.villages(conn)]
+        per_village = home.disputes_per_village(conn, year)       # one query, not a compute_stats per village
+        counts = [(v["code"], v["name"], per_village.get(v["code"], 0)) for v in site.villages(conn)]
         counts.sort(key=lambda c: -c[2])
         charts.append(Chart("villages", _("Per village ({year})").format(year=year), [n for _c, n, _v in counts],
                             [Series(str(year), VILLAGE_COLOUR, tuple(v for _c, _n, v in counts))],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -14,25 +16,69 @@ from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import people, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
-from dudu_desktop.ui.admin_page import AdminPage
-from dudu_desktop.ui.dispute_dialog import DisputeDialog
 from dudu_desktop.ui.geometry import fit_to_screen, keep_on_screen
-from dudu_desktop.ui.home_page import HomePage
-from dudu_desktop.ui.hotline_dialog import HotlineDialog
-from dudu_desktop.ui.publicity_dialog import PublicityDialog
-from dudu_desktop.ui.register_page import NEW_LABELS, RegisterPage
-from dudu_desktop.ui.settings_page import SettingsPage
-from dudu_desktop.ui.sync_pages import SyncPage
-from dudu_desktop.ui.training_dialog import TrainingDialog
 from dudu_desktop.ui.uistate import ui_settings  # noqa: F401 - also imported from here
+
+# The pages and the record dialogs are imported when first shown, not here (issue 14, start): the
+# sync page loads the sync engine and ``cryptography``, the dispute dialog the printing (reportlab,
+# pypdfium2), the admin page the key handling; none of it is needed for the first paint.
 
 WINDOW_TITLE = "都督乡法治工作台账"
 PAGES = (("home", N_("Home")), ("disputes", N_("Disputes")), ("trainings", N_("Training and study")),
          ("hotline", N_("Hotline and consultations")), ("publicity", N_("Publicity events")),
          ("sync", N_("USB sync")), ("settings", N_("Settings")),
          ("admin", N_("Accounts and backups")))          # last: administrators only
-DIALOGS = {"disputes": DisputeDialog, "trainings": TrainingDialog, "hotline": HotlineDialog,
-           "publicity": PublicityDialog}
+
+
+def dialog_class(register: str):
+    """The editor of a register's records (its module is imported on first use)."""
+    if register == "disputes":
+        from dudu_desktop.ui.dispute_dialog import DisputeDialog
+        return DisputeDialog
+    if register == "trainings":
+        from dudu_desktop.ui.training_dialog import TrainingDialog
+        return TrainingDialog
+    if register == "hotline":
+        from dudu_desktop.ui.hotline_dialog import HotlineDialog
+        return HotlineDialog
+    if register == "publicity":
+        from dudu_desktop.ui.publicity_dialog import PublicityDialog
+        return PublicityDialog
+    raise KeyError(register)
+
+
+class LazyPages(Mapping):
+    """The window's pages by key, in navigation order; a page is built the first time it is looked
+    up (shown, navigated to, or read by ``window.pages[key]``). ``key in pages``, iterating and
+    ``len`` build nothing; :meth:`built` is the pages that exist."""
+
+    def __init__(self, factories: dict[str, Callable[[], QWidget]], on_built: Callable[[str, QWidget], None]):
+        self._factories = factories
+        self._built: dict[str, QWidget] = {}
+        self._on_built = on_built
+
+    def __getitem__(self, key: str) -> QWidget:
+        page = self._built.get(key)
+        if page is None:
+            page = self._factories[key]()            # KeyError for a page this window has not
+            self._built[key] = page
+            self._on_built(key, page)
+        return page
+
+    def __contains__(self, key) -> bool:
+        return key in self._factories
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
+
+    def is_built(self, key: str) -> bool:
+        return key in self._built
+
+    def built(self) -> dict[str, QWidget]:
+        return {k: self._built[k] for k in self._factories if k in self._built}
 
 
 class MainWindow(QMainWindow):
@@ -57,27 +103,17 @@ class MainWindow(QMainWindow):
         h.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.pages: dict[str, QWidget] = {}
-        self.home = HomePage(ctx)
-        self.home.go.connect(self.navigate)
-        self._add_page("home", self.home)
+        self._threaded = threaded
+        factories = {"home": self._make_home}
         for register in REGISTER_TABLES:
-            page = RegisterPage(ctx, register, db_path, threaded=threaded)
-            page.open_record.connect(self.open_record)
-            page.new_record.connect(self.new_record)
-            page.changed.connect(self.refresh_all)          # voided / restored: the figures change
-            self._add_page(register, page)
-        self.sync_page = SyncPage(ctx, db_path, threaded=threaded)
-        self.sync_page.changed.connect(lambda: self.refresh_all(sync=False))     # it refreshed itself
-        self._add_page("sync", self.sync_page)
-        self.settings_page = SettingsPage(ctx)
-        self.settings_page.changed.connect(self.refresh_all)
-        self._add_page("settings", self.settings_page)
-        self.admin_page = None
+            factories[register] = lambda register=register: self._make_register(register)
+        factories.update(sync=self._make_sync, settings=self._make_settings)
         if ctx.can(Permission.ADMINISTER):
-            self.admin_page = AdminPage(ctx, db_path, threaded=threaded)
-            self.admin_page.changed.connect(self.refresh_all)
-            self._add_page("admin", self.admin_page)
+            factories["admin"] = self._make_admin
+        self.pages = LazyPages(factories, self._page_built)
+        for key in self.pages:                  # a placeholder per page until it is first shown
+            self.stack.addWidget(QWidget())
+            self.nav.addItem(_(dict(PAGES)[key]))
         self.nav.currentRowChanged.connect(self._page_changed)
 
         self._build_menus()
@@ -88,13 +124,70 @@ class MainWindow(QMainWindow):
         self.db_label.setStyleSheet("color: #5f6368;")
         for w in (self.site_label, self.user_label, self.db_label):
             self.statusBar().addPermanentWidget(w)
-        self.nav.setCurrentRow(0)
+        page = ui_settings().value("window/page")         # the page restore_state shows: only it is built
+        self.show_page(page if page in self.pages else "home")
         self.restore_state()
 
-    def _add_page(self, key: str, widget: QWidget) -> None:
-        self.pages[key] = widget
-        self.stack.addWidget(widget)
-        self.nav.addItem(_(dict(PAGES)[key]))
+    # --- the pages, each built when first shown -------------------------------------------------
+    def _make_home(self) -> QWidget:
+        from dudu_desktop.ui.home_page import HomePage
+        page = HomePage(self.ctx)
+        page.go.connect(self.navigate)
+        return page
+
+    def _make_register(self, register: str) -> QWidget:
+        from dudu_desktop.ui.register_page import RegisterPage
+        page = RegisterPage(self.ctx, register, self.db_path, threaded=self._threaded)
+        page.open_record.connect(self.open_record)
+        page.new_record.connect(self.new_record)
+        page.changed.connect(self.refresh_all)          # voided / restored: the figures change
+        return page
+
+    def _make_sync(self) -> QWidget:
+        from dudu_desktop.ui.sync_pages import SyncPage
+        page = SyncPage(self.ctx, self.db_path, threaded=self._threaded)
+        page.changed.connect(lambda: self.refresh_all(sync=False))     # it refreshed itself
+        return page
+
+    def _make_settings(self) -> QWidget:
+        from dudu_desktop.ui.settings_page import SettingsPage
+        page = SettingsPage(self.ctx)
+        page.changed.connect(self.refresh_all)
+        return page
+
+    def _make_admin(self) -> QWidget:
+        from dudu_desktop.ui.admin_page import AdminPage
+        page = AdminPage(self.ctx, self.db_path, threaded=self._threaded)
+        page.changed.connect(self.refresh_all)
+        return page
+
+    def _page_built(self, key: str, page: QWidget) -> None:
+        """Put a newly built page in its placeholder's place in the stack."""
+        index = list(self.pages).index(key)
+        placeholder = self.stack.widget(index)
+        was_current = self.stack.currentIndex() == index
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if was_current:
+            self.stack.setCurrentIndex(index)
+
+    @property
+    def home(self):
+        return self.pages["home"]
+
+    @property
+    def sync_page(self):
+        return self.pages["sync"]
+
+    @property
+    def settings_page(self):
+        return self.pages["settings"]
+
+    @property
+    def admin_page(self):
+        """The accounts and backups page; None for a user who may not administer."""
+        return self.pages["admin"] if "admin" in self.pages else None
 
     def _action(self, menu, text: str, slot, shortcut=None, *, app_wide: bool = False, name: str = "") -> QAction:
         action = QAction(text, self)
@@ -136,24 +229,31 @@ class MainWindow(QMainWindow):
 
     # --- pages ----------------------------------------------------------------------------------
     def page_key(self) -> str:
-        return PAGES[self.stack.currentIndex()][0]
+        return list(self.pages)[self.stack.currentIndex()]
 
     def show_page(self, key: str) -> None:
-        self.nav.setCurrentRow([k for k, _l in PAGES].index(key))
+        self.nav.setCurrentRow(list(self.pages).index(key))
 
     def _page_changed(self, row: int) -> None:
-        self.stack.setCurrentIndex(row)
-        key = PAGES[row][0]
+        if row < 0:
+            return
+        key = list(self.pages)[row]
+        new = not self.pages.is_built(key)
         page = self.pages[key]
-        if key == "home":
-            self.home.refresh()
-        elif isinstance(page, RegisterPage) and not getattr(page, "_loaded_once", False):
+        self.stack.setCurrentIndex(row)
+        if key == "home" and not new:            # a new home page has just read its figures
+            page.refresh()
+        elif key in REGISTER_TABLES and not getattr(page, "_loaded_once", False):
             page._loaded_once = True
             page.apply_filters()
         register = key if key in REGISTER_TABLES else None
-        self.new_action.setEnabled(register is not None)
-        self.new_action.setText(_("{new} (this register)").format(new=_(NEW_LABELS[register]))
-                                if register else _("New record in this register"))
+        if hasattr(self, "new_action"):
+            self.new_action.setEnabled(register is not None)
+            if register:
+                from dudu_desktop.ui.register_page import NEW_LABELS
+                self.new_action.setText(_("{new} (this register)").format(new=_(NEW_LABELS[register])))
+            else:
+                self.new_action.setText(_("New record in this register"))
 
     def navigate(self, register: str, filters: Filters) -> None:
         page = self.pages[register]
@@ -164,14 +264,16 @@ class MainWindow(QMainWindow):
     def refresh_all(self, *, sync: bool = True) -> None:
         """After any action that changes the records, the villages or the sync state: every page
         shows it (the registers, the home figures and charts, the township's sync pages)."""
-        for key, page in self.pages.items():
-            if isinstance(page, RegisterPage):
+        built = self.pages.built()              # a page built later reads everything then
+        for key, page in built.items():
+            if key in REGISTER_TABLES:
                 page.reload_villages()
                 if getattr(page, "_loaded_once", False):
                     page.refresh()
-        self.home.refresh()
-        if sync:
-            self.sync_page.refresh()
+        if "home" in built:
+            built["home"].refresh()
+        if sync and "sync" in built:
+            built["sync"].refresh()
 
     # --- records ----------------------------------------------------------------------------------
     def _show_dialog(self, dialog) -> None:
@@ -185,23 +287,23 @@ class MainWindow(QMainWindow):
 
     def open_record(self, register: str, record_id: str):
         for d in self.dialogs:
-            if isinstance(d, DIALOGS[register]) and d.record_id == record_id:
+            if isinstance(d, dialog_class(register)) and d.record_id == record_id:
                 d.raise_()
                 d.activateWindow()
                 return d
-        dialog = DIALOGS[register](self.ctx, record_id, self)
+        dialog = dialog_class(register)(self.ctx, record_id, self)
         self._show_dialog(dialog)
         return dialog
 
     def new_record(self, register: str):
-        dialog = DIALOGS[register](self.ctx, None, self)
+        dialog = dialog_class(register)(self.ctx, None, self)
         self._show_dialog(dialog)
         return dialog
 
     def new_hotline(self):
         """Ctrl+N: the hotline quick entry, from any page or editor."""
         for d in self.dialogs:
-            if isinstance(d, HotlineDialog) and d.record_id is None and not d.is_dirty():
+            if isinstance(d, dialog_class("hotline")) and d.record_id is None and not d.is_dirty():
                 d.raise_()
                 d.activateWindow()
                 d.form.editor("channel").setFocus()
@@ -220,7 +322,7 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> None:
         page = self.pages[self.page_key()]
-        if not isinstance(page, RegisterPage):
+        if self.page_key() not in REGISTER_TABLES:
             self.show_page("disputes")
             page = self.pages["disputes"]
         page.focus_search()
