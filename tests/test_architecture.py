@@ -45,21 +45,23 @@ def test_core_modules_import_without_loading_qt():
 #: ranked lower; never a layer ranked the same (``sync`` ↔ ``reports``) or higher.
 #: * foundation: the package root (name, version), ``i18n`` (gettext, babel formatting) and ``paths``;
 #: * ``domain``: rules and vocabulary, no I/O — imports only the foundation;
-#: * helpers: ``tabular`` (atomic files, fsync, spreadsheets) and ``failures`` (OS/SQLite errors → refusals,
-#:   the log): file I/O without the database, below storage and above the domain;
+#: * file helpers without the database, below storage and above the domain: ``fileio`` (atomic writes,
+#:   fsync, sizes) and ``failures`` (OS/SQLite errors → refusals, the log); above them ``sheets``
+#:   (reading and writing CSV/XLSX tables, written with ``fileio``);
 #: * ``storage`` → ``services`` → ``sync``/``reports`` → ``ui`` → ``cli`` (the command line starts the
 #:   window: ``gui``) → ``__main__``.
 LAYERS = {
     "dudu_desktop": -1,                     # the root: name and version, importable by all
     "i18n": 0, "paths": 0,
     "domain": 1,
-    "tabular": 2, "failures": 2,
-    "storage": 3,
-    "services": 4,
-    "sync": 5, "reports": 5,
-    "ui": 6,
-    "cli": 7,
-    "__main__": 8,
+    "fileio": 2, "failures": 2,
+    "sheets": 3,
+    "storage": 4,
+    "services": 5,
+    "sync": 6, "reports": 6,
+    "ui": 7,
+    "cli": 8,
+    "__main__": 9,
 }
 
 #: Imports that break the matrix or close a circle in files other engineers are rewriting right now

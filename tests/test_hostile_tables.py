@@ -17,7 +17,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dudu_desktop import tabular
+from dudu_desktop import sheets
 from dudu_desktop.domain import fields as F
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.storage import db as storage
@@ -137,7 +137,7 @@ def test_truncated_or_damaged_workbooks(ctx, tmp_path, register, cut, dry_run, f
 def test_hostile_cells_in_a_real_workbook(ctx, tmp_path, register, rows, dry_run):
     head = headers(register)
     path = tmp_path / "book.xlsx"
-    tabular.write_xlsx(path, head, [r + [""] * (len(head) - len(r)) for r in rows])
+    sheets.write_xlsx(path, head, [r + [""] * (len(head) - len(r)) for r in rows])
     attempt(ctx, register, path, dry_run=dry_run)
 
 
@@ -170,7 +170,7 @@ def test_ten_thousand_columns(ctx, tmp_path):
     result = attempt(ctx, "hotline", _csv(tmp_path / "wide.csv", head, rows), dry_run=False)
     assert result.imported == 2
     book = tmp_path / "wide.xlsx"
-    tabular.write_xlsx(book, head[:2000], [r[:2000] for r in rows])
+    sheets.write_xlsx(book, head[:2000], [r[:2000] for r in rows])
     again = attempt(ctx, "hotline", book, dry_run=False)
     assert again.imported == 0 and again.duplicates == 2
 
@@ -189,7 +189,7 @@ def test_formulas_come_in_as_text(ctx, tmp_path):
                       min_size=1, max_size=6))
 def test_exported_csv_cells_never_start_a_formula(cells):
     buf = io.BytesIO()
-    tabular.write_csv(buf, [f"c{i}" for i in range(len(cells))], [cells])
+    sheets.write_csv(buf, [f"c{i}" for i in range(len(cells))], [cells])
     [written] = list(csv.reader(io.StringIO(buf.getvalue().decode("utf-8-sig"), newline="")))[1:]
     for original, cell in zip(cells, written):
         if original[:1] in ("=", "+", "-", "@", "\t", "\r"):

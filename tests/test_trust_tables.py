@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from dudu_desktop import tabular
+from dudu_desktop import sheets
 from dudu_desktop.cli import main
 from dudu_desktop.domain import fields as F
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.validate import clean_record, date_range_problem
+from dudu_desktop.fileio import MiB
 from dudu_desktop.services import disputes, hotline, publicity
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync.tables import import_table
@@ -301,8 +302,8 @@ def test_a_handmade_workbook_without_padding_imports(ctx, db_path, tmp_path, cap
 
 
 def test_an_xlsx_shared_strings_bomb_is_refused_before_it_is_read(ctx, db_path, tmp_path, capsys):
-    path = handmade_xlsx(tmp_path / "bomb.xlsx", padding_bytes=260 * tabular.MiB)
-    assert path.stat().st_size < 2 * tabular.MiB
+    path = handmade_xlsx(tmp_path / "bomb.xlsx", padding_bytes=260 * MiB)
+    assert path.stat().st_size < 2 * MiB
     before = snapshot(ctx.conn, db_path)
     started = time.monotonic()
     code, out, err = run(db_path, "publicity", path, capsys)
@@ -312,12 +313,12 @@ def test_an_xlsx_shared_strings_bomb_is_refused_before_it_is_read(ctx, db_path, 
 
 
 def test_one_highly_compressed_big_entry_is_refused_even_under_the_total(ctx, tmp_path):
-    path = handmade_xlsx(tmp_path / "ratio.xlsx", padding_bytes=20 * tabular.MiB)   # ratio ≈ 1000, 20 MB
+    path = handmade_xlsx(tmp_path / "ratio.xlsx", padding_bytes=20 * MiB)   # ratio ≈ 1000, 20 MB
     with pytest.raises(Refused, match="压缩炸弹"):
         import_table(ctx, "publicity", path)
 
 
 def test_too_many_entries_are_refused(ctx, tmp_path):
-    path = handmade_xlsx(tmp_path / "many.xlsx", extra_entries=tabular.XLSX_MAX_ENTRIES)
+    path = handmade_xlsx(tmp_path / "many.xlsx", extra_entries=sheets.XLSX_MAX_ENTRIES)
     with pytest.raises(Refused, match="文件过多"):
         import_table(ctx, "publicity", path)

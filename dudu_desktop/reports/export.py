@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from dudu_desktop import tabular
+from dudu_desktop import fileio
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import Ledger
@@ -35,14 +35,14 @@ def output_format(path: str | os.PathLike, allowed: tuple[str, ...] = FORMATS) -
 
 def write_bytes(path: str | os.PathLike, content: bytes) -> None:
     """Write a finished document atomically."""
-    tabular.atomic_write_bytes(path, content)
+    fileio.atomic_write_bytes(path, content)
 
 
 def write_pdf(path: str | os.PathLike, build: Callable[[io.BytesIO], int]) -> int:
     """Run ``build(buffer)`` and write the bytes to ``path`` atomically; returns its result."""
     buffer = io.BytesIO()
     result = build(buffer)
-    tabular.atomic_write_bytes(path, buffer.getvalue())
+    fileio.atomic_write_bytes(path, buffer.getvalue())
     return result
 
 

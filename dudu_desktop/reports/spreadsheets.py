@@ -28,13 +28,13 @@ import datetime as dt
 import math
 import os
 import re
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from dudu_desktop import tabular
+from dudu_desktop import sheets
+from dudu_desktop.fileio import atomic_path
 from dudu_desktop.i18n import format_percent
-from dudu_desktop.reports.data import DATE, IDNO, INT, MONEY, PHONE, RATE, REAL, Ledger
+from dudu_desktop.reports.data import IDNO, INT, MONEY, PHONE, RATE, REAL, Ledger
 from dudu_desktop.reports.lang import _
 
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
@@ -55,12 +55,6 @@ _DIGITS = re.compile(r"\+?\d+")
 
 # ------------------------------------------------------------------------------------ helpers
 
-def _display_width(text: str) -> int:
-    """Width in Excel character units of the longest line: CJK counts double."""
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in str(text).split("\n")), default=0)
-
-
 def _shown(value: Any, kind: str) -> str:
     """Roughly what a cell shows, to size columns and rows."""
     if value is None:
@@ -73,7 +67,7 @@ def _shown(value: Any, kind: str) -> str:
         return f"¥{Decimal(value):,.2f}"
     if kind == RATE and isinstance(value, (int, float, Decimal)):
         return format_percent(value)
-    return tabular.cell_text(value)
+    return sheets.cell_text(value)
 
 
 def column_widths(ledger: Ledger) -> list[float]:
@@ -83,7 +77,7 @@ def column_widths(ledger: Ledger) -> list[float]:
     widths = []
     for i, col in enumerate(ledger.columns):
         values = [_shown(r[i], col.kind) for r in ledger.rows]
-        widest = max([_display_width(v) for v in values] + [_display_width(col.header)], default=4)
+        widest = max([sheets.display_width(v) for v in values] + [sheets.display_width(col.header)], default=4)
         if col.flex:
             widths.append(float(max(min(widest + 1, 22 * col.flex + 6), 10)))
         else:
@@ -93,7 +87,7 @@ def column_widths(ledger: Ledger) -> list[float]:
 
 def _lines_needed(text: str, width: float) -> int:
     room = max(width - 1.5, 1)
-    return sum(max(1, math.ceil(_display_width(part) / room)) for part in str(text).split("\n"))
+    return sum(max(1, math.ceil(sheets.display_width(part) / room)) for part in str(text).split("\n"))
 
 
 # ------------------------------------------------------------------------------------ .xlsx
@@ -152,7 +146,7 @@ def write_ledger_xlsx(path: str | os.PathLike, ledger: Ledger) -> None:
             if value is None or value == "":
                 continue
             if col.kind in (IDNO, PHONE):
-                text(cell, tabular.cell_text(value), as_text=True)
+                text(cell, sheets.cell_text(value), as_text=True)
             elif isinstance(value, dt.datetime):
                 cell.value, cell.number_format = value, DATETIME_FORMAT
             elif isinstance(value, dt.date):
@@ -166,7 +160,7 @@ def write_ledger_xlsx(path: str | os.PathLike, ledger: Ledger) -> None:
                 if col.kind == INT:
                     cell.number_format = INT_FORMAT
             else:
-                text(cell, tabular.cell_text(value))
+                text(cell, sheets.cell_text(value))
             lines = max(lines, _lines_needed(_shown(value, col.kind), widths[c - 1]))
         ws.row_dimensions[r].height = lines * LINE_HEIGHT + ROW_PAD
 
@@ -212,7 +206,7 @@ def write_ledger_xlsx(path: str | os.PathLike, ledger: Ledger) -> None:
     ws.oddFooter.center.text = _("Page &P of &N")
     ws.oddFooter.center.size = 10
     ws.evenFooter.center.text = ws.oddFooter.center.text
-    with tabular.atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
 
 
@@ -230,11 +224,11 @@ def csv_cell(value: Any, kind: str) -> str:
         return value.isoformat()
     if kind == RATE and isinstance(value, (int, float, Decimal)):
         return format_percent(value)
-    text = tabular.cell_text(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = sheets.cell_text(value).replace("\r\n", "\n").replace("\r", "\n")
     text = CSV_LINE_JOIN.join(part.strip() for part in text.split("\n"))
     if kind in (IDNO, PHONE) and _DIGITS.fullmatch(text):
         return f'="{text}"'
-    return tabular.neutralise_formula(text)
+    return sheets.neutralise_formula(text)
 
 
 def write_ledger_csv(path: str | os.PathLike, ledger: Ledger) -> None:
@@ -246,5 +240,5 @@ def write_ledger_csv(path: str | os.PathLike, ledger: Ledger) -> None:
         rows.append([csv_cell(v, k) for v, k in zip(ledger.totals, kinds)])
     if not ledger.rows and ledger.empty_note:
         rows.append([ledger.empty_note] + [""] * (len(kinds) - 1))
-    headers = [tabular.neutralise_formula(h) for h in ledger.headers]
-    tabular.write_csv(path, headers, rows, neutralise=False)
+    headers = [sheets.neutralise_formula(h) for h in ledger.headers]
+    sheets.write_csv(path, headers, rows, neutralise=False)

@@ -48,7 +48,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 from dudu_desktop.storage.queries import REGISTERS
 from dudu_desktop.storage.schema import MIGRATIONS
-from dudu_desktop.tabular import fsync_directory
+from dudu_desktop.fileio import fsync_directory
 
 KEEP_DAILY = 7
 KEEP_MONTHLY = 12

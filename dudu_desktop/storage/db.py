@@ -19,7 +19,7 @@ from pathlib import Path
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import backups_dir
-from dudu_desktop.tabular import fsync_directory
+from dudu_desktop.fileio import fsync_directory
 from dudu_desktop.storage.schema import MIGRATIONS
 
 MIGRATIONS_TABLE = "_migrations"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from dudu_desktop.i18n import _
-from dudu_desktop.tabular import MiB, atomic_path, size_text
+from dudu_desktop.fileio import MiB, atomic_path, size_text
 
 GiB = 1024 * MiB
 _CHUNK = MiB

@@ -50,7 +50,7 @@ from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
-from dudu_desktop.tabular import atomic_write_bytes
+from dudu_desktop.fileio import atomic_write_bytes
 
 TOWNSHIP = "township"               # owner of the township's keys
 ENCRYPT, SIGN = "encrypt", "sign"   # X25519, Ed25519

@@ -50,7 +50,7 @@ from dudu_desktop.i18n import _
 from dudu_desktop.services.context import Context
 from dudu_desktop.sync import keys
 from dudu_desktop.sync.container import ContainerError, read_zip_safely
-from dudu_desktop.tabular import MiB, atomic_path
+from dudu_desktop.fileio import MiB, atomic_path
 
 MAGIC = b"DUDUSEAL"
 VERSION = 1

@@ -3,13 +3,13 @@ and existing ledgers (.xlsx; CSV in UTF-8 with or without BOM, GBK/GB18030).
 
 * The header row is found by its Chinese names (title rows above it are skipped); columns may be
   in any order and extra columns are ignored. ``*`` marks required columns in the template.
-* Dates may be written 2024-05-01, 2024/5/1, 2024年5月1日, 20240501 (:func:`tabular.parse_date`). A bare
+* Dates may be written 2024-05-01, 2024/5/1, 2024年5月1日, 20240501 (:func:`domain.dates.parse_date`). A bare
   number is a date only in a NUMERIC .xlsx cell (an Excel serial such as 45413, or a date cell); in text or
   CSV "2024" or "45413" is a problem of its row. Dates outside 1949-01-01 … 31 December of next year, and
   numbers beyond their field's bound (counts 10,000,000, amounts 999,999,999,999.99 yuan), are problems of
   their row too — the domain rules every path shares (``domain.validate``).
 * A CSV whose quotes do not pair up, or an .xlsx that would unpack to more than 200 MB (a zip bomb), is
-  refused as a whole with the row named; nothing is imported (``tabular.read_table``).
+  refused as a whole with the row named; nothing is imported (``sheets.read_table``).
 * Every row is checked with the same domain rules as the service a cadre uses (``create_dispute`` …:
   ``clean_record`` and the whole-record rules, the same defaults, serial numbers and derived rows);
   a row with problems is skipped and reported (row number as Excel shows it, column header, message)
@@ -42,12 +42,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from dudu_desktop import tabular
+from dudu_desktop import sheets
 from dudu_desktop.domain import vocab
+from dudu_desktop.domain.dates import parse_date
 from dudu_desktop.domain.fields import ATTENDANCE, DISPUTE, HOTLINE, PARTY, PUBLICITY, TRAINING, RecordSpec
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.validate import clean_record, party_problems, record_problems, status_change_problems
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.fileio import atomic_path
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, disputes, publicity, site, trainings
 from dudu_desktop.services.context import Context
@@ -160,7 +162,7 @@ def template(register: str, path) -> Path:
     shown = [("*" if c.required else "") + c.header for c in cols]
     example = [c.example for c in cols]
     if path.suffix.lower() == ".csv":
-        tabular.write_csv(path, shown, [example])
+        sheets.write_csv(path, shown, [example])
         return path
     if path.suffix.lower() != ".xlsx":
         raise Refused(_("The template must be a .xlsx or .csv file."))
@@ -187,7 +189,7 @@ def template(register: str, path) -> Path:
         ex.number_format = "@"
         ex.data_type = "s"
         letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(10, min(40, tabular._display_width(col.example or text) + 4))
+        ws.column_dimensions[letter].width = max(10, min(40, sheets.display_width(col.example or text) + 4))
         if col.kind in ("text", "datetime") or col.key in ("caller_phone",):
             for r in range(4, 504):
                 ws.cell(r, i).number_format = "@"
@@ -208,7 +210,7 @@ def template(register: str, path) -> Path:
         info.append([col.header, "是" if col.required else "", hint])
     info.column_dimensions["A"].width = 16
     info.column_dimensions["C"].width = 80
-    with tabular.atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
 
@@ -242,7 +244,7 @@ class TableImportResult:
 
 
 def _parse_date(text: str) -> str | None:
-    d = tabular.parse_date(text)
+    d = parse_date(text)
     return d.isoformat() if d else None
 
 
@@ -250,12 +252,12 @@ def _parse_datetime(text: str) -> str | None:
     s = text.strip().replace("T", " ")
     m = re.fullmatch(r"(.+?)\s+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?", s)
     if m:
-        d = tabular.parse_date(m.group(1))
+        d = parse_date(m.group(1))
         hour, minute = int(m.group(2)), int(m.group(3))
         if hour > 23 or minute > 59:
             raise ValueError(f"时间不存在：{s}")
         return f"{d.isoformat()} {hour:02d}:{minute:02d}"
-    d = tabular.parse_date(s)
+    d = parse_date(s)
     return f"{d.isoformat()} 00:00" if d else None
 
 
@@ -297,9 +299,9 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
     path = Path(path)
     expected = [c.header for c in cols]
     try:
-        table = tabular.read_table(path, expected_headers=expected + list(VILLAGE_HEADERS),
+        table = sheets.read_table(path, expected_headers=expected + list(VILLAGE_HEADERS),
                                    date_headers=[c.header for c in cols if c.kind in ("date", "datetime")])
-    except tabular.TableReadError as exc:
+    except sheets.TableReadError as exc:
         raise Refused(exc.message) from exc
     result = TableImportResult(register=register, path=str(path), dry_run=dry_run, encoding=table.encoding,
                                sheet=table.sheet)

@@ -31,7 +31,7 @@ from dudu_desktop.reports.labels import LABELS
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
-from dudu_desktop.tabular import atomic_write_bytes
+from dudu_desktop.fileio import atomic_write_bytes
 from dudu_desktop.ui.geometry import fit_to_screen
 
 #: on-screen page width in pixels (A4 portrait and landscape alike)

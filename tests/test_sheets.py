@@ -1,18 +1,19 @@
-"""Reading and writing CSV/XLSX tables (dudu_desktop.tabular)."""
+"""Reading and writing CSV/XLSX tables (dudu_desktop.sheets)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
+import subprocess
+import sys
 
 import openpyxl
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from dudu_desktop.tabular import (
-    TableReadError, atomic_path, atomic_write_bytes, cell_text, neutralise_formula,
-    normalise_header, parse_date, read_table, write_csv, write_xlsx,
+from dudu_desktop.domain.dates import parse_date
+from dudu_desktop.sheets import (
+    TableReadError, cell_text, neutralise_formula, normalise_header, read_table, write_csv, write_xlsx,
 )
 
 HEADERS = ["登记日期", "姓名", "身份证号", "联系方式", "纠纷类型", "协议金额"]
@@ -82,6 +83,24 @@ def test_content_outside_the_header_is_reported_not_dropped_silently(tmp_path):
     [problem] = table.problems
     assert (problem.row, problem.column) == (2, 2)
     assert "第 2 行 C 列“多余”在表头范围之外" in problem.message
+
+
+def test_columns_past_z_are_named_as_excel_names_them(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("姓名,性别\r\n张三,男" + "," * 25 + "多余,,再多\r\n", encoding="utf-8")
+    assert [(p.column, p.message.split("“")[0]) for p in read_table(path).problems] == [
+        (26, "第 2 行 AA 列"), (28, "第 2 行 AC 列")]
+
+
+def test_reading_a_csv_needs_no_openpyxl():
+    code = ("import sys, pathlib, tempfile\n"
+            "from dudu_desktop.sheets import read_table\n"
+            "p = pathlib.Path(tempfile.mkdtemp()) / 't.csv'\n"
+            "p.write_text('姓名,性别\\n张三,男\\n', encoding='utf-8')\n"
+            "assert read_table(p).rows[0].cells == ['张三', '男']\n"
+            "assert not [m for m in sys.modules if m.startswith('openpyxl')]\n")
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_id_numbers_excel_turned_into_scientific_notation_are_reported(tmp_path):
@@ -355,19 +374,7 @@ def test_xlsx_with_a_wrong_declared_dimension_is_read_completely(tmp_path):
     assert read_table(path).rows[0].cells == ["张三", "男"]
 
 
-# ---------------------------------------------------------------- atomic writes
-
-def test_atomic_path_keeps_the_old_file_when_the_write_fails_midway(tmp_path):
-    path = tmp_path / "ledger.csv"
-    path.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_path(path) as tmp:
-            assert tmp.parent == tmp_path and tmp.name.endswith(".partial")
-            tmp.write_bytes(b"half of the new")
-            raise RuntimeError("power cut")
-    assert path.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["ledger.csv"]
-
+# ---------------------------------------------------------------- written whole or not at all
 
 def test_failing_row_source_leaves_the_old_csv_and_xlsx(tmp_path):
     def rows():
@@ -380,15 +387,3 @@ def test_failing_row_source_leaves_the_old_csv_and_xlsx(tmp_path):
             writer(path, ["姓名"], rows())
         assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "a.xlsx"]
-
-
-def test_atomic_write_bytes_replaces_and_fsyncs(tmp_path, monkeypatch):
-    synced = []
-    real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
-    path = tmp_path / "x.bin"
-    path.write_bytes(b"old")
-    atomic_write_bytes(path, b"new")
-    assert path.read_bytes() == b"new"
-    assert len(synced) == (2 if os.name != "nt" else 1)   # the file, then the folder
-    assert [p.name for p in tmp_path.iterdir()] == ["x.bin"]

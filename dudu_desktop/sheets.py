@@ -1,48 +1,48 @@
-"""Spreadsheet files without a database or Qt: read registers from CSV/XLSX, write ledgers to
-CSV/XLSX, and write any file atomically.
+"""Spreadsheet files without a database or Qt: read registers from CSV/XLSX and write ledgers to
+CSV/XLSX (each file written atomically with :func:`dudu_desktop.fileio.atomic_path`).
 
 Reading
     :func:`read_table` returns a :class:`Table`. A file that cannot be read raises
-    :class:`TableReadError`, whose ``message`` is a complete Chinese sentence for the user.
+    :class:`TableReadError`, whose ``message`` is a complete sentence for the user.
     Cell-level issues that the caller should show (a long number Excel has already rounded,
     content outside the header) are listed in ``Table.problems``; the rows are still returned.
     Two things refuse the whole file rather than lose rows silently or exhaust memory: a CSV whose
     quotes do not pair up (:func:`_read_csv`), and an .xlsx whose zip would expand beyond sane
-    bounds (:func:`check_xlsx_container`).
+    bounds (:func:`check_xlsx_container`). Dates as typed are read by the caller with
+    :func:`dudu_desktop.domain.dates.parse_date`; Excel serial numbers in numeric cells are
+    converted here with openpyxl's own ``from_excel`` (:func:`excel_serial`).
 Writing
     :func:`write_csv` and :func:`write_xlsx` build the file under a temporary name next to the
-    target and rename it into place only once it is complete and fsync'd (:func:`atomic_path`),
-    so a crash, a power cut or a pulled-out USB stick never leaves a half-written file under the
-    final name. Failures while writing are ``OSError`` (on Windows, replacing a file that is open
-    in Excel raises ``PermissionError``).
+    target and rename it into place only once it is complete and fsync'd, so a crash, a power cut
+    or a pulled-out USB stick never leaves a half-written file under the final name. Failures while
+    writing are ``OSError`` (on Windows, replacing a file that is open in Excel raises
+    ``PermissionError``).
 
-openpyxl is imported lazily: importing this module (e.g. for :func:`atomic_path`) stays cheap.
+openpyxl is imported lazily: importing this module stays cheap.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import datetime as dt
-import errno
 import io
+import math
 import os
 import re
-import secrets
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
 
-from dudu_desktop.domain.dates import parse_date  # noqa: F401 - read_table's callers use it from here
+from dudu_desktop.fileio import MiB, atomic_path, size_text
 from dudu_desktop.i18n import _
 
-MiB = 1024 * 1024
 HEADER_SCAN_ROWS = 30          # title rows above the header that read_table will skip
 # An .xlsx is a zip: its entries are checked BEFORE openpyxl opens it (openpyxl reads the whole
 # sharedStrings.xml into memory). A real register of 200,000 rows stays far below these bounds.
@@ -59,67 +59,6 @@ class TableReadError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-# ---------------------------------------------------------------------------- atomic writes
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; write the file there.
-
-    When the block succeeds the temporary file is fsync'd, renamed over ``path`` with
-    :func:`os.replace` and the folder is fsync'd (POSIX). When the block raises, the temporary
-    file is removed and ``path`` is left exactly as it was.
-    """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # reserve the name
-    try:
-        yield tmp
-        _fsync_file(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_directory(target.parent)
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (see :func:`atomic_path`)."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
-
-
-def _fsync_file(path: Path) -> None:
-    # Windows' FlushFileBuffers needs a handle opened for writing.
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_directory(folder: Path) -> None:
-    """Make a rename durable. Windows cannot open a folder for fsync: os.replace is all we have."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:   # some file systems do not support fsync on a directory
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(fd)
-
-
-def size_text(n: int) -> str:
-    """A byte limit for messages: 52428800 → '50 MB', 1000 → '1000 bytes' (translated)."""
-    for unit, size in (("GB", 1024 * MiB), ("MB", MiB), ("KB", 1024)):
-        if n >= size:
-            return f"{n / size:g} {unit}"
-    return _("{n} bytes").format(n=n)
 
 
 # ---------------------------------------------------------------------------- cell values
@@ -148,7 +87,7 @@ def cell_text(value: Any) -> str:
 
 
 def _float_text(value: float) -> str:
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         return str(value)
     if abs(value) >= 1e15:
         # Excel keeps 15 significant digits: show what the user sees in the cell.
@@ -187,7 +126,7 @@ def neutralise_formula(cell: str) -> str:
 
 
 # ---------------------------------------------------------------------------- dates
-# Dates as typed: dudu_desktop.domain.dates.parse_date (imported above).
+# Dates as typed: dudu_desktop.domain.dates.parse_date (the caller's rules).
 
 def excel_serial(value: Any, epoch: dt.datetime) -> dt.datetime | None:
     """The date-time of a NUMERIC .xlsx cell holding an Excel serial number (45413 → 2024-05-01),
@@ -391,13 +330,15 @@ def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
     width = len(table.headers)
     for record, line, col, delimiters in spans:
         if record > table.header_row and width > 1 and delimiters >= width - 1:
+            from openpyxl.utils import get_column_letter
+
             where = _row_and_line(record, line)
             raise TableReadError(_(
                 "The CSV file was not imported: in {where}, the quoted cell in column {column} runs over "
                 "several lines, and one of them looks like a whole row of the table. A quote was probably "
                 "opened and not closed where it should be, which would hide rows. Check the quotes (\") in "
                 "that row, or save the file again from Excel/WPS, and import it again.").format(
-                where=where, column=_column_letter(col)))
+                where=where, column=get_column_letter(col + 1)))
     table.encoding = encoding
     return table
 
@@ -507,28 +448,22 @@ def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: li
             raise TableReadError(_("The table has more than {n} rows; split it and import the parts").format(
                 n=max_rows))
         for col, (value, text) in enumerate(zip(values, texts)):
-            if col >= width and text:
+            if col >= width and text:   # openpyxl is loaded for a problem only
+                from openpyxl.utils import get_column_letter
+
                 table.problems.append(CellProblem(number, col, _(
                     "Row {row}, column {column}: “{text}” lies outside the header and was ignored").format(
-                    row=number, column=_column_letter(col), text=text)))
+                    row=number, column=get_column_letter(col + 1), text=text)))
             elif _lost_digits(value):
-                name = headers[col] or _("column {column}").format(column=_column_letter(col))
+                from openpyxl.utils import get_column_letter
+
+                name = headers[col] or _("column {column}").format(column=get_column_letter(col + 1))
                 table.problems.append(CellProblem(number, col, _(
                     "Row {row}, 「{name}」: “{text}” is a long number Excel saved as a number, and its last "
                     "digits are lost; format that column as text in the original sheet, enter the numbers again "
                     "and import it again").format(row=number, name=name, text=text)))
         table.rows.append(Row(number, (texts + [""] * width)[:width]))
     return table
-
-
-def _column_letter(index: int) -> str:
-    """0 → 'A', 26 → 'AA' (the column letters Excel/WPS show)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # ---------------------------------------------------------------------------- writing
@@ -650,15 +585,15 @@ def _column_indexes(headers: list[str], columns: Iterable[int | str]) -> set[int
     return indexes
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Width in Excel units of the longest line: CJK and full-width characters count double."""
     return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
                 for line in text.splitlines()), default=0)
 
 
 def _auto_widths(headers: list[str], rows: list[list[Any]]) -> list[float]:
-    widths = [_display_width(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for row in rows:
         for c, value in enumerate(row[:len(widths)]):
-            widths[c] = max(widths[c], _display_width(cell_text(value)))
+            widths[c] = max(widths[c], display_width(cell_text(value)))
     return [min(max(w + 2, 6), 60) for w in widths]
