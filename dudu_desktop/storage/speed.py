@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from dudu_desktop.storage.queries import SORT_EXPRESSIONS
+
 #: index name → (table, columns); all ``WHERE deleted = 0``.
 LIVE_INDEXES = {
     "disputes_live_registered": ("disputes", "registered_on, id"),
@@ -135,3 +137,16 @@ STATS_INDEXES_MORE = (
 def migrate_0015_speed_stats_more(conn: sqlite3.Connection) -> None:
     for statement in STATS_INDEXES_MORE:
         conn.execute(statement)
+
+
+def level_rank_index() -> str:
+    """Migration ``0016_level_rank`` (issue 14): the disputes sorted by 预警 go by severity through a
+    CASE expression (``queries.SORT_EXPRESSIONS``, issue 12), which no column index can order — at a
+    million disputes every page of that sort was a 5-second sort of the whole table. An index on the
+    same expression (SQLite matches the expression in ORDER BY and in the keyset comparison)."""
+    rank = SORT_EXPRESSIONS[("disputes", "level")].format("level")
+    return f"CREATE INDEX IF NOT EXISTS disputes_live_level_rank ON disputes ({rank}, registered_on, id) WHERE deleted = 0"
+
+
+def migrate_0016_level_rank(conn: sqlite3.Connection) -> None:
+    conn.execute(level_rank_index())
