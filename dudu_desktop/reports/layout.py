@@ -274,6 +274,10 @@ class _Lines(Flowable):
 
 #: stringWidth once per distinct (text, font, size): ledgers repeat dates, names, villages
 text_width = lru_cache(maxsize=1 << 16)(stringWidth)
+# reportlab's CJK line breaking measures every character of a paragraph by itself (cjkU): the same
+# few thousand characters, measured once each (fonts are registered once per process and never
+# re-pointed, so a width never changes) — a third of a long ledger's line breaking (issue 14)
+_rl_paragraph.stringWidth = text_width
 
 _PLAIN_LINE = re.compile(r"[^\s&<>]([^\t\r\f\v\u3000&<>]*[^\s&<>])?")
 
@@ -283,15 +287,28 @@ def _cell(text: str, font: str, size: float, align: str, avail: float) -> Flowab
     else a wrapping paragraph (as :func:`para` makes it)."""
     register_fonts()
     leading = round(size * 1.4, 2)
+    plain = _plain_lines(text, font, size, avail)
+    if plain is not None:
+        return _Lines(plain[0], plain[1], font, size, leading, align)
+    return _CellParagraph(_cell_markup(text, font), _style(font, size, leading, align, 0))
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_lines(text: str, font: str, size: float, avail: float) -> tuple[list[str], list[float]] | None:
+    """``(lines, widths)`` when every line of plain ``text`` is in ``font`` and fits ``avail``,
+    else None. Remembered: a ledger repeats its dates, villages, types and names (issue 14)."""
     if not text:
-        return _Lines([], [], font, size, leading, align)
+        return [], []
     lines = text.replace("\r\n", "\n").split("\n")
     if all(_PLAIN_LINE.fullmatch(line) and "  " not in line for line in lines) and all(
             font_for(c, font) == font for c in set(text)):
         widths = [text_width(line, font, size) for line in lines]
         if max(widths) < avail - 0.01:
-            return _Lines(lines, widths, font, size, leading, align)
-    return _CellParagraph(_markup(text, font), _style(font, size, leading, align, 0))
+            return lines, widths
+    return None
+
+
+_cell_markup = lru_cache(maxsize=1 << 14)(lambda text, font: _markup(text, font))
 
 
 #: a longer table is laid out through :class:`_PagedTable`, a window of rows at a time
@@ -309,10 +326,11 @@ class _PagedTable(Flowable):
     new window on the next page.
     """
 
-    def __init__(self, data, groups, col_widths, fixed, has_tail, keep_from, start=1):
+    def __init__(self, data, groups, col_widths, fixed, has_tail, keep_from, start=1, size=16):
         super().__init__()
         self._data, self._groups, self._col_widths = data, groups, col_widths
         self._fixed, self._has_tail, self._keep_from, self._start = fixed, has_tail, keep_from, start
+        self._size = size       # the first window's rows: the last page's rows and a few more
         self._cache: dict = {}
         self.hAlign = "CENTER"
 
@@ -339,7 +357,7 @@ class _PagedTable(Flowable):
     def _fit(self, availWidth, availHeight) -> tuple[Table, float, float]:
         key = (availWidth, availHeight)
         if key not in self._cache:
-            size = 16  # a page holds 10-25 rows: grown (doubled) as needed
+            size = self._size  # grown (doubled) until taller than the room
             while True:
                 end = min(self._start + size, len(self._data))
                 table = self._window(end)
@@ -366,7 +384,7 @@ class _PagedTable(Flowable):
             return parts
         taken = parts[0]._nrows - 1  # data rows on this page (the header repeats)
         rest = _PagedTable(self._data, self._groups, self._col_widths, self._fixed, self._has_tail,
-                           self._keep_from, self._start + taken)
+                           self._keep_from, self._start + taken, size=max(4, taken + taken // 2 + 2))
         return [parts[0], rest]
 
 
@@ -442,7 +460,10 @@ def data_table(
         return [_cell(v, font, font_size, c.align, w - left_pad - right_pad)
                 for v, c, w in zip(values, columns, col_widths)]
 
-    header = [para(c.header, font=HEI, size=font_size, align="center") for c in columns]
+    # as para() sets them, but a header that fits is plain lines and one that wraps remembers its
+    # breaking: every page's table lays the header out again (issue 14, ledger speed)
+    header = [_cell(c.header, HEI, font_size, "center", w - left_pad - right_pad)
+              for c, w in zip(columns, col_widths)]
     header_height = max(
         p.wrap(w - left_pad - right_pad, frame_height)[1] for p, w in zip(header, col_widths)
     ) + top_pad + bottom_pad
