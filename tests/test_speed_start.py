@@ -78,8 +78,6 @@ def test_babel_is_loaded_when_a_date_is_formatted():
     assert "babel" in loaded
 
 
-@pytest.mark.xfail(reason="the window's pages are still imported at start (lazy pages: ui/, issue 14 start item)",
-                   strict=False)
 def test_importing_the_window_module_loads_no_printing_or_sync_crypto():
     loaded = loaded_after("import dudu_desktop.ui.app")
     assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
