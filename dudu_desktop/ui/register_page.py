@@ -129,14 +129,16 @@ class RegisterPage(QWidget):
         row2.addWidget(self.extra_label)
         row2.addWidget(self.extra_clear)
         row2.addStretch(1)
+        # on the search row, which has room: the filter row with them was 919 px in the window's font,
+        # wider than a 1024 px screen leaves beside the navigation (the window grew past the screen)
         self.show_voided = QCheckBox(_("Show voided"))
         self.show_voided.setObjectName("showVoided")
         self.show_voided.setToolTip(_("Also list the records voided by mistake or as duplicates (grey, struck "
                                       "through); an administrator can restore them"))
-        row2.addWidget(self.show_voided)
+        row1.addWidget(self.show_voided)
         reset = QPushButton(_("Clear filters"))
         reset.clicked.connect(self.reset_filters)
-        row2.addWidget(reset)
+        row1.addWidget(reset)
         v.addLayout(row2)
 
         for w in (self.period, self.village, self.type, self.status, self.level):
