@@ -2,7 +2,7 @@
 and the villages' registration files (township) or the keys this PC holds (village).
 
 Built only on services: ``services.users``, ``services.backup`` and ``sync.keys``. Backups and the
-restore run off the UI thread (``ui.workers.TaskJob``, its own connection). After a restore the
+restore run off the UI thread (``ui.workers.Job``, its own connection). After a restore the
 program closes, so that nothing keeps using the state read before it; the next start opens the
 restored file.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from dudu_desktop.domain.fields import REGISTER_LABELS
@@ -30,6 +30,7 @@ from dudu_desktop.sync.drives import removable_drives
 from dudu_desktop.ui import style, workers
 from dudu_desktop.ui.forms import error_label, mark_error, two_column_page
 from dudu_desktop.ui.login import _Form, _password_field
+from dudu_desktop.ui.tables import fill, read_only_table
 
 ROLE_LABELS = {Role.ADMIN: N_("Administrator"), Role.CLERK: N_("Clerk (enters records)"),
                Role.VIEWER: N_("Read only"), Role.REVIEWER: N_("Township reviewer")}
@@ -37,6 +38,8 @@ REASON_LABELS = {"auto": N_("Automatic (daily)"), "manual": N_("Made by hand"),
                  "before_import": N_("Before an import"), "before_restore": N_("Before a restore")}
 PURPOSE_LABELS = {keys.SIGN: N_("signing"), keys.ENCRYPT: N_("encryption")}
 GREY = "color: #5f6368;"
+#: the lists of this page: one row selected at a time, columns as wide as their contents
+LIST = {"single_selection": True, "fit_columns": True, "word_wrap": False}
 
 
 def role_label(role) -> str:
@@ -70,36 +73,6 @@ def preview_text(info: dict) -> str:
     lines.append(_("Last change: {at}").format(at=info.get("last_change") or _("none")))
     lines.append(_("Accounts: {n}").format(n=info.get("users", 0)))
     return "\n".join(lines)
-
-
-def _item(text) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-    return item
-
-
-def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
-    """A read-only table; ``stretch`` is the column that takes the spare width (else the last)."""
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SingleSelection)
-    t.verticalHeader().setVisible(False)
-    t.setWordWrap(False)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    if stretch is None:
-        t.horizontalHeader().setStretchLastSection(True)
-    else:
-        t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.Stretch)
-    return t
-
-
-def _fill(table: QTableWidget, rows: list[list]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, _item(value))
 
 
 def _note(text: str) -> QLabel:
@@ -192,7 +165,6 @@ class AdminPage(QWidget):
         super().__init__(parent)
         self.ctx, self.threaded = ctx, threaded
         self.db_path = str(db_path) if db_path else str(backup.db_path_of(ctx.conn) or "")
-        self.jobs: list = []
         self.role = (site.site(ctx.conn) or {}).get("role")
         self.exec_dialog = _exec
         self.ask = lambda title, text: QMessageBox.question(self, title, text) == QMessageBox.Yes
@@ -207,8 +179,8 @@ class AdminPage(QWidget):
         # accounts
         box = QGroupBox(_("Accounts"))
         v = QVBoxLayout(box)
-        self.users = _table([_("User name"), _("Full name"), _("Role"), _("Disabled"), _("Locked until"),
-                             _("Must change password")], stretch=1)
+        self.users = read_only_table([_("User name"), _("Full name"), _("Role"), _("Disabled"), _("Locked until"),
+                                      _("Must change password")], stretch=1, **LIST)
         self.users.setObjectName("users")
         self.users.setMinimumHeight(200)
         self.users.itemSelectionChanged.connect(self._selection_changed)
@@ -241,7 +213,7 @@ class AdminPage(QWidget):
         self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.folder_label.setStyleSheet(GREY)
         v.addWidget(self.folder_label)
-        self.backups = _table([_("Time"), _("Reason"), _("Size"), _("File")])
+        self.backups = read_only_table([_("Time"), _("Reason"), _("Size"), _("File")], **LIST)
         self.backups.setObjectName("backups")
         self.backups.setMinimumHeight(180)
         v.addWidget(self.backups, 1)
@@ -312,8 +284,8 @@ class AdminPage(QWidget):
         if self.role != site.TOWNSHIP:
             v.addWidget(_note(_("The township's registration file for this village is imported on the “USB "
                                 "sync” page (Export to USB → Import registration file…).")))
-        self.keys = _table([_("Owner"), _("Purpose"), _("Key id"), _("Private key here"), _("Created"),
-                            _("Retired")], stretch=2)
+        self.keys = read_only_table([_("Owner"), _("Purpose"), _("Key id"), _("Private key here"), _("Created"),
+                                     _("Retired")], stretch=2, **LIST)
         self.keys.setObjectName("keys")
         self.keys.setMinimumHeight(120)
         v.addWidget(self.keys, 1)
@@ -331,7 +303,7 @@ class AdminPage(QWidget):
         select = select or self.selected_username()
         now = self.ctx.now().replace(microsecond=0).isoformat(sep=" ")
         self.user_list = users.list_users(self.ctx.conn)
-        _fill(self.users, [[u.username, u.display_name, role_label(u.role), _("yes") if u.disabled else "",
+        fill(self.users, [[u.username, u.display_name, role_label(u.role), _("yes") if u.disabled else "",
                             u.locked_until[:16] if u.locked_until and u.locked_until > now else "",
                             _("yes") if u.must_change_password else ""] for u in self.user_list])
         for r, u in enumerate(self.user_list):
@@ -347,7 +319,7 @@ class AdminPage(QWidget):
             folder = backup.backup_folder(self.ctx)
         except Refused as exc:
             self.folder_label.setText(str(exc))
-            _fill(self.backups, [])
+            fill(self.backups, [])
             return
         self.folder_label.setText(_("Folder: {path}").format(path=folder))
         stem = Path(self.db_path).stem if self.db_path else None
@@ -359,7 +331,7 @@ class AdminPage(QWidget):
             except OSError:
                 size = ""
             rows.append([when.strftime("%Y-%m-%d %H:%M:%S"), reason_of(path), size, path.name])
-        _fill(self.backups, rows)
+        fill(self.backups, rows)
 
     def refresh_keys(self) -> None:
         names = {v["code"]: v["name"] for v in site.villages(self.ctx.conn)}
@@ -369,7 +341,7 @@ class AdminPage(QWidget):
             purpose = _(PURPOSE_LABELS[k["purpose"]]) if k["purpose"] in PURPOSE_LABELS else k["purpose"]
             rows.append([owner, purpose, k["key_id"], _("yes") if k["private"] else "", k["created_at"],
                          k["retired_at"] or ""])
-        _fill(self.keys, rows)
+        fill(self.keys, rows)
         if self.register_box is not None:
             self.known.clear()
             self.known.addItem(_("Choose a known village…"), None)
@@ -453,30 +425,18 @@ class AdminPage(QWidget):
     # --- backups ---------------------------------------------------------------------------------
     def _run(self, fn, done, what: str) -> None:
         """``fn(ctx)`` on a worker with its own connection; ``done(value)`` back on the UI thread."""
-        ctx = self.ctx
-
-        def work(conn):
-            return fn(ctx.on(conn))
-
-        job = workers.TaskJob(self.db_path, work)
-        self.jobs.append(job)
+        job = workers.Job(lambda job: fn(job.ctx), db_path=self.db_path, ctx=self.ctx)
         self._busy(True, what)
 
         def finish(value=None, error=None):
-            if job in self.jobs:
-                self.jobs.remove(job)
             self._busy(False)
             if error is not None:
                 self._say(self.backup_status, error, ok=False)
             else:
                 done(value)
 
-        job.signals.result.connect(lambda value: finish(value))
-        job.signals.error.connect(lambda message: finish(error=message))
-        if self.threaded:
-            workers.start(job)
-        else:
-            job.run()
+        job.connect(self, done=lambda value: finish(value), failed=lambda message: finish(error=message))
+        workers.start(job, threaded=self.threaded)
 
     def _busy(self, busy: bool, what: str = "") -> None:
         for b in (self.backup_button, self.usb_button, self.restore_button):

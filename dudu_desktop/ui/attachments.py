@@ -3,7 +3,7 @@ window, double-click to see a file large, 作废… with a reason.
 
 :class:`AttachmentsPanel` is the same in the four record dialogs (:func:`attach_panel` builds it
 and makes the whole dialog a drop target). Thumbnails are made off the UI thread (a
-:class:`ThumbnailJob` with its own database connection) and kept in a small cache, so a record
+background job, ``ui.workers``, with its own database connection) and kept in a small cache, so a record
 with many photos opens at once and fills in. A record not saved yet takes no attachments: the
 panel says to save it first (one clear rule; nothing is held back to be written later).
 
@@ -18,7 +18,7 @@ import io
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
@@ -31,7 +31,7 @@ from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import _
 from dudu_desktop.services import attachments, people
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage import db as storage
+from dudu_desktop.ui import workers
 from dudu_desktop.ui.forms import error_label
 from dudu_desktop.ui.geometry import available_geometry, fit_to_screen
 from dudu_desktop.ui.voiding import ReasonDialog
@@ -78,37 +78,20 @@ def megabytes(size: int) -> str:
 
 # --- thumbnails off the UI thread -------------------------------------------------------------
 
-class _ThumbSignals(QObject):
-    made = Signal(int, str, bytes)      # generation, sha256, PNG
-    failed = Signal(int, str)           # generation, sha256
-
-
-class ThumbnailJob(QRunnable):
-    """Thumbnails of ``shas`` (one signal each, as they are made) on a connection of its own."""
-
-    def __init__(self, db_path: str, generation: int, shas: list[str]):
-        super().__init__()
-        self.db_path, self.generation, self.shas = db_path, generation, shas
-        self.signals = _ThumbSignals()
-        self.cancelled = False
-
-    def run(self) -> None:
-        try:
-            conn = storage.connect(self.db_path)
-        except Exception:  # noqa: BLE001 - the items keep their placeholder
-            return
-        try:
-            for sha in self.shas:
-                if self.cancelled:
-                    return
-                try:
-                    png = attachments.thumbnail(conn, sha, size=ICON)
-                except Exception:  # noqa: BLE001 - one damaged file does not stop the others
-                    self.signals.failed.emit(self.generation, sha)
-                    continue
-                self.signals.made.emit(self.generation, sha, png)
-        finally:
-            conn.close()
+def _thumbnails_work(shas: list[str]):
+    """The work of a background job (ui.workers) on its own connection: ``(sha256, PNG)`` sent as
+    ``partial`` for each thumbnail as it is made, ``(sha256, None)`` for a damaged one (the others
+    go on)."""
+    def work(job):
+        for sha in shas:
+            if job.cancelled:
+                return
+            try:
+                png = attachments.thumbnail(job.conn, sha, size=ICON)
+            except Exception:  # noqa: BLE001 - one damaged file does not stop the others
+                png = None
+            job.partial((sha, png))
+    return work
 
 
 def _placeholder(text: str) -> QIcon:
@@ -285,7 +268,7 @@ class AttachmentsPanel(QWidget):
         self.ctx, self.table, self.record_id = ctx, table, None
         self.db_path = _db_path(ctx) if threaded else None
         self.generation = 0
-        self.jobs: list[ThumbnailJob] = []
+        self.jobs: list[workers.Job] = []        # thumbnails being made for the record shown
         self.viewer: AttachmentViewer | None = None
         self.may_write = ctx.can(Permission.WRITE)
         v = QVBoxLayout(self)
@@ -361,7 +344,8 @@ class AttachmentsPanel(QWidget):
     def reload(self) -> None:
         self.generation += 1
         for job in self.jobs:
-            job.cancelled = True
+            job.cancel()
+        self.jobs = []
         self.list.clear()
         rows = attachments.list_for(self.ctx.conn, self.table, self.record_id) if self.record_id else []
         waiting = []
@@ -406,12 +390,11 @@ class AttachmentsPanel(QWidget):
                 except Exception:  # noqa: BLE001
                     self._failed(self.generation, sha)
             return
-        job = ThumbnailJob(self.db_path, self.generation, shas)
-        job.setAutoDelete(False)
-        job.signals.made.connect(self._made)
-        job.signals.failed.connect(self._failed)
-        self.jobs = [j for j in self.jobs if not j.cancelled][-2:] + [job]
-        QThreadPool.globalInstance().start(job)
+        generation = self.generation
+        job = workers.Job(_thumbnails_work(shas), db_path=self.db_path)
+        job.connect(self, partial=lambda made: self._made(generation, *made) if made[1] is not None
+                    else self._failed(generation, made[0]))
+        self.jobs.append(workers.start(job))
 
     def _made(self, generation: int, sha: str, png: bytes) -> None:
         image = QImage.fromData(png)

@@ -263,11 +263,11 @@ def check_in_background(window, db_path, *, ask: Callable[[str], bool] | None = 
     ctx = window.ctx
     window.statusBar().showMessage(_("Checking the database in the background…"))
 
-    def work(conn):
-        problems = backup.startup_problems(conn)
+    def work(job):
+        problems = backup.startup_problems(job.conn)
         if not problems:
             try:
-                backup.auto_backup_if_due(ctx.on(conn), checked=True)
+                backup.auto_backup_if_due(job.ctx, checked=True)
             except Exception:  # noqa: BLE001 — a failed automatic copy must not stop the work
                 return ["backup_failed"]
         return problems
@@ -284,10 +284,9 @@ def check_in_background(window, db_path, *, ask: Callable[[str], bool] | None = 
                                     _("The backup was restored. The program closes now; start it again."))
             QApplication.instance().exit(0)
 
-    job = workers.TaskJob(db_path, work)
-    job.signals.result.connect(done)
-    job.signals.error.connect(lambda message: window.statusBar().showMessage(message, 8000))
-    window.startup_job = job          # kept alive until it reports
+    job = workers.Job(work, db_path=db_path, ctx=ctx)
+    job.connect(window, done=done, failed=lambda message: window.statusBar().showMessage(message, 8000))
+    window.startup_job = job
     return workers.start(job)
 
 

@@ -25,10 +25,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-import sqlite3
-import threading
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, QThreadPool, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from dudu_desktop.domain.validate import is_overdue
@@ -36,11 +33,9 @@ from dudu_desktop.domain.vocab import DONE_STATUSES
 from dudu_desktop.i18n import N_, _, current_locale, format_date
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage import db as storage
 from dudu_desktop.storage import queries
 from dudu_desktop.storage.queries import Filters
-from dudu_desktop.ui import style
-from dudu_desktop.ui.workers import QueryRequest
+from dudu_desktop.ui import style, workers
 
 
 @dataclass(frozen=True)
@@ -165,66 +160,30 @@ SORT_DEFAULT = {"disputes": "registered_on", "trainings": "held_on", "hotline": 
                 "publicity": "held_on"}
 
 
-class _Signals(QObject):
-    first = Signal(int, list)       # generation, first page
-    done = Signal(int, int, list)   # generation, count, first page
-    failed = Signal(int, str)
-    finished = Signal()
+@dataclass(frozen=True)
+class QueryRequest:
+    register: str
+    filters: Filters
+    order_by: str
+    descending: bool
+    page: int
+    today: dt.date
+    overdue_days: int
 
 
-class QueryJob(QRunnable):
-    """First page, then the count, of a register query on its own connection (cancellable)."""
-
-    def __init__(self, db_path, request: QueryRequest, generation: int):
-        super().__init__()
-        self.db_path = str(db_path)
-        self.request = request
-        self.generation = generation
-        self.signals = _Signals()
-        self._cancelled = threading.Event()
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-        with self._lock:
-            if self._conn is not None:
-                self._conn.interrupt()
-
-    def run(self) -> None:
-        try:
-            self._run()
-        finally:
-            self.signals.finished.emit()
-
-    def _run(self) -> None:
-        r = self.request
+def _query(request: QueryRequest):
+    """The work of a background job (ui.workers) on its own connection: the first page, sent as
+    ``partial`` when the count is still to come, then ``(count, first page)``."""
+    def work(job):
+        r = request
         kw = {"today": r.today, "overdue_days": r.overdue_days}
-        try:
-            conn = storage.connect(self.db_path)
-            with self._lock:
-                self._conn = conn
-            try:
-                if self._cancelled.is_set():
-                    return
-                rows = queries.fetch_rows(conn, r.register, r.filters, order_by=r.order_by, descending=r.descending,
-                                          limit=r.page, **kw)
-                if len(rows) < r.page:
-                    count = len(rows)               # the whole list is in the first page
-                else:
-                    if not self._cancelled.is_set():
-                        self.signals.first.emit(self.generation, rows)
-                    count = queries.count_rows(conn, r.register, r.filters, **kw)
-            finally:
-                with self._lock:
-                    self._conn = None
-                conn.close()
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never lost in a thread
-            if not self._cancelled.is_set():
-                self.signals.failed.emit(self.generation, str(exc))
-            return
-        if not self._cancelled.is_set():
-            self.signals.done.emit(self.generation, count, rows)
+        rows = queries.fetch_rows(job.conn, r.register, r.filters, order_by=r.order_by, descending=r.descending,
+                                  limit=r.page, **kw)
+        if len(rows) < r.page:
+            return len(rows), rows              # the whole list is in the first page
+        job.partial(rows)
+        return queries.count_rows(job.conn, r.register, r.filters, **kw), rows
+    return work
 
 
 class RegisterModel(QAbstractTableModel):
@@ -252,8 +211,7 @@ class RegisterModel(QAbstractTableModel):
         self.counting = False           # the first page is shown, the exact count not yet
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._generation = 0
-        self._job: QueryJob | None = None
-        self._running: set[QueryJob] = set()     # kept alive until their thread is done
+        self._job: workers.Job | None = None
         self._villages: dict[str, str] | None = None
         self._overdue_days = site.overdue_days(ctx.conn)
         self.busy = False
@@ -288,14 +246,12 @@ class RegisterModel(QAbstractTableModel):
                 queries.count_rows(self.ctx.conn, self.register, self.filters, **self._kw())
             self._apply(self._generation, count, rows)
             return
-        job = QueryJob(self.db_path, request, self._generation)
-        job.signals.first.connect(self._apply_first)
-        job.signals.done.connect(self._apply)
-        job.signals.failed.connect(self._failed)
-        job.signals.finished.connect(lambda j=job: self._running.discard(j))
-        self._job = job
-        self._running.add(job)
-        QThreadPool.globalInstance().start(job)
+        generation = self._generation
+        job = workers.Job(_query(request), db_path=self.db_path)
+        job.connect(self, partial=lambda rows: self._apply_first(generation, rows),
+                    done=lambda result: self._apply(generation, *result),
+                    failed=lambda message: self._failed(generation, message))
+        self._job = workers.start(job)
 
     def cancel(self) -> None:
         if self._job is not None:

@@ -1,5 +1,5 @@
-"""Print preview for every printed document: the PDF is made OFF the UI thread (a QThreadPool
-job with its own database connection), its pages rendered with pypdfium2 and shown; 打印
+"""Print preview for every printed document: the PDF is made OFF the UI thread (a background
+job, ui.workers, with its own database connection), its pages rendered with pypdfium2 and shown; 打印
 paints page images at the printer's resolution; 另存为PDF writes the very bytes shown; a
 ledger can also be exported as Excel or CSV. "显示完整个人信息" is enabled only for roles
 allowed to print full personal data (every such document is audited by the reports module,
@@ -8,11 +8,10 @@ and printing or saving it adds an entry of its own).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPageLayout, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.fileio import atomic_write_bytes
 from dudu_desktop.i18n import _
 from dudu_desktop.reports import documents
 from dudu_desktop.reports.data import audit_unmasked
@@ -30,8 +30,7 @@ from dudu_desktop.reports.fonts import register_fonts, substitutes_note
 from dudu_desktop.reports.labels import LABELS
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage import db as storage
-from dudu_desktop.fileio import atomic_write_bytes
+from dudu_desktop.ui import workers
 from dudu_desktop.ui.geometry import fit_to_screen
 
 #: on-screen page width in pixels (A4 portrait and landscape alike)
@@ -96,48 +95,6 @@ def render_pages(pdf: bytes, *, width_px: int | None = None, dpi: float | None =
 
 # ---------------------------------------------------------------- jobs
 
-class _Signals(QObject):
-    done = Signal(int, object)    # generation, result
-    failed = Signal(int, str)     # generation, message
-
-
-def _worker_context(db_path: str, ctx: Context) -> tuple[Context, sqlite3.Connection]:
-    conn = storage.connect(db_path)
-    return ctx.on(conn), conn
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, Refused):
-        return "；".join(p.message for p in exc.problems)
-    return str(exc) or exc.__class__.__name__
-
-
-class _Job(QRunnable):
-    """``work(ctx)`` on the thread pool with its own connection (or on the caller's ``ctx``
-    when there is no database file, e.g. an in-memory database)."""
-
-    def __init__(self, ctx: Context, db_path: str | None, generation: int, work):
-        super().__init__()
-        self.ctx, self.db_path, self.generation, self.work = ctx, db_path, generation, work
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        conn = None
-        try:
-            if self.db_path:
-                ctx, conn = _worker_context(self.db_path, self.ctx)
-            else:
-                ctx = self.ctx
-            value = self.work(ctx)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never lost in a thread
-            self.signals.failed.emit(self.generation, _message(exc))
-            return
-        finally:
-            if conn is not None:
-                conn.close()
-        self.signals.done.emit(self.generation, value)
-
-
 def _preview(request: DocumentRequest):
     def work(ctx: Context):
         pdf, pages = documents.pdf_bytes(ctx, request)
@@ -164,7 +121,6 @@ class PrintPreviewDialog(QDialog):
         self.pdf: bytes | None = None
         self.page_count = 0
         self.generation = 0
-        self.jobs: list[_Job] = []
         self.setWindowTitle(L("window", title=documents.title_of(request)))
         self.setAttribute(Qt.WA_DeleteOnClose, False)
 
@@ -268,16 +224,15 @@ class PrintPreviewDialog(QDialog):
 
     # --- generating -----------------------------------------------------------------------------
     def _run(self, work, on_done, on_failed) -> None:
+        """``work(ctx)`` as a background job (ui.workers) with its own connection (or on this ``ctx``
+        when there is no database file); ``on_done(generation, value)`` / ``on_failed(generation,
+        message)`` back here, where an older generation is ignored."""
         self.generation += 1
-        job = _Job(self.ctx, self.db_path, self.generation, work)
-        job.setAutoDelete(False)
-        job.signals.done.connect(on_done)
-        job.signals.failed.connect(on_failed)
-        self.jobs = [j for j in self.jobs if j is not job][-4:] + [job]  # keep the signals alive
-        if self.threaded:
-            QThreadPool.globalInstance().start(job)
-        else:
-            job.run()
+        generation = self.generation
+        job = workers.Job(lambda job: work(job.ctx), db_path=self.db_path, ctx=self.ctx)
+        job.connect(self, done=lambda value: on_done(generation, value),
+                    failed=lambda message: on_failed(generation, message.replace("\n", "；")))
+        workers.start(job, threaded=self.threaded)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy.setVisible(busy)

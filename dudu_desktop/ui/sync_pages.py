@@ -5,15 +5,13 @@ widgets only call the sync services."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-    QListWidget, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+    QMessageBox, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from dudu_desktop.domain.fields import BOOL, REGISTER_LABELS
@@ -22,10 +20,11 @@ from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage import db as storage
 from dudu_desktop.sync import export as sync_export
 from dudu_desktop.sync import keys, merge, overview, tables
 from dudu_desktop.sync.drives import removable_drives
+from dudu_desktop.ui import workers
+from dudu_desktop.ui.tables import fill, item, read_only_table
 from dudu_desktop.ui.wording import in_window_words
 
 GREEN, AMBER, RED_BG, GREY = "#d9f2d9", "#fff2cc", "#f8d7da", "#eeeeee"
@@ -64,27 +63,6 @@ def display_value(table: str, column: str, value):
     return value
 
 
-def _item(text, *, bg: str | None = None, align=None) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-    if bg:
-        item.setBackground(QBrush(QColor(bg)))
-    if align is not None:
-        item.setTextAlignment(align)
-    return item
-
-
-def _fill(widget: QTableWidget, headers: list[str], rows: list[list]) -> None:
-    widget.clear()
-    widget.setColumnCount(len(headers))
-    widget.setHorizontalHeaderLabels(headers)
-    widget.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            widget.setItem(r, c, value if isinstance(value, QTableWidgetItem) else _item(value))
-    widget.resizeColumnsToContents()
-
-
 def _wrap_last_column(table: QTableWidget) -> None:
     """The last column (a reason, a note) fills the table's width and its long texts wrap onto more
     lines instead of running off the edge."""
@@ -99,48 +77,6 @@ def _refused_text(ctx: Context, exc: Refused) -> str:
     """A refusal as the window says it: its own words for what the command line calls options."""
     return in_window_words("\n".join(p.message for p in exc.problems),
                            administrator=ctx.can(Permission.ADMINISTER))
-
-
-def _table() -> QTableWidget:
-    t = QTableWidget()
-    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectRows)
-    t.verticalHeader().setVisible(False)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
-
-
-# --- work off the UI thread ----------------------------------------------------------------------------
-
-class _Signals(QObject):
-    progress = Signal(int, int)
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class SyncJob(QRunnable):
-    """Run ``fn(ctx, progress)`` with a Context on a fresh connection to ``db_path``."""
-
-    def __init__(self, db_path, ctx: Context, fn):
-        super().__init__()
-        self.db_path, self.ctx, self.fn = str(db_path), ctx, fn
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        try:
-            conn = storage.connect(self.db_path)
-            try:
-                ctx = self.ctx.on(conn)            # the session's Context on this thread's connection
-                value = self.fn(ctx, lambda done, total: self.signals.progress.emit(done, total))
-            finally:
-                conn.close()
-        except Refused as exc:
-            self.signals.failed.emit("\n".join(p.message for p in exc.problems))
-            return
-        except (sqlite3.Error, OSError) as exc:
-            self.signals.failed.emit(str(exc))
-            return
-        self.signals.done.emit(value)
 
 
 def _db_path(ctx: Context, db_path) -> str:
@@ -198,7 +134,7 @@ class ExportPage(QWidget):
         v.addWidget(self.status)
         box = QGroupBox(_("Bundles exported"))
         b = QVBoxLayout(box)
-        self.log = _table()
+        self.log = read_only_table()
         b.addWidget(self.log)
         v.addWidget(box, 1)
         self.find_drives()
@@ -261,7 +197,7 @@ class ExportPage(QWidget):
     def refresh(self) -> None:
         rows = [[e["seq"], e["at"], e["period"], _("full") if e["full"] else _("changes"), e["rows"], e["path"]]
                 for e in sync_export.exports(self.ctx.conn)]
-        _fill(self.log, [_("No."), _("Exported at"), _("Month reported"), _("Kind"), _("Records"), _("File")], rows)
+        fill(self.log, rows, [_("No."), _("Exported at"), _("Month reported"), _("Kind"), _("Records"), _("File")])
 
 
 # --- import (township: bundles; everyone: spreadsheets) -------------------------------------------------
@@ -274,7 +210,6 @@ class ImportPage(QWidget):
         self.ctx, self.db_path, self.threaded = ctx, _db_path(ctx, db_path), threaded
         self.files: list[tuple[str, str | None]] = []         # (path, register or None for a bundle)
         self.previews: dict[str, object] = {}
-        self.jobs: list[SyncJob] = []
         self._preview_generation = 0     # the newest preview; older ones finishing late are ignored
         is_township = (site.site(ctx.conn) or {}).get("role") == site.TOWNSHIP
         v = QVBoxLayout(self)
@@ -318,8 +253,8 @@ class ImportPage(QWidget):
         self.refusals_area.setVisible(False)
         v.addWidget(self.refusals_area)
         splitter = QSplitter(Qt.Vertical)
-        self.summary = _table()
-        self.problems = _table()
+        self.summary = read_only_table()
+        self.problems = read_only_table()
         box1, box2 = QGroupBox(_("Preview (nothing has been written yet)")), QGroupBox(_("Problems"))
         QVBoxLayout(box1).addWidget(self.summary)
         QVBoxLayout(box2).addWidget(self.problems)
@@ -380,18 +315,12 @@ class ImportPage(QWidget):
         self.preview()
 
     # work
-    def _start(self, fn, on_done) -> SyncJob:
-        job = SyncJob(self.db_path, self.ctx, fn)
-        job.signals.progress.connect(self._progress)
-        job.signals.done.connect(on_done)
-        job.signals.failed.connect(self._failed)
-        self.jobs.append(job)
+    def _start(self, fn, on_done) -> workers.Job:
+        """``fn(ctx, progress)`` with the session on a connection of its own (ui.workers)."""
+        job = workers.Job(lambda job: fn(job.ctx, job.progress), db_path=self.db_path, ctx=self.ctx)
+        job.connect(self, progress=self._progress, done=on_done, failed=self._failed)
         self.apply_button.setEnabled(False)
-        if self.threaded:
-            QThreadPool.globalInstance().start(job)
-        else:
-            job.run()
-        return job
+        return workers.start(job, threaded=self.threaded)
 
     def preview(self) -> None:
         files = list(self.files)
@@ -470,32 +399,32 @@ class ImportPage(QWidget):
                 reason = in_window_words(r, administrator=self.ctx.can(Permission.ADMINISTER))
                 refusals.append(reason if name in reason else
                                 _("{file} was refused: {reason}").format(file=name, reason=reason))
-                note = _item(reason, bg=RED_BG)
+                note = item(reason, bg=RED_BG)
                 note.setToolTip(reason)
-                rows.append([_item(name, bg=RED_BG), _item(_("Refused"), bg=RED_BG), "", "", "", "", "", "",
+                rows.append([item(name, bg=RED_BG), item(_("Refused"), bg=RED_BG), "", "", "", "", "", "",
                              note])
             elif register is None:
                 t = r.totals
                 what = _("{village}, bundle {seq}, {period}").format(village=r.village_name, seq=r.seq,
                                                                      period=r.period)
                 rows.append([name, what, t["new"], t["updated"], t["unchanged"],
-                             _item(t["conflicting"], bg=AMBER if t["conflicting"] else None),
-                             _item(t["invalid"], bg=RED_BG if t["invalid"] else None), "", "；".join(r.notes)])
+                             item(t["conflicting"], bg=AMBER if t["conflicting"] else None),
+                             item(t["invalid"], bg=RED_BG if t["invalid"] else None), "", "；".join(r.notes)])
                 problems += [[name, table_label(p.table), p.row, column_label(p.table, p.column), p.message]
                              for p in r.problems]
-                problems += [[name, table_label(b["table"]), "", "", _item(_(  # what the village's restore rolled back
+                problems += [[name, table_label(b["table"]), "", "", item(_(  # what the village's restore rolled back
                     "Rolled back by the village's restore: {record} (version here {before} → in the village {after})"
                 ).format(record=b["number"] or b["id"][:8], before=b["before"],
                          after=_("missing") if b["after"] is None else b["after"]), bg=AMBER)]
                              for b in r.rolled_back]
             else:
                 rows.append([name, _(REGISTER_LABELS[register]), r.imported, "", r.duplicates, "",
-                             _item(r.skipped, bg=RED_BG if r.skipped else None), r.encoding or r.sheet or "",
+                             item(r.skipped, bg=RED_BG if r.skipped else None), r.encoding or r.sheet or "",
                              "；".join(r.notes[:3])])
                 problems += [[name, _(REGISTER_LABELS[register]), p.row, p.column, p.message] for p in r.problems]
-        _fill(self.summary, [_("File"), _("Contents"), _("New"), _("Updated"), _("Unchanged / already there"),
-                             _("Conflicts"), _("Invalid / skipped"), _("Encoding / sheet"), _("Notes")], rows)
-        _fill(self.problems, [_("File"), _("Table"), _("Row"), _("Column"), _("Problem")], problems)
+        fill(self.summary, rows, [_("File"), _("Contents"), _("New"), _("Updated"), _("Unchanged / already there"),
+                                  _("Conflicts"), _("Invalid / skipped"), _("Encoding / sheet"), _("Notes")])
+        fill(self.problems, problems, [_("File"), _("Table"), _("Row"), _("Column"), _("Problem")])
         _wrap_last_column(self.problems)
         if self.summary.columnCount():       # one line a file: the notes fill the width, the whole in the tip
             self.summary.horizontalHeader().setSectionResizeMode(self.summary.columnCount() - 1,
@@ -532,7 +461,7 @@ class ConflictPage(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self.show_conflict)
-        self.fields = _table()
+        self.fields = read_only_table()
         splitter.addWidget(self.list)
         splitter.addWidget(self.fields)
         splitter.setSizes([260, 700])
@@ -564,7 +493,7 @@ class ConflictPage(QWidget):
         if has:
             self.list.setCurrentRow(0)
         else:
-            _fill(self.fields, [_("Field"), _("Township's copy"), _("Village's copy")], [])
+            fill(self.fields, [], [_("Field"), _("Township's copy"), _("Village's copy")])
             self.info.setText(_("No conflicts are waiting."))
 
     def show_conflict(self, row: int) -> None:
@@ -576,10 +505,10 @@ class ConflictPage(QWidget):
         fields = sorted(merge.conflict_fields(c), key=lambda f: (not f[3], f[0] in bookkeeping))
         for key, local, incoming, differs in fields:
             bg = AMBER if differs else None
-            rows.append([_item(column_label(c["table_name"], key), bg=bg),
-                         _item(display_value(c["table_name"], key, local), bg=bg),
-                         _item(display_value(c["table_name"], key, incoming), bg=bg)])
-        _fill(self.fields, [_("Field"), _("Township's copy"), _("Village's copy")], rows)
+            rows.append([item(column_label(c["table_name"], key), bg=bg),
+                         item(display_value(c["table_name"], key, local), bg=bg),
+                         item(display_value(c["table_name"], key, incoming), bg=bg)])
+        fill(self.fields, rows, [_("Field"), _("Township's copy"), _("Village's copy")])
         self.fields.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.info.setText(_("Found {at} in bundle {seq}. Highlighted fields differ.").format(
             at=c["detected_at"], seq=c["bundle_seq"]))
@@ -619,7 +548,7 @@ class OverviewPage(QWidget):
                           "blank: no bundle for that month yet"))
         legend.setWordWrap(True)
         v.addWidget(legend)
-        self.matrix = _table()
+        self.matrix = read_only_table()
         self.matrix.horizontalHeader().setStretchLastSection(False)
         v.addWidget(self.matrix, 1)
         self.refresh()
@@ -636,17 +565,17 @@ class OverviewPage(QWidget):
             for m in range(1, 13):
                 cell = r.months[f"{year:04d}-{m:02d}"]
                 if cell.zero_report:
-                    cells.append(_item("零上报", bg=GREEN, align=center))
+                    cells.append(item("零上报", bg=GREEN, align=center))
                 elif cell.reported:
-                    cells.append(_item(f"✓ {cell.disputes}", bg=GREEN, align=center))
+                    cells.append(item(f"✓ {cell.disputes}", bg=GREEN, align=center))
                 else:
-                    cells.append(_item("", bg=GREY if m <= 12 else None))
+                    cells.append(item("", bg=GREY if m <= 12 else None))
             last = r.last_bundle
             cells.append(_("No. {seq}, {period}, imported {at}").format(**last) if last else _("none yet"))
-            cells.append(_item("、".join(map(str, r.gaps)), bg=RED_BG if r.gaps else None))
-            cells.append(_item(r.conflicts or "", bg=AMBER if r.conflicts else None, align=center))
+            cells.append(item("、".join(map(str, r.gaps)), bg=RED_BG if r.gaps else None))
+            cells.append(item(r.conflicts or "", bg=AMBER if r.conflicts else None, align=center))
             rows.append(cells)
-        _fill(self.matrix, headers, rows)
+        fill(self.matrix, rows, headers)
 
 
 class SyncPage(QTabWidget):
