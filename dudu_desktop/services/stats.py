@@ -20,6 +20,7 @@ from dudu_desktop.domain import vocab
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.services import site
+from dudu_desktop.storage import vocab_sql as V
 
 
 def period_bounds(year: int | None = None, month: str | None = None) -> tuple[str, str]:
@@ -81,11 +82,11 @@ def _disputes(conn, vfilter: str, args: dict) -> dict:
     types: dict = {}
     months: dict = {}
     for day, t, n, done, open_n, concluded_late, late, r, y, b, c1, c2, c3, c4 in conn.execute(f"""
-            SELECT registered_on, dispute_type, count(*), sum(status IN ('已办结', '已销号')),
-                   sum(status IN ('待调处', '调处中')),
-                   sum(CASE WHEN status IN ('已办结', '已销号') THEN concluded_on > date(registered_on, :days) END),
+            SELECT registered_on, dispute_type, count(*), sum(status IN {V.DONE}),
+                   sum(status IN {V.OPEN}),
+                   sum(CASE WHEN status IN {V.DONE} THEN concluded_on > date(registered_on, :days) END),
                    :today > date(registered_on, :days),
-                   sum(level = '红'), sum(level = '黄'), sum(level = '蓝'),
+                   sum(level = {V.RED}), sum(level = {V.YELLOW}), sum(level = {V.BLUE}),
                    sum(prevented_criminal), sum(prevented_criminal_people), sum(prevented_petition),
                    sum(prevented_petition_people)
             {registered} GROUP BY registered_on, dispute_type""", args):
@@ -104,13 +105,13 @@ def _disputes(conn, vfilter: str, args: dict) -> dict:
     for m in sorted(months, key=_sql_order):
         by_month[m] = {t: months[m][t] for t in sorted(months[m], key=_sql_order)}
     crow = conn.execute(f"""
-        SELECT count(*), sum(result = '调解成功'), sum(result = '调解不成'), sum(result = '撤回'),
-               coalesce(sum(CASE WHEN result = '调解成功' THEN amount_cents END), 0), sum(agreement)
-        FROM disputes WHERE deleted = 0 AND +status IN ('已办结', '已销号')
+        SELECT count(*), sum(result = {V.SUCCESS}), sum(result = {V.FAILED}), sum(result = {V.WITHDRAWN}),
+               coalesce(sum(CASE WHEN result = {V.SUCCESS} THEN amount_cents END), 0), sum(agreement)
+        FROM disputes WHERE deleted = 0 AND +status IN {V.DONE}
              AND concluded_on >= :start AND concluded_on < :end{vfilter}""", args).fetchone()
     closed, resolved, failed, withdrawn, amount, agreements = (v or 0 for v in crow)
     frow = conn.execute(f"""
-        SELECT count(*), sum(satisfaction IN ('满意', '基本满意')), sum(satisfaction != '')
+        SELECT count(*), sum(satisfaction IN {V.SATISFIED_IN}), sum(satisfaction != '')
         FROM dispute_followups WHERE deleted = 0 AND visited_on >= :start AND visited_on < :end{vfilter}""",
                         args).fetchone()
     followups, satisfied, rated = (v or 0 for v in frow)
@@ -175,7 +176,7 @@ def _hotline(conn, vfilter: str, args: dict) -> dict:
               f"AND called_at >= :start AND called_at < :end{vfilter}")
     row = conn.execute(f"""
         SELECT count(*), sum(channel = '电话'), sum(channel = '来访'), sum(channel = '网上'),
-               sum(satisfaction IN ('满意', '基本满意')), sum(satisfaction != ''), sum(legal_aid),
+               sum(satisfaction IN {V.SATISFIED_IN}), sum(satisfaction != ''), sum(legal_aid),
                sum(anonymous)
         {period}""", args).fetchone()
     total, calls, visits, online, satisfied, rated, legal_aid, anonymous = (v or 0 for v in row)

@@ -6,11 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from dudu_desktop.domain.vocab import DONE_STATUSES
-
-#: Open disputes (the statuses that are not DONE_STATUSES), written as the partial index says it.
-OPEN_SQL = "status IN ('待调处', '调处中')"
-assert set(DONE_STATUSES).isdisjoint({"待调处", "调处中"})
+from dudu_desktop.storage import vocab_sql as V
 
 #: A successful mediation is due its follow-up visit (回访) this many days after it was concluded.
 FOLLOWUP_AFTER_DAYS = 7
@@ -66,7 +62,7 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
     """``(sql, args)`` for the WHERE part (without the keyword); always at least ``1``.
 
     The forms are chosen for the indexes of migration ``0007_speed`` (storage/speed.py): the
-    literal ``deleted = 0`` and ``status IN ('待调处', '调处中')`` terms let SQLite use the partial
+    literal ``deleted = 0`` and open-status (``vocab_sql.IS_OPEN``) terms let SQLite use the partial
     indexes. ``search_index=False`` searches with LIKE only (the "scan" strategy of
     :func:`dudu_desktop.storage.search.choose`; the same rows)."""
     m = meta(register)
@@ -102,14 +98,14 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
     if f.overdue and register == "disputes":
         # still open (待调处/调处中 = not 已办结/已销号) and date(registered_on, +days) < today
         today = today or dt.date.today()
-        parts.append(f"({a}{OPEN_SQL} AND {a}registered_on < ?)")
+        parts.append(f"({a}{V.IS_OPEN} AND {a}registered_on < ?)")
         args.append((today - dt.timedelta(days=overdue_days)).isoformat())
     if f.open_only and register == "disputes":
-        parts.append(f"{a}{OPEN_SQL}")
+        parts.append(f"{a}{V.IS_OPEN}")
     if f.followup_due and register == "disputes":
         today = today or dt.date.today()
         if f.include_deleted:
-            parts.append(f"({a}status = '已办结' AND {a}result = '调解成功' AND {a}concluded_on <= ? AND NOT EXISTS "
+            parts.append(f"({a}status = {V.CONCLUDED} AND {a}result = {V.SUCCESS} AND {a}concluded_on <= ? AND NOT EXISTS "
                          f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id "
                          f"AND fu.deleted = 0))")
         else:       # the same rows, from the table the triggers keep (storage/speed.py)
@@ -155,7 +151,7 @@ def sort_key(register: str, order_by: str | None = None) -> tuple[str, ...]:
 #: Columns sorted by meaning, not by character code: 预警 by severity 红 → 黄 → 蓝 (issue 12).
 #: ``{}`` is the operand: the column in ORDER BY, a parameter ``?`` in a keyset comparison.
 SORT_EXPRESSIONS = {
-    ("disputes", "level"): "(CASE {} WHEN '红' THEN 0 WHEN '黄' THEN 1 WHEN '蓝' THEN 2 ELSE 3 END)",
+    ("disputes", "level"): V.LEVEL_RANK,
 }
 
 

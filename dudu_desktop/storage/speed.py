@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from dudu_desktop.storage import vocab_sql as V
 from dudu_desktop.storage.queries import SORT_EXPRESSIONS
 
 #: index name → (table, columns); all ``WHERE deleted = 0``.
@@ -38,13 +39,11 @@ LIVE_INDEXES = {
 #: Superseded by the live indexes (every query on these columns also says ``deleted = 0``).
 DROPPED = ("disputes_registered", "disputes_type", "disputes_status", "disputes_level")
 
-OPEN_STATUSES_SQL = "status IN ('待调处', '调处中')"
-
-_DUE = """
-    DELETE FROM dispute_followup_due WHERE dispute_id = {x};
+_DUE = f"""
+    DELETE FROM dispute_followup_due WHERE dispute_id = {{x}};
     INSERT INTO dispute_followup_due (dispute_id, concluded_on)
          SELECT d.id, d.concluded_on FROM disputes d
-          WHERE d.id = {x} AND d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
+          WHERE d.id = {{x}} AND d.deleted = 0 AND d.status = {V.CONCLUDED} AND d.result = {V.SUCCESS}
             AND NOT EXISTS (SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = d.id AND fu.deleted = 0);"""
 
 FOLLOWUP_DUE = [
@@ -72,7 +71,7 @@ def migrate_0007_speed(conn: sqlite3.Connection) -> None:
     for name, (table, cols) in LIVE_INDEXES.items():
         conn.execute(f"CREATE INDEX {name} ON {table} ({cols}) WHERE deleted = 0")
     conn.execute(f"CREATE INDEX disputes_open ON disputes (level, registered_on, id) "
-                 f"WHERE deleted = 0 AND {OPEN_STATUSES_SQL}")
+                 f"WHERE deleted = 0 AND {V.IS_OPEN}")
     for statement in FOLLOWUP_DUE:
         conn.execute(statement)
     refill_followup_due(conn)
@@ -82,9 +81,9 @@ def migrate_0007_speed(conn: sqlite3.Connection) -> None:
 def refill_followup_due(conn: sqlite3.Connection) -> None:
     """Recompute ``dispute_followup_due`` from the tables (the migration; a bulk load)."""
     conn.execute("DELETE FROM dispute_followup_due")
-    conn.execute("""INSERT INTO dispute_followup_due (dispute_id, concluded_on)
+    conn.execute(f"""INSERT INTO dispute_followup_due (dispute_id, concluded_on)
                     SELECT d.id, d.concluded_on FROM disputes d
-                     WHERE d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
+                     WHERE d.deleted = 0 AND d.status = {V.CONCLUDED} AND d.result = {V.SUCCESS}
                        AND NOT EXISTS (SELECT 1 FROM dispute_followups fu
                                         WHERE fu.dispute_id = d.id AND fu.deleted = 0)""")
 
@@ -95,7 +94,7 @@ def refresh_followup_due(conn: sqlite3.Connection, ids_table: str) -> None:
     conn.execute(f"DELETE FROM dispute_followup_due WHERE dispute_id IN (SELECT id FROM {ids_table})")
     conn.execute(f"""INSERT INTO dispute_followup_due (dispute_id, concluded_on)
                     SELECT d.id, d.concluded_on FROM {ids_table} b JOIN disputes d ON d.id = b.id
-                     WHERE d.deleted = 0 AND d.status = '已办结' AND d.result = '调解成功'
+                     WHERE d.deleted = 0 AND d.status = {V.CONCLUDED} AND d.result = {V.SUCCESS}
                        AND NOT EXISTS (SELECT 1 FROM dispute_followups fu
                                         WHERE fu.dispute_id = d.id AND fu.deleted = 0)""")
 
