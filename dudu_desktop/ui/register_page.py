@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtCore import QDate, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
-    QProgressBar, QPushButton, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+    QMessageBox, QProgressBar, QPushButton, QStyle, QStyleOptionHeader, QTableView, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from dudu_desktop.domain import vocab
@@ -33,6 +34,27 @@ SEARCH_HINTS = {"disputes": N_("Search parties, summary, mediator, number (Ctrl+
 SEARCH_DELAY_MS = 300
 
 
+class RegisterHeader(QHeaderView):
+    """The register's column titles. Qt keeps room for the sort arrow in every title once the view
+    sorts; only the columns with an index sort (their arrow is put back on the others), so the rest
+    need only their title's width: on a 1024 px screen that room is the long text column's."""
+
+    def __init__(self, parent: QTableView):
+        super().__init__(Qt.Horizontal, parent)
+        self.setSectionsClickable(True)         # as the table's own header
+        self.setHighlightSections(True)
+
+    def sectionSizeFromContents(self, logical: int) -> QSize:
+        size = super().sectionSizeFromContents(logical)
+        columns = getattr(self.model(), "columns", ())
+        if self.isSortIndicatorShown() and 0 <= logical < len(columns) and not columns[logical].sortable:
+            option = QStyleOptionHeader()
+            self.initStyleOption(option)
+            margin = self.style().pixelMetric(QStyle.PM_HeaderMargin, option, self)
+            size.setWidth(size.width() - size.height() - margin)      # what Qt added for the arrow
+        return size
+
+
 def _swatch(colour: str, text: str, *, fg: str = style.TEXT, bold: bool = False) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet(f"background: {colour}; color: {fg}; padding: 2px 8px; border: 1px solid #c8ccd2;"
@@ -52,7 +74,24 @@ class RegisterPage(QWidget):
         self.meta = meta(register)
         self._extra: dict = {}          # open_only / followup_due / overdue set by a home-page figure
         v = QVBoxLayout(self)
+        v.addLayout(self._title_row())
+        v.addLayout(self._search_row())
+        v.addLayout(self._choice_row())
+        self._connect_filters()
+        self.model = RegisterModel(ctx, register, db_path, self, threaded=threaded)
+        v.addWidget(self._table_view(), 1)
+        v.addLayout(self._status_row())
+        self.model.loading.connect(self._busy)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._failed)
+        self._sync_period_widgets()
+        self._show_extra()
+        self._busy_state(False)
 
+    # --- building the page, top to bottom ---------------------------------------------------------
+    def _title_row(self) -> QHBoxLayout:
+        """The register's name, 新建… and 打开."""
+        register = self.register
         top = QHBoxLayout()
         title = QLabel(_(REGISTER_LABELS[register]))
         title.setObjectName("pageTitle")
@@ -65,9 +104,11 @@ class RegisterPage(QWidget):
         self.open_button.clicked.connect(self._open_current)
         top.addWidget(self.new_button)
         top.addWidget(self.open_button)
-        v.addLayout(top)
+        return top
 
-        # --- filters ----------------------------------------------------------------------------
+    def _search_row(self) -> QHBoxLayout:
+        """The search box (debounced), the period, 显示已作废 and 清除筛选."""
+        ctx, register = self.ctx, self.register
         row1 = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
@@ -100,8 +141,21 @@ class RegisterPage(QWidget):
         row1.addWidget(self.date_from)
         row1.addWidget(self.to_label)
         row1.addWidget(self.date_to)
-        v.addLayout(row1)
+        # on the search row, which has room: the filter row with them was 919 px in the window's font,
+        # wider than a 1024 px screen leaves beside the navigation (the window grew past the screen)
+        self.show_voided = QCheckBox(_("Show voided"))
+        self.show_voided.setObjectName("showVoided")
+        self.show_voided.setToolTip(_("Also list the records voided by mistake or as duplicates (grey, struck "
+                                      "through); an administrator can restore them"))
+        row1.addWidget(self.show_voided)
+        reset = QPushButton(_("Clear filters"))
+        reset.clicked.connect(self.reset_filters)
+        row1.addWidget(reset)
+        return row1
 
+    def _choice_row(self) -> QHBoxLayout:
+        """Village, type, status and warning level, 只看超期, and the home-page figure shown (with ✕)."""
+        ctx, register = self.ctx, self.register
         row2 = QHBoxLayout()
         self.village = QComboBox()
         self.village.addItem(_("All villages"), None)
@@ -129,18 +183,10 @@ class RegisterPage(QWidget):
         row2.addWidget(self.extra_label)
         row2.addWidget(self.extra_clear)
         row2.addStretch(1)
-        # on the search row, which has room: the filter row with them was 919 px in the window's font,
-        # wider than a 1024 px screen leaves beside the navigation (the window grew past the screen)
-        self.show_voided = QCheckBox(_("Show voided"))
-        self.show_voided.setObjectName("showVoided")
-        self.show_voided.setToolTip(_("Also list the records voided by mistake or as duplicates (grey, struck "
-                                      "through); an administrator can restore them"))
-        row1.addWidget(self.show_voided)
-        reset = QPushButton(_("Clear filters"))
-        reset.clicked.connect(self.reset_filters)
-        row1.addWidget(reset)
-        v.addLayout(row2)
+        return row2
 
+    def _connect_filters(self) -> None:
+        """Every filter applies itself when changed (the search box after a pause)."""
         for w in (self.period, self.village, self.type, self.status, self.level):
             if w is not None:
                 w.currentIndexChanged.connect(self.apply_filters)
@@ -150,10 +196,12 @@ class RegisterPage(QWidget):
             self.overdue.toggled.connect(self.apply_filters)
         self.show_voided.toggled.connect(self.apply_filters)
 
-        # --- table --------------------------------------------------------------------------------
-        self.model = RegisterModel(ctx, register, db_path, self, threaded=threaded)
+    def _table_view(self) -> QTableView:
+        """The windowed table over the model: sorted by the model, opened by double-click or Enter."""
+        register = self.register
         self.view = QTableView()
         self.view.setObjectName("registerTable")
+        self.view.setHorizontalHeader(RegisterHeader(self.view))
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -172,8 +220,11 @@ class RegisterPage(QWidget):
         self.view.installEventFilter(self)          # the Delete key voids the selected row
         self.reason_dialog = None
         self.view.activated.connect(lambda index: self._open_row(index.row()))
-        v.addWidget(self.view, 1)
+        return self.view
 
+    def _status_row(self) -> QHBoxLayout:
+        """The count, the busy bar with 停止, and the colour legend of the disputes."""
+        register = self.register
         bottom = QHBoxLayout()
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
@@ -194,14 +245,7 @@ class RegisterPage(QWidget):
             bottom.addWidget(_swatch(style.LEVEL_BACKGROUND["蓝"], _("Blue warning")))
             bottom.addWidget(_swatch("#ffffff", _("Overdue"), fg=style.OVERDUE_TEXT, bold=True))
             bottom.addWidget(_swatch("#ffffff", _("Concluded"), fg=style.DONE_TEXT))
-        v.addLayout(bottom)
-
-        self.model.loading.connect(self._busy)
-        self.model.loaded.connect(self._loaded)
-        self.model.failed.connect(self._failed)
-        self._sync_period_widgets()
-        self._show_extra()
-        self._busy_state(False)
+        return bottom
 
     def _choice(self, label: str, choices, row: QHBoxLayout) -> QComboBox:
         box = QComboBox()
@@ -343,9 +387,14 @@ class RegisterPage(QWidget):
         text last, stretching to the view's edge; the village column hidden on a village's own PC."""
         header = self.view.horizontalHeader()
         last = len(self.model.columns) - 1
+        # a cell's text sits inside the focus-frame margin + 1 on each side, and the grid line
+        padding = 2 * (self.view.style().pixelMetric(QStyle.PM_FocusFrameHMargin, None, self.view) + 1) + 1
+        bold = QFont(self.view.font())
+        bold.setBold(True)                  # overdue rows are bold
+        metrics = (QFontMetrics(self.view.font()), QFontMetrics(bold))
         for i, col in enumerate(self.model.columns):
             # the stretching last column never shrinks below the width set here: start it small
-            width = max(80 if i == last else col.width, header.sectionSizeHint(i))
+            width = max(80 if i == last else col.fitting_width(metrics, padding), header.sectionSizeHint(i))
             self.view.setColumnWidth(i, width)
             if col.key == "village_code":
                 one_village = (site.site(self.ctx.conn) or {}).get("role") == site.VILLAGE

@@ -26,17 +26,29 @@ class SettingsPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         left, right = two_column_page(self, _("Settings"))
-        v = left
+        for box in (self._this_pc_box(), self._language_box(), self._villages_box(), self._staff_box()):
+            left.addWidget(box)
+        left.addStretch(1)
+        #: test seams: ask(text) → bool, restart() → bool
+        self.ask_restart = lambda text: QMessageBox.question(self, _("Language"), text) == QMessageBox.Yes
+        self.restart_program = language.restart
+        for box in (self._dispute_types_box(), self._levels_box()):
+            right.addWidget(box)
+        right.addStretch(1)
+        self.load()
 
-        # this PC
+    # --- the boxes of the page ----------------------------------------------------------------------
+    def _this_pc_box(self) -> QGroupBox:
+        """Whether this PC is a village or the township, and which."""
         box = QGroupBox(_("This PC"))
         form = QFormLayout(box)
         self.site_label = QLabel()
         self.site_label.setWordWrap(True)
         form.addRow(self.site_label)
-        v.addWidget(box)
+        return box
 
-        # interface language: titled in both languages, so that a wrong choice can be undone
+    def _language_box(self) -> QGroupBox:
+        """The interface language: titled in both languages, so that a wrong choice can be undone."""
         box = QGroupBox("界面语言 / Language")
         form = QFormLayout(box)
         self.language = QComboBox()
@@ -51,12 +63,10 @@ class SettingsPage(QWidget):
         self.language_note.setWordWrap(True)
         self.language_note.setStyleSheet("color: #5f6368;")
         form.addRow(self.language_note)
-        v.addWidget(box)
-        #: test seams: ask(text) → bool, restart() → bool
-        self.ask_restart = lambda text: QMessageBox.question(self, _("Language"), text) == QMessageBox.Yes
-        self.restart_program = language.restart
+        return box
 
-        # villages
+    def _villages_box(self) -> QGroupBox:
+        """The villages (area code and name): add or rename."""
         box = QGroupBox(_("Villages"))
         g = QGridLayout(box)
         self.villages = QListWidget()
@@ -73,9 +83,10 @@ class SettingsPage(QWidget):
         g.addWidget(self.village_name, 1, 1)
         g.addWidget(save_village, 1, 2)
         g.addWidget(self.village_error, 2, 0, 1, 4)
-        v.addWidget(box)
+        return box
 
-        # staff
+    def _staff_box(self) -> QGroupBox:
+        """The mediators and handlers offered in the registers."""
         box = QGroupBox(_("Staff (mediators, handlers)"))
         g = QGridLayout(box)
         self.staff = QListWidget()
@@ -91,11 +102,10 @@ class SettingsPage(QWidget):
         g.addWidget(self.staff_name, 1, 0)
         g.addWidget(add, 1, 1)
         g.addWidget(remove, 1, 2)
-        v.addWidget(box)
+        return box
 
-        v.addStretch(1)
-        v = right
-        # dispute types
+    def _dispute_types_box(self) -> QGroupBox:
+        """The 15 fixed dispute types, and why they are fixed."""
         box = QGroupBox(_("Dispute types"))
         h = QVBoxLayout(box)
         types = QLabel("、".join(vocab.DISPUTE_TYPES))
@@ -106,9 +116,10 @@ class SettingsPage(QWidget):
         note.setWordWrap(True)
         note.setStyleSheet("color: #5f6368;")
         h.addWidget(note)
-        v.addWidget(box)
+        return box
 
-        # warning levels and overdue days
+    def _levels_box(self) -> QGroupBox:
+        """The criteria of each warning level, the overdue days and 保存设置."""
         box = QGroupBox(_("Warning levels and deadlines"))
         form = QFormLayout(box)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)
@@ -139,9 +150,7 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         row.addWidget(self.message, 1)
         form.addRow(row)
-        v.addWidget(box)
-        v.addStretch(1)
-        self.load()
+        return box
 
     def load(self) -> None:
         info = site.site(self.ctx.conn) or {}
