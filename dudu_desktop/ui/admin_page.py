@@ -175,8 +175,18 @@ class AdminPage(QWidget):
         self.quit_program = self._quit_program
 
         left, right = two_column_page(self, _("Accounts and backups"))
+        left.addWidget(self._accounts_box(), 1)
+        right.addWidget(self._backups_box(), 1)
+        self.register_box = self._registration_box() if self.role == site.TOWNSHIP else None
+        if self.register_box is not None:
+            left.addWidget(self.register_box)
+        right.addWidget(self._keys_box())
+        left.addStretch(0)
+        self.refresh()
 
-        # accounts
+    # --- the boxes of the page ---------------------------------------------------------------------
+    def _accounts_box(self) -> QGroupBox:
+        """The accounts, and new / reset password / change role / disable."""
         box = QGroupBox(_("Accounts"))
         v = QVBoxLayout(box)
         self.users = read_only_table([_("User name"), _("Full name"), _("Role"), _("Disabled"), _("Locked until"),
@@ -201,9 +211,10 @@ class AdminPage(QWidget):
         self.user_status = QLabel()
         self.user_status.setWordWrap(True)
         v.addWidget(self.user_status)
-        left.addWidget(box, 1)
+        return box
 
-        # backups
+    def _backups_box(self) -> QGroupBox:
+        """The backups in the folder, and back up now / to a USB stick / restore."""
         box = QGroupBox(_("Backups"))
         v = QVBoxLayout(box)
         v.addWidget(_note(_("A copy is made automatically every day and before each import or restore; the "
@@ -233,52 +244,53 @@ class AdminPage(QWidget):
         self.backup_status.setWordWrap(True)
         self.backup_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         v.addWidget(self.backup_status)
-        right.addWidget(box, 1)
+        return box
 
-        # registration (township) / keys (both)
-        self.register_box = None
-        if self.role == site.TOWNSHIP:
-            self.register_box = box = QGroupBox(_("Register a village"))
-            g = QGridLayout(box)
-            g.addWidget(_note(_("Each village needs a registration file from the township before its bundles "
-                                "can be imported. Registering a village again gives it a new key (for a lost "
-                                "file or a new PC); its old file stops working.")), 0, 0, 1, 3)
-            self.known = QComboBox()
-            self.known.addItem(_("Choose a known village…"), None)
-            self.known.activated.connect(self._known_chosen)
-            g.addWidget(self.known, 1, 0, 1, 3)
-            form = QFormLayout()
-            self.reg_code = QLineEdit()
-            self.reg_code.setObjectName("reg_code")
-            self.reg_code.setPlaceholderText(_("12-digit area code"))
-            self.reg_name = QLineEdit()
-            self.reg_name.setObjectName("reg_name")
-            self.reg_code_error, self.reg_name_error = error_label(), error_label()
-            form.addRow(_("Area code"), self.reg_code)
-            form.addRow("", self.reg_code_error)
-            form.addRow(_("Village name"), self.reg_name)
-            form.addRow("", self.reg_name_error)
-            folder_row = QHBoxLayout()
-            self.reg_folder = QLineEdit()
-            self.reg_folder.setObjectName("reg_folder")
-            self.reg_folder.setPlaceholderText(_("USB stick or folder"))
-            drives = removable_drives()
-            self.reg_folder.setText(str(drives[0]) if drives else "")
-            choose = QPushButton(_("Choose folder…"))
-            choose.clicked.connect(self._choose_reg_folder)
-            folder_row.addWidget(self.reg_folder, 1)
-            folder_row.addWidget(choose)
-            form.addRow(_("Write the file to"), folder_row)
-            g.addLayout(form, 2, 0, 1, 3)
-            self.register_button = QPushButton(_("Register village"))
-            self.register_button.clicked.connect(self.register_village)
-            g.addWidget(self.register_button, 3, 0)
-            self.reg_status = QLabel()
-            self.reg_status.setWordWrap(True)
-            self.reg_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            g.addWidget(self.reg_status, 4, 0, 1, 3)
-            left.addWidget(box)
+    def _registration_box(self) -> QGroupBox:
+        """(township) Register a village: its registration file written to a USB stick or folder."""
+        box = QGroupBox(_("Register a village"))
+        g = QGridLayout(box)
+        g.addWidget(_note(_("Each village needs a registration file from the township before its bundles "
+                            "can be imported. Registering a village again gives it a new key (for a lost "
+                            "file or a new PC); its old file stops working.")), 0, 0, 1, 3)
+        self.known = QComboBox()
+        self.known.addItem(_("Choose a known village…"), None)
+        self.known.activated.connect(self._known_chosen)
+        g.addWidget(self.known, 1, 0, 1, 3)
+        form = QFormLayout()
+        self.reg_code = QLineEdit()
+        self.reg_code.setObjectName("reg_code")
+        self.reg_code.setPlaceholderText(_("12-digit area code"))
+        self.reg_name = QLineEdit()
+        self.reg_name.setObjectName("reg_name")
+        self.reg_code_error, self.reg_name_error = error_label(), error_label()
+        form.addRow(_("Area code"), self.reg_code)
+        form.addRow("", self.reg_code_error)
+        form.addRow(_("Village name"), self.reg_name)
+        form.addRow("", self.reg_name_error)
+        folder_row = QHBoxLayout()
+        self.reg_folder = QLineEdit()
+        self.reg_folder.setObjectName("reg_folder")
+        self.reg_folder.setPlaceholderText(_("USB stick or folder"))
+        drives = removable_drives()
+        self.reg_folder.setText(str(drives[0]) if drives else "")
+        choose = QPushButton(_("Choose folder…"))
+        choose.clicked.connect(self._choose_reg_folder)
+        folder_row.addWidget(self.reg_folder, 1)
+        folder_row.addWidget(choose)
+        form.addRow(_("Write the file to"), folder_row)
+        g.addLayout(form, 2, 0, 1, 3)
+        self.register_button = QPushButton(_("Register village"))
+        self.register_button.clicked.connect(self.register_village)
+        g.addWidget(self.register_button, 3, 0)
+        self.reg_status = QLabel()
+        self.reg_status.setWordWrap(True)
+        self.reg_status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        g.addWidget(self.reg_status, 4, 0, 1, 3)
+        return box
 
+    def _keys_box(self) -> QGroupBox:
+        """The keys this PC holds."""
         box = QGroupBox(_("Keys on this PC"))
         v = QVBoxLayout(box)
         if self.role != site.TOWNSHIP:
@@ -289,9 +301,7 @@ class AdminPage(QWidget):
         self.keys.setObjectName("keys")
         self.keys.setMinimumHeight(120)
         v.addWidget(self.keys, 1)
-        right.addWidget(box)
-        left.addStretch(0)
-        self.refresh()
+        return box
 
     # --- refresh ---------------------------------------------------------------------------------
     def refresh(self) -> None:
