@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 
 from dudu_desktop.domain.validate import is_overdue
-from dudu_desktop.domain.vocab import DONE_STATUSES
+from dudu_desktop.domain.vocab import DISPUTE_TYPES, DONE_STATUSES, DisputeResult
 from dudu_desktop.i18n import N_, _, current_locale, format_date
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
@@ -46,11 +46,32 @@ class Column:
     width: int = 100                # initial width in pixels, at least the header's (the user may resize);
     #                                 the last column (the long text) stretches to fill the view
     show: Callable[[dict, "RegisterModel"], str] | None = None
+    #: the widest values the column shows (dates): its width is the widest of them in the view's font,
+    #: measured when the page fits its columns, instead of ``width``
+    samples: Callable[[], tuple[str, ...]] | None = None
+
+    def fitting_width(self, metrics: tuple[QFontMetrics, ...], padding: int) -> int:
+        """The initial width in pixels: the widest sample in any of the fonts (plain, bold) plus the cell's
+        ``padding``, else ``width``."""
+        if self.samples is None:
+            return self.width
+        return max(m.horizontalAdvance(text) for m in metrics for text in self.samples()) + padding
 
 
 @functools.lru_cache(maxsize=8192)
 def _formatted_date(value: str, _language: str) -> str:
     return format_date(value)
+
+
+def widest_dates() -> tuple[str, ...]:
+    """Dates as the columns show them, one per month at its longest day (2024年12月31日, September 30, 2024):
+    the widest of them sizes a date column, in the language shown."""
+    days = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    return tuple(format_date(f"2024-{m:02d}-{d:02d}") for m, d in enumerate(days, start=1))
+
+
+def widest_times() -> tuple[str, ...]:
+    return tuple(f"{date} 23:59" for date in widest_dates())
 
 
 def _date(key):
@@ -64,7 +85,8 @@ _DISPLAY, _TOOLTIP, _BACKGROUND, _FOREGROUND, _FONT, _ALIGN = (
     Qt.DisplayRole, Qt.ToolTipRole, Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole, Qt.TextAlignmentRole)
 _CENTER = int(Qt.AlignCenter)
 _CENTERED = frozenset(("level", "status", "serial_no", "audience", "duration_hours", "channel"))
-_LONG_TEXT = frozenset(("summary", "question", "topic", "theme"))
+_LONG_TEXT = frozenset(("summary", "question", "topic", "theme", "dispute_type", "party_names",
+                        "mediator"))     # whole in the tooltip
 
 
 @functools.lru_cache(maxsize=64)
@@ -113,20 +135,22 @@ def _one_line(key, limit=60):
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "disputes": (
-        Column("serial_no", N_("No."), True, 70),
-        Column("registered_on", N_("Registration date"), True, 104, _date("registered_on")),
+        Column("serial_no", N_("No."), True, 70, samples=lambda: ("2024-000",)),       # 3 digits a village a year
+        Column("registered_on", N_("Registration date"), True, 104, _date("registered_on"), widest_dates),
         Column("village_code", N_("Village"), True, 80, _village),
         Column("party_names", N_("Parties"), False, 96),
-        Column("dispute_type", N_("Type"), True, 72),
+        # every type of up to four characters whole; the two longer ones elided, whole in the tooltip
+        Column("dispute_type", N_("Type"), True, 72, samples=lambda: tuple(t for t in DISPUTE_TYPES if len(t) <= 4)),
         Column("level", N_("Warning"), True, 44),
         Column("status", N_("Status"), True, 56),
-        Column("overdue", N_("Overdue"), False, 60, _overdue),
-        Column("result", N_("Result"), False, 72),
-        Column("mediator", N_("Mediator"), False, 60),
+        Column("overdue", N_("Overdue"), False, 60, _overdue,
+               lambda: (_("{days} days overdue").format(days=99),)),
+        Column("result", N_("Result"), False, 72, samples=lambda: tuple(DisputeResult)),
+        Column("mediator", N_("Mediator"), False, 60, samples=lambda: ("王德明",)),     # names of three characters
         Column("summary", N_("Summary"), False, 300, _one_line("summary", 120)),
     ),
     "trainings": (
-        Column("held_on", N_("Date"), True, 120, _date("held_on")),
+        Column("held_on", N_("Date"), True, 120, _date("held_on"), widest_dates),
         Column("village_code", N_("Village"), True, 80, _village),
         Column("training_type", N_("Type"), True, 130),
         Column("speaker", N_("Speaker"), False, 130),
@@ -135,7 +159,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("topic", N_("Topic"), False, 300),
     ),
     "hotline": (
-        Column("called_at", N_("Time"), True, 150, _time),
+        Column("called_at", N_("Time"), True, 150, _time, widest_times),
         Column("village_code", N_("Village"), True, 80, _village),
         Column("channel", N_("Channel"), False, 50),
         Column("caller_name", N_("Caller"), False, 80, _caller),
@@ -145,7 +169,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("question", N_("Question"), False, 260, _one_line("question", 120)),
     ),
     "publicity": (
-        Column("held_on", N_("Date"), True, 120, _date("held_on")),
+        Column("held_on", N_("Date"), True, 120, _date("held_on"), widest_dates),
         Column("village_code", N_("Village"), True, 80, _village),
         Column("form", N_("Form"), True, 100),
         Column("audience", N_("Audience"), False, 70),

@@ -387,8 +387,9 @@ class RegisterPage(QWidget):
         text last, stretching to the view's edge; the village column hidden on a village's own PC."""
         header = self.view.horizontalHeader()
         last = len(self.model.columns) - 1
-        # a cell's text sits inside the focus-frame margin + 1 on each side, and the grid line
-        padding = 2 * (self.view.style().pixelMetric(QStyle.PM_FocusFrameHMargin, None, self.view) + 1) + 1
+        # a cell's text sits inside the focus-frame margin + 1 on each side, then the grid line; + 1 for
+        # the text layout rounding up fractional widths (a synthetic bold)
+        padding = 2 * (self.view.style().pixelMetric(QStyle.PM_FocusFrameHMargin, None, self.view) + 1) + 2
         bold = QFont(self.view.font())
         bold.setBold(True)                  # overdue rows are bold
         metrics = (QFontMetrics(self.view.font()), QFontMetrics(bold))

@@ -23,7 +23,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="dudu-fit-"))
     os.environ["DUDU_HOME"] = str(home)
     from PySide6.QtCore import QPoint, QRect, Qt
-    from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QDialogButtonBox, QPushButton
+    from PySide6.QtWidgets import QAbstractScrollArea, QDialogButtonBox, QPushButton
 
     from dudu_desktop.domain.vocab import Role
     from dudu_desktop.i18n import set_locale
@@ -35,7 +35,11 @@ def main() -> int:
     set_locale("zh_CN")
     from PySide6.QtCore import qInstallMessageHandler
     qInstallMessageHandler(lambda *_a: None)        # "does not support propagateSizeHints()"
-    app = QApplication.instance() or QApplication([])
+    # the app's own set-up (ui.app.application: the bundled WenQuanYi font at 10.5 pt, the style sheet,
+    # Qt's translations), so the probe measures what users see, not Qt's default font
+    from dudu_desktop.ui.app import application
+    app = application()
+    font_family = app.font().family()
 
     from dudu_desktop.ui import admin_page, dispute_dialog, login, wizard
     from dudu_desktop.ui.about import AboutDialog
@@ -85,8 +89,10 @@ def main() -> int:
             header, view = page.view.horizontalHeader(), page.view
             shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
             for i in shown:
+                # "content": what Qt's own delegate needs for the widest cell in the rows loaded
                 columns.append({"title": page.model.headerData(i, Qt.Horizontal), "width": header.sectionSize(i),
-                                "needs": header.sectionSizeHint(i),
+                                "needs": header.sectionSizeHint(i), "key": page.model.columns[i].key,
+                                "content": view.sizeHintForColumn(i),
                                 "right": header.sectionViewportPosition(i) + header.sectionSize(i)})
             columns.append({"viewport": view.viewport().width()})
         charts = []
@@ -227,7 +233,8 @@ def main() -> int:
                 check(win, f"township window: sync tab {i}")
     done(win)
     _ = (hotline, publicity, trainings, disputes)
-    print(json.dumps({"screen": screen_size, "windows": report}, ensure_ascii=False))
+    print(json.dumps({"screen": screen_size, "font": [font_family, app.font().pointSizeF()], "windows": report},
+                     ensure_ascii=False))
     return 0
 
 

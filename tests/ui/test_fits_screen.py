@@ -49,6 +49,10 @@ def test_every_window_and_dialog_keeps_its_buttons_on_screen(tmp_path, size):
     for w in pages:
         *columns, view = w["columns"]
         assert [c["title"] for c in columns if c["width"] < c["needs"]] == [], w["window"]
+        # dates, times, numbers and the short fixed words whole (2024年12月31日 in the app's own font)
+        whole = ("registered_on", "held_on", "called_at", "serial_no", "level", "status", "overdue", "result")
+        assert [(c["title"], c["width"], c["content"]) for c in columns
+                if c["key"] in whole and c["width"] < c["content"]] == [], w["window"]
         assert columns[-1]["right"] <= view["viewport"], (w["window"], columns[-1], view)
         assert columns[-1]["width"] >= 80, w["window"]
     # the home page's charts: the village's three, the township's four, inside the page's width and
