@@ -172,44 +172,22 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     ``written`` as soon as it exists), record it."""
     conn = ctx.conn
     state = epoch.epoch_state(conn)
-    restore = None
-    if not state.get("announced", True):     # the first bundle after a restore: say so, and send everything
+    restore = _restore_announcement(state)
+    if restore is not None:                  # the first bundle after a restore: say so, and send everything
         full = True
-        restore = {"epoch": int(state["epoch"]), "restored_at": str(state.get("restored_at", "")),
-                   "backup": str(state.get("backup", "")), "previous": int(state.get("previous") or 0)}
     previous = last_export(conn)
     seq = (previous["seq"] if previous else 0) + 1
     from_seq = 0 if full or not previous else previous["to_seq"]
     to_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
-    tables: dict[str, tuple[list[dict], bytes, int]] = {}
-    counts: dict[str, int] = {}
-    for table in RECORD_TABLES:
-        cols = [c["name"] for c in bundle_columns(conn, table)]
-        fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])}
-                  for c in bundle_columns(conn, table)]
-        where = "change_seq <= ?" if full else "change_seq > ? AND change_seq <= ?"
-        args = (to_seq,) if full else (from_seq, to_seq)
-        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id",
-                            args).fetchall()
-        tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
-        counts[table] = len(rows)
+    tables, counts = _register_tables(conn, full=full, from_seq=from_seq, to_seq=to_seq)
     limit = attached.max_bundle_bytes(conn)
     part = attached.export_part(conn, full=full, to_seq=to_seq,
                                 budget=limit - sum(len(d) for _f, d, _n in tables.values()))
     if part is not None:
         tables[fmt.ATTACHMENTS_TABLE] = (part.fields, part.data, part.count)
         counts[fmt.ATTACHMENTS_TABLE] = part.count
-    audited = (*RECORD_TABLES, fmt.ATTACHMENTS_TABLE)
-    placeholders = ", ".join("?" * len(audited))
-    audit_rows = conn.execute(
-        f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
-        f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *audited)).fetchall()
-    tables[fmt.AUDIT_TABLE] = (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
-                               fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
-    village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
-                                (info["code"],)).fetchall()
-    tables[fmt.VILLAGES_TABLE] = (_fields(conn, "villages", fmt.VILLAGE_COLUMNS),
-                                  fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows), len(village_rows))
+    tables[fmt.AUDIT_TABLE] = _audit_table(conn, from_seq, to_seq)
+    tables[fmt.VILLAGES_TABLE] = _village_table(conn, info["code"])
     version = schema_version(conn)
     period = period or default_period(now.date())
     meta = {"schema_version": version, "village_code": info["code"], "village_name": info["name"],
@@ -224,18 +202,8 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     descriptor_bytes = json.dumps(descriptor, ensure_ascii=False, indent=1).encode("utf-8")
     members = [(fmt.DESCRIPTOR, descriptor_bytes)] + [(f"{t}.csv", data) for t, (_f, data, _n) in tables.items()]
     members += [(fmt.BLOB_DIR + sha, data) for sha, data in files.items()]
-    path = folder / fmt.bundle_name(info["code"], seq, now.date())
-    _clean_partials(folder)
-    if identity is None:
-        try:
-            write_zip_atomic(path, members)
-        except ContainerError as exc:
-            raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
-    else:
-        plain = seal.zip_bytes(members, fmt.member_allowed)
-        sealed = seal.seal(plain, identity, seq=seq, name=path.name, created=meta["created_at"])
-        path = folder / seal.sealed_name(path.name)
-        seal.write_sealed(path, sealed)
+    path = _write_file(folder / fmt.bundle_name(info["code"], seq, now.date()), members, identity, seq=seq,
+                       created=meta["created_at"])
     written.append(path)
     rows = sum(counts.values())
     result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
@@ -249,6 +217,68 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     if restore is not None:
         epoch.mark_announced(conn)
     return result
+
+
+def _restore_announcement(state: dict) -> dict | None:
+    """What the first bundle after a restore says about it (None when the restore was announced)."""
+    if state.get("announced", True):
+        return None
+    return {"epoch": int(state["epoch"]), "restored_at": str(state.get("restored_at", "")),
+            "backup": str(state.get("backup", "")), "previous": int(state.get("previous") or 0)}
+
+
+def _register_tables(conn, *, full: bool, from_seq: int, to_seq: int) -> tuple[dict, dict[str, int]]:
+    """``{table: (fields, CSV, rows)}`` and ``{table: rows}`` of the registers: every row (``full``) or
+    those changed after ``from_seq``, up to ``to_seq``."""
+    tables: dict[str, tuple[list[dict], bytes, int]] = {}
+    counts: dict[str, int] = {}
+    for table in RECORD_TABLES:
+        cols = [c["name"] for c in bundle_columns(conn, table)]
+        fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])}
+                  for c in bundle_columns(conn, table)]
+        where = "change_seq <= ?" if full else "change_seq > ? AND change_seq <= ?"
+        args = (to_seq,) if full else (from_seq, to_seq)
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id",
+                            args).fetchall()
+        tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
+        counts[table] = len(rows)
+    return tables, counts
+
+
+def _audit_table(conn, from_seq: int, to_seq: int) -> tuple[list[dict], bytes, int]:
+    """The audit entries of the registers and attachments between the two sequence numbers."""
+    audited = (*RECORD_TABLES, fmt.ATTACHMENTS_TABLE)
+    placeholders = ", ".join("?" * len(audited))
+    audit_rows = conn.execute(
+        f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
+        f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *audited)).fetchall()
+    return (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
+            fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
+
+
+def _village_table(conn, code: str) -> tuple[list[dict], bytes, int]:
+    """The village's own row (its name as this PC knows it)."""
+    village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
+                                (code,)).fetchall()
+    return (_fields(conn, "villages", fmt.VILLAGE_COLUMNS),
+            fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows), len(village_rows))
+
+
+def _write_file(path: Path, members: list, identity, *, seq: int, created: str) -> Path:
+    """Write the bundle's members at ``path``: sealed for ``identity``, or a plain zip (without one);
+    the path written (a sealed bundle has its own name)."""
+    _clean_partials(path.parent)
+    if identity is None:
+        try:
+            write_zip_atomic(path, members)
+        except ContainerError as exc:
+            raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
+        return path
+    plain = seal.zip_bytes(members, fmt.member_allowed)
+    sealed = seal.seal(plain, identity, seq=seq, name=path.name, created=created)
+    path = path.parent / seal.sealed_name(path.name)
+    seal.write_sealed(path, sealed)
+    return path
 
 
 def _audit_point(conn, seq: int) -> dict:
