@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSizePolicy,
     QVBoxLayout, QWidget,
 )
 
@@ -28,7 +28,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.sync import keys
 from dudu_desktop.sync.drives import removable_drives
 from dudu_desktop.ui import style, workers
-from dudu_desktop.ui.forms import error_label, mark_error, two_column_page
+from dudu_desktop.ui.forms import error_label, mark_error, scrolling_page
 from dudu_desktop.ui.login import _Form, _password_field
 from dudu_desktop.ui.tables import fill, read_only_table
 
@@ -174,14 +174,27 @@ class AdminPage(QWidget):
             self, title, start, _("Backups (*.sqlite3);;All files (*)"))[0]
         self.quit_program = self._quit_program
 
-        left, right = two_column_page(self, _("Accounts and backups"))
-        left.addWidget(self._accounts_box(), 1)
-        right.addWidget(self._backups_box(), 1)
+        # one column, as wide as the page (on a 1024 px screen two columns cut the backups' file names and the
+        # key ids): the accounts (beside 登记村（社区） at the township), the backups, the keys. The tables
+        # take the spare height and give it back first, so that the accounts' and backups' buttons are in
+        # sight on a 768 px screen; the keys are below them, reached by scrolling there
+        body = scrolling_page(self, _("Accounts and backups"))
+        top = QHBoxLayout()
+        boxes = [self._accounts_box()]
+        top.addWidget(boxes[0], 1)
         self.register_box = self._registration_box() if self.role == site.TOWNSHIP else None
         if self.register_box is not None:
-            left.addWidget(self.register_box)
-        right.addWidget(self._keys_box())
-        left.addStretch(0)
+            top.addWidget(self.register_box, 1)
+        body.addLayout(top, 2)
+        boxes += [self._backups_box(), self._keys_box()]
+        body.addWidget(boxes[1], 3)
+        body.addWidget(boxes[2], 2)
+        for table in (self.users, self.backups, self.keys):
+            # the scrolling page is as tall as its parts' preferred heights (its notes wrap): a table's
+            # preferred height is its minimum, and it grows into the room there is ...
+            table.setSizePolicy(table.sizePolicy().horizontalPolicy(), QSizePolicy.Ignored)
+        for box in boxes:
+            box.setMinimumHeight(box.minimumSizeHint().height())     # ... never squeezed below it
         self.refresh()
 
     # --- the boxes of the page ---------------------------------------------------------------------
@@ -192,7 +205,7 @@ class AdminPage(QWidget):
         self.users = read_only_table([_("User name"), _("Full name"), _("Role"), _("Disabled"), _("Locked until"),
                                       _("Must change password")], stretch=1, **LIST)
         self.users.setObjectName("users")
-        self.users.setMinimumHeight(200)
+        self.users.setMinimumHeight(120)         # a header and three accounts; more scroll
         self.users.itemSelectionChanged.connect(self._selection_changed)
         v.addWidget(self.users, 1)
         row = QHBoxLayout()
@@ -226,7 +239,7 @@ class AdminPage(QWidget):
         v.addWidget(self.folder_label)
         self.backups = read_only_table([_("Time"), _("Reason"), _("Size"), _("File")], **LIST)
         self.backups.setObjectName("backups")
-        self.backups.setMinimumHeight(180)
+        self.backups.setMinimumHeight(120)
         v.addWidget(self.backups, 1)
         row = QHBoxLayout()
         self.backup_button = QPushButton(_("Back up now"))
@@ -299,7 +312,7 @@ class AdminPage(QWidget):
         self.keys = read_only_table([_("Owner"), _("Purpose"), _("Key id"), _("Private key here"), _("Created"),
                                      _("Retired")], stretch=2, **LIST)
         self.keys.setObjectName("keys")
-        self.keys.setMinimumHeight(120)
+        self.keys.setMinimumHeight(110)
         v.addWidget(self.keys, 1)
         return box
 

@@ -408,8 +408,8 @@ def show_all(exc: Refused, *forms: FieldForm) -> list[str]:
     return [m for msgs in rest.values() for m in msgs]
 
 
-def two_column_page(page: QWidget, title: str) -> tuple[QVBoxLayout, QVBoxLayout]:
-    """A page titled ``title`` over two columns that scroll together (settings, accounts and backups)."""
+def scrolling_page(page: QWidget, title: str) -> QVBoxLayout:
+    """A page titled ``title`` over one column that scrolls (accounts and backups): the layout to fill."""
     outer = QVBoxLayout(page)
     label = QLabel(title)
     label.setObjectName("pageTitle")
@@ -417,10 +417,17 @@ def two_column_page(page: QWidget, title: str) -> tuple[QVBoxLayout, QVBoxLayout
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     inner = QWidget()
-    columns = QHBoxLayout(inner)
+    body = QVBoxLayout(inner)
+    scroll.setWidget(inner)
+    outer.addWidget(scroll, 1)
+    return body
+
+
+def two_column_page(page: QWidget, title: str) -> tuple[QVBoxLayout, QVBoxLayout]:
+    """A page titled ``title`` over two columns that scroll together (settings)."""
+    columns = QHBoxLayout()
+    scrolling_page(page, title).addLayout(columns)
     left, right = QVBoxLayout(), QVBoxLayout()
     columns.addLayout(left, 1)
     columns.addLayout(right, 1)
-    scroll.setWidget(inner)
-    outer.addWidget(scroll, 1)
     return left, right

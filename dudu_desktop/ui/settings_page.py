@@ -70,7 +70,7 @@ class SettingsPage(QWidget):
         box = QGroupBox(_("Villages"))
         g = QGridLayout(box)
         self.villages = QListWidget()
-        self.villages.setMaximumHeight(130)
+        self.villages.setMaximumHeight(104)        # five villages (more scroll): the staff's buttons in sight at 768
         g.addWidget(self.villages, 0, 0, 1, 4)
         self.village_code = QLineEdit()
         self.village_code.setPlaceholderText(_("12-digit area code"))
@@ -90,7 +90,7 @@ class SettingsPage(QWidget):
         box = QGroupBox(_("Staff (mediators, handlers)"))
         g = QGridLayout(box)
         self.staff = QListWidget()
-        self.staff.setMaximumHeight(130)
+        self.staff.setMaximumHeight(104)
         self.staff_name = QLineEdit()
         self.staff_name.setPlaceholderText(_("Name"))
         self.staff_name.returnPressed.connect(self.add_staff)

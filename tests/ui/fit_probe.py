@@ -70,13 +70,20 @@ def main() -> int:
             app.processEvents()
         avail = window.screen().availableGeometry()
         frame = window.frameGeometry()
-        outside = []
+        outside, folded = [], []
         for b in window.findChildren(QPushButton):
             if not b.isVisible() or b.window() is not window:
                 continue
             boxed = isinstance(b.parentWidget(), QDialogButtonBox)
             if in_scroll_area(b) and not boxed:
-                continue            # a button in a scrolling form is reached by scrolling
+                # a button in a scrolling form is reached by scrolling; "folded": only so (below the fold)
+                area = b.parentWidget()
+                while not isinstance(area, QAbstractScrollArea):
+                    area = area.parentWidget()
+                seen = QRect(area.viewport().mapToGlobal(QPoint(0, 0)), area.viewport().size())
+                if not seen.contains(QRect(b.mapToGlobal(QPoint(0, 0)), b.size())):
+                    folded.append(b.text())
+                continue
             rect = QRect(b.mapToGlobal(QPoint(0, 0)), b.size())
             if not (avail.contains(rect) and window.geometry().contains(rect)):
                 outside.append(b.text())
@@ -111,7 +118,7 @@ def main() -> int:
         report.append({"window": name, "screen": [avail.width(), avail.height()],
                        "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                        "fits": avail.contains(frame) and room.width() <= avail.width()
-                       and room.height() <= avail.height(), "outside": outside, "columns": columns,
+                       and room.height() <= avail.height(), "outside": outside, "folded": folded, "columns": columns,
                        "charts": charts})
 
     def done(window) -> None:

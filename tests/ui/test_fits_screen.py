@@ -19,11 +19,13 @@ import pytest
 from dudu_desktop.ui import geometry
 
 PROBE = Path(__file__).with_name("fit_probe.py")
+TASKBAR = 40        # the Windows taskbar: the screen's available height is 768 - 40 (as scripts/screenshots.py)
 
 
 def probe(tmp_path: Path, width: int, height: int) -> dict:
     config = tmp_path / f"screen-{width}x{height}.json"
-    config.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": width, "height": height,
+    config.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": width,
+                                               "height": height - TASKBAR,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}", DUDU_HOME=str(tmp_path))
     done = subprocess.run([sys.executable, str(PROBE)], env=env, capture_output=True, text=True, timeout=300)
@@ -34,7 +36,8 @@ def probe(tmp_path: Path, width: int, height: int) -> dict:
 @pytest.mark.parametrize("size", [(1024, 768), (1366, 768)])
 def test_every_window_and_dialog_keeps_its_buttons_on_screen(tmp_path, size):
     report = probe(tmp_path, *size)
-    assert report["screen"] == list(size)          # the platform really gave us that screen
+    assert report["screen"] == [size[0], size[1] - TASKBAR]    # the platform really gave us that screen
+    assert report["font"] == ["WenQuanYi Micro Hei", 10.5]      # measured in the app's own font
     names = {w["window"] for w in report["windows"]}
     for expected in ("wizard", "log-in", "first admin", "main window: disputes", "new hotline",
                      "disputes record tab 0", "new trainings", "new publicity", "print preview",
@@ -43,6 +46,10 @@ def test_every_window_and_dialog_keeps_its_buttons_on_screen(tmp_path, size):
         assert expected in names
     trouble = [(w["window"], w["frame"], w["outside"]) for w in report["windows"] if w["outside"] or not w["fits"]]
     assert trouble == [], trouble
+    # the settings and accounts pages scroll, but their buttons are in sight without scrolling
+    folded = [(w["window"], w["folded"]) for w in report["windows"]
+              if w["window"].endswith((": settings", ": admin")) and w["folded"]]
+    assert folded == [], folded
     # the registers: every column title readable, the long text last and within the view (no sideways scrolling)
     pages = [w for w in report["windows"] if w["columns"]]
     assert len(pages) == 8
