@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dudu_desktop.services import demo, disputes, hotline, records
 from dudu_desktop.storage import search, speed
 from dudu_desktop.storage.bulk import FLAG
-from dudu_desktop.storage.queries import REGISTERS, meta
+from dudu_desktop.storage.registers import REGISTERS, meta
 from tests.test_sync_bundles import VILLAGES, apply_bundle, export_bundle, township, village_ctx
 
 NEW_SUMMARY = "王五与邻居赵六因宅基地界桩移位发生纠纷，请求调解"

@@ -12,7 +12,7 @@ large, not what its name says) exits 1 with the reason and nothing is attached.
 from __future__ import annotations
 
 from dudu_desktop.cli import EXIT_OK, print_json
-from dudu_desktop.cli.core import open_context
+from dudu_desktop.cli.session import open_context
 
 REGISTERS = ("disputes", "trainings", "hotline", "publicity")   # = domain.fields.REGISTER_TABLES
 KINDS = ("签字协议书", "签到表", "现场照片", "申请书", "调解笔录", "回访记录", "其他")   # = domain.attachments

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, OPENED, print_json
+from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, OPENED, print_json, trust
+from dudu_desktop.cli.session import new_password, open_context
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
-from dudu_desktop.services import audit, site, stats
-from dudu_desktop.services.context import Context
+from dudu_desktop.services import audit, site, stats, users
 from dudu_desktop.storage import db as storage
-
-
-def open_context(args, *, create: bool = False) -> Context:
-    """The database named by ``--db`` (or the default), opened and migrated, with the acting user.
-    Only ``init`` and ``demo`` pass ``create=True``: any other command on a missing file (a typo in
-    ``--db``) is refused naming the file, and nothing is created (issue 11)."""
-    path = args.db or default_db_path()
-    conn = storage.open_database(path, create=create)
-    OPENED.append(conn)
-    # Accounts (issue 6, cli/trust.py): with no account yet, act as --user/DUDU_USER with the admin role
-    # (as before accounts existed); once any account exists, log in with DUDU_PASSWORD or a prompt.
-    # Then the daily automatic backup. Late import: cli/trust.py imports this module.
-    from dudu_desktop.cli.trust import logged_in_context
-    return logged_in_context(args, conn)
 
 
 def add_commands(sub) -> None:
@@ -69,10 +55,8 @@ def cmd_init(args) -> int:
     ctx = open_context(args, create=True)
     password = None
     if args.admin:  # the first admin's password is asked before anything is written
-        from dudu_desktop.cli import trust
-        from dudu_desktop.services import users
         first = not users.has_users(ctx.conn)  # later, DUDU_PASSWORD is the acting admin's own
-        password = trust.new_password(args.admin, env=("DUDU_PASSWORD", "DUDU_NEW_PASSWORD") if first
+        password = new_password(args.admin, env=("DUDU_PASSWORD", "DUDU_NEW_PASSWORD") if first
                                       else ("DUDU_NEW_PASSWORD",))
         if first:
             ctx.user = args.admin

@@ -13,7 +13,7 @@ reason…) exits 1 with the reason on stderr.
 from __future__ import annotations
 
 from dudu_desktop.cli import EXIT_OK, print_json
-from dudu_desktop.cli.core import open_context
+from dudu_desktop.cli.session import open_context
 
 REGISTERS = ("disputes", "trainings", "hotline", "publicity")   # = domain.fields.REGISTER_TABLES (tested)
 

@@ -18,7 +18,7 @@ import sys
 
 from dudu_desktop.cli import EXIT_OK, print_json
 from dudu_desktop.i18n import _
-from dudu_desktop.cli.core import open_context
+from dudu_desktop.cli.session import open_context
 
 # reportlab, pypdfium2 and the report modules are imported by the handlers, not when the parser is
 # built: every command builds this parser (issue 14).

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from dudu_desktop.cli import EXIT_OK, EXIT_REFUSED, os_error_message, print_json
-from dudu_desktop.cli.core import open_context
+from dudu_desktop.cli.session import open_context
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 

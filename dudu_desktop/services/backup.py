@@ -46,7 +46,7 @@ from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, epoch
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
-from dudu_desktop.storage.queries import REGISTERS
+from dudu_desktop.storage.registers import REGISTERS
 from dudu_desktop.storage.schema import MIGRATIONS
 from dudu_desktop.fileio import fsync_directory
 

@@ -28,22 +28,14 @@ from __future__ import annotations
 import sqlite3
 
 from dudu_desktop.storage import search, speed
-from dudu_desktop.storage.queries import REGISTERS, meta
+from dudu_desktop.storage.registers import REGISTERS, meta
 
-FLAG = "_bulk_load"
-WHEN = f"NOT EXISTS (SELECT 1 FROM {FLAG})"
+#: The flag table and the condition every derived-table trigger carries (defined with the search
+#: triggers, which a rebuild of the index must recreate with it: ``search.bulk_aware_triggers``).
+FLAG = search.BULK_FLAG
+WHEN = search.SKIP_DURING_BULK
 #: register table → register name (the tables with a search index)
 SEARCHED = {meta(r).table: r for r in REGISTERS}
-
-
-def search_triggers(conn: sqlite3.Connection) -> None:
-    """(Re)create every register's search triggers with the bulk-load condition."""
-    for register in REGISTERS:
-        m = meta(register)
-        for t in ("ai", "au", "ad"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {m.table}_search_{t}")
-        for statement in search.triggers(register, WHEN):
-            conn.execute(statement)
 
 
 def _due_triggers(conn: sqlite3.Connection) -> None:
@@ -58,7 +50,7 @@ def _due_triggers(conn: sqlite3.Connection) -> None:
 def migrate_0009_bulk_search(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS {FLAG} (one INTEGER PRIMARY KEY CHECK (one = 1))")
     conn.execute(f"DELETE FROM {FLAG}")
-    search_triggers(conn)
+    search.bulk_aware_triggers(conn)
     _due_triggers(conn)
 
 

@@ -1,34 +1,19 @@
 """Listing a register with filters: the one query builder behind the register pages, the
-ledgers and the spreadsheet exports. Widgets never write SQL; they pass :class:`Filters`."""
+ledgers and the spreadsheet exports. Widgets never write SQL; they pass :class:`Filters`.
+The registers' tables and columns are in :mod:`dudu_desktop.storage.registers`; the search box's
+clauses come from :mod:`dudu_desktop.storage.search`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from dudu_desktop.storage import search
 from dudu_desktop.storage import vocab_sql as V
+from dudu_desktop.storage.registers import meta
 
 #: A successful mediation is due its follow-up visit (回访) this many days after it was concluded.
 FOLLOWUP_AFTER_DAYS = 7
-
-
-@dataclass(frozen=True)
-class RegisterMeta:
-    table: str
-    date: str                 # the column a month / date range filters on
-    type: str                 # the column the "type" filter applies to
-    text: tuple[str, ...]     # columns searched by the search box
-    status: str | None = None
-    level: str | None = None
-
-
-REGISTERS = {
-    "disputes": RegisterMeta("disputes", "registered_on", "dispute_type",
-                             ("party_names", "summary", "mediator", "serial_no"), "status", "level"),
-    "trainings": RegisterMeta("trainings", "held_on", "training_type", ("topic", "speaker", "location")),
-    "hotline": RegisterMeta("hotline_calls", "called_at", "category", ("caller_name", "question", "answer")),
-    "publicity": RegisterMeta("publicity_events", "held_on", "form", ("theme", "location", "organizer")),
-}
 
 
 @dataclass(frozen=True)
@@ -48,13 +33,6 @@ class Filters:
 
     def with_(self, **changes) -> "Filters":
         return replace(self, **changes)
-
-
-def meta(register: str) -> RegisterMeta:
-    try:
-        return REGISTERS[register]
-    except KeyError:
-        raise ValueError(f"unknown register: {register}") from None
 
 
 def where_clause(register: str, f: Filters, *, today: dt.date | None = None, overdue_days: int = 30,
@@ -112,7 +90,6 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
             parts.append(f"{a}id IN (SELECT dispute_id FROM dispute_followup_due WHERE concluded_on <= ?)")
         args.append((today - dt.timedelta(days=FOLLOWUP_AFTER_DAYS)).isoformat())
     if f.search:
-        from dudu_desktop.storage import search
         sql, sargs = search.search_clause(register, f.search, alias=alias, use_index=search_index)
         parts.append(sql)
         args += sargs
@@ -122,13 +99,11 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
 def search_clause(register: str, text: str, *, alias: str = "") -> tuple[str, list]:
     """Substring search over the register's text columns (every word must appear): words of 3+
     characters through the FTS5 trigram index, shorter ones by LIKE (see storage/search.py)."""
-    from dudu_desktop.storage import search
     return search.search_clause(register, text, alias=alias)
 
 
 def like_clause(register: str, text: str, *, alias: str = "") -> tuple[str, list]:
     """The same search with LIKE only (no index): the reference the index is checked against."""
-    from dudu_desktop.storage import search
     return search.search_clause(register, text, alias=alias, use_index=False)
 
 
@@ -185,7 +160,6 @@ def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, 
     if search_index is None:
         search_index = True
         if f.search and limit >= 0:
-            from dudu_desktop.storage import search
             search_index = search.choose(conn, register, f.search) == "index"
     where, args = where_clause(register, f, search_index=search_index, **kw)
     reverse = bool(before) or from_end

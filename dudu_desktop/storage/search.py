@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from dudu_desktop.storage.queries import REGISTERS, meta
+from dudu_desktop.storage.registers import REGISTERS, meta
 
 #: A trigram needs three characters.
 MIN_TRIGRAM = 3
@@ -211,6 +211,22 @@ def bulk_index(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
     conn.execute(f"INSERT INTO {fts2} (rowid, {cols}) SELECT s.k, {grams} {rows}")
 
 
+#: Migration ``0009_bulk_search`` (:mod:`dudu_desktop.storage.bulk`): while this one-row table holds its
+#: row (inside a bulk load's transaction only), the triggers do nothing; :data:`SKIP_DURING_BULK` says so.
+BULK_FLAG = "_bulk_load"
+SKIP_DURING_BULK = f"NOT EXISTS (SELECT 1 FROM {BULK_FLAG})"
+
+
+def bulk_aware_triggers(conn: sqlite3.Connection) -> None:
+    """(Re)create every register's search triggers with the bulk-load condition (``0009_bulk_search``)."""
+    for register in REGISTERS:
+        m = meta(register)
+        for t in ("ai", "au", "ad"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {m.table}_search_{t}")
+        for statement in triggers(register, SKIP_DURING_BULK):
+            conn.execute(statement)
+
+
 def migrate_0007_bigrams(conn: sqlite3.Connection) -> None:
     """Add the 2-gram index (and the combined triggers) and index the rows already there."""
     for register in REGISTERS:
@@ -236,19 +252,13 @@ def rebuild(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {key}")
     migrate_0002_search(conn)
     migrate_0007_bigrams(conn)
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_bulk_load'").fetchone():
-        from dudu_desktop.storage.bulk import search_triggers   # 0009_bulk_search: triggers skip bulk loads
-        search_triggers(conn)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BULK_FLAG,)).fetchone():
+        bulk_aware_triggers(conn)   # 0009_bulk_search: the triggers skip bulk loads
 
 
 def has_bigrams(conn: sqlite3.Connection, register: str) -> bool:
     fts2 = _fts2(meta(register).table)
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (fts2,)).fetchone() is not None
-
-
-def has_index(conn: sqlite3.Connection, register: str) -> bool:
-    _key, fts = _names(meta(register).table)
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (fts,)).fetchone() is not None
 
 
 def words(text: str | None) -> list[str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from dudu_desktop.storage import search
 from dudu_desktop.storage import vocab_sql as V
 from dudu_desktop.storage.queries import SORT_EXPRESSIONS
 
@@ -65,7 +66,6 @@ FOLLOWUP_DUE = [
 
 
 def migrate_0007_speed(conn: sqlite3.Connection) -> None:
-    from dudu_desktop.storage.search import migrate_0007_bigrams
     for name in DROPPED:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
     for name, (table, cols) in LIVE_INDEXES.items():
@@ -75,7 +75,7 @@ def migrate_0007_speed(conn: sqlite3.Connection) -> None:
     for statement in FOLLOWUP_DUE:
         conn.execute(statement)
     refill_followup_due(conn)
-    migrate_0007_bigrams(conn)
+    search.migrate_0007_bigrams(conn)
 
 
 def refill_followup_due(conn: sqlite3.Connection) -> None:
