@@ -18,7 +18,7 @@ from dudu_desktop.domain.fields import BOOL, REGISTER_LABELS
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.i18n import N_, _
-from dudu_desktop.services import site
+from dudu_desktop.services import people, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.sync import export as sync_export
 from dudu_desktop.sync import keys, merge, overview, tables
@@ -462,6 +462,10 @@ class ConflictPage(QWidget):
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self.show_conflict)
         self.fields = read_only_table()
+        # a long value (an answer, a summary) wraps onto more lines, rows as tall as their text, as the
+        # splitter or window is resized too
+        self.fields.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.fields.setTextElideMode(Qt.ElideNone)
         splitter.addWidget(self.list)
         splitter.addWidget(self.fields)
         splitter.setSizes([260, 700])
@@ -503,15 +507,30 @@ class ConflictPage(QWidget):
         rows = []
         bookkeeping = (*merge.META_COLUMNS, "id", "village_code", "deleted")
         fields = sorted(merge.conflict_fields(c), key=lambda f: (not f[3], f[0] in bookkeeping))
+        village = site.village_name(self.ctx.conn, c["village_code"])
         for key, local, incoming, differs in fields:
             bg = AMBER if differs else None
+            if key in ("created_by", "updated_by"):         # 修改人: people's names, not log-in names
+                local, incoming = self.person(local), self.person(incoming, village)
             rows.append([item(column_label(c["table_name"], key), bg=bg),
                          item(display_value(c["table_name"], key, local), bg=bg),
                          item(display_value(c["table_name"], key, incoming), bg=bg)])
         fill(self.fields, rows, [_("Field"), _("Township's copy"), _("Village's copy")])
-        self.fields.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        header = self.fields.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)     # the field names; the copies share the rest
         self.info.setText(_("Found {at} in bundle {seq}. Highlighted fields differ.").format(
             at=c["detected_at"], seq=c["bundle_seq"]))
+
+    def person(self, username, village: str | None = None) -> str:
+        """A township account by its display name (张文书). A village's accounts are not known here
+        (bundles carry records, not accounts; a township account of the same log-in name is somebody
+        else): its log-in name and the village it comes from."""
+        if not username:
+            return ""
+        if village:
+            return _("{user} ({village})").format(user=username, village=village)
+        return people.display_name(self.ctx.conn, username)
 
     def resolve(self, keep: str) -> None:
         row = self.list.currentRow()

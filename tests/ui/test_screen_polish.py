@@ -1,0 +1,59 @@
+"""What an engineer saw looking at every window at 1366×768 and 1024×768 (issue 12, "Fits the screen"
+and "Names typed once"): the conflict page wraps long values and names people, the print preview's
+official-font notice only where official fonts are used, the date fields' 日历 button, the guide
+without a sideways scroll bar."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from dudu_desktop.services import hotline, users
+from dudu_desktop.domain.vocab import Role
+from dudu_desktop.services.context import Context
+from tests.conftest import NOW
+from tests.test_sync_bundles import VILLAGES, apply_bundle, export_bundle, township, village_ctx
+
+
+def test_conflict_rows_wrap_and_name_people_not_log_ins(qtbot, tmp_path):
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    code, name = VILLAGES[0]
+    village = village_ctx(tmp_path / "village.sqlite3", code, name)
+    town = township(tmp_path / "town.sqlite3")
+    users.create_user(Context(conn=town.conn, user="township", role=Role.ADMIN, clock=lambda: NOW), "zhangwen",
+                      "correct horse 1", Role.ADMIN, display_name="张文书")
+    call = hotline.create_call(village, {"called_at": "2024-12-02 09:30", "channel": "电话", "caller_name": "田伟红",
+                                         "category": "劳动", "question": "工伤认定需要哪些材料？"})
+    apply_bundle(town, export_bundle(village, usb).path)
+    long_answer = "已转乡劳动保障所跟进，" * 12
+    hotline.update_call(village, call, {"answer": "先与老板协商，不成再投诉。"})
+    hotline.update_call(Context(conn=town.conn, user="zhangwen", clock=lambda: NOW), call, {"answer": long_answer})
+    apply_bundle(town, export_bundle(village, usb).path)
+
+    from dudu_desktop.ui.sync_pages import ConflictPage
+    page = ConflictPage(town)
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    page.show()
+    qtbot.waitExposed(page)
+    table = page.fields
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    # 修改人: the township's account by its display name; the village's by log-in and village (its
+    # accounts do not travel in bundles)
+    who = rows["修改人"]
+    assert table.item(who, 1).text() == "张文书"
+    assert table.item(who, 2).text() == f"cadre（{name}）"
+    # the long answer wraps: its row is as tall as the text needs in its column, several lines
+    answer = rows["答复情况"]
+    width = table.columnWidth(1)
+    needed = table.fontMetrics().boundingRect(0, 0, width - 8, 10000, 0x1000, long_answer).height()   # WordWrap
+    line = table.fontMetrics().lineSpacing()
+    assert needed > 2 * line
+    assert table.rowHeight(answer) >= needed
+    # and follows the column when the page is made narrower
+    before = table.rowHeight(answer)
+    page.resize(700, 600)
+    QApplication.processEvents()
+    assert table.rowHeight(answer) > before
+    village.conn.close()
+    town.conn.close()
