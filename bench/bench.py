@@ -80,6 +80,7 @@ def timed(fn, repeat: int) -> list[float]:
 def database(size: int, workdir: Path, seed: int = SEED) -> tuple[Path, dict]:
     """The cached benchmark database of ``size`` disputes (built if missing); and its build info."""
     from bulk_data import generate_bulk
+
     from dudu_desktop.storage.db import open_database
     path = workdir / f"bench-{size}-s{seed}.sqlite3"
     info_path = path.with_suffix(".json")

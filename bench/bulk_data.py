@@ -13,8 +13,17 @@ import uuid
 from dudu_desktop.domain import vocab
 from dudu_desktop.services import audit, site
 from dudu_desktop.services.demo import (
-    ANSWERS, MEDIATORS, QUESTIONS, SPEAKERS, STORIES, TOWNSHIP, TRAINING_TOPICS, TRAINING_WEIGHTS, TYPE_WEIGHTS,
-    VILLAGE_NAMES, _Gen,
+    ANSWERS,
+    MEDIATORS,
+    QUESTIONS,
+    SPEAKERS,
+    STORIES,
+    TOWNSHIP,
+    TRAINING_TOPICS,
+    TRAINING_WEIGHTS,
+    TYPE_WEIGHTS,
+    VILLAGE_NAMES,
+    _Gen,
 )
 from dudu_desktop.storage import search, speed
 from dudu_desktop.storage.db import transaction

@@ -38,7 +38,7 @@ LOCALE_DIR = I18N / "locale"
 DOMAIN = "dudu"
 LOCALES = ("zh_CN", "en")
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
-FIXED_DATE = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+FIXED_DATE = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
 PLACEHOLDER = re.compile(r"\{[a-zA-Z_0-9]*(?:![rsa])?(?::[^{}]*)?\}")
 
 

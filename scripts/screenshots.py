@@ -157,14 +157,7 @@ def take(out: Path, width: int, height: int, only: set[str]) -> int:
 
     from dudu_desktop.domain.vocab import Role
     from dudu_desktop.i18n import set_locale
-    from dudu_desktop.reports.documents import (
-        AGREEMENT,
-        ANNUAL,
-        DOSSIER,
-        LEDGER,
-        SIGNIN,
-        DocumentRequest,
-    )
+    from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, DOSSIER, LEDGER, SIGNIN, DocumentRequest
     from dudu_desktop.services import attachments, demo, disputes, hotline, site, users
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database

@@ -9,11 +9,10 @@ import warnings
 import zipfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from dudu_desktop.sync.container import (
-    ContainerError, read_zip_safely, sha256_hex, write_zip_atomic,
-)
+from dudu_desktop.sync.container import ContainerError, read_zip_safely, sha256_hex, write_zip_atomic
 
 MEMBERS = {
     "datapackage.json": b'{"profile": "tabular-data-package", "village": "500000000001"}',

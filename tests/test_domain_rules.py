@@ -7,9 +7,20 @@ import pytest
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.fields import DISPUTE, HOTLINE, PERSON, TRAINING
 from dudu_desktop.domain.validate import (
-    attendance_problems, clean_record, dispute_problems, hotline_problems, id_number_problem, is_overdue,
-    parse_date, parse_datetime, parse_money_cents, party_problems, phone_valid, reason_problems,
-    status_change_problems, village_code_problems,
+    attendance_problems,
+    clean_record,
+    dispute_problems,
+    hotline_problems,
+    id_number_problem,
+    is_overdue,
+    parse_date,
+    parse_datetime,
+    parse_money_cents,
+    party_problems,
+    phone_valid,
+    reason_problems,
+    status_change_problems,
+    village_code_problems,
 )
 
 TODAY = dt.date(2024, 12, 20)

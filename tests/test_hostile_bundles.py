@@ -21,7 +21,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dudu_desktop.domain import fields as F
 from dudu_desktop.domain.problems import Refused

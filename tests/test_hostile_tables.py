@@ -14,8 +14,8 @@ import hashlib
 import io
 import random
 
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dudu_desktop import sheets
 from dudu_desktop.domain import fields as F

@@ -7,8 +7,8 @@ import ast
 import sqlite3
 from pathlib import Path
 
-from dudu_desktop.storage.db import open_database
 from dudu_desktop.services.context import Context
+from dudu_desktop.storage.db import open_database
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dudu_desktop"
 

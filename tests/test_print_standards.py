@@ -335,6 +335,7 @@ def test_no_line_in_any_document_breaks_the_chinese_line_breaking_rules(tmp_path
 def test_sequence_number_1000_does_not_wrap(tmp_path):
     """A ledger of 1000 rows: the 序号 column is sized for "1000" (it wrapped as "100/0")."""
     import dataclasses
+
     from dudu_desktop.reports import data
     from dudu_desktop.reports.ledgers import render_ledger_pdf
     ctx = new_context(tmp_path / "s.sqlite3")
@@ -354,6 +355,7 @@ def test_sequence_number_1000_does_not_wrap(tmp_path):
 
 def test_number_columns_are_as_wide_as_their_widest_number(tmp_path):
     import dataclasses
+
     from dudu_desktop.reports import data, ledgers
     from dudu_desktop.reports.layout import text_width
     ctx = new_context(tmp_path / "s.sqlite3")

@@ -17,8 +17,21 @@ from dudu_desktop.reports.agreement import agreement_number, short_unit_name
 from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, SIGNIN, DocumentRequest
 from dudu_desktop.services import audit, demo, report_texts, stats
 from reports_support import (
-    CALLER_FULL, CALLER_PHONE, ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED, assert_fonts_embedded, flat, new_context,
-    page_numbers, pdf_text, reader, seed,
+    CALLER_FULL,
+    CALLER_PHONE,
+    ID_FULL,
+    ID_MASKED,
+    NAME_FULL,
+    NAME_MASKED,
+    PHONE_FULL,
+    PHONE_MASKED,
+    assert_fonts_embedded,
+    flat,
+    new_context,
+    page_numbers,
+    pdf_text,
+    reader,
+    seed,
 )
 
 

@@ -14,9 +14,21 @@ from dudu_desktop.reports import data, documents, ledgers
 from dudu_desktop.reports.documents import LEDGER, DocumentRequest
 from dudu_desktop.services import audit, demo, hotline, site
 from reports_support import (
+    CALLER_FULL,
+    CALLER_PHONE,
+    ID_FULL,
+    ID_MASKED,
+    NAME_FULL,
+    NAME_MASKED,
+    PHONE_FULL,
+    PHONE_MASKED,
+    assert_fonts_embedded,
+    flat,
     new_context,
-    CALLER_FULL, CALLER_PHONE, ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED,
-    assert_fonts_embedded, flat, page_numbers, pdf_text, reader, seed,
+    page_numbers,
+    pdf_text,
+    reader,
+    seed,
 )
 
 

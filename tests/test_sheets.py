@@ -9,11 +9,18 @@ import sys
 
 import openpyxl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dudu_desktop.domain.dates import parse_date
 from dudu_desktop.sheets import (
-    TableReadError, cell_text, neutralise_formula, normalise_header, read_table, write_csv, write_xlsx,
+    TableReadError,
+    cell_text,
+    neutralise_formula,
+    normalise_header,
+    read_table,
+    write_csv,
+    write_xlsx,
 )
 
 HEADERS = ["登记日期", "姓名", "身份证号", "联系方式", "纠纷类型", "协议金额"]

@@ -89,7 +89,7 @@ def test_searches_find_exactly_what_like_finds(bulk):
                                   "summary": "Ab12 借款，归还 ÉCOLE école「甲」"}, [{"role": "申请人", "name": "冉光"}])
     rnd = random.Random(9)
     texts = [r[0] for r in conn.execute("SELECT summary || party_names FROM disputes ORDER BY rowid LIMIT 400")]
-    words = {"邻居", "谭", "冉光", "ab", "AB", "b1", "12", "É", "é", "é", "，归", "「甲", "借款 归还", "邻居 王"}
+    words = {"邻居", "谭", "冉光", "ab", "AB", "b1", "12", "É", "é", "，归", "「甲", "借款 归还", "邻居 王"}
     for text in rnd.sample(texts, 40):
         for n in (1, 2, 3, 5):
             i = rnd.randrange(max(1, len(text) - n))

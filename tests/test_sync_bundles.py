@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import time
 import zipfile
 from pathlib import Path

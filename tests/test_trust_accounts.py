@@ -21,9 +21,7 @@ from dudu_desktop.domain.vocab import Role
 from dudu_desktop.reports import data
 from dudu_desktop.services import audit, site, users
 from dudu_desktop.storage.db import open_database
-from reports_support import (
-    ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED, flat, pdf_text, seed,
-)
+from reports_support import ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FULL, PHONE_MASKED, flat, pdf_text, seed
 
 NOW = dt.datetime(2024, 12, 20, 10, 0, 0)
 PW = "correct horse 9"
@@ -369,8 +367,7 @@ def test_a_rehash_at_log_in_is_audited(account):
     the account (so that ``check`` does not take it for an edit outside the program)."""
     import base64
     salt = b"0123456789abcdef"
-    weak = "scrypt$n=1024,r=8,p=1${}${}".format(base64.b64encode(salt).decode(),
-                                               base64.b64encode(users._scrypt(PW, salt, 1024, 8, 1, 32)).decode())
+    weak = f"scrypt$n=1024,r=8,p=1${base64.b64encode(salt).decode()}${base64.b64encode(users._scrypt(PW, salt, 1024, 8, 1, 32)).decode()}"
     database = open_database(account, create=False)
     conn = database
     conn.execute("UPDATE users SET password_hash = ? WHERE username = 'laowang'", (weak,))

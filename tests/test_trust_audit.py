@@ -209,7 +209,7 @@ def test_an_old_file_gets_a_baseline_and_is_then_protected(tmp_path, monkeypatch
         m.setattr(chain, "attach_digests", lambda *a, **k: None)
         m.setattr(chain, "write_head", lambda *a, **k: None)
         m.setattr(audit, "seal_rows", lambda *a, **k: None)
-        from dudu_desktop.domain.fields import DISPUTE, PARTY      # nor the fields of 0014 (issue 13)
+        from dudu_desktop.domain.fields import DISPUTE, PARTY  # nor the fields of 0014 (issue 13)
         from dudu_desktop.services import disputes
         m.setattr(disputes, "PARTY", dataclasses.replace(
             PARTY, fields=tuple(f for f in PARTY.fields if f.key != "occupation")))

@@ -135,8 +135,8 @@ def test_export_while_another_writer_holds_the_lock_leaves_no_bundle(world, caps
 
 
 def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
-    from dudu_desktop.sync import export as export_mod
     from dudu_desktop.domain.problems import Refused
+    from dudu_desktop.sync import export as export_mod
     _town, village, usb = world
     new_dispute(village)
     real = export_mod.audit.append
@@ -205,6 +205,7 @@ def _rebuild(members: dict[str, bytes], tables: dict[str, tuple[list[str], list[
     """The plain bundle with some tables replaced, its description brought in line (as a village that
     holds its own key can do)."""
     import hashlib
+
     from dudu_desktop.sync import bundle as fmt
     descriptor = json.loads(members[fmt.DESCRIPTOR])
     for table, (headers, rows) in tables.items():
@@ -271,11 +272,11 @@ def _simulated_restore(village_path: Path, backup_path: Path, now):
     """What ``services.backup.restore`` does for sync: the backup's content becomes the database, and a
     new epoch begins in the same transaction. Returns the reopened village context."""
     import datetime as dt
-    from dudu_desktop.services import epoch
-    from dudu_desktop.storage.db import transaction
+
     from dudu_desktop.domain.vocab import Role
+    from dudu_desktop.services import epoch
     from dudu_desktop.services.context import Context
-    from dudu_desktop.storage.db import open_database
+    from dudu_desktop.storage.db import open_database, transaction
     replaced = sqlite3.connect(village_path)
     replaced_epoch = json.loads((replaced.execute("SELECT value FROM settings WHERE key = 'sync.epoch'").fetchone()
                                  or ['{"epoch": 0}'])[0])["epoch"]

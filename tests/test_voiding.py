@@ -14,7 +14,6 @@ from dudu_desktop.domain.problems import PermissionDenied, Refused
 from dudu_desktop.domain.vocab import Role
 from dudu_desktop.services import disputes, hotline, listing, records, stats, users
 from dudu_desktop.services.context import Context
-from dudu_desktop.storage.db import open_database
 from dudu_desktop.storage.queries import Filters
 from tests.conftest import make_context
 

@@ -71,7 +71,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from dudu_desktop.services import demo   # all the register services: only for this command
+    from dudu_desktop.services import demo  # all the register services: only for this command
     ctx = open_context(args, create=True)
     counts = demo.generate(ctx, year=args.year, villages=args.villages, seed=args.seed)
     print(_("Demo data created: {disputes} disputes, {trainings} sessions, {hotline} consultations, "

@@ -17,8 +17,8 @@ from __future__ import annotations
 import sys
 
 from dudu_desktop.cli import EXIT_OK, print_json
-from dudu_desktop.i18n import _
 from dudu_desktop.cli.session import open_context
+from dudu_desktop.i18n import _
 
 # reportlab, pypdfium2 and the report modules are imported by the handlers, not when the parser is
 # built: every command builds this parser (issue 14).
@@ -101,7 +101,7 @@ def cmd_ledger(args) -> int:
 def cmd_agreement(args) -> int:
     from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
-    from dudu_desktop.services.listing import resolve_id     # the id or the 编号 (2024-011)
+    from dudu_desktop.services.listing import resolve_id  # the id or the 编号 (2024-011)
     dispute = resolve_id(ctx.conn, "disputes", args.dispute)
     pages = documents.write_agreement(ctx, args.out, dispute, draft=args.draft, unmasked=args.unmasked)
     return _done(args.out, pages)
@@ -110,7 +110,7 @@ def cmd_agreement(args) -> int:
 def cmd_dossier(args) -> int:
     from dudu_desktop.reports import dossier
     ctx = open_context(args, create=False)
-    from dudu_desktop.services.listing import resolve_id     # the id or the 编号 (2024-011)
+    from dudu_desktop.services.listing import resolve_id  # the id or the 编号 (2024-011)
     dispute = resolve_id(ctx.conn, "disputes", args.dispute)
     pages = dossier.write_dossier(ctx, args.out, dispute, unmasked=args.unmasked, retention=args.retention)
     return _done(args.out, pages)
@@ -119,7 +119,7 @@ def cmd_dossier(args) -> int:
 def cmd_signin(args) -> int:
     from dudu_desktop.reports import documents
     ctx = open_context(args, create=False)
-    from dudu_desktop.services.listing import resolve_id     # the id or its first 8 characters
+    from dudu_desktop.services.listing import resolve_id  # the id or its first 8 characters
     training = resolve_id(ctx.conn, "trainings", args.training)
     pages = documents.write_signin(ctx, args.out, training, after=args.after, filled_on=args.date)
     return _done(args.out, pages)

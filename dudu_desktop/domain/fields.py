@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dudu_desktop.i18n import N_
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.money import MAX_YUAN
+from dudu_desktop.i18n import N_
 
 TEXT, LONGTEXT, DATE, DATETIME, INT, MONEY, BOOL, CHOICE, PHONE, IDNO, REAL = (
     "text", "longtext", "date", "datetime", "int", "money", "bool", "choice", "phone", "idno", "real",

@@ -10,7 +10,18 @@ from decimal import Decimal, InvalidOperation
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.dates import parse_date as parse_date_text
 from dudu_desktop.domain.fields import (
-    BOOL, CHOICE, DATE, DATETIME, IDNO, INT, MONEY, PHONE, REAL, REGISTER_TABLES, Field, RecordSpec,
+    BOOL,
+    CHOICE,
+    DATE,
+    DATETIME,
+    IDNO,
+    INT,
+    MONEY,
+    PHONE,
+    REAL,
+    REGISTER_TABLES,
+    Field,
+    RecordSpec,
 )
 from dudu_desktop.domain.problems import Problem
 from dudu_desktop.i18n import _

@@ -33,10 +33,10 @@ from dudu_desktop.domain.money import amount_in_capitals
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus
 from dudu_desktop.i18n import format_money
-from dudu_desktop.reports.lang import _
 from dudu_desktop.reports import layout
 from dudu_desktop.reports.data import audit_unmasked, chinese_date, require_unmasked, unit_names
 from dudu_desktop.reports.fonts import FANG, HEI, SONG, register_fonts, runs
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.layout import FORM_FRAME_WIDTH, Out, kv_table, para, signature_lines
 from dudu_desktop.services import disputes
 from dudu_desktop.services.context import Context

@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from reportlab.lib.units import mm
 
 from dudu_desktop.domain import vocab
-from dudu_desktop.i18n import N_, format_percent
-from dudu_desktop.reports.lang import _
-from dudu_desktop.reports.data import chinese_date, scope
-from dudu_desktop.reports import photos as report_photos
-from dudu_desktop.reports.layout import (
-    Block, Figure, Gap, Heading, Out, Text, build_official_document, trend_chart,
-)
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.i18n import N_, format_percent
+from dudu_desktop.reports import photos as report_photos
+from dudu_desktop.reports.data import chinese_date, scope
+from dudu_desktop.reports.lang import _
+from dudu_desktop.reports.layout import Block, Figure, Gap, Heading, Out, Text, build_official_document, trend_chart
 from dudu_desktop.services import audit, report_texts, site, stats
 from dudu_desktop.services.context import Context
 

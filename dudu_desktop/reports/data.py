@@ -13,9 +13,10 @@ whole township, with a 村（社区） column.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.masking import mask_id, mask_name, mask_names_in, mask_phone
@@ -92,7 +93,7 @@ class Ledger:
     def headers(self) -> list[str]:
         return [c.header.replace("\n", "") for c in self.columns]
 
-    def printed(self) -> "Ledger":
+    def printed(self) -> Ledger:
         """The ledger as printed: dates as text (``5月1日`` within the ledger's year, a time
         under its day), rates as percents, and where a sheet has several narrow columns
         (当事人, 联系电话, 身份证号) the paper has one, each row's values joined line by line."""
@@ -390,7 +391,7 @@ def _disputes(conn, rows: list[dict], year: int, m: _Masker):
         LedgerColumn("notes", _("Notes"), flex=0.3),
     ]
     body = []
-    counts = {r: 0 for r in DisputeResult}
+    counts = dict.fromkeys(DisputeResult, 0)
     open_ = amount = 0
     for r in rows:
         ps = parties[r["id"]]
@@ -495,7 +496,7 @@ def _hotline(conn, rows: list[dict], year: int, m: _Masker):
         LedgerColumn("handler", _("Handled by"), align="center", max_mm=18),
     ]
     body = []
-    channels = {c: 0 for c in vocab.HOTLINE_CHANNELS}
+    channels = dict.fromkeys(vocab.HOTLINE_CHANNELS, 0)
     aid = satisfied = rated = 0
     for r in rows:
         channels[r["channel"]] = channels.get(r["channel"], 0) + 1

@@ -35,7 +35,6 @@ from dudu_desktop.domain.problems import Refused
 from dudu_desktop.reports import agreement
 from dudu_desktop.reports.data import audit_unmasked, chinese_date, require_unmasked, unit_names
 from dudu_desktop.reports.fonts import FANG, HEI, SONG, register_fonts
-from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.layout import FORM_FRAME_WIDTH, FORM_MARGINS, kv_table, para
 from dudu_desktop.services import attachments, audit, disputes
 from dudu_desktop.services.context import Context

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from dudu_desktop import fileio
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import Ledger
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.ledgers import render_ledger_pdf
 from dudu_desktop.reports.spreadsheets import write_ledger_csv, write_ledger_xlsx
 

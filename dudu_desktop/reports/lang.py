@@ -6,14 +6,14 @@ English msgids in the reports catalog."""
 from __future__ import annotations
 
 import gettext as _gettext
-from functools import lru_cache
+from functools import cache
 
 from dudu_desktop.i18n import DOMAIN, LOCALE_DIR
 
 DOC_LOCALE = "zh_CN"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(locale: str) -> _gettext.NullTranslations:
     try:
         return _gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[locale])

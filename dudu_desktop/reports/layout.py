@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
-from typing import BinaryIO, Callable, Sequence, Union
+from functools import cache, lru_cache, partial
+from typing import BinaryIO, Union
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -35,7 +36,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import paragraph as _rl_paragraph
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -49,6 +49,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus import paragraph as _rl_paragraph
 
 from .fonts import FANG, HEI, KAI, SONG, XBS, font_for, register_fonts, runs
 
@@ -70,7 +71,7 @@ for _module in (_rl_textsplit, _rl_paragraph):
     _module.ALL_CANNOT_START += "，：；？！》〉”’％"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _style(font: str, size: float, leading: float, align: str, indent: float) -> ParagraphStyle:
     return ParagraphStyle(
         name=f"{font}/{size}/{leading}/{align}/{indent}",

@@ -21,8 +21,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from dudu_desktop.i18n import format_percent
-from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.data import chinese_date, filler_name, parse_filled_on, unit_names
+from dudu_desktop.reports.lang import _
 from dudu_desktop.reports.layout import (
     FORM_FRAME_HEIGHT,
     FORM_FRAME_WIDTH,

@@ -15,8 +15,7 @@ import sqlite3
 from dudu_desktop.domain import fields as F
 from dudu_desktop.i18n import _
 from dudu_desktop.storage import blobs, chain
-from dudu_desktop.storage.chain import (GENESIS, HASHED_FIELDS, attach_digests, entry_hash,  # noqa: F401
-                                        seal_rows, stored_digests)
+from dudu_desktop.storage.chain import GENESIS, HASHED_FIELDS, attach_digests, entry_hash, seal_rows, stored_digests  # noqa: F401
 from dudu_desktop.storage.schema import RECORD_TABLES
 
 #: Problems of one kind listed one by one before the rest are summed up.

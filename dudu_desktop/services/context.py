@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from dudu_desktop.domain.problems import PermissionDenied
 from dudu_desktop.domain.vocab import ROLE_PERMISSIONS, Permission, Role

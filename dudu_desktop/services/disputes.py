@@ -10,7 +10,12 @@ from dudu_desktop.domain import vocab, workflow
 from dudu_desktop.domain.fields import DISPUTE, FOLLOWUP, PARTY
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.validate import (
-    agreement_problems, clean_record, party_problems, reason_problems, record_problems, status_change_problems,
+    agreement_problems,
+    clean_record,
+    party_problems,
+    reason_problems,
+    record_problems,
+    status_change_problems,
 )
 from dudu_desktop.domain.vocab import DisputeResult, DisputeStatus, Permission
 from dudu_desktop.i18n import _

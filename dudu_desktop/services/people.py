@@ -88,7 +88,7 @@ def initials(name: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _pinyin(name: str) -> tuple[str, str]:
-    from pypinyin import Style, lazy_pinyin     # loaded at the first completion, not at start
+    from pypinyin import Style, lazy_pinyin  # loaded at the first completion, not at start
     return ("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(),
             "".join(lazy_pinyin(name)).lower())
 

@@ -78,7 +78,7 @@ def dump_changes(changes: dict | None) -> str:
 
 # --- row digests -------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _initial_columns() -> dict[str, tuple[tuple[str, str], ...]]:
     """(name, declared type) of every register table as created by migration 0001 (never edited)."""
     mem = sqlite3.connect(":memory:")
@@ -104,7 +104,7 @@ def key_column(table: str) -> str:
     return "username" if table == USERS else "id"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def content_sql(table: str, alias: str = "", *, added: bool = True) -> str:
     """The SQL expression whose text is hashed: ``json_array(col, …)`` (REAL columns as %.6f), the
     columns added later (:data:`DIGESTED_WHEN_SET`) appended when one of them is not ``''``.
@@ -161,7 +161,7 @@ def rows_hash(conn: sqlite3.Connection, seq: int) -> dict:
     n = 0
     for table, rid, digest in conn.execute("SELECT table_name, record_id, digest FROM audit_rows WHERE seq = ? "
                                            "ORDER BY table_name, record_id", (seq,)):
-        h.update(f"{table}\t{rid}\t{digest}\n".encode("utf-8"))
+        h.update(f"{table}\t{rid}\t{digest}\n".encode())
         n += 1
     return {"n": n, "hash": h.hexdigest()}
 

@@ -31,7 +31,7 @@ class Filters:
     followup_due: bool = False        # disputes due a follow-up visit (see services/home.py)
     include_deleted: bool = False
 
-    def with_(self, **changes) -> "Filters":
+    def with_(self, **changes) -> Filters:
         return replace(self, **changes)
 
 

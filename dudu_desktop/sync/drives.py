@@ -12,8 +12,8 @@ import getpass
 import os
 import string
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 DRIVE_REMOVABLE = 2
 

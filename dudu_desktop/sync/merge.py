@@ -42,8 +42,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from dudu_desktop.domain import fields as F
 from dudu_desktop.domain.problems import NotFound, Refused
@@ -56,7 +56,7 @@ from dudu_desktop.storage.bulk import BulkLoad
 from dudu_desktop.storage.db import schema_version, transaction
 from dudu_desktop.storage.ids import is_uuid
 from dudu_desktop.storage.schema import RECORD_TABLES
-from dudu_desktop.sync import attachments as attached      # issue 16
+from dudu_desktop.sync import attachments as attached  # issue 16
 from dudu_desktop.sync import bundle as fmt
 from dudu_desktop.sync import seal
 from dudu_desktop.sync.state import LOCAL_COLUMNS, chunks, table_columns, write_setting

@@ -38,9 +38,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from dudu_desktop import sheets
 from dudu_desktop.domain import vocab

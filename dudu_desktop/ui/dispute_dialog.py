@@ -6,8 +6,21 @@ import dataclasses
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from dudu_desktop.domain import fields as F
@@ -19,10 +32,10 @@ from dudu_desktop.i18n import N_, _, format_date, format_money
 from dudu_desktop.services import audit, disputes, people
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui import style
+from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, error_label, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit, complete_names
-from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.print_preview import add_agreement_button, add_dossier_button
 
 DETAIL_KEYS = ("registered_on", "dispute_type", "source", "level", "method", "mediator", "summary",

@@ -91,8 +91,8 @@ def test_record_dialog_forms_scroll_with_the_buttons_outside(qtbot, ctx):
 
 def test_the_dispute_dialog_asks_the_domain_workflow(qtbot, window, ctx, monkeypatch):
     from dudu_desktop.domain import workflow
-    from dudu_desktop.services import disputes
     from dudu_desktop.domain.problems import Refused
+    from dudu_desktop.services import disputes
     from tests.ui.conftest import make_dispute
     assert workflow.allowed_actions("待调处") == {"start": True, "conclude": True, "followup": False, "level": True,
                                                 "close": False, "reopen": False}

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from PySide6.QtGui import QPageLayout
 from PySide6.QtPrintSupport import QPrinter
-from pypdf import PdfReader
 
 from dudu_desktop.domain.vocab import Role
 from dudu_desktop.reports import data, documents
@@ -193,6 +193,7 @@ def test_ctrl_p_previews_the_ledger_of_the_register_page_filters(qtbot, seeded, 
 
 def test_dispute_and_training_editors_have_print_buttons(qtbot, seeded, monkeypatch):
     from PySide6.QtWidgets import QMessageBox, QPushButton
+
     from dudu_desktop.ui.dispute_dialog import DisputeDialog
     from dudu_desktop.ui.training_dialog import TrainingDialog
     ctx, ids = seeded
