@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPageLayout, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -95,6 +95,41 @@ def render_pages(pdf: bytes, *, width_px: int | None = None, dpi: float | None =
 
 # ---------------------------------------------------------------- jobs
 
+#: The documents set in the GB/T 9704 official fonts (方正小标宋, 仿宋_GB2312, 黑体, 楷体): the others use
+#: the bundled CJK font, so the notice of stand-in fonts concerns them not.
+OFFICIAL_FONT_DOCUMENTS = frozenset({ANNUAL})
+
+
+class OneLineLabel(QLabel):
+    """A note kept to one line: elided at the end to the width it is given, whole in its tooltip;
+    it never widens the window."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self.full_text = text
+        self.setToolTip(text)
+        self.setText(text)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
+        if self.isVisible() and width > 0:     # not laid out yet: whole
+            self.setText(self.fontMetrics().elidedText(self.full_text, Qt.ElideRight, width))
+
+
 def _preview(request: DocumentRequest):
     def work(ctx: Context):
         pdf, pages = documents.pdf_bytes(ctx, request)
@@ -169,11 +204,12 @@ class PrintPreviewDialog(QDialog):
         self.busy.setTextVisible(False)
         top.addWidget(self.busy)
         outer.addLayout(top)
-        # which free fonts stand in for the Windows ones GB/T 9704 asks for (empty when none)
-        self.fonts_note = QLabel(substitutes_note(register_fonts()))
+        # which free fonts stand in for the Windows ones GB/T 9704 asks for (empty when none): only for a
+        # document set in those official fonts (the annual report); one line, whole in its tooltip
+        official = request.kind in OFFICIAL_FONT_DOCUMENTS
+        self.fonts_note = OneLineLabel(substitutes_note(register_fonts()) if official else "")
         self.fonts_note.setObjectName("fontSubstitutes")
-        self.fonts_note.setWordWrap(True)
-        self.fonts_note.setVisible(bool(self.fonts_note.text()))
+        self.fonts_note.setVisible(bool(self.fonts_note.full_text))
         outer.addWidget(self.fonts_note)
 
         self.scroll = QScrollArea()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from dudu_desktop.services import hotline, users
 from dudu_desktop.domain.vocab import Role
+from dudu_desktop.services import hotline, users
 from dudu_desktop.services.context import Context
 from tests.conftest import NOW
 from tests.test_sync_bundles import VILLAGES, apply_bundle, export_bundle, township, village_ctx
@@ -57,3 +57,37 @@ def test_conflict_rows_wrap_and_name_people_not_log_ins(qtbot, tmp_path):
     assert table.rowHeight(answer) > before
     village.conn.close()
     town.conn.close()
+
+
+def test_font_notice_only_on_the_annual_report_and_on_one_line(qtbot, ctx):
+    from reports_support import seed
+
+    from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, DOSSIER, LEDGER, SIGNIN, DocumentRequest
+    from dudu_desktop.ui.print_preview import PrintPreviewDialog
+
+    ids = seed(ctx)
+    requests = {LEDGER: {"register": "disputes", "month": "2024-05", "village": None},
+                AGREEMENT: {"dispute_id": ids["settled"]}, SIGNIN: {"training_id": ids["training"]},
+                DOSSIER: {"dispute_id": ids["settled"]}, ANNUAL: {"year": 2024}}
+    shown = {}
+    for kind, params in requests.items():
+        dialog = PrintPreviewDialog(ctx, DocumentRequest(kind, params), threaded=False)
+        qtbot.addWidget(dialog)
+        shown[kind] = dialog.fonts_note.isVisibleTo(dialog)
+        if kind == ANNUAL:
+            annual = dialog
+    # the test machine has no Windows fonts: the annual report (GB/T 9704) names its stand-ins, the
+    # others (the bundled CJK font) say nothing about them
+    assert shown == {LEDGER: False, AGREEMENT: False, SIGNIN: False, DOSSIER: False, ANNUAL: True}
+    note = annual.fonts_note
+    full = note.toolTip()
+    assert "小标宋" in full and "Noto Serif SC" in full
+    annual.resize(640, 600)
+    annual.show()
+    qtbot.waitExposed(annual)
+    QApplication.processEvents()
+    # one line however narrow the window: elided, whole in the tooltip, and it does not widen the window
+    assert note.height() < 2 * note.fontMetrics().lineSpacing()
+    assert note.text().endswith("…") and note.text()[:-1] in full
+    assert note.fontMetrics().horizontalAdvance(note.text()) <= note.width()
+    assert annual.width() <= 700
