@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCalendarWidget, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -141,7 +141,6 @@ class FieldForm(QWidget):
         button.setText(_("Calendar"))
         button.setToolTip(_("Pick the date from a calendar"))
         button.setFocusPolicy(Qt.NoFocus)          # Tab goes from field to field
-        button.setPopupMode(QToolButton.InstantPopup)
         menu = QMenu(button)
         calendar = QCalendarWidget()
         calendar.setObjectName(f"calendarPopup_{f.key}")
@@ -149,7 +148,9 @@ class FieldForm(QWidget):
         action = QWidgetAction(menu)
         action.setDefaultWidget(calendar)
         menu.addAction(action)
-        button.setMenu(menu)
+        # the calendar drops down below the button on a click: not button.setMenu, whose drop-down arrow the
+        # style draws over the end of 日历
+        button.clicked.connect(lambda: menu.popup(button.mapToGlobal(QPoint(0, button.height()))))
         menu.aboutToShow.connect(lambda: self._calendar_opens(f.key, calendar))
         calendar.clicked.connect(lambda date: (self.pick_date(f.key, date), menu.close()))
         calendar.activated.connect(lambda date: (self.pick_date(f.key, date), menu.close()))

@@ -91,3 +91,29 @@ def test_font_notice_only_on_the_annual_report_and_on_one_line(qtbot, ctx):
     assert note.text().endswith("…") and note.text()[:-1] in full
     assert note.fontMetrics().horizontalAdvance(note.text()) <= note.width()
     assert annual.width() <= 700
+
+
+def test_the_calendar_button_has_no_arrow_over_its_text_and_drops_the_calendar_down(qtbot, window):
+    from PySide6.QtCore import QDate, Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionToolButton, QToolButton
+
+    dialog = window.new_record("disputes")
+    form = dialog.form
+    button = form.findChild(QToolButton, "calendar_registered_on")
+    qtbot.waitExposed(dialog)
+    # no menu on the button: the style draws no drop-down arrow, and the text has the whole button
+    option = QStyleOptionToolButton()
+    button.initStyleOption(option)
+    assert button.menu() is None and not option.features & QStyleOptionToolButton.HasMenu
+    text = button.fontMetrics().horizontalAdvance(button.text())
+    assert button.width() >= text + 2 * button.style().pixelMetric(QStyle.PM_ButtonMargin, option, button) - 2
+    # a click drops the calendar down below the button; a date picked fills the field and closes it
+    calendar = form.calendars["registered_on"]
+    qtbot.mouseClick(button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: calendar.isVisible(), timeout=3000)
+    assert calendar.mapToGlobal(calendar.rect().topLeft()).y() >= button.mapToGlobal(button.rect().bottomLeft()).y()
+    calendar.clicked.emit(QDate(2024, 12, 5))
+    assert form.value("registered_on").startswith("2024-12-05")
+    qtbot.waitUntil(lambda: not calendar.isVisible(), timeout=3000)
+    dialog._closing_ok = True
+    dialog.close()
