@@ -117,3 +117,55 @@ def test_the_calendar_button_has_no_arrow_over_its_text_and_drops_the_calendar_d
     qtbot.waitUntil(lambda: not calendar.isVisible(), timeout=3000)
     dialog._closing_ok = True
     dialog.close()
+
+
+def _links(browser) -> list[str]:
+    doc, links = browser.document(), []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if fmt.isAnchor():
+                links.append(fmt.anchorHref())
+            it += 1
+        block = block.next()
+    return links
+
+
+def test_the_guide_has_no_sideways_scroll_bar(qtbot):
+    from dudu_desktop.ui.guide import GuideDialog
+    dialog = GuideDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for width in (dialog.width(), 640):          # as it opens, and made narrow: the pictures follow
+        dialog.resize(width, dialog.height())
+        QApplication.processEvents()
+        browser = dialog.browser
+        assert browser.horizontalScrollBar().maximum() == 0, width
+        assert browser.document().size().width() <= browser.viewport().width()
+
+
+def test_the_frozen_guide_carries_the_pictures_it_shows_and_unlinks_the_others(qtbot, tmp_path, monkeypatch):
+    import shutil
+    import sys
+
+    from dudu_desktop.ui import guide
+    from tests.ui.test_guide_bundled import spec_guide_entries
+
+    meipass = tmp_path / "_internal"
+    for source, dest in spec_guide_entries():
+        if source.endswith(".md"):
+            (meipass / dest).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, meipass / dest)
+        else:
+            shutil.copytree(source, meipass / dest)
+    assert not (meipass / "docs" / "screenshots" / "1024").exists()      # the 1024×768 set stays at home
+    monkeypatch.setattr(sys, "_MEIPASS", str(meipass), raising=False)
+    dialog = guide.GuideDialog()
+    qtbot.addWidget(dialog)
+    links = [link for link in _links(dialog.browser) if link.startswith("screenshots/")]
+    assert links and all(link.startswith("screenshots/1366/") for link in links)      # no dead links
+    assert "screenshots/1024/settings.png" not in dialog.browser.toHtml()
+    assert "1024×768" in dialog.browser.toPlainText()                                   # still said, unlinked
