@@ -9,6 +9,9 @@
   returns the file's path, which the command line and the window show. One file per day, each
   kept under :data:`LOG_MAX_BYTES` (the older half moves to ``….log.1``), :data:`LOG_KEEP_DAYS`
   files kept.
+* :func:`error_text` and :func:`sqlite_reason` fill ``{error}`` in a longer sentence (an OS error's
+  sentence, why SQLite could not read a file); :func:`user_message` is all the window says about an
+  exception: a refusal, a known failure, or a bug logged with :func:`write_crash_log`.
 
 Used by the command line (``cli/__init__.py``: known → exit 1, unexpected → exit 3) and the window
 (``ui/app.py``: ``sys.excepthook``). No Qt, no services: any layer may import it.
@@ -26,6 +29,7 @@ import traceback
 from pathlib import Path
 
 from dudu_desktop import __version__
+from dudu_desktop.domain.problems import Refused
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import logs_dir
 
@@ -109,6 +113,27 @@ def sqlite_error_message(exc: sqlite3.Error) -> str | None:
     return None
 
 
+def sqlite_reason(exc: sqlite3.Error) -> str:
+    """Why SQLite could not read a file, as a short clause for ``({error})`` in a sentence (a backup
+    being previewed, a database being opened): never SQLite's English text."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).lower()
+    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text or "not a database" in text:
+        return _("the file is damaged or is not a database")
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED) or "is locked" in text:
+        return _("another program is writing to it")
+    if primary == SQLITE_FULL or "disk is full" in text:
+        return _("the disk is full")
+    if primary == SQLITE_READONLY or "readonly" in text:
+        return _("it is read-only")
+    if primary == SQLITE_IOERR or "disk i/o error" in text:
+        return _("the disk could not be read (input/output error)")
+    if primary == SQLITE_CANTOPEN or "unable to open" in text:
+        return _("it cannot be opened")
+    return _("database error {code}").format(code=getattr(exc, "sqlite_errorname", None) or type(exc).__name__)
+
+
 def known_failure_message(exc: BaseException) -> str | None:
     """The user's sentence for a known failure (OS or SQLite error, also when it is the cause of
     another exception); ``None`` when ``exc`` is unexpected."""
@@ -127,8 +152,22 @@ def known_failure_message(exc: BaseException) -> str | None:
 
 def error_text(exc: BaseException) -> str:
     """For ``{error}`` in a message: the known sentence, else the exception's kind (never an English
-    sentence from the system)."""
+    sentence from the system); a refusal's own sentences."""
+    if isinstance(exc, Refused):
+        return str(exc)
     return known_failure_message(exc) or type(exc).__name__
+
+
+def user_message(exc: BaseException, *, db_path=None, where: str = "") -> str:
+    """All the user is told about ``exc`` (the window's message boxes and status lines): a refusal's
+    problems one a line; a known failure's sentence; anything else is a bug, its traceback written to
+    the log (:func:`write_crash_log`) and the sentence names that file."""
+    if isinstance(exc, Refused):
+        return "\n".join(p.message for p in exc.problems)
+    message = known_failure_message(exc)
+    if message is None:
+        message = unexpected_message(write_crash_log(exc, db_path=db_path, where=where))
+    return message
 
 
 def _log_candidates(db_path) -> list[Path]:

@@ -40,6 +40,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.fileio import MiB, atomic_path, size_text
 from dudu_desktop.i18n import _
 
@@ -210,7 +211,7 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
             head = f.read(len(_OLE2_MAGIC))
     except OSError as exc:
         raise TableReadError(_("Cannot open the file “{name}”: {error}").format(
-            name=path.name, error=exc.strerror or exc)) from exc
+            name=path.name, error=os_error_message(exc))) from exc
     if size > max_bytes:
         raise TableReadError(_("The file is too large (over {size})").format(size=size_text(max_bytes)))
     expected = [h for h in dict.fromkeys(map(normalise_header, expected_headers)) if h]

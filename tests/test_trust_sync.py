@@ -148,7 +148,8 @@ def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
     monkeypatch.setattr(export_mod.audit, "append", full_disk)
     with pytest.raises(Refused) as info:
         export_mod.export_bundle(village, usb)
-    assert "database or disk is full" in info.value.problems[0].message
+    message = info.value.problems[0].message              # the reason in Chinese (issue 11 item 21)
+    assert "磁盘已满" in message and "database or disk is full" not in message
     assert list(usb.glob("*.dudu")) == [] and list(usb.glob(".*partial")) == []
     assert village.conn.execute("SELECT count(*) FROM sync_exports").fetchone()[0] == 0
     assert not village.conn.in_transaction

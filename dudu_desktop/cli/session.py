@@ -21,6 +21,7 @@ import sys
 from dudu_desktop.cli import OPENED, env_user
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Role
+from dudu_desktop.failures import error_text
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
 from dudu_desktop.services import backup, users
@@ -103,7 +104,7 @@ def logged_in_context(args, conn, *, auto_backup: bool = True) -> Context:
         if auto_backup:
             backup.auto_backup_if_due(ctx)
     except Exception as exc:  # noqa: BLE001 — a failed automatic copy must not stop the work
-        print(_("Warning: the automatic backup failed ({error}).").format(error=exc), file=sys.stderr)
+        print(_("Warning: the automatic backup failed ({error}).").format(error=error_text(exc)), file=sys.stderr)
     return ctx
 
 

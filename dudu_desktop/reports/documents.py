@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.reports.lang import _
 from dudu_desktop.reports import agreement, annual, data, dossier, export, photos, signin
 from dudu_desktop.services import report_texts
@@ -151,8 +152,13 @@ def read_texts_file(path) -> dict[str, str]:
     try:
         with open(path, encoding="utf-8-sig") as f:
             given = json.load(f)
-    except (OSError, ValueError) as exc:
-        raise Refused(_("Cannot read {path}: {error}").format(path=path, error=exc)) from None
+    except OSError as exc:
+        raise Refused(_("Cannot read {path}: {error}").format(path=path, error=os_error_message(exc))) from None
+    except json.JSONDecodeError as exc:
+        raise Refused(_("{path} is not valid JSON: check line {line}, column {column}.").format(
+            path=path, line=exc.lineno, column=exc.colno)) from None
+    except (ValueError, RecursionError):             # not UTF-8 text, or nested too deep
+        raise Refused(_("{path} is not a JSON text file (UTF-8).").format(path=path)) from None
     if not isinstance(given, dict) or not set(given) <= set(report_texts.SECTIONS) or \
             not all(isinstance(v, str) for v in given.values()):
         raise Refused(_("The file must hold a JSON object whose keys are among: {keys}.").format(

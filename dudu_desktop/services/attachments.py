@@ -36,6 +36,7 @@ from dudu_desktop.domain import attachments as A
 from dudu_desktop.domain.fields import REGISTER_TABLES
 from dudu_desktop.domain.problems import NotFound, PermissionDenied, Problem, Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, records, site
 from dudu_desktop.services.context import Context
@@ -332,7 +333,7 @@ def add_paths(ctx: Context, table: str, record_id: str, paths: Iterable, *, kind
             files.append((path.name, path.read_bytes()))
         except OSError as exc:
             raise Refused(_("{name} cannot be read: {reason}").format(
-                name=path.name, reason=exc.strerror or exc)) from exc
+                name=path.name, reason=os_error_message(exc))) from exc
     return add(ctx, table, record_id, files, kind=kind, caption=caption)
 
 

@@ -41,7 +41,7 @@ from urllib.parse import quote
 from dudu_desktop import paths
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
-from dudu_desktop.failures import known_failure_message, locked_message
+from dudu_desktop.failures import error_text, locked_message, sqlite_reason
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, epoch
 from dudu_desktop.services.context import Context
@@ -134,7 +134,7 @@ def make_backup(ctx: Context, reason: str = "manual", *, rotate_after: bool = Tr
 
 def _reason(exc: BaseException) -> str:
     """Why a copy failed, in the user's language (a full disk, a read-only stick…)."""
-    return (known_failure_message(exc) or str(exc)).rstrip("。.")
+    return error_text(exc).rstrip("。.")
 
 
 def _audit_backup(ctx: Context, target: Path, reason: str) -> None:
@@ -268,7 +268,7 @@ def preview_backup(path: str | Path) -> dict:
     try:
         conn = _open_read_only(path)
     except sqlite3.Error as exc:
-        info["problems"].append(_("Not a readable database ({error}).").format(error=exc))
+        info["problems"].append(_("Not a readable database ({error}).").format(error=sqlite_reason(exc)))
         return info
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -302,7 +302,7 @@ def preview_backup(path: str | Path) -> dict:
             info["users"] = conn.execute("SELECT count(*) FROM users").fetchone()[0]
     except sqlite3.Error as exc:
         info["integrity_ok"] = False
-        info["problems"].append(_("Not a readable database ({error}).").format(error=exc))
+        info["problems"].append(_("Not a readable database ({error}).").format(error=sqlite_reason(exc)))
     finally:
         conn.close()
     return info

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
@@ -166,7 +167,7 @@ def read_texts_file(path) -> dict[str, str]:
         with open(path, "rb") as f:
             raw = f.read(MAX_TEXTS_FILE_BYTES + 1)
     except OSError as exc:
-        raise Refused(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+        raise Refused(_("Cannot read {path}: {error}").format(path=path, error=os_error_message(exc))) from None
     try:
         given = bounded_json.loads(raw, max_bytes=MAX_TEXTS_FILE_BYTES, max_depth=MAX_TEXTS_DEPTH)
     except ValueError:

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.failures import sqlite_reason
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import backups_dir
 from dudu_desktop.fileio import fsync_directory
@@ -228,7 +229,7 @@ def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATION
             if "locked" in message or "busy" in message:
                 raise                               # another writer: the caller says so (not "damaged")
             raise DatabaseDamaged(_("The database file cannot be read ({error}). "
-                                    "Restore it from a backup.").format(error=exc)) from exc
+                                    "Restore it from a backup.").format(error=sqlite_reason(exc))) from exc
         raise
     return conn
 

@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.i18n import _
 from dudu_desktop.fileio import MiB, atomic_path, size_text
 
@@ -65,7 +66,7 @@ def write_zip_atomic(path: str | os.PathLike,
             _verify(tmp, items)
     except OSError as exc:
         raise ContainerError(_("Cannot write “{name}”: {error}").format(name=target.name,
-                                                                         error=exc.strerror or exc)) from exc
+                                                                         error=os_error_message(exc))) from exc
 
 
 def _verify(path: Path, items: list[tuple[str, bytes]]) -> None:
@@ -121,7 +122,7 @@ def read_zip_safely(path: str | os.PathLike, *,
             return out
     except OSError as exc:    # missing file, no permission, stick pulled out while reading
         raise ContainerError(_("Cannot read “{name}”: {error}").format(name=Path(path).name,
-                                                                        error=exc.strerror or exc)) from exc
+                                                                        error=os_error_message(exc))) from exc
 
 
 def _open_zip(path: str | os.PathLike) -> zipfile.ZipFile:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import sqlite_reason
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, epoch, site
 from dudu_desktop.services.context import Context
@@ -141,7 +142,8 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         raise Refused(_("The database is busy (another window or program is writing to it), so the bundle "
-                        "was not written. Try again in a moment. ({reason})").format(reason=exc)) from exc
+                        "was not written. Try again in a moment. ({reason})").format(
+            reason=sqlite_reason(exc))) from exc
     written: list[Path] = []
     try:
         result = _write(ctx, info, identity, folder, now, full=full, period=period, written=written)
@@ -154,7 +156,7 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
         if isinstance(exc, sqlite3.Error):
             raise Refused(_("The export could not be recorded in the database ({reason}); the bundle was "
                             "removed from the stick again, nothing was changed. Try again.").format(
-                reason=exc)) from exc
+                reason=sqlite_reason(exc))) from exc
         raise
     return result
 

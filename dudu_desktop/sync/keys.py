@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, site
 from dudu_desktop.services.context import Context
@@ -228,7 +229,7 @@ def register_village(ctx: Context, code: str, name: str, out_path) -> Registrati
             atomic_write_bytes(out, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
         except OSError as exc:
             raise Refused(_("The registration file could not be written: {reason}").format(
-                reason=exc.strerror or exc)) from exc
+                reason=os_error_message(exc))) from exc
     return Registration(path=out, village_code=code, village_name=name.strip(), village_key=kid,
                         township_key=enc.key_id, rekeyed=rekeyed)
 
@@ -259,7 +260,7 @@ def read_registration(path) -> dict:
             raw = f.read(MAX_REGISTRATION_BYTES + 1)
     except OSError as exc:
         raise Refused(_("{name} cannot be read: {reason}").format(name=path.name,
-                                                                  reason=exc.strerror or exc)) from exc
+                                                                  reason=os_error_message(exc))) from exc
     if len(raw) > MAX_REGISTRATION_BYTES:
         raise _bad_file(path)
     try:

@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.i18n import _
 from dudu_desktop.services.context import Context
 from dudu_desktop.sync import keys
@@ -124,7 +125,7 @@ def write_sealed(path: Path, data: bytes) -> None:
                     raise Refused(_("The bundle could not be written: {reason}").format(
                         reason=_("the file read back differs; check the USB stick and try again")))
     except OSError as exc:
-        raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.strerror or exc)) from exc
+        raise Refused(_("The bundle could not be written: {reason}").format(reason=os_error_message(exc))) from exc
 
 
 # --- opening (township) -------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def _read_limited(path: Path) -> bytes:
             data = f.read(MAX_SEALED_BYTES + 1)
     except OSError as exc:
         raise Refused(_("{name} cannot be read: {reason}").format(name=path.name,
-                                                                  reason=exc.strerror or exc)) from exc
+                                                                  reason=os_error_message(exc))) from exc
     if len(data) > MAX_SEALED_BYTES:
         raise Refused(_("{name} is too large to be a bundle.").format(name=path.name))
     return data

@@ -9,6 +9,7 @@ restored file.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from dudu_desktop.domain.fields import REGISTER_LABELS
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Role
+from dudu_desktop.failures import user_message
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import backup, site, users
 from dudu_desktop.services.context import Context
@@ -340,8 +342,8 @@ class AdminPage(QWidget):
     def refresh_backups(self) -> None:
         try:
             folder = backup.backup_folder(self.ctx)
-        except Refused as exc:
-            self.folder_label.setText(str(exc))
+        except (Refused, OSError) as exc:
+            self.folder_label.setText(user_message(exc, db_path=self.db_path))
             fill(self.backups, [])
             return
         self.folder_label.setText(_("Folder: {path}").format(path=folder))
@@ -437,8 +439,8 @@ class AdminPage(QWidget):
         try:
             changed = users.enable_user(self.ctx, user.username) if user.disabled else \
                 users.disable_user(self.ctx, user.username)
-        except Refused as exc:
-            self._say(self.user_status, str(exc), ok=False)
+        except (Refused, sqlite3.Error) as exc:             # a locked or read-only database: in words
+            self._say(self.user_status, user_message(exc, db_path=self.db_path), ok=False)
             return None
         self.refresh_users(select=user.username)
         self._say(self.user_status, (_("Account {user} disabled: it can no longer log in.") if changed.disabled

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Role
-from dudu_desktop.failures import known_failure_message, unexpected_message, write_crash_log
+from dudu_desktop.failures import user_message
 from dudu_desktop.i18n import current_locale, set_locale
 from dudu_desktop.paths import default_db_path, resources_dir
 from dudu_desktop.services import site
@@ -252,13 +252,7 @@ def install_excepthook(db_path=None) -> None:
         if issubclass(kind, KeyboardInterrupt) or exc is None:
             sys.__excepthook__(kind, exc, tb)
             return
-        if isinstance(exc, Refused):
-            message = "\n".join(p.message for p in exc.problems)
-        else:
-            message = known_failure_message(exc)
-        if message is None:
-            exc = exc.with_traceback(tb)
-            message = unexpected_message(write_crash_log(exc, db_path=db_path or default_db_path(), where="window"))
+        message = user_message(exc.with_traceback(tb), db_path=db_path or default_db_path(), where="window")
         if showing:                                   # one box at a time; the log has the rest
             return
         showing.append(True)
@@ -279,7 +273,7 @@ def run_gui(db_path=None) -> int:
     try:
         window = start(db_path)
     except Refused as exc:
-        QMessageBox.critical(None, WINDOW_TITLE, str(exc))
+        QMessageBox.critical(None, WINDOW_TITLE, user_message(exc))
         return 1
     if window is None:
         return 0

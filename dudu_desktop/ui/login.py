@@ -15,6 +15,7 @@ password. ``exec_dialog`` lets tests drive the dialogs without a modal loop.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Role
+from dudu_desktop.failures import user_message
 from dudu_desktop.i18n import _
 from dudu_desktop.services import backup, users
 from dudu_desktop.services.context import Context
@@ -307,8 +309,8 @@ def start_checks_damaged(ctx: Context, db_path, parent=None, *, ask: Callable[[s
         return "damaged"
     try:
         backup.restore(ctx, good)
-    except Refused as exc:
-        QMessageBox.critical(parent, _("Database damaged"), str(exc))
+    except (Refused, OSError, sqlite3.Error) as exc:       # a full disk, a read-only folder…: in words
+        QMessageBox.critical(parent, _("Database damaged"), user_message(exc, db_path=db_path))
         return "damaged"
     return "restored"
 

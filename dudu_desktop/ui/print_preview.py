@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import os_error_message
 from dudu_desktop.fileio import atomic_write_bytes
 from dudu_desktop.i18n import _
 from dudu_desktop.reports import documents
@@ -365,7 +366,7 @@ class PrintPreviewDialog(QDialog):
         try:
             atomic_write_bytes(path, self.pdf)
         except OSError as exc:
-            QMessageBox.warning(self, L("save_pdf"), L("save_failed", message=exc.strerror or str(exc)))
+            QMessageBox.warning(self, L("save_pdf"), L("save_failed", message=os_error_message(exc)))
             return False
         self._audit_output("pdf")
         self.status.setText(L("saved", path=path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from PySide6.QtCore import QDate, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeySequence
@@ -16,6 +17,7 @@ from dudu_desktop.domain import vocab
 from dudu_desktop.domain.fields import REGISTER_LABELS, REGISTER_TABLES, REGISTERS
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import user_message
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import listing, records, site
 from dudu_desktop.services.context import Context
@@ -541,8 +543,8 @@ class RegisterPage(QWidget):
         def confirmed(reason: str) -> None:
             try:
                 act(reason)
-            except Refused as exc:
-                QMessageBox.warning(self, title, str(exc))
+            except (Refused, sqlite3.Error) as exc:         # a locked or read-only database: in words
+                QMessageBox.warning(self, title, user_message(exc))
                 return
             self.count_label.setText(done)
             self.refresh()

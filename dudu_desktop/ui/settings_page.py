@@ -4,6 +4,8 @@ language is a setting of this PC (ui/language.py), applied at the next start."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.problems import Refused
+from dudu_desktop.failures import user_message
 from dudu_desktop.i18n import _, current_locale
 from dudu_desktop.services import site
 from dudu_desktop.services.context import Context
@@ -221,8 +224,8 @@ class SettingsPage(QWidget):
             site.set_setting(self.ctx, "staff", self.staff_names())
             site.set_setting(self.ctx, "warning_criteria", criteria)
             site.set_setting(self.ctx, "overdue_days", self.overdue_days.value())
-        except Refused as exc:
-            self.message.setText(str(exc))
+        except (Refused, sqlite3.Error) as exc:             # a locked or read-only database: in words
+            self.message.setText(user_message(exc))
             self.message.setStyleSheet("color: #c62828;")
             return False
         self.message.setText(_("Settings saved."))

@@ -5,6 +5,7 @@ widgets only call the sync services."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 from dudu_desktop.domain.fields import BOOL, REGISTER_LABELS
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
+from dudu_desktop.failures import user_message
 from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import people, site
 from dudu_desktop.services.context import Context
@@ -296,8 +298,8 @@ class ImportPage(QWidget):
         if path:
             try:
                 tables.template(register, path)
-            except (Refused, OSError) as exc:
-                QMessageBox.warning(self, _("Save template"), str(exc))
+            except (Refused, OSError) as exc:             # a full or write-protected stick: in words
+                QMessageBox.warning(self, _("Save template"), user_message(exc))
                 return
             self.status.setText(_("Template saved: {path}").format(path=path))
 
@@ -538,8 +540,8 @@ class ConflictPage(QWidget):
             return
         try:
             merge.resolve_conflict(self.ctx, self.items[row]["id"], keep)
-        except Refused as exc:
-            QMessageBox.warning(self, _("Conflicts"), str(exc))
+        except (Refused, sqlite3.Error) as exc:             # a locked or read-only database: in words
+            QMessageBox.warning(self, _("Conflicts"), user_message(exc))
         self.refresh()
         self.resolved.emit()
 

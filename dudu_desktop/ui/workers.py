@@ -10,7 +10,8 @@ The job reports through :class:`JobSignals`, which Qt delivers on the UI thread:
 * ``progress(done, total)`` — from ``job.progress(...)`` inside the work;
 * ``partial(value)`` — something to show before the end (the first page of a list, one thumbnail);
 * ``done(value)`` — what ``work`` returned;
-* ``failed(message)`` — the error as the user reads it (a refusal's problems, one a line);
+* ``failed(message)`` — the error as the user reads it (:func:`error_text`: a refusal's problems, one a
+  line; a known failure in the user's language; for a bug, the log file its traceback was written to);
 * ``finished()`` — last, whatever happened.
 
 A page connects them with ``job.connect(page, done=..., failed=..., ...)``: the callables are called on
@@ -32,7 +33,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from dudu_desktop.domain.problems import Refused
+from dudu_desktop.failures import user_message
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 
@@ -53,11 +54,11 @@ def _while_alive(owner: QObject, fn: Callable) -> Callable:
     return call
 
 
-def error_text(exc: BaseException) -> str:
-    """An error as the user reads it: a refusal's problems one a line, else the error's own text."""
-    if isinstance(exc, Refused):
-        return "\n".join(p.message for p in exc.problems)
-    return str(exc) or exc.__class__.__name__
+def error_text(exc: BaseException, db_path=None) -> str:
+    """An error as the user reads it (:func:`failures.user_message`): a refusal's problems one a line, a
+    known failure's sentence (a full disk, a locked database…), else a bug: its traceback goes to the log
+    and the sentence names the file. Never the system's English text."""
+    return user_message(exc, db_path=db_path, where="window")
 
 
 class Job(QRunnable):
@@ -130,7 +131,7 @@ class Job(QRunnable):
                 self._close()
         except Exception as exc:  # noqa: BLE001 - shown to the user, never lost in a thread
             if not self.cancelled:
-                self.signals.failed.emit(error_text(exc))
+                self.signals.failed.emit(error_text(exc, self.db_path))
             return
         if not self.cancelled:
             self.signals.done.emit(value)
