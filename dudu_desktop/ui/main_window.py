@@ -14,6 +14,7 @@ from dudu_desktop.i18n import N_, _
 from dudu_desktop.services import people, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
+from dudu_desktop.ui import workers
 from dudu_desktop.ui.geometry import fit_to_screen, keep_on_screen
 from dudu_desktop.ui.uistate import ui_settings  # noqa: F401 - also imported from here
 
@@ -383,4 +384,5 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_state()
+        workers.close_readers(self)         # the register pages' long-lived read connections
         event.accept()

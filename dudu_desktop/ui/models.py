@@ -11,7 +11,9 @@ next to a page already held, it continues from that page's first or last row (ke
 in the second half of the list, it counts from the end (the query runs in reverse); otherwise
 the offset is resolved on the index alone.
 
-The first page and then the count run on a worker thread with its own SQLite connection; the
+The first page and then the count run on the model's own worker thread, on its long-lived SQLite
+connection (a :class:`ui.workers.Reader`: opened by the first query, kept for the next ones, closed
+with the window or the model; WAL, so each query sees what was committed before it); the
 rows are shown as soon as they are read (``rows_ready``), the count follows (``loaded``) — over a
 million rows the count of a broad filter takes longer than the first screen. The view shows a
 busy bar and stays responsive, and a newer query cancels (interrupts) the older one.
@@ -236,6 +238,10 @@ class RegisterModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._generation = 0
         self._job: workers.Job | None = None
+        # one worker thread and one connection for this model's queries, kept from one refresh to the next
+        self.reader = workers.Reader(db_path, owner=self) if self.threaded else None
+        if self.reader is not None:
+            self.destroyed.connect(self.reader.close)
         self._villages: dict[str, str] | None = None
         self._overdue_days = site.overdue_days(ctx.conn)
         self.busy = False
@@ -271,11 +277,17 @@ class RegisterModel(QAbstractTableModel):
             self._apply(self._generation, count, rows)
             return
         generation = self._generation
-        job = workers.Job(_query(request), db_path=self.db_path)
+        job = workers.Job(_query(request), reader=self.reader)
         job.connect(self, partial=lambda rows: self._apply_first(generation, rows),
                     done=lambda result: self._apply(generation, *result),
                     failed=lambda message: self._failed(generation, message))
         self._job = workers.start(job)
+
+    def close(self) -> None:
+        """Stop the running query and close the model's connection (its window is closing); a later
+        refresh opens a new one."""
+        if self.reader is not None:
+            self.reader.close()
 
     def cancel(self) -> None:
         if self._job is not None:

@@ -21,12 +21,20 @@ dropped), like a slot of the page itself.
 ``job.cancel()`` stops it: the SQL statement running on its connection (or started after) is
 interrupted, ``work`` can look at ``job.cancelled`` between steps, and after a cancel nothing but ``finished`` is sent.
 :func:`start` keeps the job alive until it has finished, so a page may forget it.
+
+A page that reads often (a register model: every filter, sort and search key stroke) gives its jobs a
+:class:`Reader` instead of a file: ONE worker thread of its own and ONE long-lived connection opened on
+that thread, kept between jobs (no connection, schema parse and cold page cache per refresh). The jobs
+run there one after another, so the connection is never used by two threads at once; it is outside any
+transaction between statements, so (WAL) each query sees what was committed before it.
+:func:`close_readers` closes them when their window closes.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -64,10 +72,14 @@ def error_text(exc: BaseException, db_path=None) -> str:
 class Job(QRunnable):
     """``work(job)`` on the thread pool, with its own connection to ``db_path`` when given."""
 
-    def __init__(self, work: Callable[[Job], Any], *, db_path=None, ctx: Context | None = None):
+    def __init__(self, work: Callable[[Job], Any], *, db_path=None, ctx: Context | None = None,
+                 reader: Reader | None = None):
         super().__init__()
         self.setAutoDelete(False)           # Python owns it (see start)
         self.work = work
+        self.reader = reader                # run on the reader's thread, on its connection (kept open)
+        if reader is not None:
+            db_path = reader.db_path
         self.db_path = str(db_path) if db_path else None
         self.session = ctx
         self.ctx: Context | None = None if db_path else ctx
@@ -118,7 +130,7 @@ class Job(QRunnable):
             if self.cancelled:
                 return
             if self.db_path:
-                conn = storage.connect(self.db_path)
+                conn = self.reader.connection() if self.reader is not None else storage.connect(self.db_path)
                 # a cancel stops the statement running then or started later (interrupt() alone
                 # misses a statement that starts just after it)
                 conn.set_progress_handler(self._cancelled.is_set, 10_000)
@@ -139,10 +151,93 @@ class Job(QRunnable):
     def _close(self) -> None:
         if self.db_path is None:
             return
-        with self._lock:
+        with self._lock:        # after this, a late cancel() cannot interrupt the reader's next job
             conn, self.conn = self.conn, None
-        if conn is not None:
+        if conn is None:
+            return
+        if self.reader is None:
             conn.close()
+            return
+        conn.set_progress_handler(None, 0)          # kept open for the reader's next job
+        if conn.in_transaction:                     # a work that left one open: never hold a snapshot
+            conn.rollback()
+
+
+class Reader:
+    """One worker thread and one long-lived read connection to ``db_path`` for the jobs of one owner
+    (a register model): ``Job(work, reader=reader)``, started with :func:`start` as any job.
+
+    The connection is opened on the reader's thread by its first job and kept for the next ones; the
+    thread pool has one thread that never expires, so the jobs run one at a time, in order, on that
+    thread. (Connections are kept per thread all the same — should Qt ever replace the thread, the new
+    one opens its own: a connection is never used by two threads.) :meth:`close` cancels its jobs,
+    waits for the thread and closes the connection; a job started later opens a new one.
+    ``connects`` counts the connections opened."""
+
+    def __init__(self, db_path, owner: QObject | None = None):
+        self.db_path = str(db_path)
+        # what close_readers(window) looks for under the window (weakly: the owner holds the reader)
+        self._owner = weakref.ref(owner) if owner is not None else None
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)
+        self.pool.setExpiryTimeout(-1)      # the thread, and the connection it opened, stay
+        self._conns: dict[int, sqlite3.Connection] = {}     # thread id → its connection
+        self._lock = threading.Lock()
+        self.connects = 0
+        _READERS.add(self)
+
+    def connection(self) -> sqlite3.Connection:
+        """The calling thread's connection, opened on first use (by a job, on the reader's thread)."""
+        key = threading.get_ident()
+        with self._lock:
+            conn = self._conns.get(key)
+            if conn is None:
+                conn = self._conns[key] = storage.connect(self.db_path)
+                self.connects += 1
+        return conn
+
+    @property
+    def owner(self) -> QObject | None:
+        return self._owner() if self._owner is not None else None
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._conns)
+
+    def close(self) -> None:
+        """Cancel its jobs, wait for its thread to be idle, close its connection(s)."""
+        for job in running():
+            if job.reader is self:
+                job.cancel()
+        if shiboken6.isValid(self.pool):
+            self.pool.waitForDone()
+        with self._lock:
+            conns, self._conns = list(self._conns.values()), {}
+        for conn in conns:
+            conn.close()
+
+
+_READERS: weakref.WeakSet[Reader] = weakref.WeakSet()
+
+
+def close_readers(window: QObject | None = None) -> int:
+    """Close the readers owned by ``window`` or anything inside it (every reader when None): the
+    window is closing. Returns how many connections were open."""
+    closed = 0
+    for reader in list(_READERS):
+        if window is not None and not _inside(reader.owner, window):
+            continue
+        closed += len(reader._conns)
+        reader.close()
+    return closed
+
+
+def _inside(obj: QObject | None, window: QObject) -> bool:
+    while obj is not None and shiboken6.isValid(obj):
+        if obj is window:
+            return True
+        obj = obj.parent()
+    return False
 
 
 _RUNNING: dict[int, Job] = {}      # id → job (the finished handler holds the id, not the job)
@@ -157,7 +252,7 @@ def start(job: Job, *, threaded: bool = True) -> Job:
     key = id(job)
     _RUNNING[key] = job
     job.signals.finished.connect(lambda: _RUNNING.pop(key, None))
-    QThreadPool.globalInstance().start(job)
+    (job.reader.pool if job.reader is not None else QThreadPool.globalInstance()).start(job)
     return job
 
 
