@@ -432,8 +432,8 @@ def bench_export(path: Path, repeat: int, workdir: Path) -> dict:
                "township_name": info["name"]}
     out_dir = workdir / "export"
     out_dir.mkdir(exist_ok=True)
-    ids = [r[0] for r in conn.execute("SELECT id FROM disputes WHERE village_code = ? AND deleted = 0 AND status != '已销号' "
-                                      "ORDER BY registered_on DESC LIMIT 100", (code,))]
+    ids = [r[0] for r in conn.execute("SELECT id FROM disputes WHERE village_code = ? AND deleted = 0 "
+                                      "AND status != '已销号' ORDER BY registered_on DESC LIMIT 100", (code,))]
     times, rows = [], []
     try:
         with transaction(conn):
@@ -499,7 +499,10 @@ def bench_cli(repeat: int, workdir: Path, env: dict) -> dict:
     for _ in range(max(repeat, 5)):          # in turn, so a drift of the machine hits both
         w, c = run_timed(ours, env)
         fw, fc = run_timed(floor, env)
-        walls.append(ms(w)); cpus.append(ms(c)); fwalls.append(ms(fw)); fcpus.append(ms(fc))
+        walls.append(ms(w))
+        cpus.append(ms(c))
+        fwalls.append(ms(fw))
+        fcpus.append(ms(fc))
         ratios.append(w / fw)
     return {"stats_wall_ms": summary(walls), "stats_cpu_ms": summary(cpus), "floor_wall_ms": summary(fwalls),
             "floor_cpu_ms": summary(fcpus), "ratio": round(statistics.median(ratios), 2),
@@ -508,8 +511,9 @@ def bench_cli(repeat: int, workdir: Path, env: dict) -> dict:
 
 TABLE_SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高谭冉彭向"
 TABLE_GIVEN = "明华建国丽敏伟芳军强平红英秀兰海燕晓德福贵"
-TABLE_SUMMARIES = ("因房屋滴水问题发生争吵", "排水沟堵塞引发争执", "宅基地界桩移位发生纠纷", "邻居占道堆放柴草",
-                   "拖欠务工工资", "婚后财产分割争议", "山林地界不清", "借款到期未还", "牲畜损坏庄稼", "赡养老人费用分担")
+TABLE_SUMMARIES = ("因房屋滴水问题发生争吵", "排水沟堵塞引发争执", "宅基地界桩移位发生纠纷",
+                   "邻居占道堆放柴草", "拖欠务工工资", "婚后财产分割争议", "山林地界不清", "借款到期未还",
+                   "牲畜损坏庄稼", "赡养老人费用分担")
 
 
 def write_table_csv(path: Path, rows: int, seed: int = 7) -> None:
@@ -562,7 +566,9 @@ def bench_table_import(repeat: int, workdir: Path, env: dict, rows: int = 100_00
         conn.execute("PRAGMA journal_mode = WAL")
         conn.close()
         tw, _tc = run_timed([sqlite_utils_exe(), "insert", str(su), "disputes", str(csv_path), "--csv"], env)
-        ours.append(round(w, 2)); theirs.append(round(tw, 2)); ratios.append(tw / w)
+        ours.append(round(w, 2))
+        theirs.append(round(tw, 2))
+        ratios.append(tw / w)
         for p in folder.glob(f"*{i}.sqlite3*"):
             p.unlink()
     shutil.rmtree(folder, ignore_errors=True)

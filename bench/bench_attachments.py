@@ -94,7 +94,8 @@ def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
     reg = keys.register_village(town, code, "测试村", usb)
     keys.import_registration(village, reg.path)
     case = disputes.create_dispute(village, {"registered_on": "2024-12-01", "dispute_type": "邻里",
-                                             "summary": "照片测试", "source": "主动排查"}, [{"name": "甲", "role": "申请人"}])
+                                             "summary": "照片测试", "source": "主动排查"},
+                                   [{"name": "甲", "role": "申请人"}])
     size = 0
     t0 = time.perf_counter()
     for i in range(n):

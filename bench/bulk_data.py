@@ -7,6 +7,7 @@ record by record; this writes rows directly, audited by batch (``check`` stays c
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 
@@ -67,9 +68,10 @@ def generate_bulk(conn, *, disputes: int = 1_000_000, villages: int = 200, year:
     info = site.site(conn)
     if info is None:
         with transaction(conn):
-            conn.execute("INSERT INTO settings (key, value) VALUES ('site', ?)", (
-                '{"role": "township", "code": "%s", "name": "%s", "township_code": "%s", "township_name": "%s"}'
-                % (TOWNSHIP[0], TOWNSHIP[1], TOWNSHIP[0], TOWNSHIP[1]),))
+            value = {"role": "township", "code": TOWNSHIP[0], "name": TOWNSHIP[1], "township_code": TOWNSHIP[0],
+                     "township_name": TOWNSHIP[1]}
+            conn.execute("INSERT INTO settings (key, value) VALUES ('site', ?)",
+                         (json.dumps(value, ensure_ascii=False),))
         info = site.site(conn)
     codes = [f"{info['township_code'][:9]}{201 + i:03d}" for i in range(villages)]
     with transaction(conn):
@@ -188,7 +190,8 @@ def generate_bulk(conn, *, disputes: int = 1_000_000, villages: int = 200, year:
     t_cols = ("held_on", "topic", "training_type", "speaker", "location", "duration_hours", "exam_held", "notes")
     a_cols = ("training_id", "person_id", "name", "position", "phone", "signed_in", "signed_at", "exam_score",
               "exam_passed")
-    batch = {"trainings": (sql("trainings", t_cols), []), "training_attendance": (sql("training_attendance", a_cols), [])}
+    batch = {"trainings": (sql("trainings", t_cols), []),
+             "training_attendance": (sql("training_attendance", a_cols), [])}
     for _n in range(int(disputes * BULK_RATIOS["trainings"])):
         code = codes[rnd.randrange(villages)]
         held = day()

@@ -164,7 +164,8 @@ def main(argv: list[str]) -> int:
     elif command == "todo":
         for locale in argv[1:] or LOCALES:
             added = todo(locale)
-            print(f"{locale}: {added} strings " + ("copied from the source" if locale == "en" else "to translate added"))
+            what = "copied from the source" if locale == "en" else "to translate added"
+            print(f"{locale}: {added} strings {what}")
     elif command == "check":
         failed = False
         for locale in argv[1:] or LOCALES:

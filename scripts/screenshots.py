@@ -110,7 +110,8 @@ def main(argv: list[str]) -> int:
                 "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
             env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
             done = subprocess.run([sys.executable, __file__, "--inner", f"{width}x{height}", str(folder),
-                                   "--only", ",".join(sorted(only))], env=env, stdout=subprocess.PIPE, text=True, check=False)
+                                   "--only", ",".join(sorted(only))],
+                                  env=env, stdout=subprocess.PIPE, text=True, check=False)
         made = [Path(line.split("\t")[0]) for line in done.stdout.splitlines() if line.endswith("px")]
         print(done.stdout, end="")
         if done.returncode:

@@ -50,38 +50,92 @@ def seed(ctx) -> dict:
          "phone": "13912340000", "address": "都督村3组15号"},
     ])
     disputes.start_mediation(ctx, ids["settled"], method="人民调解")
-    disputes.conclude(ctx, ids["settled"], result="调解成功", concluded_on="2024-05-10", amount="10000",
-                      agreement_terms="李四疏通排水沟并赔偿张三丰损失。", performance_terms="协议签订之日起十日内履行完毕。")
-    ids["open"] = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-20", "dispute_type": "合同", "source": "主动排查",
-        "summary": "=HYPERLINK(\"http://x\") 王五拖欠货款。",
-    }, [{"role": "申请人", "name": "王五"}, {"role": "被申请人", "name": "赵六"}])
-    ids["failed"] = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-21", "dispute_type": "合同", "source": "主动排查", "summary": "买卖纠纷。",
-    }, [{"role": "申请人", "name": "钱七"}])
+    disputes.conclude(
+        ctx,
+        ids["settled"],
+        result="调解成功",
+        concluded_on="2024-05-10",
+        amount="10000",
+        agreement_terms="李四疏通排水沟并赔偿张三丰损失。",
+        performance_terms="协议签订之日起十日内履行完毕。",
+    )
+    ids["open"] = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-05-20",
+            "dispute_type": "合同",
+            "source": "主动排查",
+            "summary": "=HYPERLINK(\"http://x\") 王五拖欠货款。",
+        },
+        [{"role": "申请人", "name": "王五"}, {"role": "被申请人", "name": "赵六"}],
+    )
+    ids["failed"] = disputes.create_dispute(
+        ctx,
+        {"registered_on": "2024-05-21", "dispute_type": "合同", "source": "主动排查", "summary": "买卖纠纷。"},
+        [{"role": "申请人", "name": "钱七"}],
+    )
     disputes.conclude(ctx, ids["failed"], result="调解不成", concluded_on="2024-05-25")
-    ids["june"] = disputes.create_dispute(ctx, {
-        "registered_on": "2024-06-02", "dispute_type": "邻里", "source": "主动排查", "summary": "六月的纠纷。",
-    }, [{"role": "申请人", "name": "孙八"}])
-    ids["call"] = hotline.create_call(ctx, {
-        "called_at": "2024-05-08 14:20", "channel": "电话", "caller_name": CALLER_FULL, "caller_phone": CALLER_PHONE,
-        "category": "劳动", "question": "欧阳娜娜询问被拖欠工资怎么办？", "answer": "已告知维权途径。",
-        "legal_aid": True, "satisfaction": "满意"})
-    ids["anonymous"] = hotline.create_call(ctx, {
-        "called_at": "2024-05-09 09:00", "channel": "来访", "anonymous": True, "category": "其他",
-        "question": "遗嘱需要公证吗？"})
-    ids["training"] = trainings.create_training(ctx, {
-        "held_on": "2024-05-15", "topic": "《民法典》婚姻家庭编学习", "training_type": "专题学习", "speaker": "曾律师",
-        "location": "村便民服务中心", "duration_hours": 1.5, "exam_held": True,
-    }, [{"name": "任梅强", "position": "村支书"}, {"name": "罗涛春", "position": "村主任"},
-        {"name": "余玥丽", "position": "网格员"}])
+    ids["june"] = disputes.create_dispute(
+        ctx,
+        {"registered_on": "2024-06-02", "dispute_type": "邻里", "source": "主动排查", "summary": "六月的纠纷。"},
+        [{"role": "申请人", "name": "孙八"}],
+    )
+    ids["call"] = hotline.create_call(
+        ctx,
+        {
+            "called_at": "2024-05-08 14:20",
+            "channel": "电话",
+            "caller_name": CALLER_FULL,
+            "caller_phone": CALLER_PHONE,
+            "category": "劳动",
+            "question": "欧阳娜娜询问被拖欠工资怎么办？",
+            "answer": "已告知维权途径。",
+            "legal_aid": True,
+            "satisfaction": "满意",
+        },
+    )
+    ids["anonymous"] = hotline.create_call(
+        ctx,
+        {
+            "called_at": "2024-05-09 09:00",
+            "channel": "来访",
+            "anonymous": True,
+            "category": "其他",
+            "question": "遗嘱需要公证吗？",
+        },
+    )
+    ids["training"] = trainings.create_training(
+        ctx,
+        {
+            "held_on": "2024-05-15",
+            "topic": "《民法典》婚姻家庭编学习",
+            "training_type": "专题学习",
+            "speaker": "曾律师",
+            "location": "村便民服务中心",
+            "duration_hours": 1.5,
+            "exam_held": True,
+        },
+        [
+            {"name": "任梅强", "position": "村支书"},
+            {"name": "罗涛春", "position": "村主任"},
+            {"name": "余玥丽", "position": "网格员"},
+        ],
+    )
     trainings.sign_in(ctx, ids["training"], ["任梅强", "罗涛春"])
     rows = {r["name"]: r for r in trainings.attendance(ctx.conn, ids["training"])}
     trainings.record_exam(ctx, rows["任梅强"]["id"], score=92)
     trainings.record_exam(ctx, rows["罗涛春"]["id"], score=50)
-    ids["event"] = publicity.create_event(ctx, {
-        "held_on": "2024-05-18", "theme": "民法典进农家", "form": "赶集日咨询台", "location": "都督场镇",
-        "audience": 120}, [{"kind": "宣传册", "quantity": 2345}, {"kind": "横幅", "quantity": 2}])
+    ids["event"] = publicity.create_event(
+        ctx,
+        {
+            "held_on": "2024-05-18",
+            "theme": "民法典进农家",
+            "form": "赶集日咨询台",
+            "location": "都督场镇",
+            "audience": 120,
+        },
+        [{"kind": "宣传册", "quantity": 2345}, {"kind": "横幅", "quantity": 2}],
+    )
     return ids
 
 

@@ -37,6 +37,8 @@ def test_the_agreement_never_prints_blank_terms(ctx, db_path, tmp_path, capsys, 
     # a case concluded before the rule (or edited outside the program): no terms
     ctx.conn.execute("UPDATE disputes SET agreement_terms = '' WHERE id = ?", (case,))
     monkeypatch.delenv("DUDU_PASSWORD", raising=False)
-    code = main(["--db", str(db_path), "report", "agreement", "--dispute", "2024-001", "--out", str(tmp_path / "a.pdf")])
+    code = main(
+        ["--db", str(db_path), "report", "agreement", "--dispute", "2024-001", "--out", str(tmp_path / "a.pdf")]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "协议内容" in err and not (tmp_path / "a.pdf").exists()

@@ -44,7 +44,9 @@ def noise(width, height) -> bytes:
 
 
 def stored(conn) -> dict:
-    return {sha: hashlib.sha256(bytes(data)).hexdigest() for sha, data in conn.execute("SELECT sha256, data FROM blobs")}
+    return {
+        sha: hashlib.sha256(bytes(data)).hexdigest() for sha, data in conn.execute("SELECT sha256, data FROM blobs")
+    }
 
 
 def test_attachments_reach_the_township_byte_identical_through_a_sealed_bundle(pair):
@@ -53,19 +55,19 @@ def test_attachments_reach_the_township_byte_identical_through_a_sealed_bundle(p
     d2 = disputes.create_dispute(village, DISPUTE, [{"role": "申请人", "name": "李四"}])
     photo, scan = jpeg(120, 80), pdf(2)
     attachments.add(village, "disputes", d1, [("a.jpg", photo), ("协议书.pdf", scan)], kind="签字协议书")
-    attachments.add(village, "disputes", d2, [("same.jpg", photo)])           # the same photo on another record
+    attachments.add(village, "disputes", d2, [("same.jpg", photo)])  # the same photo on another record
     result = export_bundle(village, usb)
     assert result.path.suffix == ".dudu" and result.counts["attachments"] == 3 and result.files == 2
     preview = preview_bundle(town, result.path)
     assert preview.counts["attachments"]["new"] == 3
-    assert town.conn.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0    # the preview writes nothing
+    assert town.conn.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0  # the preview writes nothing
     imported = apply_bundle(town, result.path)
     assert imported.counts["attachments"]["new"] == 3 and imported.problems == []
-    assert stored(town.conn) == stored(village.conn)                     # byte-identical
+    assert stored(town.conn) == stored(village.conn)  # byte-identical
     assert all(k == v for k, v in stored(town.conn).items())
-    assert town.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 2    # the same photo once
+    assert town.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 2  # the same photo once
     cols = "id, table_name, record_id, sha256, kind, caption, file_name, mime, size, width, height, pages, version"
-    rows = lambda c: sorted(map(tuple, c.execute(f"SELECT {cols} FROM attachments")))   # noqa: E731
+    rows = lambda c: sorted(map(tuple, c.execute(f"SELECT {cols} FROM attachments")))  # noqa: E731
     assert rows(town.conn) == rows(village.conn)
     assert [r["file_name"] for r in attachments.list_for(town.conn, "disputes", d1)] == ["a.jpg", "协议书.pdf"]
     assert audit.check(town.conn) == []
@@ -106,10 +108,10 @@ def test_a_bundle_with_a_file_that_does_not_match_its_hash_is_refused(pair, tmp_
     path = _plain(village, usb)
     sha = village.conn.execute("SELECT sha256 FROM blobs").fetchone()[0]
 
-    def swap_bytes(members):                      # the file changed, the description unchanged
+    def swap_bytes(members):  # the file changed, the description unchanged
         members[f"blobs/{sha}"] = jpeg(color=(9, 9, 9))
 
-    def swap_all(members):                        # the file and its listed checksum changed, not its name
+    def swap_all(members):  # the file and its listed checksum changed, not its name
         data = jpeg(color=(9, 9, 9))
         members[f"blobs/{sha}"] = data
         descriptor = json.loads(members["datapackage.json"])
@@ -134,7 +136,7 @@ def test_the_bundle_size_limit_makes_attachments_wait_for_the_next_bundle(pair):
     for i, data in enumerate(big):
         attachments.add(village, "disputes", d1, [(f"p{i}.jpg", data)])
     size = len(big[0])
-    site.set_setting(village, "sync.max_bundle_mb", (size * 1.5 + 20_000) / 1048576)   # room for one
+    site.set_setting(village, "sync.max_bundle_mb", (size * 1.5 + 20_000) / 1048576)  # room for one
     first = export_bundle(village, usb)
     assert first.files == 1 and first.waiting == 2 and "下一" in " ".join(first.notes)
     second = export_bundle(village, usb)
@@ -153,7 +155,7 @@ def test_backup_and_restore_carry_attachments(ctx, tmp_path):
     row = attachments.add(ctx, "disputes", d1, [("协议书.pdf", scan)])[0]
     copy = backup.backup_to(ctx, tmp_path / "copy.sqlite3")
     attachments.void(ctx, row["id"], "试试")
-    ctx.conn.execute("DELETE FROM blobs")          # even the file gone from the live database
+    ctx.conn.execute("DELETE FROM blobs")  # even the file gone from the live database
     ctx.conn.commit()
     backup.restore(ctx, copy)
     restored = attachments.list_for(ctx.conn, "disputes", d1)

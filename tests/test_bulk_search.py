@@ -58,24 +58,31 @@ def test_search_after_imports_equals_like(setting):
         new_id = disputes.create_dispute(village, {"registered_on": f"2024-12-0{day}", "dispute_type": "邻里",
                                                    "summary": "排水沟堵塞引发争执", "source": "主动排查"},
                                          [{"name": "孙八", "role": "申请人"}])
-        disputes.conclude(village, new_id, result="调解成功", agreement_terms="双方和解", concluded_on=f"2024-12-1{day}")
+        disputes.conclude(
+            village, new_id, result="调解成功", agreement_terms="双方和解", concluded_on=f"2024-12-1{day}"
+        )
     assert apply_bundle(town, export_bundle(village, out).path).totals["new"] > 0
 
     # the village edits a text field of a dispute and of a call, tombstones a dispute, visits a concluded case
-    case = vconn.execute("SELECT id, summary, party_names FROM disputes WHERE deleted = 0 AND status <> '已销号' "
-                         "ORDER BY id LIMIT 1").fetchone()
+    case = vconn.execute(
+        "SELECT id, summary, party_names FROM disputes WHERE deleted = 0 AND status <> '已销号' ORDER BY id LIMIT 1"
+    ).fetchone()
     disputes.update_dispute(village, case["id"], {"summary": NEW_SUMMARY})
     call = vconn.execute("SELECT id, answer FROM hotline_calls WHERE deleted = 0 ORDER BY id LIMIT 1").fetchone()
     hotline.update_call(village, call["id"], {"answer": NEW_ANSWER})
-    gone = vconn.execute("SELECT id FROM disputes WHERE deleted = 0 AND id <> ? AND summary <> '排水沟堵塞引发争执' "
-                         "ORDER BY id DESC LIMIT 1",
-                         (case["id"],)).fetchone()[0]
+    gone = vconn.execute(
+        "SELECT id FROM disputes WHERE deleted = 0 AND id <> ? AND summary <> '排水沟堵塞引发争执' "
+        "ORDER BY id DESC LIMIT 1",
+        (case["id"],),
+    ).fetchone()[0]
     records.delete_record(village, "disputes", gone, reason="重复登记")
     assert len(_due(tconn)) == 2
-    due = vconn.execute("SELECT dispute_id, concluded_on FROM dispute_followup_due ORDER BY dispute_id LIMIT 1"
-                        ).fetchone()
-    disputes.record_followup(village, due[0], {"visited_on": due[1], "performance": "已履行",
-                                               "satisfaction": "满意", "visitor": "冉光明"})
+    due = vconn.execute(
+        "SELECT dispute_id, concluded_on FROM dispute_followup_due ORDER BY dispute_id LIMIT 1"
+    ).fetchone()
+    disputes.record_followup(
+        village, due[0], {"visited_on": due[1], "performance": "已履行", "satisfaction": "满意", "visitor": "冉光明"}
+    )
     second = apply_bundle(town, export_bundle(village, out).path)
     assert second.totals["updated"] >= 3 and second.totals["invalid"] == 0
 
@@ -86,7 +93,7 @@ def test_search_after_imports_equals_like(setting):
     row = tconn.execute("SELECT summary, deleted FROM disputes WHERE id = ?", (case["id"],)).fetchone()
     assert tuple(row) == (NEW_SUMMARY, 1)
     assert tconn.execute("SELECT answer FROM hotline_calls WHERE id = ?", (call["id"],)).fetchone()[0] == NEW_ANSWER
-    assert tconn.execute(f"SELECT count(*) FROM {FLAG}").fetchone()[0] == 0      # no bulk flag left behind
+    assert tconn.execute(f"SELECT count(*) FROM {FLAG}").fetchone()[0] == 0  # no bulk flag left behind
 
     name = case["party_names"].split("、")[0]
     words = _words(case["summary"], NEW_SUMMARY, name) + _words(call["answer"] or "", NEW_ANSWER, "新来访人")
@@ -117,9 +124,11 @@ def test_triggers_still_keep_the_index_outside_imports(setting):
     bulk-load condition on them."""
     village, _town, _out = setting
     conn = village.conn
-    new_id = disputes.create_dispute(village, {"registered_on": "2024-12-01", "dispute_type": "邻里",
-                                               "summary": "界桩移位引发争执", "source": "主动排查"},
-                                     [{"name": "钱七", "role": "申请人"}])
+    new_id = disputes.create_dispute(
+        village,
+        {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "界桩移位引发争执", "source": "主动排查"},
+        [{"name": "钱七", "role": "申请人"}],
+    )
     assert _ids(conn, "disputes", "界桩", True) == {new_id} == _ids(conn, "disputes", "界桩移位", True)
     search.rebuild(conn)
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'disputes_search_ai'").fetchone()[0]

@@ -15,8 +15,11 @@ from dudu_desktop.services import disputes, hotline, trainings
 from dudu_desktop.storage.ids import new_id
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync import keys, seal
+from tests import test_trust_sync
 from tests.test_seal import A
-from tests.test_trust_sync import _csv_rows, _members, _rebuild, db_file, new_dispute, run, world  # noqa: F401
+from tests.test_trust_sync import _csv_rows, _members, _rebuild, db_file, new_dispute, run
+
+world = test_trust_sync.world      # the township and villages A, B (a module-scoped fixture)
 
 
 def _forge(capsys, village, folder: Path, edit) -> Path:

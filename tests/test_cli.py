@@ -109,22 +109,33 @@ def test_demo_stats_agree_with_direct_sql(demo_db, capsys):
     assert s["disputes"]["total"] == one(f"SELECT count(*) FROM disputes WHERE deleted=0 AND registered_on {year}")
     assert s["disputes"]["total"] > 40
     closed = f"FROM disputes WHERE deleted=0 AND status IN ('已办结','已销号') AND concluded_on {year}"
-    resolved, failed = one(f"SELECT count(*) {closed} AND result='调解成功'"), one(f"SELECT count(*) {closed} AND result='调解不成'")
+    resolved, failed = (
+        one(f"SELECT count(*) {closed} AND result='调解成功'"),
+        one(f"SELECT count(*) {closed} AND result='调解不成'"),
+    )
     assert (s["disputes"]["resolved"], s["disputes"]["failed"]) == (resolved, failed)
     assert s["disputes"]["success_rate"] == pytest.approx(resolved / (resolved + failed))
-    assert s["disputes"]["by_level"]["red"] == one(f"SELECT count(*) FROM disputes WHERE deleted=0 AND level='红' AND registered_on {year}")
+    assert s["disputes"]["by_level"]["red"] == one(
+        f"SELECT count(*) FROM disputes WHERE deleted=0 AND level='红' AND registered_on {year}"
+    )
     assert s["trainings"]["sessions"] == one(f"SELECT count(*) FROM trainings WHERE deleted=0 AND held_on {year}")
     assert s["trainings"]["attendances"] == one(
         "SELECT sum(a.signed_in) FROM training_attendance a JOIN trainings t ON t.id = a.training_id "
-        f"WHERE a.deleted=0 AND t.deleted=0 AND t.held_on {year}")
-    assert s["hotline"]["consultations"] == one("SELECT count(*) FROM hotline_calls WHERE deleted=0 AND called_at LIKE '2024-%'")
-    assert s["hotline"]["calls"] == one("SELECT count(*) FROM hotline_calls WHERE deleted=0 AND channel='电话' AND called_at LIKE '2024-%'")
+        f"WHERE a.deleted=0 AND t.deleted=0 AND t.held_on {year}"
+    )
+    assert s["hotline"]["consultations"] == one(
+        "SELECT count(*) FROM hotline_calls WHERE deleted=0 AND called_at LIKE '2024-%'"
+    )
+    assert s["hotline"]["calls"] == one(
+        "SELECT count(*) FROM hotline_calls WHERE deleted=0 AND channel='电话' AND called_at LIKE '2024-%'"
+    )
     events = f"FROM publicity_events WHERE deleted=0 AND held_on {year}"
     assert s["publicity"]["events"] == one(f"SELECT count(*) {events}")
     assert s["publicity"]["lectures"] == one(f"SELECT count(*) {events} AND form='讲座'")
     assert s["publicity"]["materials"] == one(
         "SELECT sum(m.quantity) FROM publicity_materials m JOIN publicity_events e ON e.id = m.event_id "
-        f"WHERE m.deleted=0 AND e.deleted=0 AND e.held_on {year}")
+        f"WHERE m.deleted=0 AND e.deleted=0 AND e.held_on {year}"
+    )
     assert s["publicity"]["audience"] == one(f"SELECT sum(audience) {events}")
     # the records outside the year are in the file (the oracle's filters matter)
     assert one("SELECT count(*) FROM trainings WHERE held_on < '2024-01-01'") == 1

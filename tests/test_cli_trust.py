@@ -136,7 +136,8 @@ def test_backup_and_restore_round_trip(secured, tmp_path, capsys, env):
                        "--preview")
     assert code == 1
     conn = sqlite3.connect(secured)
-    assert conn.execute("SELECT count(*) FROM hotline_calls WHERE deleted = 0").fetchone()[0] == info["counts"]["hotline"]
+    live = conn.execute("SELECT count(*) FROM hotline_calls WHERE deleted = 0").fetchone()[0]
+    assert live == info["counts"]["hotline"]
     conn.close()
     code, out, _ = run(capsys, "--db", secured, "audit", "--json", "--limit", "5")
     assert json.loads(out)[0]["action"] == "restore"
@@ -179,8 +180,9 @@ def test_audit_filters(secured, capsys, env):
     code, out, _ = run(capsys, "--db", secured, "audit", "--json", "--record", "boss")
     rows = json.loads(out)
     assert [r["action"] for r in rows] == ["create_user"]
-    code, out, _ = run(capsys, "--db", secured, "audit", "--json", "--user", "boss", "--since", "2000-01-01",
-                       "--until", "2999-12-31")
+    code, out, _ = run(
+        capsys, "--db", secured, "audit", "--json", "--user", "boss", "--since", "2000-01-01", "--until", "2999-12-31"
+    )
     assert {r["user"] for r in json.loads(out)} == {"boss"} and len(json.loads(out)) >= 2
     code, out, _ = run(capsys, "--db", secured, "audit", "--json", "--until", "2000-01-01")
     assert json.loads(out) == []

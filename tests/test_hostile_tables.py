@@ -94,10 +94,17 @@ def test_random_bytes(ctx, tmp_path, data, suffix, register, dry_run):
 
 
 @HOSTILE
-@given(register=st.sampled_from(REGISTERS), rows=st.lists(st.lists(CELL, max_size=14), max_size=6),
-       shuffle=st.randoms(use_true_random=False), drop=st.integers(0, 3), extra=st.lists(st.text(max_size=5), max_size=3),
-       encoding=ENCODINGS, delimiter=st.sampled_from([",", ";", "\t", "|"]), dry_run=st.booleans(),
-       title=st.booleans())
+@given(
+    register=st.sampled_from(REGISTERS),
+    rows=st.lists(st.lists(CELL, max_size=14), max_size=6),
+    shuffle=st.randoms(use_true_random=False),
+    drop=st.integers(0, 3),
+    extra=st.lists(st.text(max_size=5), max_size=3),
+    encoding=ENCODINGS,
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    dry_run=st.booleans(),
+    title=st.booleans(),
+)
 def test_malformed_csv(ctx, tmp_path, register, rows, shuffle, drop, extra, encoding, delimiter, dry_run, title):
     head = headers(register)
     shuffle.shuffle(head)
@@ -117,8 +124,12 @@ _TEMPLATES: dict[str, bytes] = {}
 
 
 @HOSTILE
-@given(register=st.sampled_from(REGISTERS), cut=st.floats(0.0, 0.999), dry_run=st.booleans(),
-       flip=st.one_of(st.none(), st.tuples(st.floats(0, 0.999), st.integers(1, 255))))
+@given(
+    register=st.sampled_from(REGISTERS),
+    cut=st.floats(0.0, 0.999),
+    dry_run=st.booleans(),
+    flip=st.one_of(st.none(), st.tuples(st.floats(0, 0.999), st.integers(1, 255))),
+)
 def test_truncated_or_damaged_workbooks(ctx, tmp_path, register, cut, dry_run, flip):
     if register not in _TEMPLATES:
         _TEMPLATES[register] = template(register, tmp_path / f"good-{register}.xlsx").read_bytes()
@@ -132,8 +143,11 @@ def test_truncated_or_damaged_workbooks(ctx, tmp_path, register, cut, dry_run, f
 
 
 @HOSTILE
-@given(register=st.sampled_from(REGISTERS), rows=st.lists(st.lists(CELL, min_size=1, max_size=12), max_size=5),
-       dry_run=st.booleans())
+@given(
+    register=st.sampled_from(REGISTERS),
+    rows=st.lists(st.lists(CELL, min_size=1, max_size=12), max_size=5),
+    dry_run=st.booleans(),
+)
 def test_hostile_cells_in_a_real_workbook(ctx, tmp_path, register, rows, dry_run):
     head = headers(register)
     path = tmp_path / "book.xlsx"
@@ -155,8 +169,12 @@ HOTLINE_ROW = ["2024-05-06 09:30", "电话", "张三", "劳动", "工资被拖�
 def test_a_huge_cell_is_refused_or_skipped_and_never_stored(ctx, tmp_path):
     long_question = HOTLINE_ROW[:4] + ["问" * (F.MAX_LONGTEXT + 1)] + HOTLINE_ROW[5:]
     long_name = HOTLINE_ROW[:2] + ["名" * 500] + HOTLINE_ROW[3:]
-    result = attempt(ctx, "hotline", _csv(tmp_path / "long.csv", headers("hotline"), [long_question, long_name,
-                                                                                       HOTLINE_ROW]), dry_run=False)
+    result = attempt(
+        ctx,
+        "hotline",
+        _csv(tmp_path / "long.csv", headers("hotline"), [long_question, long_name, HOTLINE_ROW]),
+        dry_run=False,
+    )
     assert result.imported == 1 and result.skipped == 2
     assert {p.row for p in result.problems} == {2, 3}
     # a cell beyond the CSV reader's own limit: the whole file is refused, nothing written
@@ -180,13 +198,17 @@ def test_formulas_come_in_as_text(ctx, tmp_path):
     result = attempt(ctx, "hotline", _csv(tmp_path / "f.csv", headers("hotline"), [row]), dry_run=False)
     assert result.imported == 1
     stored = ctx.conn.execute("SELECT question FROM hotline_calls").fetchone()[0]
-    assert stored == '=HYPERLINK("http://evil","点我")'          # data, kept as typed; exports neutralise it
+    assert stored == '=HYPERLINK("http://evil","点我")'  # data, kept as typed; exports neutralise it
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(cells=st.lists(st.one_of(st.text(max_size=12),
-                                st.tuples(st.sampled_from("=+-@\t\r"), st.text(max_size=10)).map("".join)),
-                      min_size=1, max_size=6))
+@given(
+    cells=st.lists(
+        st.one_of(st.text(max_size=12), st.tuples(st.sampled_from("=+-@\t\r"), st.text(max_size=10)).map("".join)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_exported_csv_cells_never_start_a_formula(cells):
     buf = io.BytesIO()
     sheets.write_csv(buf, [f"c{i}" for i in range(len(cells))], [cells])

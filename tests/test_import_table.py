@@ -14,11 +14,25 @@ from dudu_desktop.sync.tables import COLUMNS, headers, import_table, template
 
 HEAD = ["登记日期", "当事人", "纠纷类型", "纠纷简要情况", "来源", "预警等级", "状态", "调处结果", "调解员", "办结日期"]
 ROWS = [
-    ["{d1}", "张三、李四 王五", "邻里", "因房屋滴水问题发生争吵", "主动排查", "蓝", "已办结", "调解成功", "冉光明", "{d2}"],
+    [
+        "{d1}",
+        "张三、李四 王五",
+        "邻里",
+        "因房屋滴水问题发生争吵",
+        "主动排查",
+        "蓝",
+        "已办结",
+        "调解成功",
+        "冉光明",
+        "{d2}",
+    ],
     ["{d3}", "赵六，钱七", "合同", "欠款未还", "当事人申请", "黄", "调处中", "", "谭晓燕", ""],
 ]
-DATES = {"iso": ("2024-05-01", "2024-05-03", "2024-06-10"), "slash": ("2024/5/1", "2024/5/3", "2024/6/10"),
-         "chinese": ("2024年5月1日", "2024年5月3日", "2024年6月10日")}
+DATES = {
+    "iso": ("2024-05-01", "2024-05-03", "2024-06-10"),
+    "slash": ("2024/5/1", "2024/5/3", "2024/6/10"),
+    "chinese": ("2024年5月1日", "2024年5月3日", "2024年6月10日"),
+}
 
 
 def rows_for(style: str) -> list[list[str]]:
@@ -43,32 +57,48 @@ def write(path, style: str, encoding: str) -> None:
 
 
 def records(conn) -> list[tuple]:
-    return sorted(tuple(r) for r in conn.execute(
-        "SELECT registered_on, party_names, dispute_type, summary, source, level, status, result, mediator, "
-        "concluded_on FROM disputes WHERE deleted = 0"))
+    return sorted(
+        tuple(r)
+        for r in conn.execute(
+            "SELECT registered_on, party_names, dispute_type, summary, source, level, status, result, mediator, "
+            "concluded_on FROM disputes WHERE deleted = 0"
+        )
+    )
 
 
 EXPECTED = [
-    ("2024-05-01", "张三、李四、王五", "邻里", "因房屋滴水问题发生争吵", "主动排查", "蓝", "已办结", "调解成功", "冉光明", "2024-05-03"),
+    (
+        "2024-05-01",
+        "张三、李四、王五",
+        "邻里",
+        "因房屋滴水问题发生争吵",
+        "主动排查",
+        "蓝",
+        "已办结",
+        "调解成功",
+        "冉光明",
+        "2024-05-03",
+    ),
     ("2024-06-10", "赵六、钱七", "合同", "欠款未还", "当事人申请", "黄", "调处中", "", "谭晓燕", None),
 ]
 
 
-@pytest.mark.parametrize("name,encoding", [("bom.csv", "utf-8-sig"), ("plain.csv", "utf-8"), ("gbk.csv", "gbk"),
-                                           ("book.xlsx", None)])
+@pytest.mark.parametrize(
+    "name,encoding", [("bom.csv", "utf-8-sig"), ("plain.csv", "utf-8"), ("gbk.csv", "gbk"), ("book.xlsx", None)]
+)
 @pytest.mark.parametrize("style", list(DATES))
 def test_every_encoding_and_date_style_imports_the_same_records(ctx, tmp_path, name, encoding, style):
     path = tmp_path / name
     write(path, style, encoding)
     preview = import_table(ctx, "disputes", path, dry_run=True)
     assert (preview.imported, preview.skipped, preview.problems) == (2, 0, [])
-    assert records(ctx.conn) == []                                  # the dry run wrote nothing
+    assert records(ctx.conn) == []  # the dry run wrote nothing
     result = import_table(ctx, "disputes", path)
     assert result.imported == 2 and len(result.ids) == 2
     assert records(ctx.conn) == EXPECTED
     parties = ctx.conn.execute("SELECT name, role FROM dispute_parties ORDER BY position, name").fetchall()
     assert ("张三", "申请人") in [tuple(p) for p in parties] and len(parties) == 5
-    again = import_table(ctx, "disputes", path)                     # a re-run does not duplicate
+    again = import_table(ctx, "disputes", path)  # a re-run does not duplicate
     assert (again.imported, again.duplicates) == (0, 2)
     assert records(ctx.conn) == EXPECTED
 
@@ -79,12 +109,12 @@ def test_bad_rows_are_reported_with_row_and_column_and_the_others_go_in(ctx, tmp
         w = csv.writer(f)
         w.writerow(["某村台账"])
         w.writerow(HEAD)
-        w.writerow(["2024-13-01", "张三", "邻里", "日期错误", "主动排查", "", "", "", "", ""])          # row 3
-        w.writerow(["2024-05-02", "", "邻里", "没有当事人", "主动排查", "", "", "", "", ""])            # row 4
-        w.writerow(["2024-05-02", "李四", "吵架", "类型不对", "主动排查", "", "", "", "", ""])          # row 5
+        w.writerow(["2024-13-01", "张三", "邻里", "日期错误", "主动排查", "", "", "", "", ""])  # row 3
+        w.writerow(["2024-05-02", "", "邻里", "没有当事人", "主动排查", "", "", "", "", ""])  # row 4
+        w.writerow(["2024-05-02", "李四", "吵架", "类型不对", "主动排查", "", "", "", "", ""])  # row 5
         w.writerow(["2024-05-02", "王五", "邻里", "办结却无结果", "主动排查", "", "已办结", "", "", "2024-05-03"])  # 6
-        w.writerow(["2024-05-02", "赵六", "邻里", "正常的一行", "主动排查", "", "", "", "", ""])        # row 7
-        w.writerow(["2099-01-01", "孙八", "邻里", "将来的日期", "主动排查", "", "", "", "", ""])        # row 8
+        w.writerow(["2024-05-02", "赵六", "邻里", "正常的一行", "主动排查", "", "", "", "", ""])  # row 7
+        w.writerow(["2099-01-01", "孙八", "邻里", "将来的日期", "主动排查", "", "", "", "", ""])  # row 8
     result = import_table(ctx, "disputes", path)
     found = {(p.row, p.column) for p in result.problems}
     assert {(3, "登记日期"), (4, "当事人"), (5, "纠纷类型"), (6, "调处结果"), (8, "登记日期")} <= found
@@ -104,7 +134,7 @@ def test_templates_have_the_headers_and_their_example_is_skipped(ctx, tmp_path, 
     else:
         ws = load_workbook(path).worksheets[0]
         assert [str(c.value).lstrip("*") for c in ws[2]] == headers(register)
-        assert ws.data_validations.dataValidation                       # drop-down lists
+        assert ws.data_validations.dataValidation  # drop-down lists
     result = import_table(ctx, register, path)
     assert result.imported == 0 and result.skipped == 0 and result.notes
 
@@ -121,8 +151,9 @@ def test_filled_templates_of_each_register_import(ctx, tmp_path):
             csv.writer(f).writerows([headers(register), row])
         result = import_table(ctx, register, path)
         assert result.imported == 1, (register, result.problems)
-    t = ctx.conn.execute("SELECT count(*), sum(signed_in), sum(exam_passed = 1), sum(exam_passed IS NOT NULL) "
-                         "FROM training_attendance").fetchone()
+    t = ctx.conn.execute(
+        "SELECT count(*), sum(signed_in), sum(exam_passed = 1), sum(exam_passed IS NOT NULL) FROM training_attendance"
+    ).fetchone()
     assert tuple(t) == (12, 12, 9, 10)
     call = ctx.conn.execute("SELECT called_at, anonymous, caller_name FROM hotline_calls").fetchone()
     assert tuple(call) == ("2024-05-06 09:30", 1, "")

@@ -70,7 +70,7 @@ def test_filled_on_is_blank_unless_given(seeded, tmp_path):
     out = tmp_path / "x.pdf"
     assert report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--out", out) == 0
     text = pdf_text(out.read_bytes())
-    line = next(l for l in text.splitlines() if "填报日期" in l)
+    line = next(t for t in text.splitlines() if "填报日期" in t)
     assert re.fullmatch(r"\s*填报日期：\s*", line), line  # a blank rule to write on
     assert not re.search(r"20\d\d年\d+月\d+日", text.split("填表人")[-1])
     assert report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--date", "2024-06-03",
@@ -97,12 +97,12 @@ def test_attendance_record_shows_the_sessions_date_not_the_day_ticks_were_entere
     assert report(db, "signin", "--training", ids["training"], "--after", "--out", out) == 0
     with pdfplumber.open(out) as pdf:  # lines as laid out: a table row is one line
         text = "\n".join(page.extract_text() for page in pdf.pages)
-    rows = [l for l in text.splitlines() if l.split() and l.split()[0] in ("1", "2", "3")]
+    rows = [t for t in text.splitlines() if t.split() and t.split()[0] in ("1", "2", "3")]
     assert len(rows) == 3
     assert "2024年5月15日" in flat(rows[0]) and "2024年5月15日" in flat(rows[1])  # present: the session's date
     assert "2024年" not in rows[2] and "缺席" in rows[2]  # absent: nothing
     assert "12月20日" not in text and "12-20" not in text
-    line = next(l for l in text.splitlines() if "填报日期" in l)
+    line = next(t for t in text.splitlines() if "填报日期" in t)
     assert re.fullmatch(r".*填报日期：\s*", line)  # blank unless given
     assert report(db, "signin", "--training", ids["training"], "--after", "--date", "2024-05-16",
                   "--out", out) == 0
@@ -117,7 +117,8 @@ def with_notes(seeded):
     ctx, db, ids = seeded
     ids["noted"] = disputes.create_dispute(ctx, {
         "registered_on": "2024-05-02", "dispute_type": "邻里", "source": "主动排查", "summary": "菜地被淹。",
-        "notes": "已回访，张三丰表示满意"}, [{"role": "申请人", "name": "张三丰"}, {"role": "被申请人", "name": "李四"}])
+        "notes": "已回访，张三丰表示满意"},
+        [{"role": "申请人", "name": "张三丰"}, {"role": "被申请人", "name": "李四"}])
     disputes.start_mediation(ctx, ids["noted"], method="人民调解")
     disputes.conclude(ctx, ids["noted"], result="调解成功", concluded_on="2024-05-09", agreement_terms=TERMS)
     disputes.update_dispute(ctx, ids["open"], {"notes": "等待双方补充材料"})
@@ -127,8 +128,7 @@ def with_notes(seeded):
 def test_dispute_ledger_has_notes_and_a_short_outcome_in_pdf_xlsx_and_csv(with_notes, tmp_path):
     _ctx, db, _ids = with_notes
     for ext in ("pdf", "xlsx", "csv"):
-        assert report(db, "ledger", "--register", "disputes", "--month", "2024-05", "--out",
-                      tmp_path / f"d.{ext}") == 0
+        assert report(db, "ledger", "--register", "disputes", "--month", "2024-05", "--out", tmp_path / f"d.{ext}") == 0
     text = flat(pdf_text((tmp_path / "d.pdf").read_bytes()))
     assert "调处情况" in text and "备注" in text
     assert "调解成功，达成协议：李*于2024年6月30日前疏通排水沟并清理淤泥" in text

@@ -68,14 +68,14 @@ def ledger_rows(n: int) -> list[list[str]]:
 
 
 def make_ledger(out, n=60, **kw):
-    args = dict(
-        title="都督乡某某村矛盾纠纷排查调处台账（2024年度）",
-        subtitle="填报单位：某某村调委会　　　统计时段：2024年1月1日至12月31日",
-        columns=COLUMNS,
-        rows=ledger_rows(n),
-        totals=["合计", "", "", "", f"共 {n} 件", "", "183,000.00"],
-        signature={"填表人": "张三", "审核人": "", "填报日期": "2025年1月6日"},
-    )
+    args = {
+        "title": "都督乡某某村矛盾纠纷排查调处台账（2024年度）",
+        "subtitle": "填报单位：某某村调委会　　　统计时段：2024年1月1日至12月31日",
+        "columns": COLUMNS,
+        "rows": ledger_rows(n),
+        "totals": ["合计", "", "", "", f"共 {n} 件", "", "183,000.00"],
+        "signature": {"填表人": "张三", "审核人": "", "填报日期": "2025年1月6日"},
+    }
     args.update(kw)
     return build_ledger(out, **args)
 
@@ -236,7 +236,7 @@ def test_ledger_cells_stay_inside_their_columns(ledger_pdf):
         edges.append(edges[-1] + LEDGER_FRAME_WIDTH * c.width_weight / weight)
     checked = 0
     for page in reader.pages:
-        for x, y, font, size, text in lines(page):
+        for x, _y, font, size, text in lines(page):
             if size != 10:  # title, subtitle, signature, page number
                 continue
             col = max(i for i in range(len(COLUMNS)) if x >= edges[i])

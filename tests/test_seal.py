@@ -103,7 +103,10 @@ def test_a_sealed_bundle_goes_through_and_a_lost_stick_reveals_nothing(pair):
         assert secret.encode("utf-8") not in data
     # nobody without the township's key can open it: not even the village that wrote it
     village_key = keys.current(village.conn, A[0], keys.SIGN)
-    assert village_key.private_key is not None and keys.current(village.conn, keys.TOWNSHIP, keys.ENCRYPT).private_key is None
+    assert (
+        village_key.private_key is not None
+        and keys.current(village.conn, keys.TOWNSHIP, keys.ENCRYPT).private_key is None
+    )
 
     preview = preview_bundle(town, result.path)
     assert preview.sealed and preview.signed_by == reg.village_key and preview.totals["new"] == result.rows
@@ -114,13 +117,19 @@ def test_a_sealed_bundle_goes_through_and_a_lost_stick_reveals_nothing(pair):
     actions = {r[0]: json.loads(r[1]) for r in town.conn.execute("SELECT action, changes FROM audit_log")}
     assert actions["register_village"]["village_key"] == reg.village_key
     assert "create_township_keys" in actions
-    imported = json.loads(town.conn.execute("SELECT changes FROM audit_log WHERE action = 'import_bundle' AND "
-                                            "table_name = 'sync_imports'").fetchone()[0])
+    imported = json.loads(
+        town.conn.execute(
+            "SELECT changes FROM audit_log WHERE action = 'import_bundle' AND table_name = 'sync_imports'"
+        ).fetchone()[0]
+    )
     assert imported["sealed"] is True and imported["signed_by"] == reg.village_key
-    exported = json.loads(village.conn.execute("SELECT changes FROM audit_log WHERE action = 'export_bundle'")
-                          .fetchone()[0])
+    exported = json.loads(
+        village.conn.execute("SELECT changes FROM audit_log WHERE action = 'export_bundle'").fetchone()[0]
+    )
     assert exported["sealed"] is True and exported["signed_by"] == reg.village_key
-    assert village.conn.execute("SELECT count(*) FROM audit_log WHERE action = 'import_registration'").fetchone()[0] == 1
+    assert (
+        village.conn.execute("SELECT count(*) FROM audit_log WHERE action = 'import_registration'").fetchone()[0] == 1
+    )
     # no private key material in any audit entry
     for conn in (town.conn, village.conn):
         for (changes,) in conn.execute("SELECT changes FROM audit_log"):
@@ -177,10 +186,11 @@ def test_a_village_without_keys_is_told_to_import_its_registration(tmp_path):
     clerk = Context(conn=village.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
         export_bundle(clerk, usb, unsealed=True)
-    plain = export_bundle(village, usb, unsealed=True)                 # an administrator, on purpose
+    plain = export_bundle(village, usb, unsealed=True)  # an administrator, on purpose
     assert plain.path.suffix == ".zip" and zipfile.is_zipfile(plain.path)
-    audit = json.loads(village.conn.execute("SELECT changes FROM audit_log WHERE action = 'export_bundle'")
-                       .fetchone()[0])
+    audit = json.loads(
+        village.conn.execute("SELECT changes FROM audit_log WHERE action = 'export_bundle'").fetchone()[0]
+    )
     assert audit["sealed"] is False
     village.conn.close()
 
@@ -228,23 +238,68 @@ def _attacks(town: Context, village: Context, usb: Path, tmp_path: Path) -> dict
         path = tmp_path / f"{name}.dudu"
         path.write_bytes(content)
         return path
-    common = dict(township_public=town_enc.public_key, township_id=town_enc.key_id)
-    out["unregistered village"] = (reseal(b_plain, tmp_path / "b.dudu", village=B[0], seq=1, sign_key=stranger,
-                                          sign_id=keys.key_id(b"x"), **common), "未在本乡镇登记")
-    out["forged signature"] = (reseal(plain, tmp_path / "forged.dudu", village=A[0], seq=2, sign_key=stranger,
-                                      sign_id=mine.key_id, **common), "伪造")
-    out["unknown key id"] = (reseal(plain, tmp_path / "unknown.dudu", village=A[0], seq=2, sign_key=stranger,
-                                    sign_id="0123456789abcdef", **common), "伪造")
-    out["another village's contents"] = (reseal(b_plain, tmp_path / "mixed.dudu", village=A[0], seq=1,
-                                                sign_key=mine.private_key, sign_id=mine.key_id, **common), "不符")
-    out["sealed for another township"] = (reseal(plain, tmp_path / "elsewhere.dudu", village=A[0], seq=2,
-                                                 sign_key=mine.private_key, sign_id=mine.key_id,
-                                                 township_public=other_enc.public_key,
-                                                 township_id=other_enc.key_id), "乡镇")
-    out["wrong key id for this township"] = (reseal(plain, tmp_path / "lying.dudu", village=A[0], seq=2,
-                                                    sign_key=mine.private_key, sign_id=mine.key_id,
-                                                    township_public=other_enc.public_key,
-                                                    township_id=town_enc.key_id), "损坏")
+
+    common = {"township_public": town_enc.public_key, "township_id": town_enc.key_id}
+    out["unregistered village"] = (
+        reseal(
+            b_plain, tmp_path / "b.dudu", village=B[0], seq=1, sign_key=stranger, sign_id=keys.key_id(b"x"), **common
+        ),
+        "未在本乡镇登记",
+    )
+    out["forged signature"] = (
+        reseal(plain, tmp_path / "forged.dudu", village=A[0], seq=2, sign_key=stranger, sign_id=mine.key_id, **common),
+        "伪造",
+    )
+    out["unknown key id"] = (
+        reseal(
+            plain,
+            tmp_path / "unknown.dudu",
+            village=A[0],
+            seq=2,
+            sign_key=stranger,
+            sign_id="0123456789abcdef",
+            **common,
+        ),
+        "伪造",
+    )
+    out["another village's contents"] = (
+        reseal(
+            b_plain,
+            tmp_path / "mixed.dudu",
+            village=A[0],
+            seq=1,
+            sign_key=mine.private_key,
+            sign_id=mine.key_id,
+            **common,
+        ),
+        "不符",
+    )
+    out["sealed for another township"] = (
+        reseal(
+            plain,
+            tmp_path / "elsewhere.dudu",
+            village=A[0],
+            seq=2,
+            sign_key=mine.private_key,
+            sign_id=mine.key_id,
+            township_public=other_enc.public_key,
+            township_id=other_enc.key_id,
+        ),
+        "乡镇",
+    )
+    out["wrong key id for this township"] = (
+        reseal(
+            plain,
+            tmp_path / "lying.dudu",
+            village=A[0],
+            seq=2,
+            sign_key=mine.private_key,
+            sign_id=mine.key_id,
+            township_public=other_enc.public_key,
+            township_id=town_enc.key_id,
+        ),
+        "损坏",
+    )
     out["flipped ciphertext byte"] = (write("flip", data[:-40] + bytes([data[-40] ^ 1]) + data[-39:]), "损坏")
     out["truncated"] = (write("cut", data[: len(data) // 2]), "损坏")
     out["header changed"] = (write("header", data.replace(b'"seq":1', b'"seq":7', 1)), "损坏")
@@ -254,9 +309,20 @@ def _attacks(town: Context, village: Context, usb: Path, tmp_path: Path) -> dict
     return out
 
 
-ATTACKS = ["unregistered village", "forged signature", "unknown key id", "another village's contents",
-           "sealed for another township", "wrong key id for this township", "flipped ciphertext byte", "truncated",
-           "header changed", "extra bytes", "magic only", "future version"]
+ATTACKS = [
+    "unregistered village",
+    "forged signature",
+    "unknown key id",
+    "another village's contents",
+    "sealed for another township",
+    "wrong key id for this township",
+    "flipped ciphertext byte",
+    "truncated",
+    "header changed",
+    "extra bytes",
+    "magic only",
+    "future version",
+]
 
 
 def test_forged_foreign_and_damaged_bundles_are_refused_and_nothing_changes(pair, tmp_path):
@@ -270,7 +336,7 @@ def test_forged_foreign_and_damaged_bundles_are_refused_and_nothing_changes(pair
         with pytest.raises(Refused) as preview:
             preview_bundle(town, path)
         with pytest.raises(Refused) as applied:
-            apply_bundle(town, path, allow_unsealed=True)         # allowing plain bundles changes nothing here
+            apply_bundle(town, path, allow_unsealed=True)  # allowing plain bundles changes nothing here
         message = str(applied.value)
         assert message == str(preview.value), name
         assert chinese(message) and word in message, (name, message)
@@ -296,13 +362,13 @@ def test_rekeying_refuses_bundles_signed_with_the_old_key(pair, tmp_path):
     assert result.applied and result.signed_by == second.village_key and result.totals["new"] > 0
     # the old key is kept, retired, only to recognise old bundles
     summary = [k for k in keys.key_summary(town.conn) if k["owner"] == A[0]]
-    assert {k["key_id"]: bool(k["retired_at"]) for k in summary} == {first.village_key: True,
-                                                                     second.village_key: False}
-    assert not any(k["private"] for k in summary)          # the township never keeps a village's private key
+    assert {k["key_id"]: bool(k["retired_at"]) for k in summary} == {first.village_key: True, second.village_key: False}
+    assert not any(k["private"] for k in summary)  # the township never keeps a village's private key
 
 
 def test_cli_register_import_export_and_import(tmp_path, capsys, monkeypatch):
     from dudu_desktop.cli import main
+
     town_db, village_db = tmp_path / "t.sqlite3", tmp_path / "v.sqlite3"
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -342,7 +408,9 @@ def test_cli_register_import_export_and_import(tmp_path, capsys, monkeypatch):
 
     def full_disk(args):
         raise OSError(errno.ENOSPC, "No space left on device", str(usb / "x.dudu"))
+
     import dudu_desktop.cli.sync as cli_sync
+
     monkeypatch.setattr(cli_sync, "cmd_export", full_disk)
     assert main(["--db", str(village_db), "export", "--out", str(usb)]) == 1
     err = capsys.readouterr().err
@@ -351,6 +419,7 @@ def test_cli_register_import_export_and_import(tmp_path, capsys, monkeypatch):
 
 def test_the_import_page_offers_unsealed_bundles_to_administrators_only(qtbot, pair, tmp_path):
     from dudu_desktop.ui.sync_pages import ExportPage, ImportPage
+
     town, village, usb, _reg = pair
     town_path = tmp_path / "town.sqlite3"
     plain = export_bundle(village, usb, unsealed=True).path
@@ -359,7 +428,7 @@ def test_the_import_page_offers_unsealed_bundles_to_administrators_only(qtbot, p
     assert not page.allow_unsealed.isHidden()
     page.add_files([plain])
     assert isinstance(page.previews[str(plain)], str) and "未加密" in page.previews[str(plain)]
-    page.allow_unsealed.setChecked(True)                 # re-checks the files
+    page.allow_unsealed.setChecked(True)  # re-checks the files
     assert not isinstance(page.previews[str(plain)], str)
     clerk = Context(conn=town.conn, user="clerk", role=Role.CLERK, clock=lambda: NOW)
     clerk_page = ImportPage(clerk, town_path, threaded=False)

@@ -176,18 +176,23 @@ def test_hotline_call_may_be_anonymous(ctx):
 
 
 def test_publicity_event_with_materials(ctx):
-    event_id = publicity.create_event(ctx, {"held_on": "2024-03-15", "theme": "3·15消费者权益日", "form": "赶集日咨询台",
-                                            "audience": 200},
-                                      [{"kind": "宣传册", "quantity": 300}, {"kind": "横幅", "quantity": 2}])
+    event_id = publicity.create_event(
+        ctx,
+        {"held_on": "2024-03-15", "theme": "3·15消费者权益日", "form": "赶集日咨询台", "audience": 200},
+        [{"kind": "宣传册", "quantity": 300}, {"kind": "横幅", "quantity": 2}],
+    )
     event = publicity.get_event(ctx.conn, event_id)
-    assert {m["kind"]: (m["quantity"], m["unit"]) for m in event["materials"]} == {"宣传册": (300, "册"),
-                                                                                  "横幅": (2, "条")}
+    assert {m["kind"]: (m["quantity"], m["unit"]) for m in event["materials"]} == {
+        "宣传册": (300, "册"),
+        "横幅": (2, "条"),
+    }
     publicity.update_event(ctx, event_id, {"audience": 250}, [{"kind": "宣传册", "quantity": 350}])
     event = publicity.get_event(ctx.conn, event_id)
     assert event["audience"] == 250 and [(m["kind"], m["quantity"]) for m in event["materials"]] == [("宣传册", 350)]
     with pytest.raises(Refused):
-        publicity.create_event(ctx, {"held_on": "2024-03-15", "theme": "x", "form": "讲座"},
-                               [{"kind": "宣传册", "quantity": -1}])
+        publicity.create_event(
+            ctx, {"held_on": "2024-03-15", "theme": "x", "form": "讲座"}, [{"kind": "宣传册", "quantity": -1}]
+        )
 
 
 def test_people_directory(ctx):
@@ -218,7 +223,7 @@ def test_audit_chain_detects_tampering(ctx):
     new_dispute(ctx)
     assert audit.verify_chain(ctx.conn) == []
     ctx.conn.execute("UPDATE audit_log SET user = 'mallory' WHERE seq = 3")
-    assert any("被改动过" in p for p in audit.verify_chain(ctx.conn))     # check speaks Chinese (issue 11)
+    assert any("被改动过" in p for p in audit.verify_chain(ctx.conn))  # check speaks Chinese (issue 11)
     ctx.conn.execute("UPDATE audit_log SET user = 'tester' WHERE seq = 3")
     assert audit.verify_chain(ctx.conn) == []
     ctx.conn.execute("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")

@@ -104,59 +104,92 @@ def test_searches_find_exactly_what_like_finds(bulk):
             assert got == want, (word, use_index)
         assert count_rows(conn, "disputes", Filters(search=word)) == len(want), word
     assert search.choose(conn, "disputes", "邻居") == "index"     # few rows here
-    assert search.indexed("邻居") == "bigram" and search.indexed("，归") is None and search.indexed("宅基地") == "trigram"
+    assert (
+        search.indexed("邻居") == "bigram" and search.indexed("，归") is None and search.indexed("宅基地") == "trigram"
+    )
 
 
 def test_the_2gram_index_follows_updates_and_deletes(ctx):
-    a = disputes.create_dispute(ctx, {"registered_on": "2024-12-01", "dispute_type": "邻里", "source": "主动排查",
-                                      "summary": "邻居纠纷"}, [{"role": "申请人", "name": "王德明"}])
-    ids = lambda w: {r["id"] for r in fetch_rows(ctx.conn, "disputes", Filters(search=w), columns="id")}
+    a = disputes.create_dispute(
+        ctx,
+        {"registered_on": "2024-12-01", "dispute_type": "邻里", "source": "主动排查", "summary": "邻居纠纷"},
+        [{"role": "申请人", "name": "王德明"}],
+    )
+
+    def ids(w):
+        return {r["id"] for r in fetch_rows(ctx.conn, "disputes", Filters(search=w), columns="id")}
+
     assert ids("邻居") == {a} and ids("纷") == {a}
     disputes.update_dispute(ctx, a, {"summary": "土地争议"})
     assert ids("邻居") == set() and ids("土地") == {a}
     ctx.conn.execute("DELETE FROM dispute_parties WHERE dispute_id = ?", (a,))
     ctx.conn.execute("DELETE FROM disputes WHERE id = ?", (a,))
     assert ids("土地") == set()
-    assert ctx.conn.execute("SELECT count(*) FROM disputes_fts2 WHERE disputes_fts2 MATCH '\"土地\"'").fetchone()[0] == 0
+    assert (
+        ctx.conn.execute("SELECT count(*) FROM disputes_fts2 WHERE disputes_fts2 MATCH '\"土地\"'").fetchone()[0] == 0
+    )
 
 
 def _due_plain(conn, cutoff: str) -> set[str]:
-    return {r[0] for r in conn.execute(
-        "SELECT id FROM disputes d WHERE deleted = 0 AND status = '已办结' AND result = '调解成功' AND concluded_on <= ? "
-        "AND NOT EXISTS (SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = d.id AND fu.deleted = 0)",
-        (cutoff,))}
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM disputes d WHERE deleted = 0 AND status = '已办结' AND result = '调解成功' "
+            "AND concluded_on <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = d.id AND fu.deleted = 0)",
+            (cutoff,),
+        )
+    }
 
 
 def test_followups_due_and_overdue_agree_with_their_definitions(bulk):
     ctx, _counts = bulk
     conn = ctx.conn
     cutoff = (TODAY - dt.timedelta(days=7)).isoformat()
-    got = lambda: {r["id"] for r in fetch_rows(conn, "disputes", Filters(followup_due=True), columns="id",
-                                                today=TODAY)}
+
+    def got():
+        return {r["id"] for r in fetch_rows(conn, "disputes", Filters(followup_due=True), columns="id", today=TODAY)}
+
     assert got() == _due_plain(conn, cutoff) and got()
     # change things through the services and directly: the table follows
-    case, concluded = conn.execute("SELECT dispute_id, concluded_on FROM dispute_followup_due "
-                                   "ORDER BY concluded_on LIMIT 1").fetchone()
-    fid = disputes.record_followup(ctx, case, {"visited_on": concluded, "performance": "已履行",
-                                               "satisfaction": "满意", "visitor": "冉光明"})
+    case, concluded = conn.execute(
+        "SELECT dispute_id, concluded_on FROM dispute_followup_due ORDER BY concluded_on LIMIT 1"
+    ).fetchone()
+    fid = disputes.record_followup(
+        ctx, case, {"visited_on": concluded, "performance": "已履行", "satisfaction": "满意", "visitor": "冉光明"}
+    )
     assert case not in got() and got() == _due_plain(conn, cutoff)
     records.delete_record(ctx, "dispute_followups", fid, reason="录错")
     assert case in got() and got() == _due_plain(conn, cutoff)
     records.delete_record(ctx, "disputes", case, reason="重复")
     assert case not in got() and got() == _due_plain(conn, cutoff)
-    new = disputes.create_dispute(ctx, {"registered_on": "2024-11-01", "dispute_type": "邻里", "source": "主动排查",
-                                        "summary": "邻居纠纷"}, [{"role": "申请人", "name": "王德明"}])
+    new = disputes.create_dispute(
+        ctx,
+        {"registered_on": "2024-11-01", "dispute_type": "邻里", "source": "主动排查", "summary": "邻居纠纷"},
+        [{"role": "申请人", "name": "王德明"}],
+    )
     disputes.start_mediation(ctx, new)
     disputes.conclude(ctx, new, result="调解成功", agreement_terms="双方和解", concluded_on="2024-11-05")
     assert new in got() and got() == _due_plain(conn, cutoff)
     conn.execute("DELETE FROM dispute_followups WHERE dispute_id IN (SELECT id FROM disputes LIMIT 50)")
     assert got() == _due_plain(conn, cutoff)
     # overdue: open and date(registered_on, +30 days) < today
-    plain = {r[0] for r in conn.execute(
-        "SELECT id FROM disputes WHERE deleted = 0 AND status NOT IN ('已办结', '已销号') "
-        "AND date(registered_on, '+30 days') < ?", (TODAY.isoformat(),))}
-    assert plain and {r["id"] for r in fetch_rows(conn, "disputes", Filters(overdue=True), columns="id",
-                                                  today=TODAY, overdue_days=30)} == plain
+    plain = {
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM disputes WHERE deleted = 0 AND status NOT IN ('已办结', '已销号') "
+            "AND date(registered_on, '+30 days') < ?",
+            (TODAY.isoformat(),),
+        )
+    }
+    assert (
+        plain
+        and {
+            r["id"]
+            for r in fetch_rows(conn, "disputes", Filters(overdue=True), columns="id", today=TODAY, overdue_days=30)
+        }
+        == plain
+    )
 
 
 def test_bulk_generator_is_consistent_and_audited(bulk):
@@ -167,9 +200,14 @@ def test_bulk_generator_is_consistent_and_audited(bulk):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == n
     assert audit.verify_chain(conn) == []
     entries = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'bulk_demo'").fetchone()[0]
-    assert 0 < entries <= 10                                        # one per batch, not per row
-    assert conn.execute("SELECT count(*) FROM disputes WHERE change_seq NOT IN "
-                        "(SELECT seq FROM audit_log WHERE action = 'bulk_demo')").fetchone()[0] == 0
+    assert 0 < entries <= 10  # one per batch, not per row
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM disputes WHERE change_seq NOT IN "
+            "(SELECT seq FROM audit_log WHERE action = 'bulk_demo')"
+        ).fetchone()[0]
+        == 0
+    )
     m = meta("disputes")
     assert conn.execute(f"SELECT count(*) FROM {m.table}_search_key").fetchone()[0] == 3000
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

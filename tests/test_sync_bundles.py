@@ -353,18 +353,28 @@ def test_a_wrong_village_code_inside_rows_is_rejected_row_by_row(tmp_path, villa
         lines = data.split("\r\n")
         lines[1] = lines[1].replace(VILLAGES[0][0], VILLAGES[1][0], 1)
         members["hotline_calls.csv"] = "\r\n".join(lines).encode()
-        _descriptor(members, lambda d: [r.update(bytes=len(members["hotline_calls.csv"]),
-                                                 hash="sha256:" + hashlib.sha256(members["hotline_calls.csv"]).hexdigest())
-                                        for r in d["resources"] if r["path"] == "hotline_calls.csv"])
+        _descriptor(
+            members,
+            lambda d: [
+                r.update(
+                    bytes=len(members["hotline_calls.csv"]),
+                    hash="sha256:" + hashlib.sha256(members["hotline_calls.csv"]).hexdigest(),
+                )
+                for r in d["resources"]
+                if r["path"] == "hotline_calls.csv"
+            ],
+        )
+
     bad = _rezip(good, tmp_path / "edited.zip", edit)
     result = apply_bundle(town, bad)
     assert result.counts["hotline_calls"]["invalid"] == 1
     problem = next(p for p in result.problems if p.table == "hotline_calls")
     assert problem.row == 2 and problem.column == "village_code"
-    assert result.counts["disputes"]["new"] > 0           # the rest still went in
+    assert result.counts["disputes"]["new"] > 0  # the rest still went in
 
 
 # --- conflicts ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("keep", ["local", "incoming"])
 def test_a_record_changed_on_both_sides_is_a_conflict_resolved_either_way(tmp_path, village, town, keep):
@@ -380,14 +390,18 @@ def test_a_record_changed_on_both_sides_is_a_conflict_resolved_either_way(tmp_pa
     assert preview.counts["hotline_calls"]["conflicting"] == 1
     result = apply_bundle(town, second)
     assert result.counts["hotline_calls"]["conflicting"] == 1
-    assert hotline.get_call(town.conn, call_id)["answer"] == "乡里的答复"          # not overwritten
+    assert hotline.get_call(town.conn, call_id)["answer"] == "乡里的答复"  # not overwritten
     [conflict] = conflicts(town.conn)
     assert conflict["local_row"]["answer"] == "乡里的答复" and conflict["incoming_row"]["answer"] == "村里的答复"
     after = resolve_conflict(town, conflict["id"], keep)
     assert after["answer"] == ("乡里的答复" if keep == "local" else "村里的答复")
     assert conflicts(town.conn) == []
-    assert town.conn.execute("SELECT count(*) FROM audit_log WHERE action = 'resolve_conflict' AND record_id = ?",
-                             (call_id,)).fetchone()[0] == 1
+    assert (
+        town.conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'resolve_conflict' AND record_id = ?", (call_id,)
+        ).fetchone()[0]
+        == 1
+    )
     with pytest.raises(Refused):
         resolve_conflict(town, conflict["id"], keep)
     # the village edits again: a local copy kept stays protected, an accepted one simply updates
@@ -433,7 +447,7 @@ def test_zero_report_and_gaps_in_the_overview(tmp_path, town):
     out.mkdir()
     code, name = VILLAGES[1]
     ctx = village_ctx(tmp_path / "quiet.sqlite3", code, name, clock_at=dt.datetime(2024, 12, 5, 9, 0))
-    first = export_bundle(ctx, out)                     # nothing recorded: a zero report for November
+    first = export_bundle(ctx, out)  # nothing recorded: a zero report for November
     assert first.period == "2024-11" and first.rows == 0
     export_bundle(ctx, out)
     third = export_bundle(ctx, out, period="2024-12")
@@ -449,6 +463,7 @@ def test_zero_report_and_gaps_in_the_overview(tmp_path, town):
 
 def test_cli_export_and_import(tmp_path, village, capsys):
     from dudu_desktop.cli import main
+
     village_path = village.conn.execute("PRAGMA database_list").fetchone()[2]
     village.conn.close()
     out = tmp_path / "usb"

@@ -107,7 +107,7 @@ def test_init_site_service_needs_administer_once_the_site_exists(ctx):
         site.init_site(viewer, role="village", code=V_CODE, name="改名村", township_code=T_CODE,
                        township_name="都督乡")
     assert site.site(ctx.conn)["name"] == "都督村"
-    assert not [e for e in audit.entries(ctx.conn, user="kan")]
+    assert not audit.entries(ctx.conn, user="kan")
     # the same values again: nothing to change, nothing written, no permission needed
     seq = ctx.conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
     site.init_site(viewer, role="village", code=V_CODE, name="都督村", township_code=T_CODE, township_name="都督乡")
@@ -367,7 +367,8 @@ def test_a_rehash_at_log_in_is_audited(account):
     the account (so that ``check`` does not take it for an edit outside the program)."""
     import base64
     salt = b"0123456789abcdef"
-    weak = f"scrypt$n=1024,r=8,p=1${base64.b64encode(salt).decode()}${base64.b64encode(users._scrypt(PW, salt, 1024, 8, 1, 32)).decode()}"
+    key = users._scrypt(PW, salt, 1024, 8, 1, 32)
+    weak = f"scrypt$n=1024,r=8,p=1${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
     database = open_database(account, create=False)
     conn = database
     conn.execute("UPDATE users SET password_hash = ? WHERE username = 'laowang'", (weak,))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dudu_desktop.cli import main
+from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Role
 from dudu_desktop.services import audit, backup, demo, hotline, users
 from dudu_desktop.services.context import Context
@@ -83,7 +84,8 @@ def test_a_record_inserted_with_sqlite3_is_reported(demo_file, capsys):
     conn.close()
     row["id"] = "11111111-2222-4333-8444-555555555555"
     cols = ", ".join(row)
-    sql(demo_file, f"INSERT INTO hotline_calls ({cols}) VALUES ({', '.join(repr(v) if v is not None else 'NULL' for v in row.values())})")
+    values = ", ".join(repr(v) if v is not None else "NULL" for v in row.values())
+    sql(demo_file, f"INSERT INTO hotline_calls ({cols}) VALUES ({values})")
     code, err = check(capsys, demo_file)
     assert code == 1 and row["id"] in err
 
@@ -91,8 +93,28 @@ def test_a_record_inserted_with_sqlite3_is_reported(demo_file, capsys):
 def _with_accounts(tmp_path, capsys, monkeypatch) -> Path:
     path = tmp_path / "acc.sqlite3"
     monkeypatch.setenv("DUDU_PASSWORD", PASSWORD)
-    assert main(["--db", str(path), "init", "--role", "village", "--code", "500243104201", "--name", "都督村",
-                 "--township-code", TOWNSHIP_CODE, "--township-name", "都督乡", "--admin", "boss"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(path),
+                "init",
+                "--role",
+                "village",
+                "--code",
+                "500243104201",
+                "--name",
+                "都督村",
+                "--township-code",
+                TOWNSHIP_CODE,
+                "--township-name",
+                "都督乡",
+                "--admin",
+                "boss",
+            ]
+        )
+        == 0
+    )
     monkeypatch.setenv("DUDU_USER", "boss")
     monkeypatch.setenv("DUDU_NEW_PASSWORD", "clerk-secret-1")
     assert main(["--db", str(path), "user", "add", "clerk", "--role", "clerk"]) == 0
@@ -104,7 +126,7 @@ def test_a_role_changed_with_sqlite3_is_reported(tmp_path, capsys, monkeypatch):
     path = _with_accounts(tmp_path, capsys, monkeypatch)
     # a failed log-in changes the counters only: still clean
     database = open_database(path)
-    with pytest.raises(Exception):
+    with pytest.raises(Refused):
         users.authenticate(database, "clerk", "wrong-password")
     database.close()
     code, err = check(capsys, path)
@@ -136,8 +158,11 @@ def test_a_cut_audit_tail_is_seen_even_with_sqlite_sequence_lowered(demo_file, c
     conn = sqlite3.connect(demo_file)
     last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
     conn.close()
-    sql(demo_file, f"DELETE FROM audit_log WHERE seq > {last - 3}",
-        f"UPDATE sqlite_sequence SET seq = {last - 3} WHERE name = 'audit_log'")
+    sql(
+        demo_file,
+        f"DELETE FROM audit_log WHERE seq > {last - 3}",
+        f"UPDATE sqlite_sequence SET seq = {last - 3} WHERE name = 'audit_log'",
+    )
     code, err = check(capsys, demo_file)
     assert code == 1 and "截断" in err, err
 
@@ -148,16 +173,23 @@ def test_a_cut_tail_without_record_changes_is_seen_by_the_head(tmp_path, capsys,
     last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
     conn.close()
     # the last entry is the clerk's creation: cut it (and the account, and lower the sequence)
-    sql(path, f"DELETE FROM audit_log WHERE seq = {last}", "DELETE FROM users WHERE username = 'clerk'",
-        f"UPDATE sqlite_sequence SET seq = {last - 1} WHERE name = 'audit_log'")
+    sql(
+        path,
+        f"DELETE FROM audit_log WHERE seq = {last}",
+        "DELETE FROM users WHERE username = 'clerk'",
+        f"UPDATE sqlite_sequence SET seq = {last - 1} WHERE name = 'audit_log'",
+    )
     code, err = check(capsys, path)
     assert code == 1 and str(last) in err
 
 
 def test_an_altered_entry_and_a_broken_foreign_key_are_reported_in_chinese(demo_file, capsys):
-    sql(demo_file, "UPDATE audit_log SET user = 'mallory' WHERE seq = 5",
+    sql(
+        demo_file,
+        "UPDATE audit_log SET user = 'mallory' WHERE seq = 5",
         "INSERT INTO dispute_followups (id, village_code, created_at, updated_at, dispute_id, visited_on) "
-        "VALUES ('f', 'v', 'now', 'now', 'no-such-dispute', '2024-01-01')")
+        "VALUES ('f', 'v', 'now', 'now', 'no-such-dispute', '2024-01-01')",
+    )
     code, err = check(capsys, demo_file)
     assert code == 1
     assert "审计记录 5 被改动过" in err
@@ -171,6 +203,7 @@ def test_every_ordinary_path_leaves_check_clean(tmp_path, capsys):
     demo.generate(village, year=2024, villages=1, seed=5)
     town = make_context(tmp_path / "t.sqlite3", role="township")
     from dudu_desktop.services import site
+
     site.save_village(town, "500243104201", "都督村")
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -187,8 +220,12 @@ def test_every_ordinary_path_leaves_check_clean(tmp_path, capsys):
     # spreadsheet import at the village
     sheet = tmp_path / "hotline.csv"
     with open(sheet, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([headers("hotline"), ["2024/5/6 9:30", "电话", "匿名", "劳动", "拖欠工资怎么办",
-                                                      "已解答", "满意", "", "", ""]])
+        csv.writer(f).writerows(
+            [
+                headers("hotline"),
+                ["2024/5/6 9:30", "电话", "匿名", "劳动", "拖欠工资怎么办", "已解答", "满意", "", "", ""],
+            ]
+        )
     assert import_table(village, "hotline", sheet).imported == 1
     copy = backup.backup_to(village, tmp_path / "copy.sqlite3")
     hotline.update_call(village, call_id, {"answer": "备份之后的答复"})
@@ -204,28 +241,37 @@ def test_an_old_file_gets_a_baseline_and_is_then_protected(tmp_path, monkeypatch
     """A file written before migration 0010 (entries without digests, no head) is upgraded with one
     ``audit_baseline`` entry; check is clean, and later edits with sqlite3 are seen."""
     path = tmp_path / "old.sqlite3"
-    old = MIGRATIONS[:MIGRATIONS.index(next(m for m in MIGRATIONS if m[0] == "0010_audit_rows"))]
-    with monkeypatch.context() as m:          # the program as it was: no digests, no head
+    old = MIGRATIONS[: MIGRATIONS.index(next(m for m in MIGRATIONS if m[0] == "0010_audit_rows"))]
+    with monkeypatch.context() as m:  # the program as it was: no digests, no head
         m.setattr(chain, "attach_digests", lambda *a, **k: None)
         m.setattr(chain, "write_head", lambda *a, **k: None)
         m.setattr(audit, "seal_rows", lambda *a, **k: None)
         from dudu_desktop.domain.fields import DISPUTE, PARTY  # nor the fields of 0014 (issue 13)
         from dudu_desktop.services import disputes
-        m.setattr(disputes, "PARTY", dataclasses.replace(
-            PARTY, fields=tuple(f for f in PARTY.fields if f.key != "occupation")))
-        m.setattr(disputes, "DISPUTE", dataclasses.replace(
-            DISPUTE, fields=tuple(f for f in DISPUTE.fields if f.key != "place_of_performance")))
+
+        m.setattr(
+            disputes,
+            "PARTY",
+            dataclasses.replace(PARTY, fields=tuple(f for f in PARTY.fields if f.key != "occupation")),
+        )
+        m.setattr(
+            disputes,
+            "DISPUTE",
+            dataclasses.replace(DISPUTE, fields=tuple(f for f in DISPUTE.fields if f.key != "place_of_performance")),
+        )
         database = open_database(path, migrations=old)
         ctx = Context(conn=database, user="tester", clock=lambda: NOW)
         from dudu_desktop.services import site
-        site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code=TOWNSHIP_CODE,
-                       township_name="都督乡")
+
+        site.init_site(
+            ctx, role="village", code="500243104201", name="都督村", township_code=TOWNSHIP_CODE, township_name="都督乡"
+        )
         demo.generate(ctx, year=2024, villages=1, seed=9)
         users.create_user(ctx, "boss", PASSWORD, Role.ADMIN)
         database.close()
     monkeypatch.setenv("DUDU_USER", "boss")
     monkeypatch.setenv("DUDU_PASSWORD", PASSWORD)
-    code, err = check(capsys, path)                  # migrates: the baseline
+    code, err = check(capsys, path)  # migrates: the baseline
     assert code == 0, err
     conn = sqlite3.connect(path)
     baseline = json.loads(conn.execute("SELECT changes FROM audit_log WHERE action = 'audit_baseline'").fetchone()[0])

@@ -369,21 +369,29 @@ def test_edits_after_a_restore_reach_the_township_and_it_shows_what_was_rolled_b
     assert not _meta(town, following)["full"] and "restore" not in _meta(town, following)   # announced once
     result = _import_json(capsys, town, following)
     assert result["totals"]["updated"] == 1 and result["restore"] is None and not result["rolled_back"]
-    mine = {k: v for k, v in dict(village.conn.execute("SELECT * FROM disputes WHERE id = ?", (case,)).fetchone()).items()
-            if k not in ("change_seq", "sync_base_version", "sync_base_epoch")}
-    theirs = {k: v for k, v in dict(town.conn.execute("SELECT * FROM disputes WHERE id = ?", (case,)).fetchone()).items()
-              if k not in ("change_seq", "sync_base_version", "sync_base_epoch")}
-    assert mine == theirs                                    # the two sides agree again
+    mine = {
+        k: v
+        for k, v in dict(village.conn.execute("SELECT * FROM disputes WHERE id = ?", (case,)).fetchone()).items()
+        if k not in ("change_seq", "sync_base_version", "sync_base_epoch")
+    }
+    theirs = {
+        k: v
+        for k, v in dict(town.conn.execute("SELECT * FROM disputes WHERE id = ?", (case,)).fetchone()).items()
+        if k not in ("change_seq", "sync_base_version", "sync_base_epoch")
+    }
+    assert mine == theirs  # the two sides agree again
     town.conn.close()
     village.conn.close()
 
 
 # --- 9 (township witness). a rewritten village history is reported at the next import ---------------------
 
+
 def _rewrite_history(path: str, seq: int) -> None:
     """What a local administrator can do with sqlite3: change an old audit entry and re-chain every
     entry after it, so that the village's own check finds nothing."""
     from dudu_desktop.services import audit
+
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
     rows = [dict(r) for r in conn.execute("SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq", (seq,))]
@@ -393,8 +401,10 @@ def _rewrite_history(path: str, seq: int) -> None:
     for row in rows:
         row["prev_hash"] = prev
         row["hash"] = prev = audit.entry_hash(prev, row)
-        conn.execute("UPDATE audit_log SET changes = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                     (row["changes"], row["prev_hash"], row["hash"], row["seq"]))
+        conn.execute(
+            "UPDATE audit_log SET changes = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+            (row["changes"], row["prev_hash"], row["hash"], row["seq"]),
+        )
     conn.commit()
     conn.close()
 
@@ -410,15 +420,18 @@ def test_the_township_reports_a_rewritten_village_audit_history(world, capsys):
     honest = _import_json(capsys, town, _export(capsys, village, usb))
     assert honest["witness"]["checked"] >= 1 and not honest["witness"]["rewritten"]
     # someone rewrites the village's history with sqlite3 (the dispute's creation), re-chaining it
-    created = village.conn.execute("SELECT seq FROM audit_log WHERE record_id = ? AND action = 'create_dispute'",
-                                   (first_case,)).fetchone()[0]
+    created = village.conn.execute(
+        "SELECT seq FROM audit_log WHERE record_id = ? AND action = 'create_dispute'", (first_case,)
+    ).fetchone()[0]
     _rewrite_history(db_file(village), created)
     disputes.update_dispute(village, first_case, {"summary": "第三版"})
     result = _import_json(capsys, town, _export(capsys, village, usb))
     assert result["witness"]["rewritten"] and result["totals"]["updated"] == 1
     assert any("审计记录" in note and "改写" in note for note in result["notes"])
-    entry = town.conn.execute("SELECT changes, reason FROM audit_log WHERE action = 'import_bundle' AND "
-                              "table_name = 'sync_imports' ORDER BY seq DESC").fetchone()
+    entry = town.conn.execute(
+        "SELECT changes, reason FROM audit_log WHERE action = 'import_bundle' AND "
+        "table_name = 'sync_imports' ORDER BY seq DESC"
+    ).fetchone()
     assert json.loads(entry[0])["audit_rewritten"] and "改写" in entry[1]
 
 
@@ -440,6 +453,7 @@ def test_the_township_reports_a_village_audit_tail_cut_off(world, capsys):
     conn.commit()
     conn.close()
     from dudu_desktop.storage.db import open_database
+
     again = type(village)(conn=open_database(path), user="cadre", role=village.role, clock=village.clock)
     disputes.update_dispute(again, case, {"summary": "改写后的修改"})
     result = _import_json(capsys, town, _export(capsys, again, usb))

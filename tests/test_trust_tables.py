@@ -24,7 +24,11 @@ from dudu_desktop.fileio import MiB
 from dudu_desktop.services import disputes, hotline, publicity
 from dudu_desktop.storage.schema import RECORD_TABLES
 from dudu_desktop.sync.tables import import_table
-from tests.test_hostile_bundles import _encode, _table_rows, attempt, rebuild, town, world  # noqa: F401
+from tests import test_hostile_bundles
+from tests.test_hostile_bundles import _encode, _table_rows, attempt, rebuild
+
+# The hostile-bundle fixtures, used here by name: the township and its villages.
+world, town = test_hostile_bundles.world, test_hostile_bundles.town
 
 DISPUTE_HEAD = "登记日期,当事人,纠纷类型,纠纷简要情况,来源"
 
@@ -123,14 +127,15 @@ def test_rows_with_more_or_fewer_cells_than_the_header_are_all_reported(ctx, db_
 def test_a_year_alone_or_an_impossible_date_is_a_problem_of_its_row(ctx, db_path, tmp_path, capsys):
     path = tmp_path / "dates.csv"
     cells = ["2024", "99", "45413", "0001-01-01", "1948-12-31", "2024-05-01", "1949-01-01"]
-    path.write_text(DISPUTE_HEAD + "\r\n" + "".join(f"{c},张{i},邻里,情况{i},主动排查\r\n" for i, c in enumerate(cells)),
-                    encoding="utf-8")
+    path.write_text(
+        DISPUTE_HEAD + "\r\n" + "".join(f"{c},张{i},邻里,情况{i},主动排查\r\n" for i, c in enumerate(cells)),
+        encoding="utf-8",
+    )
     code, out, err = run(db_path, "disputes", path, capsys)
     result = json.loads(out)
     assert code == 0 and (result["imported"], result["skipped"]) == (2, 5)
     assert sorted({(p["row"], p["column"]) for p in result["problems"]}) == [(r, "登记日期") for r in range(2, 7)]
-    assert sorted(r[0] for r in ctx.conn.execute("SELECT registered_on FROM disputes")) == ["1949-01-01",
-                                                                                          "2024-05-01"]
+    assert sorted(r[0] for r in ctx.conn.execute("SELECT registered_on FROM disputes")) == ["1949-01-01", "2024-05-01"]
     assert not any("1905" in p["message"] or "1900" in p["message"] for p in result["problems"][:3])
 
 
@@ -138,10 +143,10 @@ def test_xlsx_serial_numbers_only_from_numeric_cells(ctx, db_path, tmp_path, cap
     wb = Workbook()
     ws = wb.active
     ws.append(DISPUTE_HEAD.split(","))
-    ws.append([45413, "张1", "邻里", "数字单元格（常规格式）", "主动排查"])         # typed number → 2024-05-01
+    ws.append([45413, "张1", "邻里", "数字单元格（常规格式）", "主动排查"])  # typed number → 2024-05-01
     ws.append([dt.datetime(2024, 5, 2), "张2", "邻里", "日期单元格", "主动排查"])
-    ws.append(["45413", "张3", "邻里", "文本单元格里的数字", "主动排查"])            # text → not a date
-    ws.append([2024, "张4", "邻里", "只有年份的数字", "主动排查"])                 # 1905-07-16 → out of range
+    ws.append(["45413", "张3", "邻里", "文本单元格里的数字", "主动排查"])  # text → not a date
+    ws.append([2024, "张4", "邻里", "只有年份的数字", "主动排查"])  # 1905-07-16 → out of range
     ws.append([20240505, "张5", "邻里", "八位数字", "主动排查"])
     path = tmp_path / "serial.xlsx"
     wb.save(path)
@@ -150,7 +155,10 @@ def test_xlsx_serial_numbers_only_from_numeric_cells(ctx, db_path, tmp_path, cap
     assert code == 0 and (result["imported"], result["skipped"]) == (3, 2)
     assert sorted({(p["row"], p["column"]) for p in result["problems"]}) == [(4, "登记日期"), (5, "登记日期")]
     assert sorted(r[0] for r in ctx.conn.execute("SELECT registered_on FROM disputes")) == [
-        "2024-05-01", "2024-05-02", "2024-05-05"]
+        "2024-05-01",
+        "2024-05-02",
+        "2024-05-05",
+    ]
 
 
 def test_the_date_range_is_one_domain_rule_for_every_path(ctx):
@@ -163,12 +171,29 @@ def test_the_date_range_is_one_domain_rule_for_every_path(ctx):
     _v, problems = clean_record(F.DISPUTE, {"registered_on": "0001-01-01"}, today=today, partial=True)
     assert [p.field for p in problems] == ["registered_on"]
     with pytest.raises(Refused) as exc:
-        disputes.create_dispute(ctx, {"registered_on": "1900-01-01", "dispute_type": "邻里", "summary": "x",
-                                      "source": "主动排查", "level": "蓝"}, [{"name": "张三", "role": "申请人"}])
+        disputes.create_dispute(
+            ctx,
+            {
+                "registered_on": "1900-01-01",
+                "dispute_type": "邻里",
+                "summary": "x",
+                "source": "主动排查",
+                "level": "蓝",
+            },
+            [{"name": "张三", "role": "申请人"}],
+        )
     assert [p.field for p in exc.value.problems] == ["registered_on"]
     with pytest.raises(Refused) as exc:
-        hotline.create_call(ctx, {"called_at": "0001-01-01 09:00", "channel": "电话", "category": "劳动",
-                                  "question": "x", "anonymous": True})
+        hotline.create_call(
+            ctx,
+            {
+                "called_at": "0001-01-01 09:00",
+                "channel": "电话",
+                "category": "劳动",
+                "question": "x",
+                "anonymous": True,
+            },
+        )
     assert [p.field for p in exc.value.problems] == ["called_at"]
 
 
@@ -188,11 +213,14 @@ def test_a_bundle_row_dated_0001_01_01_is_set_aside(world, town):
 
 # --- item 16: numbers out of range -------------------------------------------------------------------
 
+
 def test_a_twenty_digit_count_or_amount_is_a_problem_of_its_row(ctx, db_path, tmp_path, capsys):
     path = tmp_path / "p.csv"
-    path.write_text("日期,主题,形式,受众人次,发放资料数\r\n2024-05-01,宣传一,讲座,12345678901234567890,\r\n"
-                    "2024-05-02,宣传二,讲座,10,99999999999999999999\r\n2024-05-03,宣传三,讲座,80,200\r\n",
-                    encoding="utf-8")
+    path.write_text(
+        "日期,主题,形式,受众人次,发放资料数\r\n2024-05-01,宣传一,讲座,12345678901234567890,\r\n"
+        "2024-05-02,宣传二,讲座,10,99999999999999999999\r\n2024-05-03,宣传三,讲座,80,200\r\n",
+        encoding="utf-8",
+    )
     code, out, err = run(db_path, "publicity", path, capsys)
     assert "Traceback" not in err and code == 0
     result = json.loads(out)
@@ -201,9 +229,12 @@ def test_a_twenty_digit_count_or_amount_is_a_problem_of_its_row(ctx, db_path, tm
     assert count(ctx.conn, "publicity_events") == 1
 
     path = tmp_path / "d.csv"
-    path.write_text(DISPUTE_HEAD + ",状态,调处结果,办结日期,协议金额\r\n"
-                    "2024-05-01,张1,邻里,情况1,主动排查,已办结,调解成功,2024-05-02,12345678901234567890\r\n"
-                    "2024-05-01,张2,邻里,情况2,主动排查,已办结,调解成功,2024-05-02,1409.50\r\n", encoding="utf-8")
+    path.write_text(
+        DISPUTE_HEAD + ",状态,调处结果,办结日期,协议金额\r\n"
+        "2024-05-01,张1,邻里,情况1,主动排查,已办结,调解成功,2024-05-02,12345678901234567890\r\n"
+        "2024-05-01,张2,邻里,情况2,主动排查,已办结,调解成功,2024-05-02,1409.50\r\n",
+        encoding="utf-8",
+    )
     code, out, err = run(db_path, "disputes", path, capsys)
     result = json.loads(out)
     assert code == 0 and (result["imported"], result["skipped"]) == (1, 1)
@@ -213,15 +244,20 @@ def test_a_twenty_digit_count_or_amount_is_a_problem_of_its_row(ctx, db_path, tm
 
 def test_number_bounds_are_domain_rules_for_every_path(ctx):
     today = dt.date(2024, 12, 20)
-    for spec, key, value in [(F.PUBLICITY, "audience", 10**20), (F.PUBLICITY, "audience", "10000001"),
-                             (F.MATERIAL, "quantity", "99999999999999999999"),
-                             (F.DISPUTE, "amount_cents", "1000000000000"), (F.DISPUTE, "prevented_petition", 10**7 + 1),
-                             (F.TRAINING, "duration_hours", "1e300"), (F.PERSON, "age", 151)]:
+    for spec, key, value in [
+        (F.PUBLICITY, "audience", 10**20),
+        (F.PUBLICITY, "audience", "10000001"),
+        (F.MATERIAL, "quantity", "99999999999999999999"),
+        (F.DISPUTE, "amount_cents", "1000000000000"),
+        (F.DISPUTE, "prevented_petition", 10**7 + 1),
+        (F.TRAINING, "duration_hours", "1e300"),
+        (F.PERSON, "age", 151),
+    ]:
         _v, problems = clean_record(spec, {key: value}, today=today, partial=True)
         assert [p.field for p in problems] == [key], (key, value)
     for spec, key, value in [(F.PUBLICITY, "audience", 10**7), (F.DISPUTE, "amount_cents", "999999999999.99")]:
         assert clean_record(spec, {key: value}, today=today, partial=True)[1] == []
-    started = time.monotonic()                      # a huge exponent is refused without building the number
+    started = time.monotonic()  # a huge exponent is refused without building the number
     for key in ("audience",):
         assert clean_record(F.PUBLICITY, {key: "1e999999999"}, today=today, partial=True)[1]
     assert clean_record(F.DISPUTE, {"amount_cents": "1e999999999"}, today=today, partial=True)[1]
@@ -257,23 +293,28 @@ _PARTS = {
         'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
         'officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType='
-        '"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+        '"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    ),
     "_rels/.rels": (
         '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
         '2006/relationships"><Relationship Id="rId1" Type="' + _REL + '/officeDocument" Target="xl/workbook.xml"/>'
-        '</Relationships>'),
+        '</Relationships>'
+    ),
     "xl/workbook.xml": (
         f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
-        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
     "xl/_rels/workbook.xml.rels": (
         '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
         f'2006/relationships"><Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    ),
     "xl/worksheets/sheet1.xml": (
         f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}"><sheetData>'
         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
         '<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>5</v></c></row>'
-        '</sheetData></worksheet>'),
+        '</sheetData></worksheet>'
+    ),
 }
 _STRINGS = ["日期", "主题", "形式", "2024-05-01", "宪法宣传", "讲座"]
 
@@ -313,7 +354,7 @@ def test_an_xlsx_shared_strings_bomb_is_refused_before_it_is_read(ctx, db_path, 
 
 
 def test_one_highly_compressed_big_entry_is_refused_even_under_the_total(ctx, tmp_path):
-    path = handmade_xlsx(tmp_path / "ratio.xlsx", padding_bytes=20 * MiB)   # ratio ≈ 1000, 20 MB
+    path = handmade_xlsx(tmp_path / "ratio.xlsx", padding_bytes=20 * MiB)  # ratio ≈ 1000, 20 MB
     with pytest.raises(Refused, match="压缩炸弹"):
         import_table(ctx, "publicity", path)
 

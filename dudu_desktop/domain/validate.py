@@ -96,10 +96,27 @@ def parse_datetime(value) -> dt.datetime | None:
     text = str(value).strip().replace("T", " ")
     m = re.fullmatch(r"(.+?)\s+(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?", text)
     if m:
-        d = parse_date(m.group(1))
+        d = _a_date(m.group(1))
         return dt.datetime(d.year, d.month, d.day, int(m.group(2)), int(m.group(3)))
-    d = parse_date(text)
+    d = _a_date(text)
     return dt.datetime(d.year, d.month, d.day)
+
+
+def _a_date(value) -> dt.date:
+    """:func:`parse_date` of a value that is not blank: a date, or ``ValueError`` (also for text that
+    turns out blank, such as a zero-width space, where a date was expected)."""
+    d = parse_date(value)
+    if d is None:
+        raise ValueError(f"not a date: {value!r}")
+    return d
+
+
+def _a_datetime(value) -> dt.datetime:
+    """:func:`parse_datetime` of a value that is not blank: a date and time, or ``ValueError``."""
+    d = parse_datetime(value)
+    if d is None:
+        raise ValueError(f"not a date and time: {value!r}")
+    return d
 
 
 def parse_money_cents(value) -> int | None:
@@ -172,9 +189,9 @@ def _convert(f: Field, raw):
     if raw is None or raw == "":
         return _empty_value(f)
     if f.kind == DATE:
-        return parse_date(raw).isoformat()
+        return _a_date(raw).isoformat()
     if f.kind == DATETIME:
-        return parse_datetime(raw).isoformat(sep=" ", timespec="minutes")   # 4-digit year even before 1000
+        return _a_datetime(raw).isoformat(sep=" ", timespec="minutes")   # 4-digit year even before 1000
     if f.kind == INT:
         if isinstance(raw, bool):
             raise ValueError
@@ -214,10 +231,14 @@ def _invalid_message(f: Field) -> str:
 
 
 def _too_large_message(f: Field) -> str:
+    bound = f.upper
+    if bound is None:                   # not a number field: nothing it could exceed
+        return _invalid_message(f)
     if f.kind == MONEY:
+        fen = int(bound)
         return _("{field} is too large (at most {limit} yuan).").format(
-            field=_(f.label), limit=f"{f.upper // 100}.{f.upper % 100:02d}")
-    upper = int(f.upper) if float(f.upper).is_integer() else f.upper
+            field=_(f.label), limit=f"{fen // 100}.{fen % 100:02d}")
+    upper = int(bound) if float(bound).is_integer() else bound
     return _("{field} is too large (at most {limit}).").format(field=_(f.label), limit=upper)
 
 
@@ -339,9 +360,10 @@ def status_change_problems(current: str, new: str) -> list[Problem]:
 
 
 def reason_problems(reason: str | None, field: str = "reason") -> list[Problem]:
-    if not (reason or "").strip():
+    text = reason or ""
+    if not text.strip():
         return [Problem(field, _("Please give a reason."))]
-    if len(reason) > 500:
+    if len(text) > 500:
         return [Problem(field, _("The reason is too long (at most 500 characters)."))]
     return []
 

@@ -770,8 +770,8 @@ class GridText(Flowable):
             return [self]
         if fit < 1:
             return []
-        kw = dict(font=self.font, size=self.size, pitch=self.pitch, leading=self.leading,
-                  width=self.frame_width, align=self.align)
+        kw = {"font": self.font, "size": self.size, "pitch": self.pitch, "leading": self.leading,
+              "width": self.frame_width, "align": self.align}
         first = GridText(self.text, indent_cells=self.indent / self.pitch, _lines=self.lines[:fit],
                          _last_ends=False, **kw)
         rest = GridText(self.text, _lines=self.lines[fit:], _last_ends=self._last_ends, **kw)
@@ -871,7 +871,7 @@ class Gap:
     lines: float = 1.0
 
 
-Block = Union[Heading, Text, Figure, Gap]
+Block = Heading | Text | Figure | Gap
 
 
 def _block_flowable(block: Block) -> Flowable:

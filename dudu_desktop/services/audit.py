@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any, TypedDict
 
 from dudu_desktop.domain import fields as F
 from dudu_desktop.i18n import _
@@ -46,13 +47,20 @@ def row_digest(conn: sqlite3.Connection, table: str, record_id: str) -> str | No
 
 # --- check -----------------------------------------------------------------------------------------
 
-def _chain_pass(conn: sqlite3.Connection) -> tuple[list[str], dict]:
+class _ChainInfo(TypedDict):
+    """What one pass over the chain tells the row checks."""
+    last: int                   # the newest seq (0: none)
+    base: int | None            # the baseline entry's seq
+    rows: dict[int, Any]        # seq of a batch entry → its side-table summary
+
+
+def _chain_pass(conn: sqlite3.Connection) -> tuple[list[str], _ChainInfo]:
     """Problems of the chain itself, and what the row checks need: the newest seq, the baseline's
     seq and the side-table summaries of the batch entries."""
     problems = []
     prev = GENESIS
     expected_seq = None
-    info = {"last": 0, "base": None, "rows": {}}
+    info: _ChainInfo = {"last": 0, "base": None, "rows": {}}
     for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
         entry = dict(row)
         seq = entry["seq"]
@@ -126,7 +134,7 @@ def _record_label(table: str, record_id: str, serial: str | None) -> str:
     return _("{table} (id {id})").format(table=label, id=record_id)
 
 
-def verify_rows(conn: sqlite3.Connection, info: dict | None = None) -> list[str]:
+def verify_rows(conn: sqlite3.Connection, info: _ChainInfo | None = None) -> list[str]:
     """Every register row's content against the digest its newest audit entry (``change_seq``) recorded."""
     if not _has_table(conn, "audit_rows"):
         return []
@@ -171,7 +179,7 @@ def verify_rows(conn: sqlite3.Connection, info: dict | None = None) -> list[str]
     return problems
 
 
-def _verify_side_table(conn: sqlite3.Connection, info: dict | None) -> tuple[list[str], dict]:
+def _verify_side_table(conn: sqlite3.Connection, info: _ChainInfo | None) -> tuple[list[str], _ChainInfo]:
     if info is None:
         info = _chain_pass(conn)[1]
     problems = []
@@ -187,7 +195,7 @@ def _verify_side_table(conn: sqlite3.Connection, info: dict | None) -> tuple[lis
     return problems, info
 
 
-def verify_accounts(conn: sqlite3.Connection, info: dict | None = None) -> list[str]:
+def verify_accounts(conn: sqlite3.Connection, info: _ChainInfo | None = None) -> list[str]:
     """Every account against the digest its newest audit entry recorded: changed, removed or added
     outside the program."""
     if not _has_table(conn, "audit_rows"):
@@ -199,8 +207,8 @@ def verify_accounts(conn: sqlite3.Connection, info: dict | None = None) -> list[
         expected.update(conn.execute("SELECT record_id, digest FROM audit_rows WHERE seq = ? AND table_name = ?",
                                      (info["base"], chain.USERS)).fetchall())
     created = set()
-    for seq, name, action, changes in conn.execute(
-            "SELECT seq, record_id, action, changes FROM audit_log WHERE table_name = 'users' ORDER BY seq"):
+    for name, action, changes in conn.execute(
+            "SELECT record_id, action, changes FROM audit_log WHERE table_name = 'users' ORDER BY seq"):
         if action == "create_user":
             created.add(name)
         if '"_digest"' in changes:

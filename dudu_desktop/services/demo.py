@@ -93,7 +93,8 @@ class _Gen:
         gender = self.rnd.choice(vocab.GENDERS)
         age = self.rnd.randrange(22, 80)
         birth = dt.date(self.year - age, self.rnd.randrange(1, 13), self.rnd.randrange(1, 29))
-        return {"role": role, "name": self.name(), "gender": gender, "ethnicity": self.rnd.choice(("汉族",) * 5 + ("土家族", "苗族")),
+        return {"role": role, "name": self.name(), "gender": gender,
+                "ethnicity": self.rnd.choice(("汉族",) * 5 + ("土家族", "苗族")),
                 "age": age, "phone": self.phone(),
                 "id_number": self.id_number(birth, gender) if self.rnd.random() < 0.6 else "",
                 "address": f"{village}{self.rnd.randrange(1, 9)}组"}
@@ -146,7 +147,8 @@ def _dispute(ctx: Context, gen: _Gen, code: str, village: str, registered: dt.da
         "village_code": code, "registered_on": registered, "dispute_type": dtype, "summary": summary,
         "source": rnd.choices(vocab.DISPUTE_SOURCES, (40, 45, 8, 3, 4))[0], "method": "人民调解",
         "mediator": rnd.choice(MEDIATORS), "level": level,
-        "level_reason": "" if level == "蓝" else "涉及人数较多，情绪激动" if level == "黄" else "有激化为民转刑案件的风险",
+        "level_reason": ("" if level == "蓝" else "涉及人数较多，情绪激动" if level == "黄"
+                         else "有激化为民转刑案件的风险"),
         "prevented_criminal": 1 if level == "红" else None, "prevented_criminal_people": 2 if level == "红" else None,
     }, parties)
     age = (gen.last_day - registered).days
@@ -159,7 +161,8 @@ def _dispute(ctx: Context, gen: _Gen, code: str, village: str, registered: dt.da
     result = rnd.choices(tuple(vocab.DisputeResult), (92, 5, 3))[0]
     amount = rnd.choice((None, None, 500, 1200, 3000, "1409.50", 10000)) if result == "调解成功" else None  # yuan
     disputes.conclude(ctx, dispute_id, result=result, concluded_on=concluded, amount=amount,
-                      agreement_terms="双方自愿达成如下协议：" + ("一方一次性赔偿另一方损失，" if amount else "各自退让，")
+                      agreement_terms="双方自愿达成如下协议："
+                      + ("一方一次性赔偿另一方损失，" if amount else "各自退让，")
                       + "今后互相尊重，和睦相处。" if result == "调解成功" else "",
                       performance_terms="协议签订之日起十日内履行完毕。" if amount else "")
     if result != "调解成功" or (gen.last_day - concluded).days < 10:
@@ -178,13 +181,14 @@ def _training(ctx: Context, gen: _Gen, code: str, village: str) -> None:
     rnd = gen.rnd
     ttype = rnd.choices(vocab.TRAINING_TYPES, TRAINING_WEIGHTS)[0]
     exam = ttype in ("村两委干部法治培训", "专题学习") and rnd.random() < 0.5
-    roster = []
+    roster: list[dict] = []
     seen = set()
     while len(roster) < rnd.randrange(8, 20):
         name = gen.name()
         if name not in seen:
             seen.add(name)
-            roster.append({"name": name, "position": rnd.choice(("村支书", "村主任", "村委委员", "网格员", "村民代表"))})
+            position = rnd.choice(("村支书", "村主任", "村委委员", "网格员", "村民代表"))
+            roster.append({"name": name, "position": position})
     training_id = trainings.create_training(ctx, {
         "village_code": code, "held_on": gen.day(), "topic": rnd.choice(TRAINING_TOPICS[ttype]),
         "training_type": ttype, "speaker": rnd.choice(SPEAKERS), "location": f"{village}便民服务中心会议室",

@@ -16,9 +16,9 @@ def _clean_materials(ctx: Context, materials: list[dict]) -> list[dict]:
     rows, problems = [], []
     for i, item in enumerate(materials):
         values, found = clean_record(MATERIAL, item, today=ctx.today())
-        problems += [Problem(f"materials[{i}].{p.field}", _("Material {n}: {message}").format(n=i + 1, message=p.message))
-                     for p in found]
-        values["unit"] = MATERIAL_KINDS.get(values.get("kind"), "份")
+        problems += [Problem(f"materials[{i}].{p.field}",
+                             _("Material {n}: {message}").format(n=i + 1, message=p.message)) for p in found]
+        values["unit"] = MATERIAL_KINDS.get(values.get("kind") or "", "份")
         rows.append(values)
     if problems:
         raise Refused(problems)

@@ -74,12 +74,13 @@ def save_training(ctx: Context, training_id: str | None, data: dict, roster: lis
         problems += roster_problems
         if problems:
             raise Refused(problems)
-        if before is None:
-            training_id = records.insert(ctx, "trainings", values, action="create_training", village_code=village)
+        if training_id is None:
+            saved = records.insert(ctx, "trainings", values, action="create_training", village_code=village)
         else:
-            records.update(ctx, "trainings", training_id, values, action="update_training", before=before)
-        _write_roster(ctx, training_id, village, plan)
-    return training_id
+            saved = training_id
+            records.update(ctx, "trainings", saved, values, action="update_training", before=before)
+        _write_roster(ctx, saved, village, plan)
+    return saved
 
 
 def _roster_plan(ctx: Context, stored: dict[str, dict], roster: list[dict] | None

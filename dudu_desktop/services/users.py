@@ -170,6 +170,14 @@ def get_user(conn, username: str) -> User | None:
     return _user(row) if row else None
 
 
+def _stored_user(conn, username: str) -> User:
+    """An account the caller has just written or read in this transaction, so it is there."""
+    user = get_user(conn, username)
+    if user is None:
+        raise LookupError(f"no account {username!r} where one was just found or written")
+    return user
+
+
 def list_users(conn) -> list[User]:
     return [_user(r) for r in conn.execute("SELECT * FROM users ORDER BY username")]
 
@@ -226,7 +234,7 @@ def create_user(ctx: Context, username: str, password: str, role: Role | str,
             "INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name, role.value, hash_password(password), now, now))
         _audit(ctx, "create_user", username, {"role": [None, role.value], "display_name": [None, display_name]})
-    return get_user(ctx.conn, username)
+    return _stored_user(ctx.conn, username)
 
 
 def lockout_policy(conn) -> tuple[int, int]:
@@ -338,7 +346,7 @@ def authenticate(conn, username: str, password: str, now: dt.datetime | None = N
         raise _locked(locked)
     if row["disabled"]:
         raise Refused(Problem("username", _("This account is disabled. Ask an administrator.")))
-    return get_user(conn, username)
+    return _stored_user(conn, username)
 
 
 def reset_password(ctx: Context, username: str, new_password: str) -> User:
@@ -353,7 +361,7 @@ def reset_password(ctx: Context, username: str, new_password: str) -> User:
                          "locked_until = NULL, updated_at = ? WHERE username = ?",
                          (hash_password(new_password), 0 if username == ctx.user else 1, ctx.now_text(), username))
         _audit(ctx, "reset_password", username)
-    return get_user(ctx.conn, username)
+    return _stored_user(ctx.conn, username)
 
 
 def change_own_password(ctx: Context, old_password: str, new_password: str) -> User:
@@ -370,7 +378,7 @@ def change_own_password(ctx: Context, old_password: str, new_password: str) -> U
         ctx.conn.execute("UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? "
                          "WHERE username = ?", (hash_password(new_password), ctx.now_text(), ctx.user))
         _audit(ctx, "change_password", ctx.user)
-    return get_user(ctx.conn, ctx.user)
+    return _stored_user(ctx.conn, ctx.user)
 
 
 def set_disabled(ctx: Context, username: str, disabled: bool = True) -> User:
@@ -386,7 +394,7 @@ def set_disabled(ctx: Context, username: str, disabled: bool = True) -> User:
                          (int(disabled), ctx.now_text(), username))
         _audit(ctx, "disable_user" if disabled else "enable_user", username,
                {"disabled": [bool(row["disabled"]), disabled]})
-    return get_user(ctx.conn, username)
+    return _stored_user(ctx.conn, username)
 
 
 def disable_user(ctx: Context, username: str) -> User:
@@ -412,4 +420,4 @@ def change_role(ctx: Context, username: str, role: Role | str) -> User:
         ctx.conn.execute("UPDATE users SET role = ?, updated_at = ? WHERE username = ?",
                          (role.value, ctx.now_text(), username))
         _audit(ctx, "change_role", username, {"role": [row["role"], role.value]})
-    return get_user(ctx.conn, username)
+    return _stored_user(ctx.conn, username)

@@ -140,7 +140,7 @@ def stored_digests(conn: sqlite3.Connection, table: str, *, ids=None, change_seq
     base = f"SELECT {key}, {content_sql(table)} FROM {table}"
     if ids is not None:
         ids = list(ids)
-        out = {}
+        out: dict[str, str] = {}
         for i in range(0, len(ids), CHUNK):
             part = ids[i:i + CHUNK]
             out.update((k, digest_text(j)) for k, j in conn.execute(
@@ -193,8 +193,11 @@ def append(conn: sqlite3.Connection, *, at: str, user: str, action: str, table_n
         "INSERT INTO audit_log (uid, at, user, action, table_name, record_id, village_code, changes, reason,"
         " origin, prev_hash, hash) VALUES (:uid, :at, :user, :action, :table_name, :record_id, :village_code,"
         " :changes, :reason, :origin, :prev_hash, :hash)", entry)
-    write_head(conn, cur.lastrowid, entry["hash"])
-    return cur.lastrowid
+    seq = cur.lastrowid
+    if seq is None:                     # an INSERT into a rowid table always sets it
+        raise sqlite3.DatabaseError("the audit entry was not written")
+    write_head(conn, seq, entry["hash"])
+    return seq
 
 
 def _rewrite(conn: sqlite3.Connection, entry: dict, changes: dict) -> None:
@@ -254,7 +257,8 @@ def migrate_0010_audit_rows(conn: sqlite3.Connection) -> None:
     now = dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     tables = (*RECORD_TABLES, USERS)
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-    seq = append(conn, at=now, user="", action=BASELINE_ACTION, changes={"rows": {t: n for t, n in counts.items() if n}},
+    seq = append(conn, at=now, user="", action=BASELINE_ACTION,
+                 changes={"rows": {t: n for t, n in counts.items() if n}},
                  reason="digests of every record and account before the audit trail recorded them")
     conn.create_function("dudu_row_digest", 1, digest_text, deterministic=True)
     for table in tables:      # streamed in SQL: a million rows never sit in memory

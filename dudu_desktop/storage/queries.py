@@ -83,7 +83,8 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
     if f.followup_due and register == "disputes":
         today = today or dt.date.today()
         if f.include_deleted:
-            parts.append(f"({a}status = {V.CONCLUDED} AND {a}result = {V.SUCCESS} AND {a}concluded_on <= ? AND NOT EXISTS "
+            parts.append(f"({a}status = {V.CONCLUDED} AND {a}result = {V.SUCCESS} AND {a}concluded_on <= ? "
+                         f"AND NOT EXISTS "
                          f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id "
                          f"AND fu.deleted = 0))")
         else:       # the same rows, from the table the triggers keep (storage/speed.py)
@@ -164,8 +165,8 @@ def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, 
     where, args = where_clause(register, f, search_index=search_index, **kw)
     reverse = bool(before) or from_end
     desc = descending != reverse
-    if after or before:
-        mark = after or before
+    mark = after or before
+    if mark:
         if len(mark) != len(keys):
             raise ValueError("the key must have a value for each sort column")
         where += (f" AND ({', '.join(_sort_sql(register, k) for k in keys)}) {'<' if desc else '>'} "

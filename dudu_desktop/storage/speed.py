@@ -128,8 +128,8 @@ STATS_INDEXES_MORE = (
     "WHERE deleted = 0",
     "CREATE INDEX IF NOT EXISTS training_attendance_stats ON training_attendance (training_id, deleted, signed_in, "
     "exam_passed)",
-    "CREATE INDEX IF NOT EXISTS publicity_live_stats ON publicity_events (held_on, form, audience, village_code, id, deleted) "
-    "WHERE deleted = 0",
+    "CREATE INDEX IF NOT EXISTS publicity_live_stats ON publicity_events (held_on, form, audience, village_code, id, "
+    "deleted) WHERE deleted = 0",
 )
 
 
@@ -144,7 +144,8 @@ def level_rank_index() -> str:
     million disputes every page of that sort was a 5-second sort of the whole table. An index on the
     same expression (SQLite matches the expression in ORDER BY and in the keyset comparison)."""
     rank = SORT_EXPRESSIONS[("disputes", "level")].format("level")
-    return f"CREATE INDEX IF NOT EXISTS disputes_live_level_rank ON disputes ({rank}, registered_on, id) WHERE deleted = 0"
+    return (f"CREATE INDEX IF NOT EXISTS disputes_live_level_rank ON disputes ({rank}, registered_on, id) "
+            f"WHERE deleted = 0")
 
 
 def migrate_0016_level_rank(conn: sqlite3.Connection) -> None:

@@ -72,7 +72,9 @@ def export_part(conn, *, full: bool, to_seq: int, budget: int) -> ExportPart | N
     rows = conn.execute(f"SELECT {', '.join(names)} FROM attachments WHERE change_seq > ? AND change_seq <= ? "
                         f"ORDER BY change_seq, id", (cursor, to_seq)).fetchall()
     i_seq, i_sha, i_deleted = names.index("change_seq"), names.index("sha256"), names.index("deleted")
-    chosen, files, used = [], {}, 0
+    chosen: list = []                   # the rows sent
+    files: dict[str, bytes | None] = {}  # sha256 → the file
+    used = 0
     through = to_seq
     for n, row in enumerate(rows):
         sha = row[i_sha]
@@ -115,7 +117,7 @@ def _convert(headers: list[str], cells: list[str]) -> dict:
 
 def _bundle_records(bundle: fmt.Bundle) -> set[tuple[str, str]]:
     """(table, id) of the records the bundle brings (the preview writes none of them)."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     for table in TABLES:
         res = bundle.resources.get(table)
         if res is not None and "id" in res.headers:
@@ -177,7 +179,7 @@ def apply_part(ctx, bundle: fmt.Bundle, result, now: str, problem_type, *, dry_r
         return
     incoming = [_convert(res.headers, cells) for cells in res.rows]
     ids = [r.get("id", "") for r in incoming]
-    have = {}
+    have: dict[str, dict] = {}
     for part in chunks(ids):
         have.update((r["id"], dict(r)) for r in conn.execute(
             f"SELECT id, village_code, version FROM attachments WHERE id IN ({', '.join('?' * len(part))})", part))

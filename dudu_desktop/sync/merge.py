@@ -130,7 +130,8 @@ class _TablePlan:
     write: list[tuple] = field(default_factory=list)     # rows to upsert (values in ``columns`` order)
     new_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
-    conflicts: list[tuple[dict, dict, int | None]] = field(default_factory=list)  # (local, incoming, open id)
+    # (local, incoming, open conflict's id, epoch)
+    conflicts: list[tuple[dict, dict, int | None, int]] = field(default_factory=list)
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     settled: list[str] = field(default_factory=list)     # ids no longer waiting for a parent
     waiting: list[tuple[dict, int]] = field(default_factory=list)  # (row, epoch) whose parent has not arrived
@@ -176,7 +177,8 @@ def _converter(columns: list[dict], headers: list[str], table: str) -> Callable[
     int_re = re.compile(r"-?\d{1,18}")
 
     def convert(cells: list[str]) -> tuple[tuple, list]:
-        out, bad = [], []
+        out: list[str | int | float | None] = []
+        bad: list[str] = []
         for i, name, kind, nullable in plan:
             text = cells[i]
             if text == "":
@@ -429,12 +431,12 @@ def _place_rows(conn, table: str, headers: list[str], rows: list[tuple[int, tupl
             continue
         ok.add(rid)
         plan.settled.append(rid)
-        if kind == "conflict":
+        if kind == "conflict" and old is not None:     # (only a stored row can be in conflict)
             plan.counts["conflicting"] += 1
             open_ = pending.get(rid)
             if open_ is None or (row_epoch, values[i_version]) > (open_["incoming_epoch"],
                                                                    open_["incoming_version"]):
-                plan.conflicts.append((old, dict(zip(headers, values)), open_ and open_["id"], row_epoch))
+                plan.conflicts.append((old, dict(zip(headers, values)), open_["id"] if open_ else None, row_epoch))
             continue
         plan.counts["new" if old is None else "updated"] += 1
         (plan.new_ids if old is None else plan.updated_ids).append(rid)
@@ -618,8 +620,8 @@ def _witness(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
     Evidence from the bundle: ``audit_head``, ``audit_checkpoints`` and the ``seq``/``hash``/``prev_hash``
     of its audit entries (``prev_hash`` of entry n is the hash of entry n - 1). A head seen in the same
     epoch must still have the same hash, and a head seen from an earlier (or the same-numbered) bundle
-    must not lie beyond the new head. Across a restore (an older epoch) the chain was rolled back to a prefix of itself: the
-    heads that still match must all come before those that differ."""
+    must not lie beyond the new head. Across a restore (an older epoch) the chain was rolled back to a prefix of
+    itself: the heads that still match must all come before those that differ."""
     meta = bundle.meta
     head = meta.get("audit_head")
     if head is None or result.stale:
@@ -648,7 +650,8 @@ def _witness(conn, bundle: fmt.Bundle, result: ImportResult) -> None:
     seen = conn.execute("SELECT seq, hash, epoch, bundle_seq FROM sync_witness WHERE village_code = ? ORDER BY seq",
                         (bundle.village_code,)).fetchall()
     checked = 0
-    older_match, older_differ = [], []
+    older_match: list[tuple[int, str, str]] = []        # (seq, digest seen, digest now)
+    older_differ: list[tuple[int, str, str]] = []
     for seq, digest, epoch, bundle_seq in seen:
         now = evidence.get(seq)
         if epoch == result.epoch:
@@ -813,7 +816,7 @@ def apply_bundle(ctx: Context, path, *, progress: Callable[[int, int], None] | N
         _store_remote_audit(conn, bundle)
         if not result.stale:
             _store_epoch_and_witness(conn, bundle, result, now)
-        counts = {t: c for t, c in result.counts.items()}
+        counts = dict(result.counts)
         rejected = [asdict(p) for p in result.problems]
         conn.execute(
             "INSERT INTO sync_imports (descriptor_hash, village_code, seq, file_name, at, user, exported_at, period,"
@@ -886,7 +889,7 @@ def conflicts(conn, *, open_only: bool = True) -> list[dict]:
 def conflict_fields(conflict: dict) -> list[tuple[str, object, object, bool]]:
     """``[(column, local value, incoming value, differs)]`` for a side-by-side view."""
     local, incoming = conflict["local_row"], conflict["incoming_row"]
-    current = {k: v for k, v in local.items()}
+    current = dict(local)
     keys = [k for k in {**current, **incoming} if k not in ("change_seq",)]
     return [(k, current.get(k), incoming.get(k), not _same(current.get(k), incoming.get(k))) for k in keys]
 
@@ -917,7 +920,8 @@ def resolve_conflict(ctx: Context, conflict_id: int, keep: str) -> dict:
                            record_id=record_id, village_code=row["village_code"],
                            changes=audit.diff(current, {**current, **after}),
                            reason=_("kept the village's copy") if keep == "incoming" else _("kept the township's copy"))
-        after.update(change_seq=seq, sync_base_version=incoming["version"], sync_base_epoch=row["incoming_epoch"] or None)
+        after.update(change_seq=seq, sync_base_version=incoming["version"],
+                     sync_base_epoch=row["incoming_epoch"] or None)
         after.pop("id", None)
         conn.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in after)} WHERE id = ?",
                      [*after.values(), record_id])

@@ -138,8 +138,8 @@ KEY_FIELDS = {"disputes": ("registered_on", "parties", "dispute_type", "summary"
               "trainings": ("held_on", "topic", "training_type"),
               "hotline": ("called_at", "caller_name", "question"),
               "publicity": ("held_on", "theme", "form", "location")}
-TITLES = {"disputes": "矛盾纠纷排查调处台账", "trainings": "法治培训（学法）台账", "hotline": "法律服务热线（咨询）台账",
-          "publicity": "法治宣传活动台账"}
+TITLES = {"disputes": "矛盾纠纷排查调处台账", "trainings": "法治培训（学法）台账",
+          "hotline": "法律服务热线（咨询）台账", "publicity": "法治宣传活动台账"}
 
 
 def _register(register: str) -> str:
@@ -253,6 +253,9 @@ def _parse_datetime(text: str) -> str | None:
     m = re.fullmatch(r"(.+?)\s+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?", s)
     if m:
         d = parse_date(m.group(1))
+        if d is None:                   # a date part that reads as blank (only invisible characters)
+            raise ValueError(_("Cannot read the date {text} (write it as 2024-05-01, 2024/5/1 or 2024年5月1日)").format(
+                text=s))
         hour, minute = int(m.group(2)), int(m.group(3))
         if hour > 23 or minute > 59:
             raise ValueError(f"时间不存在：{s}")
@@ -310,7 +313,7 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
     if missing:
         raise Refused(_("The file lacks the required columns: {columns}.").format(columns="、".join(missing)))
     village_col = next((table.column(h) for h in VILLAGE_HEADERS if table.column(h) is not None), None)
-    cell_problems: dict[int, list[CellIssue]] = {}
+    cell_problems: dict[int, list[tuple[int, str]]] = {}    # row → (column, message)
     for p in table.problems:
         if p.column >= len(table.headers):
             result.notes.append(p.message)
@@ -326,11 +329,12 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
         with transaction(conn):
             writer = _BulkWriter(ctx, register, path.name, total)
             for start in range(0, total, IMPORT_BATCH):
-                chunk = []
+                # (row, issues or None for the template's example, data, village, key or "" with issues)
+                chunk: list[tuple[sheets.Row, list[CellIssue] | None, dict, str, str]] = []
                 for row in table.rows[start:start + IMPORT_BATCH]:
-                    cells = {c.key: row.cells[index[c.key]] if index[c.key] is not None else "" for c in cols}
+                    cells = {c.key: row.cells[i] if (i := index[c.key]) is not None else "" for c in cols}
                     if [cells[c.key] for c in cols] == example:
-                        chunk.append((row, None, None, None, None))
+                        chunk.append((row, None, {}, "", ""))
                         continue
                     issues = [CellIssue(row.number, table.headers[c], message)
                               for c, message in sorted(cell_problems.get(row.number, []), key=lambda x: x[0])]
@@ -341,18 +345,18 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
                         given = row.cells[village_col].strip()
                         village = villages.get(given, given)
                         data["village_code"] = village
-                    key = None if issues else _row_key(village, register, data)
+                    key = "" if issues else _row_key(village, register, data)
                     chunk.append((row, issues, data, village, key))
                 known = _known_keys(conn, [c[4] for c in chunk if c[4]])
-                for row, issues, data, village, key in chunk:
+                for row, row_issues, data, village, key in chunk:
                     result.rows += 1
-                    if issues is None:
+                    if row_issues is None:
                         result.rows -= 1
                         result.notes.append(_("Row {row} is the template's example and was skipped.").format(
                             row=row.number))
                         continue
-                    if issues:
-                        _skip(result, issues)
+                    if row_issues:
+                        _skip(result, row_issues)
                         continue
                     if key in seen or key in known:
                         result.duplicates += 1
@@ -429,8 +433,8 @@ def _known_keys(conn, keys: list[str]) -> set[str]:
     known: set[str] = set()
     for i in range(0, len(keys), 500):
         part = keys[i:i + 500]
-        known.update(k for (k,) in conn.execute(f"SELECT key FROM import_keys WHERE key IN ({', '.join('?' * len(part))})",
-                                                part))
+        marks = ", ".join("?" * len(part))
+        known.update(k for (k,) in conn.execute(f"SELECT key FROM import_keys WHERE key IN ({marks})", part))
     return known
 
 
@@ -687,7 +691,8 @@ def _row_data(register: str, cols, cells: dict, number: int) -> tuple[dict, list
     if register == "trainings":
         att, takers, passed = (data.get(k) or 0 for k in ("attended", "exam_takers", "exam_passed"))
         if att > MAX_PLACEHOLDERS:
-            issues.append(CellIssue(number, "参加人数", _("At most {n} people per session.").format(n=MAX_PLACEHOLDERS)))
+            issues.append(CellIssue(number, "参加人数",
+                                    _("At most {n} people per session.").format(n=MAX_PLACEHOLDERS)))
         if takers > att:
             issues.append(CellIssue(number, "考试人数", _("More exam takers than people attending.")))
         if passed > takers:

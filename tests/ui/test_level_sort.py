@@ -13,7 +13,9 @@ LEVELS = ("蓝", "红", "黄", "蓝", "黄", "红", "蓝")
 
 
 def seed(ctx):
-    return [make_dispute(ctx, day=f"2024-12-0{i + 1}", level=level, summary=f"第{i}条") for i, level in enumerate(LEVELS)]
+    return [
+        make_dispute(ctx, day=f"2024-12-0{i + 1}", level=level, summary=f"第{i}条") for i, level in enumerate(LEVELS)
+    ]
 
 
 def levels(rows):

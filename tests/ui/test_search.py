@@ -45,7 +45,8 @@ def test_short_and_long_words_combine_and_the_index_is_used(ctx):
     b = disputes.create_dispute(ctx, {"registered_on": "2024-12-02", "dispute_type": "山林土地",
                                       "source": "主动排查", "summary": "承包地边界争议"}, [_party("李秀英")])
     conn = ctx.conn
-    ids = lambda text: {r["id"] for r in fetch_rows(conn, "disputes", Filters(search=text), columns="id")}
+    def ids(text):
+        return {r["id"] for r in fetch_rows(conn, "disputes", Filters(search=text), columns="id")}
     assert ids("邻居") == {a}
     assert ids("排水沟") == {a}
     assert ids("邻居 排水沟") == {a}
@@ -63,7 +64,8 @@ def test_index_follows_updates_and_direct_writes(ctx):
     call = hotline.create_call(ctx, {"called_at": "2024-12-01 09:00", "caller_name": "张三", "category": "劳动",
                                      "question": "在外务工被拖欠工资怎么办"})
     conn = ctx.conn
-    ids = lambda text: {r["id"] for r in fetch_rows(conn, "hotline", Filters(search=text), columns="id")}
+    def ids(text):
+        return {r["id"] for r in fetch_rows(conn, "hotline", Filters(search=text), columns="id")}
     assert ids("拖欠工资") == {call}
     hotline.update_call(ctx, call, {"question": "工伤认定需要哪些材料"})
     assert ids("拖欠工资") == set()

@@ -81,12 +81,19 @@ def test_import_preview_apply_conflict_and_overview(qtbot, setup, tmp_path):
     # a conflict: the same call edited in the village and at the township
     call_id = villages[0].conn.execute("SELECT id FROM hotline_calls ORDER BY id LIMIT 1").fetchone()[0]
     hotline.update_call(villages[0], call_id, {"answer": "村里改过的答复"})
-    hotline.update_call(Context(conn=town.conn, user="township", clock=lambda: NOW), call_id, {"answer": "乡里改过的答复"})
+    hotline.update_call(
+        Context(conn=town.conn, user="township", clock=lambda: NOW), call_id, {"answer": "乡里改过的答复"}
+    )
     second = export_bundle(villages[0], usb).path
     sheet = tmp_path / "calls.csv"
     with open(sheet, "w", encoding="gbk", newline="") as f:
-        csv.writer(f).writerows([headers("hotline"), ["2024/5/6", "电话", "张三", "劳动", "工资拖欠", "", "", "", "", ""],
-                                 ["2024/13/6", "电话", "李四", "劳动", "日期错", "", "", "", "", ""]])
+        csv.writer(f).writerows(
+            [
+                headers("hotline"),
+                ["2024/5/6", "电话", "张三", "劳动", "工资拖欠", "", "", "", "", ""],
+                ["2024/13/6", "电话", "李四", "劳动", "日期错", "", "", "", "", ""],
+            ]
+        )
     page.clear()
     page.add_files([second])
     page.add_files([sheet], register="hotline")
@@ -101,7 +108,7 @@ def test_import_preview_apply_conflict_and_overview(qtbot, setup, tmp_path):
     qtbot.addWidget(conflicts)
     assert conflicts.list.count() == 1
     first = [conflicts.fields.item(0, c).text() for c in range(3)]
-    assert first[1:] == ["乡里改过的答复", "村里改过的答复"]               # differing fields first
+    assert first[1:] == ["乡里改过的答复", "村里改过的答复"]  # differing fields first
     shot(conflicts, "conflict")
     conflicts.resolve("incoming")
     assert conflicts.list.count() == 0

@@ -111,20 +111,25 @@ def test_hotline_entry_by_keyboard_only(qtbot, window, ctx):
     def key(k, mod=Qt.NoModifier):
         qtbot.keyClick(_focused(), k, mod)
 
+    def tab():
+        key(Qt.Key_Tab)
+        order.append(_focused())
+
     key(Qt.Key_Down)                                   # 电话 → 来访
-    key(Qt.Key_Tab); order.append(_focused())
+    tab()
     key(Qt.Key_Space)                                  # anonymous: ticked, the name is skipped
-    key(Qt.Key_Tab); order.append(_focused())
+    tab()
     qtbot.keyClicks(_focused(), "13812345678")
-    key(Qt.Key_Tab); order.append(_focused())
+    tab()
     key(Qt.Key_Up)                                     # 其他 → 消费
-    key(Qt.Key_Tab); order.append(_focused())
+    tab()
     type_chinese(_focused(), "买到假农药如何维权？")
-    key(Qt.Key_Tab); order.append(_focused())
+    tab()
     type_chinese(_focused(), "告知可向市场监管部门投诉，保留购买凭证。")
-    key(Qt.Key_Tab); order.append(_focused())
-    key(Qt.Key_Down); key(Qt.Key_Down)                 # (无) → 转法律援助 → 转调解
-    key(Qt.Key_Tab); order.append(_focused())
+    tab()
+    key(Qt.Key_Down)                                   # (无) → 转法律援助
+    key(Qt.Key_Down)                                   # → 转调解
+    tab()
     key(Qt.Key_Down)                                   # (无) → 满意
     assert order == [form.editor(k) for k in ("anonymous", "caller_phone", "category", "question", "answer",
                                                "referral", "satisfaction")]
