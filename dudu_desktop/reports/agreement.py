@@ -26,7 +26,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from dudu_desktop.domain.masking import mask_names_in, mask_party
 from dudu_desktop.domain.money import amount_in_capitals
@@ -131,9 +131,60 @@ def _party_table(p: dict, width: float) -> Table:
     return kv_table(rows, widths, font_size=11)
 
 
-def _boxed_section(label: str, text: str, width: float) -> Table:
-    """A labelled box; an empty one keeps four blank lines to write in by hand."""
-    return kv_table([(label, text.strip() or "\n" * 4)], [35 * mm, width - 35 * mm], font_size=12)
+def _boxed_section(label: str, text: str, width: float) -> Flowable:
+    """A labelled box; an empty one keeps four blank lines to write in by hand. A long one goes
+    on over the page break at any line (:class:`_SplittingBox`)."""
+    return _SplittingBox(label, para(text.strip() or "\n" * 4, font=FANG, size=12), width)
+
+
+class _SplittingBox(Flowable):
+    """label | text in a box drawn like :func:`layout.kv_table`'s (黑体 label centred in a
+    35 mm cell, 仿宋 text, the same paddings and rules), which splits across pages at any line
+    of its text: page 1 is filled to its bottom margin instead of leaving the rest of it blank
+    before the box (issue 13). Each page's part is a whole box (its rules closed); the label
+    stands at the top of the first part, and the part on the next page says （续） under it."""
+
+    LABEL_WIDTH = 35 * mm
+    HPAD, TOP_PAD, BOTTOM_PAD = 6, 4, 5
+
+    def __init__(self, label: str, body: Paragraph, width: float, *, continued: bool = False,
+                 split: bool = False):
+        super().__init__()
+        self._label, self._body, self._width = label, body, width
+        self._continued = continued
+        heading = label + "\n" + _("(continued)") if continued else label  # （续） on a line of its own
+        self._heading = para(heading, font=HEI, size=12, align="center")
+        self._table = self._make(split or continued)
+
+    def _make(self, top: bool) -> Table:
+        commands = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP" if top else "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), self.HPAD), ("RIGHTPADDING", (0, 0), (-1, -1), self.HPAD),
+            ("TOPPADDING", (0, 0), (-1, -1), self.TOP_PAD), ("BOTTOMPADDING", (0, 0), (-1, -1), self.BOTTOM_PAD),
+            *layout._rules([0], 0, 0.5, 1.0),
+        ]
+        return layout._table([[self._heading, self._body]], [self.LABEL_WIDTH, self._width - self.LABEL_WIDTH],
+                             commands)
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = self._table.wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def draw(self):
+        self._table.drawOn(self.canv, 0, 0)
+
+    def split(self, availWidth, availHeight):
+        room = availHeight - self.TOP_PAD - self.BOTTOM_PAD - 1  # inside the paddings and the rule
+        label_height = self._heading.wrap(self.LABEL_WIDTH - 2 * self.HPAD, room)[1]
+        if label_height > room:
+            return []
+        text_width = self._width - self.LABEL_WIDTH - 2 * self.HPAD
+        self._body.wrap(text_width, room)
+        parts = self._body.split(text_width, room)
+        if len(parts) != 2:
+            return []
+        first = _SplittingBox(self._label, parts[0], self._width, continued=self._continued, split=True)
+        return [first, _SplittingBox(self._label, parts[1], self._width, continued=True)]
 
 
 def _performance_section(ag: Agreement, width: float) -> Table:
