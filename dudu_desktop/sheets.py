@@ -33,7 +33,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -108,7 +108,7 @@ def _lost_digits(value: Any) -> bool:
         return abs(value) >= 1e15
     if isinstance(value, str):
         m = _SCIENTIFIC.fullmatch(value.strip())
-        return bool(m) and int(m.group(1)) >= 15
+        return m is not None and int(m.group(1)) >= 15
     return False
 
 
@@ -269,7 +269,7 @@ def check_xlsx_container(path: str | os.PathLike, *,
 
 
 def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
-               max_rows: int, date_headers: set[str] = frozenset()) -> Table | None:
+               max_rows: int, date_headers: Collection[str] = frozenset()) -> Table | None:
     check_xlsx_container(path)
     from openpyxl import load_workbook
 
@@ -412,7 +412,7 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: list[str],
-              max_rows: int, date_headers: set[str] = frozenset(),
+              max_rows: int, date_headers: Collection[str] = frozenset(),
               epoch: dt.datetime | None = None) -> Table | None:
     """Find the header among ``(row number, raw values)`` records and collect the rows below.
     With an ``epoch`` (xlsx), numbers under ``date_headers`` are Excel serials. None when no
@@ -426,6 +426,7 @@ def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: li
             continue
         headers = [normalise_header(t) for t in texts]
         if len(expected & set(headers)) >= needed:
+            header_row = number
             break
         scanned += 1
         if scanned >= HEADER_SCAN_ROWS:
@@ -435,11 +436,11 @@ def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: li
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
-    table = Table(headers=headers, rows=[], header_row=number)
+    table = Table(headers=headers, rows=[], header_row=header_row)
     serial_columns = {i for i, h in enumerate(headers) if h in date_headers} if epoch else set()
 
     for number, values in records:
-        if serial_columns:
+        if serial_columns and epoch is not None:
             values = [excel_serial(v, epoch) or v if i in serial_columns else v
                       for i, v in enumerate(values)]
         texts = [cell_text(v).strip() for v in values]
@@ -592,7 +593,7 @@ def display_width(text: str) -> int:
                 for line in text.splitlines()), default=0)
 
 
-def _auto_widths(headers: list[str], rows: list[list[Any]]) -> list[float]:
+def _auto_widths(headers: list[str], rows: Sequence[Sequence[Any]]) -> list[float]:
     widths = [display_width(h) for h in headers]
     for row in rows:
         for c, value in enumerate(row[:len(widths)]):

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.failures import os_error_message
-from dudu_desktop.reports.lang import _
 from dudu_desktop.reports import agreement, annual, data, dossier, export, photos, signin
+from dudu_desktop.reports.lang import _
 from dudu_desktop.services import report_texts
 from dudu_desktop.services.context import Context
 
@@ -35,7 +35,7 @@ class DocumentRequest:
     kind: str
     params: dict = field(default_factory=dict)
 
-    def with_params(self, **changes) -> "DocumentRequest":
+    def with_params(self, **changes) -> DocumentRequest:
         return replace(self, params={**self.params, **changes})
 
     @property

@@ -28,9 +28,9 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from dudu_desktop.domain import attachments as A
 from dudu_desktop.domain.fields import REGISTER_TABLES
@@ -101,7 +101,7 @@ def prepare(name: str, data: bytes, *, limit_bytes: int = A.DEFAULT_MAX_MB * 104
 
 
 def _prepare_image(name: str, data: bytes, mime: str, limit_side: int) -> Prepared:
-    from PIL import Image, ImageOps          # Pillow is loaded when a picture is first handled
+    from PIL import Image, ImageOps  # Pillow is loaded when a picture is first handled
 
     damaged = _("{name} cannot be read as a {format} picture (the file is damaged or incomplete); nothing was "
                 "attached.").format(name=name, format=A.FORMAT_NAMES[mime])
@@ -125,7 +125,7 @@ def _prepare_image(name: str, data: bytes, mime: str, limit_side: int) -> Prepar
         raise _refuse(damaged) from exc
     original.update(width=width, height=height)
     changed = []
-    out = image
+    out: Image.Image = image
     if image.getexif().get(0x0112, 1) not in (1, None):
         out = ImageOps.exif_transpose(image)
         changed.append("rotated")

@@ -37,18 +37,17 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-
 from dudu_desktop import paths
 from dudu_desktop.domain.problems import Problem, Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.failures import error_text, locked_message, sqlite_reason
+from dudu_desktop.fileio import fsync_directory
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, epoch
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 from dudu_desktop.storage.registers import REGISTERS
 from dudu_desktop.storage.schema import MIGRATIONS
-from dudu_desktop.fileio import fsync_directory
 
 KEEP_DAILY = 7
 KEEP_MONTHLY = 12
@@ -231,7 +230,8 @@ def backup_to(ctx: Context, target: str | Path) -> Path:
     if target.exists():
         raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(
             path=target)))
-    if db_path_of(ctx.conn) and target.resolve() == db_path_of(ctx.conn).resolve():
+    live = db_path_of(ctx.conn)
+    if live and target.resolve() == live.resolve():
         raise Refused(Problem("target", _("A backup cannot replace the database itself.")))
     try:
         write_copy(ctx.conn, target, exclusive=True)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.failures import sqlite_reason
+from dudu_desktop.fileio import fsync_directory
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import backups_dir
-from dudu_desktop.fileio import fsync_directory
 from dudu_desktop.storage.schema import MIGRATIONS
 
 MIGRATIONS_TABLE = "_migrations"
@@ -61,7 +61,7 @@ def _set_pragmas(conn: sqlite3.Connection) -> None:
     # FULL: a transaction reported committed survives a power cut, not just a crash.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = %d" % busy_timeout_ms())  # tests: shorter
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms():d}")  # tests: shorter
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA cache_size = -32000")
 
@@ -88,12 +88,18 @@ def transaction(conn: sqlite3.Connection):
         yield conn
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
+        if _still_in_transaction(conn):
             try:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass            # the error that brought us here is the one to report
         raise
+
+
+def _still_in_transaction(conn: sqlite3.Connection) -> bool:
+    """Asked again after the work: SQLite may have ended the transaction itself meanwhile (a read
+    of ``conn.in_transaction`` before ``BEGIN`` says nothing about now)."""
+    return conn.in_transaction
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
@@ -183,7 +189,7 @@ def migrate(conn: sqlite3.Connection, db_path: str | Path | None, migrations=MIG
         folder = Path(backup_dir) if backup_dir else backups_dir(db_path)
         backup_copy(conn, folder / f"{Path(db_path).stem}.before-{pending[0][0]}-{stamp}.sqlite3")
     conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = []
+    done: list[str] = []
     for name, apply in pending:
         with transaction(conn):
             apply(conn)

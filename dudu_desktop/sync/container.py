@@ -14,12 +14,13 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import BinaryIO
 
 from dudu_desktop.failures import os_error_message
-from dudu_desktop.i18n import _
 from dudu_desktop.fileio import MiB, atomic_path, size_text
+from dudu_desktop.i18n import _
 
 GiB = 1024 * MiB
 _CHUNK = MiB
@@ -83,7 +84,7 @@ def _verify(path: Path, items: list[tuple[str, bytes]]) -> None:
                                "check the USB stick and try again")) from exc
 
 
-def read_zip_safely(path: str | os.PathLike, *,
+def read_zip_safely(path: str | os.PathLike | BinaryIO, *,
                     allowed_names: set[str] | frozenset[str] | Callable[[str], bool],
                     max_member_bytes: int = 200 * MiB, max_total_bytes: int = 1 * GiB,
                     max_ratio: float = 200, max_members: int = 64) -> dict[str, bytes]:
@@ -121,11 +122,12 @@ def read_zip_safely(path: str | os.PathLike, *,
                 out[info.filename] = data
             return out
     except OSError as exc:    # missing file, no permission, stick pulled out while reading
-        raise ContainerError(_("Cannot read “{name}”: {error}").format(name=Path(path).name,
+        name = Path(path).name if isinstance(path, (str, os.PathLike)) else ""    # (bytes in memory: none)
+        raise ContainerError(_("Cannot read “{name}”: {error}").format(name=name,
                                                                         error=os_error_message(exc))) from exc
 
 
-def _open_zip(path: str | os.PathLike) -> zipfile.ZipFile:
+def _open_zip(path: str | os.PathLike | BinaryIO) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except _ZIP_FAILURES as exc:
@@ -135,7 +137,8 @@ def _open_zip(path: str | os.PathLike) -> zipfile.ZipFile:
 def _declared_entry_count(zf: zipfile.ZipFile) -> int:
     """The entry count in the end-of-central-directory record. zipfile reads entries until the
     declared directory size is used up, so a damaged size would silently drop members."""
-    return zipfile._EndRecData(zf.fp)[zipfile._ECD_ENTRIES_TOTAL]
+    # zipfile's own reader of that record: private, so not in the type stubs
+    return zipfile._EndRecData(zf.fp)[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

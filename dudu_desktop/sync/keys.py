@@ -47,11 +47,11 @@ from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.failures import os_error_message
+from dudu_desktop.fileio import atomic_write_bytes
 from dudu_desktop.i18n import _
 from dudu_desktop.services import audit, site
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
-from dudu_desktop.fileio import atomic_write_bytes
 
 TOWNSHIP = "township"               # owner of the township's keys
 ENCRYPT, SIGN = "encrypt", "sign"   # X25519, Ed25519
@@ -117,6 +117,14 @@ def current(conn, owner: str, purpose: str) -> KeyRow | None:
     return rows[0] if rows else None
 
 
+def _in_use(conn, owner: str, purpose: str) -> KeyRow:
+    """:func:`current` where the key is known to be there (made just before if it was missing)."""
+    row = current(conn, owner, purpose)
+    if row is None:
+        raise LookupError(f"no {purpose} key of {owner} in use")
+    return row
+
+
 def find(conn, owner: str, purpose: str, kid: str) -> KeyRow | None:
     return next((r for r in _rows(conn, owner, purpose) if r.key_id == kid), None)
 
@@ -163,7 +171,7 @@ def _township_keys(ctx: Context) -> tuple[KeyRow, KeyRow]:
         e = Ed25519PrivateKey.generate()
         _insert(conn, TOWNSHIP, SIGN, _raw_public(e.public_key()), _raw_private(e), ctx.now_text())
         made = True
-    enc, sig = current(conn, TOWNSHIP, ENCRYPT), current(conn, TOWNSHIP, SIGN)
+    enc, sig = _in_use(conn, TOWNSHIP, ENCRYPT), _in_use(conn, TOWNSHIP, SIGN)
     if made:
         audit.append(conn, at=ctx.now_text(), user=ctx.user, action="create_township_keys",
                      table_name="sync_keys", record_id=enc.key_id,
@@ -217,6 +225,8 @@ def register_village(ctx: Context, code: str, name: str, out_path) -> Registrati
             "village": {"code": code, "name": name.strip(), "sign_public_key": _b64(public),
                         "sign_private_key": _b64(_raw_private(village_key))},
         }
+        if sig.private_key is None:             # the township's own keys are made with their private half
+            raise LookupError("the township's signing key has no private half")
         signature = Ed25519PrivateKey.from_private_bytes(sig.private_key).sign(_SIG_CONTEXT + _canonical(body))
         document = {**body, "signature": _b64(signature),
                     "notice": "本文件含有本村的签名私钥：请亲手携带，导入后从U盘删除；如遗失，请乡镇重新登记本村。"}

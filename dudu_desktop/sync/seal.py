@@ -33,6 +33,7 @@ import os
 import re
 import struct
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +48,11 @@ from dudu_desktop.domain import bounded_json
 from dudu_desktop.domain.problems import Refused
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.failures import os_error_message
+from dudu_desktop.fileio import MiB, atomic_path
 from dudu_desktop.i18n import _
 from dudu_desktop.services.context import Context
 from dudu_desktop.sync import keys
 from dudu_desktop.sync.container import ContainerError, read_zip_safely
-from dudu_desktop.fileio import MiB, atomic_path
 
 MAGIC = b"DUDUSEAL"
 VERSION = 1
@@ -79,7 +80,7 @@ def _raw(public_key) -> bytes:
 
 # --- sealing (village) -------------------------------------------------------------------------------
 
-def zip_bytes(members: list[tuple[str, bytes]], allowed: frozenset) -> bytes:
+def zip_bytes(members: list[tuple[str, bytes]], allowed: set[str] | frozenset[str] | Callable[[str], bool]) -> bytes:
     """The plain bundle as a deflated zip in memory, read back and compared before it is sealed."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -233,7 +234,7 @@ def open_sealed(conn, data: bytes, name: str) -> Opened:
     if row.retired:
         raise Refused(_("{name} was signed with an old key of village {code}, replaced on {date}. Nothing "
                         "was changed: the village imports its new registration file and exports again "
-                        "(a full export).").format(name=name, code=village, date=row.retired_at[:10]))
+                        "(a full export).").format(name=name, code=village, date=(row.retired_at or "")[:10]))
     return Opened(sealed=True, plain=plain, village_code=village, seq=header["seq"], signed_by=row.key_id,
                   name=header["name"])
 

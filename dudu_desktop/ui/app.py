@@ -121,7 +121,7 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
     path = choose_db_path(db_path)
     ctx = open_context(path)
     if site.site(ctx.conn) is None:
-        from dudu_desktop.ui.wizard import FirstRunWizard      # the first run only
+        from dudu_desktop.ui.wizard import FirstRunWizard  # the first run only
         wizard = FirstRunWizard(ctx, path)
         accepted = (wizard_exec or (lambda w: w.exec() == QDialog.Accepted))(wizard)
         if not accepted:
