@@ -8,7 +8,7 @@ skips the name.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from dudu_desktop.domain.fields import HOTLINE
 from dudu_desktop.i18n import _
@@ -16,7 +16,7 @@ from dudu_desktop.services import hotline, people
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
-from dudu_desktop.ui.geometry import fit_to_screen
+from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import complete_names
 
 KEYS = ("called_at", "channel", "anonymous", "caller_name", "caller_phone", "category", "question", "answer",
@@ -37,11 +37,16 @@ class HotlineDialog(RecordDialog):
         self.body.addWidget(hint)
         self.form = FieldForm(HOTLINE, KEYS, today=ctx.today())
         self.names = complete_names(self.form, ctx.conn)     # callers and 接待人 from the directory
-        self.body.addWidget(self.form)
-        self.attachments = attach_panel(self, "hotline_calls", compact=True)      # 附件 (issue 16)
-        box = QGroupBox(_("Attachments"))
-        QVBoxLayout(box).addWidget(self.attachments)
-        self.body.addWidget(box)
+        # the call on the first tab, its 附件 on the second (issue 16), as in the dispute and training
+        # windows: the attachment buttons in sight without scrolling, even at 1024×768 (issue 12)
+        self.tabs = QTabWidget()
+        self.body.addWidget(self.tabs)
+        page = QWidget()
+        QVBoxLayout(page).addWidget(self.form)
+        page.layout().addStretch(1)
+        self.tabs.addTab(scrolling(page), _("Details"))
+        self.attachments = attach_panel(self, "hotline_calls")
+        self.tabs.addTab(self.attachments, _("Attachments"))
         self.form.editor("anonymous").toggled.connect(self._anonymous)
         if call_id is None:
             self.form.set_values({"called_at": ctx.now().strftime("%Y-%m-%d %H:%M"), "channel": "电话",

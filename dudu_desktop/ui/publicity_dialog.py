@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.fields import PUBLICITY
@@ -12,7 +12,7 @@ from dudu_desktop.services import publicity
 from dudu_desktop.services.context import Context
 from dudu_desktop.ui.attachments import attach_panel
 from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
-from dudu_desktop.ui.geometry import fit_to_screen
+from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import complete_names
 
 
@@ -29,7 +29,13 @@ class PublicityDialog(RecordDialog):
         completer.setFilterMode(Qt.MatchContains)
         theme.setCompleter(completer)
         theme.setPlaceholderText(_("e.g. 民法典进农家, 12·4宪法宣传周"))
-        self.body.addWidget(self.form)
+        # the event and its materials on the first tab, its 附件 (photos) on the second (issue 16), as in
+        # the dispute and training windows: the attachment buttons in sight without scrolling (issue 12)
+        self.tabs = QTabWidget()
+        self.body.addWidget(self.tabs)
+        page = QWidget()
+        details = QVBoxLayout(page)
+        details.addWidget(self.form)
         box = QGroupBox(_("Materials handed out"))
         grid = QGridLayout(box)
         self.quantities: dict[str, QSpinBox] = {}
@@ -42,11 +48,11 @@ class PublicityDialog(RecordDialog):
             grid.addWidget(spin, i // 3, (i % 3) * 3 + 1)
             grid.addWidget(QLabel(unit), i // 3, (i % 3) * 3 + 2)
             self.quantities[kind] = spin
-        self.body.addWidget(box)
-        self.attachments = attach_panel(self, "publicity_events", compact=True)      # 附件 (issue 16)
-        photos = QGroupBox(_("Attachments"))
-        QVBoxLayout(photos).addWidget(self.attachments)
-        self.body.addWidget(photos)
+        details.addWidget(box)
+        details.addStretch(1)
+        self.tabs.addTab(scrolling(page), _("Details"))
+        self.attachments = attach_panel(self, "publicity_events")
+        self.tabs.addTab(self.attachments, _("Attachments"))
         if event_id is None:
             self.form.set_values({"held_on": ctx.today().isoformat(), "form": vocab.PUBLICITY_FORMS[0]})
         else:

@@ -1,5 +1,6 @@
 """Opens every top-level window and dialog on the screen this process was started with and prints,
-as JSON, where each one lies and which of its buttons lie outside the screen's available geometry.
+as JSON, where each one lies and which of its buttons lie outside the screen's available geometry,
+which lie below the fold of a scrolling form (reached only by scrolling) and which are in sight.
 
 Run by tests/ui/test_fits_screen.py in a subprocess with ``QT_QPA_PLATFORM=offscreen:configfile=…``
 (the offscreen platform's screen of a given size: a real 1024×768 or 1366×768 screen, not a
@@ -70,7 +71,7 @@ def main() -> int:
             app.processEvents()
         avail = window.screen().availableGeometry()
         frame = window.frameGeometry()
-        outside, folded = [], []
+        outside, folded, in_sight = [], [], []
         for b in window.findChildren(QPushButton):
             if not b.isVisible() or b.window() is not window:
                 continue
@@ -83,10 +84,14 @@ def main() -> int:
                 seen = QRect(area.viewport().mapToGlobal(QPoint(0, 0)), area.viewport().size())
                 if not seen.contains(QRect(b.mapToGlobal(QPoint(0, 0)), b.size())):
                     folded.append(b.text())
+                else:
+                    in_sight.append(b.text())
                 continue
             rect = QRect(b.mapToGlobal(QPoint(0, 0)), b.size())
             if not (avail.contains(rect) and window.geometry().contains(rect)):
                 outside.append(b.text())
+            else:
+                in_sight.append(b.text())
         if shots:
             grab = window.screen().grabWindow(0) if app.platformName() == "xcb" else window.grab()
             grab.save(str(Path(shots) / f"{len(report):02d} {name}.png"))
@@ -118,7 +123,8 @@ def main() -> int:
         report.append({"window": name, "screen": [avail.width(), avail.height()],
                        "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                        "fits": avail.contains(frame) and room.width() <= avail.width()
-                       and room.height() <= avail.height(), "outside": outside, "folded": folded, "columns": columns,
+                       and room.height() <= avail.height(), "outside": outside, "folded": folded,
+                       "in_sight": in_sight, "columns": columns,
                        "charts": charts})
 
     def done(window) -> None:

@@ -227,6 +227,7 @@ def test_use_in_reports_and_the_preview_photos_checkbox(qtbot, ctx, tmp_path):
     qtbot.addWidget(dialog)
     dialog.show()
     panel = dialog.attachments
+    dialog.tabs.setCurrentWidget(panel)                   # the event's 附件 tab
     assert panel.report_button.isVisible()
     assert panel.list.item(0).text().startswith("★") and not panel.list.item(1).text().startswith("★")
     panel.list.setCurrentRow(1)
