@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QTableView
 
 from dudu_desktop.services import disputes
 from dudu_desktop.storage import db as storage
+from dudu_desktop.storage import queries
 from dudu_desktop.storage.queries import Filters
-from dudu_desktop.ui import workers
+from dudu_desktop.ui import models, workers
 from dudu_desktop.ui.models import RegisterModel
 from tests.ui.conftest import make_dispute, model_ids, show_register
 
@@ -110,3 +112,37 @@ def test_a_cancelled_query_does_not_disturb_the_next_one_on_the_same_connection(
     reader.close()
     with pytest.raises(Exception, match="closed"):
         conn.execute("SELECT 1")
+
+
+def test_the_count_starts_once_the_first_page_is_on_screen(qtbot, ctx, db_path, monkeypatch):
+    ids = [make_dispute(ctx, f"2024-12-0{day}", "邻居之间因排水沟堵塞发生争吵") for day in range(1, 6)]
+    model = RegisterModel(ctx, "disputes", db_path)
+    model.PAGE = 2                                  # the first page, then the count of five
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    qtbot.waitExposed(view)
+    seen, real = [], queries.count_rows
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint and "rows" in seen:     # this query's page painted
+                seen.append("painted")
+            return False
+
+    def count_rows(*args, **kw):
+        seen.append("count")
+        return real(*args, **kw)
+
+    painted = Painted()
+    view.viewport().installEventFilter(painted)
+    model.rows_ready.connect(lambda: seen.append("rows"))
+    monkeypatch.setattr(queries, "count_rows", count_rows)
+    monkeypatch.setattr(models, "COUNT_WAITS_S", 10.0)       # the order, not the cap, even on a busy machine
+    for _ in range(3):
+        seen.clear()
+        _load(qtbot, model, Filters(search="排水沟"))
+        assert model_ids(model) == ids[::-1]
+        assert seen.index("rows") < seen.index("painted") < seen.index("count"), seen
+    model.close()
