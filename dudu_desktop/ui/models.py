@@ -262,6 +262,9 @@ class RegisterModel(QAbstractTableModel):
         self._villages: dict[str, str] | None = None
         self._overdue_days = site.overdue_days(ctx.conn)
         self.busy = False
+        # set by a new search, filter or sort (not by a refresh after a save): the view goes back to
+        # its first row when the new rows arrive, instead of keeping a scroll position of the old ones
+        self.new_query = False
         # What was fetched (tests and the status bar read these).
         self.rows_fetched = 0
         self.page_loads = 0
@@ -272,6 +275,7 @@ class RegisterModel(QAbstractTableModel):
 
     def set_filters(self, filters: Filters) -> None:
         self.filters = filters
+        self.new_query = True
         self.refresh()
 
     def refresh(self) -> None:
@@ -504,6 +508,7 @@ class RegisterModel(QAbstractTableModel):
         if (key, descending) == (self.order_by, self.descending):
             return
         self.order_by, self.descending = key, descending
+        self.new_query = True
         self.refresh()
 
     def sort_column(self) -> int:

@@ -100,6 +100,7 @@ class RegisterPage(QWidget):
         v.addLayout(self._status_row())
         self.model.loading.connect(self._busy)
         self.model.loaded.connect(self._loaded)
+        self.model.modelReset.connect(self._after_reset)
         self.model.failed.connect(self._failed)
         self._sync_period_widgets()
         self._show_extra()
@@ -375,6 +376,13 @@ class RegisterPage(QWidget):
 
     def refresh(self) -> None:
         self.model.refresh()
+
+    def _after_reset(self) -> None:
+        """A new search, filter or sort shows its first rows (a refresh after a save keeps the place)."""
+        if self.model.new_query:
+            self.model.new_query = False
+            if hasattr(self, "view"):
+                self.view.scrollToTop()
 
     def reload_villages(self) -> None:
         """The village filter lists the villages known now (one registered since, at the township)."""

@@ -171,3 +171,29 @@ def test_the_model_serves_200000_rows_without_loading_them(qtbot, big_db, db_pat
         model.set_filters(Filters(search="当事人19999"))
     assert [model.row_record(r)["serial_no"] for r in range(model.rowCount())] == \
         sorted((f"{i:06d}" for i in range(ROWS) if "当事人19999" in f"当事人{i}"), reverse=True)
+
+
+def test_a_new_search_shows_its_first_rows_and_a_refresh_keeps_the_place(qtbot, ctx, window):
+    """After scrolling down, a new search (or filter, or sort) starts at its first row, not at the scroll
+    position of the old rows; a refresh after a save keeps the place."""
+    for i in range(120):
+        make_dispute(ctx, f"2024-{1 + i % 11:02d}-{1 + i % 28:02d}", f"第{i}号邻居纠纷排水沟", "蓝", f"张{i}")
+    window.resize(1000, 600)
+    window.show()
+    page = show_register(qtbot, window, "disputes")
+    bar = page.view.verticalScrollBar()
+    page.view.scrollToBottom()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() and bar.maximum() > 0, timeout=5000)
+    with qtbot.waitSignal(page.model.loaded, timeout=10000):
+        page.model.refresh()                                       # as after a save: the place is kept
+    assert bar.value() > 0
+    with qtbot.waitSignal(page.model.loaded, timeout=10000):
+        page.search.setText("排水沟")
+    assert bar.value() == 0
+    assert page.view.rowAt(0) == 0                                 # the first row of the new result is in view
+    page.view.scrollToBottom()
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=5000)
+    level_col = [col.key for col in page.model.columns].index("registered_on")
+    with qtbot.waitSignal(page.model.loaded, timeout=10000):
+        page.view.sortByColumn(level_col, Qt.AscendingOrder)
+    assert bar.value() == 0
