@@ -134,7 +134,7 @@ def sqlite_reason(exc: sqlite3.Error) -> str:
     return _("database error {code}").format(code=getattr(exc, "sqlite_errorname", None) or type(exc).__name__)
 
 
-def known_failure_message(exc: BaseException) -> str | None:
+def known_failure_message(exc: BaseException | None) -> str | None:
     """The user's sentence for a known failure (OS or SQLite error, also when it is the cause of
     another exception); ``None`` when ``exc`` is unexpected."""
     seen = set()

@@ -131,7 +131,8 @@ def world(tmp_path_factory):
         run("--db", "town.sqlite3", "init", *TOWNSHIP)
         run("--db", "v.sqlite3", "init", *VILLAGE, "--admin", "boss", env={"DUDU_PASSWORD": PASSWORD})
         mp.setenv("DUDU_USER", "boss")
-        run("--db", "v.sqlite3", "user", "add", "clerk1", "--role", "录入员", env={"DUDU_NEW_PASSWORD": "clerk1-secret"})
+        run("--db", "v.sqlite3", "user", "add", "clerk1", "--role", "录入员",
+            env={"DUDU_NEW_PASSWORD": "clerk1-secret"})
         run("--db", "v.sqlite3", "demo", "--villages", "1", "--year", "2024")
         run("--db", "town.sqlite3", "register-village", "--code", "500243104201", "--name", "都督村",
             "--out", "reg-201.dudukey")
@@ -667,7 +668,7 @@ def test_transaction_reports_the_full_disk_not_a_second_rollback(tmp_path):
     with pytest.raises(ZeroDivisionError):             # an ordinary error still rolls back
         with storage.transaction(conn):
             conn.execute("INSERT INTO t VALUES (x'00')")
-            1 / 0
+            raise ZeroDivisionError
     assert not conn.in_transaction and conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     conn.close()
 

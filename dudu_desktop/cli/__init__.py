@@ -20,8 +20,12 @@ import sys
 
 from dudu_desktop import __version__
 from dudu_desktop.domain.problems import Refused
-from dudu_desktop.failures import known_failure_message, unexpected_message, write_crash_log
-from dudu_desktop.failures import os_error_message  # noqa: F401 - used by the command modules
+from dudu_desktop.failures import (
+    known_failure_message,
+    os_error_message,  # noqa: F401 - used by the command modules
+    unexpected_message,
+    write_crash_log,
+)
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
 

@@ -26,8 +26,8 @@ import functools
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
@@ -49,7 +49,7 @@ class Column:
     sortable: bool = False          # only columns with an index are sortable
     width: int = 100                # initial width in pixels, at least the header's (the user may resize);
     #                                 the last column (the long text) stretches to fill the view
-    show: Callable[[dict, "RegisterModel"], str] | None = None
+    show: Callable[[dict, RegisterModel], str] | None = None
     #: the widest values the column shows (dates): its width is the widest of them in the view's font,
     #: measured when the page fits its columns, instead of ``width``
     samples: Callable[[], tuple[str, ...]] | None = None
@@ -87,6 +87,8 @@ def _date(key):
 # and ``data()`` is called for every visible cell and role on every paint.
 _DISPLAY, _TOOLTIP, _BACKGROUND, _FOREGROUND, _FONT, _ALIGN = (
     Qt.DisplayRole, Qt.ToolTipRole, Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole, Qt.TextAlignmentRole)
+#: the invisible root a flat table model is asked about (one instance: no call in argument defaults)
+_ROOT = QModelIndex()
 _CENTER = int(Qt.AlignCenter)
 _CENTERED = frozenset(("level", "status", "serial_no", "audience", "duration_hours", "channel"))
 _LONG_TEXT = frozenset(("summary", "question", "topic", "theme", "dispute_type", "party_names",
@@ -440,10 +442,10 @@ class RegisterModel(QAbstractTableModel):
         return (today - deadline).days
 
     # --- Qt model interface -------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else self._count
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):

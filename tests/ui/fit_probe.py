@@ -202,8 +202,10 @@ def main() -> int:
                 done(action)
             # a photo larger than the screen and a scan, each opened large (issue 16)
             import io
+
             from PIL import Image
             from reportlab.pdfgen.canvas import Canvas
+
             from dudu_desktop.services import attachments
             from dudu_desktop.ui.attachments import AttachmentViewer
             photo, scan = io.BytesIO(), io.BytesIO()

@@ -60,10 +60,9 @@ def test_conflict_rows_wrap_and_name_people_not_log_ins(qtbot, tmp_path):
 
 
 def test_font_notice_only_on_the_annual_report_and_on_one_line(qtbot, ctx):
-    from reports_support import seed
-
     from dudu_desktop.reports.documents import AGREEMENT, ANNUAL, DOSSIER, LEDGER, SIGNIN, DocumentRequest
     from dudu_desktop.ui.print_preview import PrintPreviewDialog
+    from reports_support import seed
 
     ids = seed(ctx)
     requests = {LEDGER: {"register": "disputes", "month": "2024-05", "village": None},
