@@ -38,6 +38,7 @@ import bench  # noqa: E402  (bench/bench.py: the cached database, the start and 
 def photo(width: int, height: int, seed: int) -> bytes:
     """A JPEG with a gradient, shapes and a little noise: compresses like a photo, not like a flat colour."""
     from PIL import Image, ImageDraw, ImageFilter
+
     rnd = random.Random(seed)
     image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     draw = ImageDraw.Draw(image)
@@ -54,6 +55,7 @@ def photo(width: int, height: int, seed: int) -> bytes:
 
 def attach_many(path: Path, n: int, seed: int = 7) -> dict:
     from dudu_desktop.services import attachments
+
     ctx = bench.context(path)
     ids = [r[0] for r in ctx.conn.execute("SELECT id FROM disputes WHERE deleted = 0 ORDER BY id LIMIT ?", (n,))]
     t0 = time.perf_counter()
@@ -65,8 +67,12 @@ def attach_many(path: Path, n: int, seed: int = 7) -> dict:
     seconds = time.perf_counter() - t0
     ctx.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     ctx.conn.close()
-    return {"photos": n, "photo_bytes_mb": round(total / 1e6, 1), "seconds": round(seconds, 1),
-            "ms_per_photo": round(seconds * 1000 / n, 2)}
+    return {
+        "photos": n,
+        "photo_bytes_mb": round(total / 1e6, 1),
+        "seconds": round(seconds, 1),
+        "ms_per_photo": round(seconds * 1000 / n, 2),
+    }
 
 
 def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
@@ -77,6 +83,7 @@ def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
     from dudu_desktop.sync import keys
     from dudu_desktop.sync.export import export_bundle
     from dudu_desktop.sync.merge import apply_bundle
+
     town = Context(conn=open_database(township), user="bench", role=Role.ADMIN, clock=lambda: bench.NOW)
     info = site.site(town.conn)
     code = info["code"][:9] + "999"
@@ -84,8 +91,9 @@ def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
     for p in (vpath, Path(f"{vpath}-wal"), Path(f"{vpath}-shm")):
         p.unlink(missing_ok=True)
     village = Context(conn=open_database(vpath), user="bench", role=Role.ADMIN, clock=lambda: bench.NOW)
-    site.init_site(village, role="village", code=code, name="测试村", township_code=info["code"],
-                   township_name=info["name"])
+    site.init_site(
+        village, role="village", code=code, name="测试村", township_code=info["code"], township_name=info["name"]
+    )
     usb = workdir / "usb"
     shutil.rmtree(usb, ignore_errors=True)
     usb.mkdir()
@@ -93,9 +101,11 @@ def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
         site.save_village(town, code, "测试村")
     reg = keys.register_village(town, code, "测试村", usb)
     keys.import_registration(village, reg.path)
-    case = disputes.create_dispute(village, {"registered_on": "2024-12-01", "dispute_type": "邻里",
-                                             "summary": "照片测试", "source": "主动排查"},
-                                   [{"name": "甲", "role": "申请人"}])
+    case = disputes.create_dispute(
+        village,
+        {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "照片测试", "source": "主动排查"},
+        [{"name": "甲", "role": "申请人"}],
+    )
     size = 0
     t0 = time.perf_counter()
     for i in range(n):
@@ -110,17 +120,26 @@ def bundle_round(township: Path, workdir: Path, n: int = 100) -> dict:
     imported = apply_bundle(town, result.path)
     import_s = time.perf_counter() - t0
     assert imported.counts["attachments"]["new"] == n, imported.counts
-    out = {"photos": n, "photo_bytes_mb": round(size / 1e6, 1), "bundle_mb": round(result.path.stat().st_size / 1e6, 1),
-           "attach_s": round(attach_s, 2), "export_s": round(export_s, 2), "import_s": round(import_s, 2),
-           "import_backup_note": "the import starts with an automatic backup of the township file"}
+    out = {
+        "photos": n,
+        "photo_bytes_mb": round(size / 1e6, 1),
+        "bundle_mb": round(result.path.stat().st_size / 1e6, 1),
+        "attach_s": round(attach_s, 2),
+        "export_s": round(export_s, 2),
+        "import_s": round(import_s, 2),
+        "import_backup_note": "the import starts with an automatic backup of the township file",
+    }
     village.conn.close()
     town.conn.close()
     return out
 
 
 def measure(path: Path, repeat: int, env: dict) -> dict:
-    return {"file_mb": round(path.stat().st_size / 1e6, 1), "start": bench.bench_start(path, repeat, env),
-            "register": bench.bench_register(path, repeat, env)}
+    return {
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "start": bench.bench_start(path, repeat, env),
+        "register": bench.bench_register(path, repeat, env),
+    }
 
 
 def main() -> int:
@@ -143,8 +162,12 @@ def main() -> int:
         print("attached:", added, flush=True)
     else:
         added = {"photos": args.photos, "note": "reused"}
-    results = {"size": args.size, "attach": added, "without": measure(base, args.repeat, env),
-               "with": measure(photos, args.repeat, env)}
+    results = {
+        "size": args.size,
+        "attach": added,
+        "without": measure(base, args.repeat, env),
+        "with": measure(photos, args.repeat, env),
+    }
     work = workdir / "bundle-town.sqlite3"
     shutil.copy(photos, work)
     results["bundle"] = bundle_round(work, workdir)

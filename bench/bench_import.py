@@ -54,22 +54,40 @@ def dispute_rows(n: int, columns: list[str], seed: int = 7):
         rid = str(uuid.UUID(int=(ms << 80) | (0x7 << 76) | (0x2 << 62) | rnd.getrandbits(62)))
         a, b = "张三" + str(i % 97), "李四" + str(i % 89)
         row = {
-            "id": rid, "village_code": VILLAGE, "created_at": f"{registered} 09:00:00",
-            "updated_at": f"{registered} 10:00:00", "created_by": "cadre", "updated_by": "cadre",
-            "version": 3 if done else 1, "deleted": 0, "change_seq": i + 1,
-            "serial_no": f"2024-{i + 1:06d}", "registered_on": registered.isoformat(),
+            "id": rid,
+            "village_code": VILLAGE,
+            "created_at": f"{registered} 09:00:00",
+            "updated_at": f"{registered} 10:00:00",
+            "created_by": "cadre",
+            "updated_by": "cadre",
+            "version": 3 if done else 1,
+            "deleted": 0,
+            "change_seq": i + 1,
+            "serial_no": f"2024-{i + 1:06d}",
+            "registered_on": registered.isoformat(),
             "dispute_type": rnd.choice(vocab.DISPUTE_TYPES),
             "summary": f"{a}与邻居{b}因房屋滴水、排水沟堵塞问题发生纠纷，双方多次争吵，要求村调委会调解。",
-            "party_names": f"{a}、{b}", "source": rnd.choice(vocab.DISPUTE_SOURCES), "method": "人民调解",
-            "mediator": "冉光明", "level": "蓝", "level_reason": "", "status": "已办结" if done else "调处中",
-            "result": "调解成功" if done else "", "agreement": 1 if done else 0,
+            "party_names": f"{a}、{b}",
+            "source": rnd.choice(vocab.DISPUTE_SOURCES),
+            "method": "人民调解",
+            "mediator": "冉光明",
+            "level": "蓝",
+            "level_reason": "",
+            "status": "已办结" if done else "调处中",
+            "result": "调解成功" if done else "",
+            "agreement": 1 if done else 0,
             "agreement_terms": "双方自愿达成协议，今后互相尊重。" if done else "",
             "amount_cents": 50000 if done else None,
-            "performance_terms": "", "concluded_on": (registered + dt.timedelta(days=5)).isoformat() if done else None,
-            "closed_out_on": None, "prevented_criminal": None, "prevented_criminal_people": None,
-            "prevented_petition": None, "prevented_petition_people": None, "notes": "",
+            "performance_terms": "",
+            "concluded_on": (registered + dt.timedelta(days=5)).isoformat() if done else None,
+            "closed_out_on": None,
+            "prevented_criminal": None,
+            "prevented_criminal_people": None,
+            "prevented_petition": None,
+            "prevented_petition_people": None,
+            "notes": "",
         }
-        yield [row.get(c, "") for c in columns]      # a column added since (e.g. 履行地点): empty text
+        yield [row.get(c, "") for c in columns]  # a column added since (e.g. 履行地点): empty text
 
 
 def build_bundle(folder: Path, n: int) -> tuple[Path, Path]:
@@ -85,17 +103,48 @@ def build_bundle(folder: Path, n: int) -> tuple[Path, Path]:
         fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])} for c in empty[t]]
         data = rows if t == "disputes" else []
         tables[t] = (fields, fmt.encode_csv([f["name"] for f in fields], data), len(data))
-    audit_rows = [(i + 1, str(uuid.uuid4()), r[names.index("created_at")], "cadre", "create_dispute", "disputes",
-                   r[0], VILLAGE, json.dumps({"summary": [None, "…"]}, ensure_ascii=False), "", "", "0" * 64, "0" * 64)
-                  for i, r in enumerate(rows)]
-    tables["audit_log"] = ([{"name": c, "type": "string"} for c in fmt.AUDIT_COLUMNS],
-                           fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
-    tables["villages"] = ([{"name": c, "type": "string"} for c in fmt.VILLAGE_COLUMNS],
-                          fmt.encode_csv(list(fmt.VILLAGE_COLUMNS),
-                                         [(VILLAGE, VILLAGE_NAME, TOWNSHIP, "都督乡", "2024-01-01", "2024-01-01")]), 1)
-    meta = {"schema_version": version, "village_code": VILLAGE, "village_name": VILLAGE_NAME,
-            "township_code": TOWNSHIP, "sequence": 1, "from_seq": 0, "to_seq": n, "full": True,
-            "period": "2024-12", "created_at": NOW.isoformat()}
+    audit_rows = [
+        (
+            i + 1,
+            str(uuid.uuid4()),
+            r[names.index("created_at")],
+            "cadre",
+            "create_dispute",
+            "disputes",
+            r[0],
+            VILLAGE,
+            json.dumps({"summary": [None, "…"]}, ensure_ascii=False),
+            "",
+            "",
+            "0" * 64,
+            "0" * 64,
+        )
+        for i, r in enumerate(rows)
+    ]
+    tables["audit_log"] = (
+        [{"name": c, "type": "string"} for c in fmt.AUDIT_COLUMNS],
+        fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows),
+        len(audit_rows),
+    )
+    tables["villages"] = (
+        [{"name": c, "type": "string"} for c in fmt.VILLAGE_COLUMNS],
+        fmt.encode_csv(
+            list(fmt.VILLAGE_COLUMNS), [(VILLAGE, VILLAGE_NAME, TOWNSHIP, "都督乡", "2024-01-01", "2024-01-01")]
+        ),
+        1,
+    )
+    meta = {
+        "schema_version": version,
+        "village_code": VILLAGE,
+        "village_name": VILLAGE_NAME,
+        "township_code": TOWNSHIP,
+        "sequence": 1,
+        "from_seq": 0,
+        "to_seq": n,
+        "full": True,
+        "period": "2024-12",
+        "created_at": NOW.isoformat(),
+    }
     descriptor = json.dumps(fmt.build_descriptor(meta, tables), ensure_ascii=False).encode()
     path = folder / fmt.bundle_name(VILLAGE, 1, NOW.date())
     write_zip_atomic(path, [(fmt.DESCRIPTOR, descriptor)] + [(f"{t}.csv", d) for t, (_f, d, _n) in tables.items()])
@@ -115,15 +164,17 @@ def main() -> int:
     try:
         t0 = time.perf_counter()
         bundle, csv_path = build_bundle(folder, args.rows)
-        print(f"built {bundle.name}: {args.rows} disputes, {bundle.stat().st_size / 1e6:.1f} MB zip, "
-              f"{csv_path.stat().st_size / 1e6:.1f} MB CSV ({time.perf_counter() - t0:.1f} s)")
+        print(
+            f"built {bundle.name}: {args.rows} disputes, {bundle.stat().st_size / 1e6:.1f} MB zip, "
+            f"{csv_path.stat().st_size / 1e6:.1f} MB CSV ({time.perf_counter() - t0:.1f} s)"
+        )
 
         town_path = folder / "town.sqlite3"
         ctx = Context(conn=open_database(town_path), user="bench", clock=lambda: NOW)
         site.init_site(ctx, role="township", code=TOWNSHIP, name="都督乡")
         site.save_village(ctx, VILLAGE, VILLAGE_NAME)
         t0 = time.perf_counter()
-        result = apply_bundle(ctx, bundle, allow_unsealed=True)     # a plain bundle (no keys set up)
+        result = apply_bundle(ctx, bundle, allow_unsealed=True)  # a plain bundle (no keys set up)
         ours = time.perf_counter() - t0
         assert result.totals["new"] == args.rows, result.totals
         assert ctx.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == args.rows
@@ -144,8 +195,10 @@ def main() -> int:
         assert n == args.rows, n
 
         print(f"apply_bundle:               {ours:7.2f} s  {args.rows / ours:10,.0f} rows/s")
-        print(f"sqlite-utils insert --csv:  {theirs:7.2f} s  {args.rows / theirs:10,.0f} rows/s "
-              f"(of which interpreter start-up {startup:.2f} s)")
+        print(
+            f"sqlite-utils insert --csv:  {theirs:7.2f} s  {args.rows / theirs:10,.0f} rows/s "
+            f"(of which interpreter start-up {startup:.2f} s)"
+        )
         print(f"ratio (sqlite-utils time / apply_bundle time): {theirs / ours:.2f}")
     finally:
         if not args.keep:

@@ -43,8 +43,9 @@ SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
 
 
 def locked_message() -> str:
-    return _("Another program or window is writing to this database; please try again in a moment. "
-             "Nothing was changed.")
+    return _(
+        "Another program or window is writing to this database; please try again in a moment. Nothing was changed."
+    )
 
 
 def database_full_message() -> str:
@@ -55,7 +56,7 @@ def os_error_message(exc: OSError) -> str:
     """A sentence for the user about a failed file operation, by ``errno``, with the file name(s);
     never the system's (English) description."""
     code = exc.errno
-    if getattr(exc, "winerror", None) in (32, 33):          # Windows: sharing or lock violation
+    if getattr(exc, "winerror", None) in (32, 33):  # Windows: sharing or lock violation
         code = errno.EBUSY
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
         text = _("The disk is full; free some space or use another USB stick.")
@@ -87,7 +88,8 @@ def os_error_message(exc: OSError) -> str:
         text = _("The disk or USB stick is not there any more: plug it in again and try again.")
     else:
         text = _("The file could not be read or written (system error {code}).").format(
-            code=errno.errorcode.get(code, code) if code is not None else type(exc).__name__)
+            code=errno.errorcode.get(code, code) if code is not None else type(exc).__name__
+        )
     names = [str(n) for n in (exc.filename, getattr(exc, "filename2", None)) if n not in (None, "")]
     return " ".join([text, *names])
 
@@ -104,8 +106,10 @@ def sqlite_error_message(exc: sqlite3.Error) -> str | None:
     if primary == SQLITE_READONLY or "readonly database" in text:
         return _("The database file or its folder is read-only: nothing can be saved. Nothing was changed.")
     if primary == SQLITE_IOERR or "disk i/o error" in text:
-        return _("The database could not be read or written (disk I/O error): check the disk, then try again. "
-                 "Nothing was changed.")
+        return _(
+            "The database could not be read or written (disk I/O error): check the disk, then try again. "
+            "Nothing was changed."
+        )
     if primary == SQLITE_CANTOPEN or "unable to open database" in text:
         return _("The database file cannot be opened: its folder is missing, or it cannot be read or written.")
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text or "not a database" in text:
@@ -183,7 +187,7 @@ def _rotate(folder: Path, today: Path) -> None:
     if today.exists() and today.stat().st_size > LOG_MAX_BYTES:
         os.replace(today, today.with_name(today.name + ".1"))
     days = sorted(p for p in folder.glob(f"{LOG_PREFIX}*.log") if p != today)
-    for old in days[:max(0, len(days) - (LOG_KEEP_DAYS - 1))]:
+    for old in days[: max(0, len(days) - (LOG_KEEP_DAYS - 1))]:
         old.unlink(missing_ok=True)
         Path(str(old) + ".1").unlink(missing_ok=True)
 
@@ -191,10 +195,13 @@ def _rotate(folder: Path, today: Path) -> None:
 def write_crash_log(exc: BaseException, *, db_path=None, where: str = "") -> Path | None:
     """Append ``exc``'s traceback to today's log file; its path, or ``None`` if no folder could take it."""
     now = dt.datetime.now()
-    entry = (f"==== {now.isoformat(timespec='seconds')}  dudu-desktop {__version__}  pid {os.getpid()}\n"
-             f"where: {where or ' '.join(sys.argv)}\n"
-             f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {sys.platform}\n"
-             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + "\n")
+    entry = (
+        f"==== {now.isoformat(timespec='seconds')}  dudu-desktop {__version__}  pid {os.getpid()}\n"
+        f"where: {where or ' '.join(sys.argv)}\n"
+        f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {sys.platform}\n"
+        + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        + "\n"
+    )
     for folder in _log_candidates(db_path):
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -210,7 +217,11 @@ def write_crash_log(exc: BaseException, *, db_path=None, where: str = "") -> Pat
 
 def unexpected_message(log_path: Path | None) -> str:
     if log_path is None:
-        return _("An unexpected error stopped this action, and its details could not be saved either "
-                 "(is the disk full?). Please tell technical support what you were doing.")
-    return _("An unexpected error stopped this action. The details were written to {path}; please send this "
-             "file to technical support.").format(path=log_path)
+        return _(
+            "An unexpected error stopped this action, and its details could not be saved either "
+            "(is the disk full?). Please tell technical support what you were doing."
+        )
+    return _(
+        "An unexpected error stopped this action. The details were written to {path}; please send this "
+        "file to technical support."
+    ).format(path=log_path)

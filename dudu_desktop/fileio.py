@@ -65,7 +65,7 @@ def fsync_directory(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
-    except OSError as exc:   # some file systems do not support fsync on a directory
+    except OSError as exc:  # some file systems do not support fsync on a directory
         if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
             raise
     finally:

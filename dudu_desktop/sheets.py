@@ -44,14 +44,14 @@ from dudu_desktop.failures import os_error_message
 from dudu_desktop.fileio import MiB, atomic_path, size_text
 from dudu_desktop.i18n import _
 
-HEADER_SCAN_ROWS = 30          # title rows above the header that read_table will skip
+HEADER_SCAN_ROWS = 30  # title rows above the header that read_table will skip
 # An .xlsx is a zip: its entries are checked BEFORE openpyxl opens it (openpyxl reads the whole
 # sharedStrings.xml into memory). A real register of 200,000 rows stays far below these bounds.
-XLSX_MAX_UNCOMPRESSED = 200 * MiB   # all entries together (so every entry too), as declared
-XLSX_MAX_RATIO = 100                # uncompressed : compressed, for an entry over XLSX_RATIO_FLOOR
-XLSX_RATIO_FLOOR = MiB              # small entries (styles, blank sheets) compress well legitimately
+XLSX_MAX_UNCOMPRESSED = 200 * MiB  # all entries together (so every entry too), as declared
+XLSX_MAX_RATIO = 100  # uncompressed : compressed, for an entry over XLSX_RATIO_FLOOR
+XLSX_RATIO_FLOOR = MiB  # small entries (styles, blank sheets) compress well legitimately
 XLSX_MAX_ENTRIES = 2000
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # legacy .xls/.et, or a password-protected .xlsx
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls/.et, or a password-protected .xlsx
 
 
 class TableReadError(Exception):
@@ -63,6 +63,7 @@ class TableReadError(Exception):
 
 
 # ---------------------------------------------------------------------------- cell values
+
 
 def cell_text(value: Any) -> str:
     """The text a cell shows: None → '', 12.0 → '12', 0.1 → '0.1', dates → 'YYYY-MM-DD',
@@ -129,6 +130,7 @@ def neutralise_formula(cell: str) -> str:
 # ---------------------------------------------------------------------------- dates
 # Dates as typed: dudu_desktop.domain.dates.parse_date (the caller's rules).
 
+
 def excel_serial(value: Any, epoch: dt.datetime) -> dt.datetime | None:
     """The date-time of a NUMERIC .xlsx cell holding an Excel serial number (45413 → 2024-05-01),
     with openpyxl's own conversion and the workbook's epoch (1900 or 1904); None when ``value`` is
@@ -146,28 +148,29 @@ def excel_serial(value: Any, epoch: dt.datetime) -> dt.datetime | None:
 
 # ---------------------------------------------------------------------------- reading
 
+
 @dataclass(frozen=True)
 class Row:
-    number: int        # 1-based row number as Excel/WPS shows it (CSV: the record number, which
-                       # is what Excel shows too: a cell with line breaks does not start a row)
-    cells: list[str]   # stripped text, exactly len(Table.headers) cells
+    number: int  # 1-based row number as Excel/WPS shows it (CSV: the record number, which
+    # is what Excel shows too: a cell with line breaks does not start a row)
+    cells: list[str]  # stripped text, exactly len(Table.headers) cells
 
 
 @dataclass(frozen=True)
 class CellProblem:
-    row: int           # Row.number
-    column: int        # 0-based index into Table.headers
-    message: str       # a Chinese sentence naming the row and column
+    row: int  # Row.number
+    column: int  # 0-based index into Table.headers
+    message: str  # a Chinese sentence naming the row and column
 
 
 @dataclass
 class Table:
-    headers: list[str]             # normalised with normalise_header()
-    rows: list[Row]                # non-blank data rows below the header
-    header_row: int                # source row number of the header
+    headers: list[str]  # normalised with normalise_header()
+    rows: list[Row]  # non-blank data rows below the header
+    header_row: int  # source row number of the header
     problems: list[CellProblem] = field(default_factory=list)
-    sheet: str | None = None       # xlsx: the worksheet read
-    encoding: str | None = None    # csv: "UTF-8", "GB18030" or "UTF-16"
+    sheet: str | None = None  # xlsx: the worksheet read
+    encoding: str | None = None  # csv: "UTF-8", "GB18030" or "UTF-16"
 
     def column(self, name: str) -> int | None:
         """Index of the first column whose header matches ``name`` (normalised), or None."""
@@ -181,9 +184,15 @@ def normalise_header(text: str) -> str:
     return re.sub(r"\s+", "", text).strip("*＊")
 
 
-def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
-               sheet: str | None = None, max_bytes: int = 50 * MiB,
-               max_rows: int = 200_000, date_headers: Iterable[str] = ()) -> Table:
+def read_table(
+    path: str | os.PathLike,
+    *,
+    expected_headers: Iterable[str] = (),
+    sheet: str | None = None,
+    max_bytes: int = 50 * MiB,
+    max_rows: int = 200_000,
+    date_headers: Iterable[str] = (),
+) -> Table:
     """Read the first table of a .xlsx or .csv file (the format is detected from the content).
 
     - Header: with ``expected_headers``, the first row (within the first
@@ -210,14 +219,19 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
         with open(path, "rb") as f:
             head = f.read(len(_OLE2_MAGIC))
     except OSError as exc:
-        raise TableReadError(_("Cannot open the file “{name}”: {error}").format(
-            name=path.name, error=os_error_message(exc))) from exc
+        raise TableReadError(
+            _("Cannot open the file “{name}”: {error}").format(name=path.name, error=os_error_message(exc))
+        ) from exc
     if size > max_bytes:
         raise TableReadError(_("The file is too large (over {size})").format(size=size_text(max_bytes)))
     expected = [h for h in dict.fromkeys(map(normalise_header, expected_headers)) if h]
     if head.startswith(_OLE2_MAGIC):
-        raise TableReadError(_("Old .xls/.et workbooks and password-protected workbooks are not supported; "
-                               "save the file as .xlsx or CSV (UTF-8) in Excel/WPS and import that"))
+        raise TableReadError(
+            _(
+                "Old .xls/.et workbooks and password-protected workbooks are not supported; "
+                "save the file as .xlsx or CSV (UTF-8) in Excel/WPS and import that"
+            )
+        )
     if head.startswith(b"PK"):
         dates = {h for h in map(normalise_header, date_headers) if h}
         table = _read_xlsx(path, expected, sheet, max_rows, dates)
@@ -226,18 +240,26 @@ def read_table(path: str | os.PathLike, *, expected_headers: Iterable[str] = (),
     if table is None:
         if expected:
             names = "、".join(f"「{h}」" for h in expected)
-            message = _("No header found: the columns {names} were expected, but none of the first {n} rows "
-                        "holds two of them") if len(expected) > 1 else \
-                _("No header found: the column {names} was expected, but none of the first {n} rows holds it")
+            message = (
+                _(
+                    "No header found: the columns {names} were expected, but none of the first {n} rows "
+                    "holds two of them"
+                )
+                if len(expected) > 1
+                else _("No header found: the column {names} was expected, but none of the first {n} rows holds it")
+            )
             raise TableReadError(message.format(names=names, n=HEADER_SCAN_ROWS))
         raise TableReadError(_("The file holds no data"))
     return table
 
 
-def check_xlsx_container(path: str | os.PathLike, *,
-                         max_uncompressed: int = XLSX_MAX_UNCOMPRESSED,
-                         max_ratio: float = XLSX_MAX_RATIO,
-                         max_entries: int = XLSX_MAX_ENTRIES) -> None:
+def check_xlsx_container(
+    path: str | os.PathLike,
+    *,
+    max_uncompressed: int = XLSX_MAX_UNCOMPRESSED,
+    max_ratio: float = XLSX_MAX_RATIO,
+    max_entries: int = XLSX_MAX_ENTRIES,
+) -> None:
     """Refuse an .xlsx whose zip would expand too far, before anything decompresses it.
 
     Bounded: the number of entries, the declared uncompressed size of all entries together,
@@ -254,37 +276,42 @@ def check_xlsx_container(path: str | os.PathLike, *,
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return
     if len(infos) > max_entries:
-        raise TableReadError(_("The workbook holds too many files (more than {n}); it was not read.").format(
-            n=max_entries))
+        raise TableReadError(
+            _("The workbook holds too many files (more than {n}); it was not read.").format(n=max_entries)
+        )
     total = 0
     for info in infos:
         total += info.file_size
         bomb = total > max_uncompressed or (
-            info.file_size > XLSX_RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1))
+            info.file_size > XLSX_RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1)
+        )
         if bomb:
-            raise TableReadError(_(
-                "The workbook would expand to {size} when unpacked ({name}): this looks like a zip bomb, "
-                "so it was not read and nothing was changed. Save it again in Excel/WPS, or split it.").format(
-                size=size_text(info.file_size if total <= max_uncompressed else total), name=info.filename))
+            raise TableReadError(
+                _(
+                    "The workbook would expand to {size} when unpacked ({name}): this looks like a zip bomb, "
+                    "so it was not read and nothing was changed. Save it again in Excel/WPS, or split it."
+                ).format(size=size_text(info.file_size if total <= max_uncompressed else total), name=info.filename)
+            )
 
 
-def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
-               max_rows: int, date_headers: Collection[str] = frozenset()) -> Table | None:
+def _read_xlsx(
+    path: Path, expected: list[str], sheet: str | None, max_rows: int, date_headers: Collection[str] = frozenset()
+) -> Table | None:
     check_xlsx_container(path)
     from openpyxl import load_workbook
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # "Data Validation extension is not supported" etc.
+            warnings.simplefilter("ignore")  # "Data Validation extension is not supported" etc.
             wb = load_workbook(path, read_only=True, data_only=True)
             try:
                 named = [ws for ws in wb.worksheets if sheet and sheet in ws.title]
-                visible = [ws for ws in wb.worksheets
-                           if ws.sheet_state == "visible" and ws not in named]
+                visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible" and ws not in named]
                 for ws in named + visible:
-                    ws.reset_dimensions()     # some writers declare a wrong used range
-                    table = _assemble(enumerate(ws.iter_rows(values_only=True), 1),
-                                      expected, max_rows, date_headers, wb.epoch)
+                    ws.reset_dimensions()  # some writers declare a wrong used range
+                    table = _assemble(
+                        enumerate(ws.iter_rows(values_only=True), 1), expected, max_rows, date_headers, wb.epoch
+                    )
                     if table is not None:
                         table.sheet = ws.title
                         return table
@@ -293,7 +320,7 @@ def _read_xlsx(path: Path, expected: list[str], sheet: str | None,
                 wb.close()
     except TableReadError:
         raise
-    except Exception as exc:   # openpyxl reports broken files with many exception types
+    except Exception as exc:  # openpyxl reports broken files with many exception types
         raise TableReadError(_("The file is not a valid Excel workbook")) from exc
 
 
@@ -305,8 +332,8 @@ def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
         raise TableReadError(_("The file is a web page (HTML); save it as .xlsx in Excel/WPS and import that"))
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    at = {"record": 0, "line": 1}                  # the record being read and its first text line
-    spans: list[tuple[int, int, int, int]] = []    # multi-line cells: record, line, column, delimiters
+    at = {"record": 0, "line": 1}  # the record being read and its first text line
+    spans: list[tuple[int, int, int, int]] = []  # multi-line cells: record, line, column, delimiters
 
     def records() -> Iterator[tuple[int, list[str]]]:
         while True:
@@ -318,8 +345,9 @@ def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
                 return
             for col, value in enumerate(values):
                 if "\n" in value or "\r" in value:
-                    spans.append((at["record"], at["line"], col,
-                                  _row_like_delimiters(value, delimiter, len(values) - col - 1)))
+                    spans.append(
+                        (at["record"], at["line"], col, _row_like_delimiters(value, delimiter, len(values) - col - 1))
+                    )
             yield at["record"], values
 
     try:
@@ -334,12 +362,14 @@ def _read_csv(path: Path, expected: list[str], max_rows: int) -> Table | None:
             from openpyxl.utils import get_column_letter
 
             where = _row_and_line(record, line)
-            raise TableReadError(_(
-                "The CSV file was not imported: in {where}, the quoted cell in column {column} runs over "
-                "several lines, and one of them looks like a whole row of the table. A quote was probably "
-                "opened and not closed where it should be, which would hide rows. Check the quotes (\") in "
-                "that row, or save the file again from Excel/WPS, and import it again.").format(
-                where=where, column=get_column_letter(col + 1)))
+            raise TableReadError(
+                _(
+                    "The CSV file was not imported: in {where}, the quoted cell in column {column} runs over "
+                    "several lines, and one of them looks like a whole row of the table. A quote was probably "
+                    "opened and not closed where it should be, which would hide rows. Check the quotes (\") in "
+                    "that row, or save the file again from Excel/WPS, and import it again."
+                ).format(where=where, column=get_column_letter(col + 1))
+            )
     table.encoding = encoding
     return table
 
@@ -351,7 +381,7 @@ def _row_like_delimiters(value: str, delimiter: str, cells_after: int) -> int:
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:]
     counts = [line.count(delimiter) for line in lines[:-1]]
     last = lines[-1].count(delimiter)
-    if last:                   # text before the closing quote holds cells: a row's beginning
+    if last:  # text before the closing quote holds cells: a row's beginning
         counts.append(last + cells_after)
     return max(counts, default=0)
 
@@ -367,18 +397,22 @@ def _csv_error(exc: csv.Error, record: int, line: int, last_line: int) -> str:
     where = _row_and_line(record, line)
     text = str(exc)
     if "end of data" in text:
-        return _("The CSV file was not imported: the quote (\") opened in {where} is never closed, so every "
-                 "line after it would become one cell. Close the quote or remove it, then import again."
-                 ).format(where=where)
+        return _(
+            "The CSV file was not imported: the quote (\") opened in {where} is never closed, so every "
+            "line after it would become one cell. Close the quote or remove it, then import again."
+        ).format(where=where)
     if "expected after" in text:
-        return _("The CSV file was not imported: in {where}, a quoted cell has more text after its closing "
-                 "quote (\") (text line {line}). Put the whole cell in quotes and double the quotes inside "
-                 "it (\"\"), or remove them, then import again.").format(where=where, line=last_line)
+        return _(
+            "The CSV file was not imported: in {where}, a quoted cell has more text after its closing "
+            "quote (\") (text line {line}). Put the whole cell in quotes and double the quotes inside "
+            "it (\"\"), or remove them, then import again."
+        ).format(where=where, line=last_line)
     if "field larger than field limit" in text:
-        return _("The CSV file was not imported: a cell in {where} is longer than {n} characters (perhaps a "
-                 "quote that is never closed).").format(where=where, n=csv.field_size_limit())
-    return _("The CSV file was not imported: it is malformed in {where} ({error}).").format(
-        where=where, error=text)
+        return _(
+            "The CSV file was not imported: a cell in {where} is longer than {n} characters (perhaps a "
+            "quote that is never closed)."
+        ).format(where=where, n=csv.field_size_limit())
+    return _("The CSV file was not imported: it is malformed in {where} ({error}).").format(where=where, error=text)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -411,9 +445,13 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: list[str],
-              max_rows: int, date_headers: Collection[str] = frozenset(),
-              epoch: dt.datetime | None = None) -> Table | None:
+def _assemble(
+    records: Iterator[tuple[int, Sequence[Any]]],
+    expected_headers: list[str],
+    max_rows: int,
+    date_headers: Collection[str] = frozenset(),
+    epoch: dt.datetime | None = None,
+) -> Table | None:
     """Find the header among ``(row number, raw values)`` records and collect the rows below.
     With an ``epoch`` (xlsx), numbers under ``date_headers`` are Excel serials. None when no
     header is found."""
@@ -441,37 +479,56 @@ def _assemble(records: Iterator[tuple[int, Sequence[Any]]], expected_headers: li
 
     for number, values in records:
         if serial_columns and epoch is not None:
-            values = [excel_serial(v, epoch) or v if i in serial_columns else v
-                      for i, v in enumerate(values)]
+            values = [excel_serial(v, epoch) or v if i in serial_columns else v for i, v in enumerate(values)]
         texts = [cell_text(v).strip() for v in values]
         if not any(texts):
             continue
         if len(table.rows) >= max_rows:
-            raise TableReadError(_("The table has more than {n} rows; split it and import the parts").format(
-                n=max_rows))
+            raise TableReadError(
+                _("The table has more than {n} rows; split it and import the parts").format(n=max_rows)
+            )
         for col, (value, text) in enumerate(zip(values, texts)):
-            if col >= width and text:   # openpyxl is loaded for a problem only
+            if col >= width and text:  # openpyxl is loaded for a problem only
                 from openpyxl.utils import get_column_letter
 
-                table.problems.append(CellProblem(number, col, _(
-                    "Row {row}, column {column}: “{text}” lies outside the header and was ignored").format(
-                    row=number, column=get_column_letter(col + 1), text=text)))
+                table.problems.append(
+                    CellProblem(
+                        number,
+                        col,
+                        _("Row {row}, column {column}: “{text}” lies outside the header and was ignored").format(
+                            row=number, column=get_column_letter(col + 1), text=text
+                        ),
+                    )
+                )
             elif _lost_digits(value):
                 from openpyxl.utils import get_column_letter
 
                 name = headers[col] or _("column {column}").format(column=get_column_letter(col + 1))
-                table.problems.append(CellProblem(number, col, _(
-                    "Row {row}, 「{name}」: “{text}” is a long number Excel saved as a number, and its last "
-                    "digits are lost; format that column as text in the original sheet, enter the numbers again "
-                    "and import it again").format(row=number, name=name, text=text)))
+                table.problems.append(
+                    CellProblem(
+                        number,
+                        col,
+                        _(
+                            "Row {row}, 「{name}」: “{text}” is a long number Excel saved as a number, and its last "
+                            "digits are lost; format that column as text in the original sheet, enter the numbers "
+                            "again and import it again"
+                        ).format(row=number, name=name, text=text),
+                    )
+                )
         table.rows.append(Row(number, (texts + [""] * width)[:width]))
     return table
 
 
 # ---------------------------------------------------------------------------- writing
 
-def write_csv(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any],
-              rows: Iterable[Sequence[Any]], *, neutralise: bool = True) -> None:
+
+def write_csv(
+    path_or_file: str | os.PathLike | BinaryIO,
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    neutralise: bool = True,
+) -> None:
     """Write a CSV for Excel/WPS on Chinese Windows: UTF-8 with BOM, RFC 4180 quoting, CRLF.
 
     Values are converted with :func:`cell_text`. With ``neutralise`` (the default, for files
@@ -479,6 +536,7 @@ def write_csv(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any]
     for machine-read files that must round-trip exactly. A path is written atomically; a binary
     file object is written in place (the BOM only at its start).
     """
+
     def write(f) -> None:
         writer = csv.writer(f, lineterminator="\r\n")
         fix = neutralise_formula if neutralise else (lambda s: s)
@@ -487,8 +545,7 @@ def write_csv(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any]
             writer.writerow([fix(cell_text(v)) for v in row])
 
     if isinstance(path_or_file, (str, os.PathLike)):
-        with atomic_path(path_or_file) as tmp, \
-                open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+        with atomic_path(path_or_file) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as f:
             write(f)
         return
     f = io.TextIOWrapper(path_or_file, encoding="utf-8-sig", newline="")
@@ -502,10 +559,16 @@ def write_csv(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any]
 _NATIVE_TYPES = (int, float, Decimal, dt.date, dt.time)
 
 
-def write_xlsx(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any],
-               rows: Iterable[Sequence[Any]], *, title: str | None = None,
-               text_columns: Iterable[int | str] = (), widths: Sequence[float] | None = None,
-               sheet_name: str = "Sheet1") -> None:
+def write_xlsx(
+    path_or_file: str | os.PathLike | BinaryIO,
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    text_columns: Iterable[int | str] = (),
+    widths: Sequence[float] | None = None,
+    sheet_name: str = "Sheet1",
+) -> None:
     """Write a one-sheet .xlsx ledger.
 
     - ``title``: a bold row merged across the columns above the header.
@@ -530,7 +593,7 @@ def write_xlsx(path_or_file: str | os.PathLike | BinaryIO, headers: Sequence[Any
 
     def put_text(cell, text: str, as_text_format: bool) -> None:
         cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters are invalid XML
-        cell.data_type = "s"                              # never a formula
+        cell.data_type = "s"  # never a formula
         if as_text_format:
             cell.number_format = "@"
 
@@ -589,13 +652,15 @@ def _column_indexes(headers: list[str], columns: Iterable[int | str]) -> set[int
 
 def display_width(text: str) -> int:
     """Width in Excel units of the longest line: CJK and full-width characters count double."""
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in text.splitlines()), default=0)
+    return max(
+        (sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.splitlines()),
+        default=0,
+    )
 
 
 def _auto_widths(headers: list[str], rows: Sequence[Sequence[Any]]) -> list[float]:
     widths = [display_width(h) for h in headers]
     for row in rows:
-        for c, value in enumerate(row[:len(widths)]):
+        for c, value in enumerate(row[: len(widths)]):
             widths[c] = max(widths[c], display_width(cell_text(value)))
     return [min(max(w + 2, 6), 60) for w in widths]

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Fill msgstr entries of a .po file from a Python dict file defining ``T = {msgid: translation}``.
 
-    python scripts/fill_po.py dudu_desktop/i18n/po/zh_CN/core.po translations.py
+python scripts/fill_po.py dudu_desktop/i18n/po/zh_CN/core.po translations.py
 """
+
 import runpy
 import sys
 

@@ -53,9 +53,11 @@ def part_of(path: str) -> str:
 def extract() -> Catalog:
     catalog = Catalog(domain=DOMAIN, project="dudu-desktop", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
-        catalog.add(message, None, [(str(Path("dudu_desktop") / filename), lineno)], auto_comments=comments,
-                    context=context)
+        str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+    ):
+        catalog.add(
+            message, None, [(str(Path("dudu_desktop") / filename), lineno)], auto_comments=comments, context=context
+        )
     return catalog
 
 
@@ -70,8 +72,14 @@ def load_locale(locale: str) -> dict[str, Catalog]:
 
 def merged(locale: str) -> Catalog:
     # Fixed header dates: compiling the same .po files always gives the same bytes.
-    catalog = Catalog(locale=locale, domain=DOMAIN, charset="utf-8", project="dudu-desktop",
-                      creation_date=FIXED_DATE, revision_date=FIXED_DATE)
+    catalog = Catalog(
+        locale=locale,
+        domain=DOMAIN,
+        charset="utf-8",
+        project="dudu-desktop",
+        creation_date=FIXED_DATE,
+        revision_date=FIXED_DATE,
+    )
     for part in load_locale(locale).values():
         for message in part:
             if message.id and message.string:
@@ -117,9 +125,17 @@ def todo(locale: str = "zh_CN") -> int:
         if not message.id or translated.get(message.id):
             continue
         name = part_of(message.locations[0][0]) if message.locations else "core"
-        catalog = parts.setdefault(name, Catalog(locale=locale, domain=DOMAIN, charset="utf-8",
-                                                 project="dudu-desktop", creation_date=FIXED_DATE,
-                                                 revision_date=FIXED_DATE))
+        catalog = parts.setdefault(
+            name,
+            Catalog(
+                locale=locale,
+                domain=DOMAIN,
+                charset="utf-8",
+                project="dudu-desktop",
+                creation_date=FIXED_DATE,
+                revision_date=FIXED_DATE,
+            ),
+        )
         existing = catalog.get(message.id)
         if existing is None:
             if copy:
@@ -128,7 +144,7 @@ def todo(locale: str = "zh_CN") -> int:
                 string = "" if not isinstance(message.id, tuple) else ("", "")
             catalog.add(message.id, string, locations=message.locations)
             added += 1
-        elif copy:                       # an en entry left empty: the English source is its text
+        elif copy:  # an en entry left empty: the English source is its text
             existing.string = message.id
             added += 1
     for name, catalog in parts.items():

@@ -52,7 +52,7 @@ def draw(size: int, family: str) -> QImage:
     p.setPen(Qt.NoPen)
     p.setBrush(gradient)
     p.drawRoundedRect(outer, size * 0.2, size * 0.2)
-    if size >= 32:                              # a seal's inner frame; too fine for 16/24 px
+    if size >= 32:  # a seal's inner frame; too fine for 16/24 px
         inset = size * 0.11
         frame = outer.adjusted(inset, inset, -inset, -inset)
         pen = QPen(QColor(255, 255, 255, 200), max(1.0, size * 0.025))
@@ -89,7 +89,7 @@ def ico_bytes(pngs: dict[int, bytes]) -> bytes:
     offset = 6 + 16 * len(pngs)
     entries, payload = b"", b""
     for size, data in sorted(pngs.items()):
-        dim = 0 if size >= 256 else size           # 0 means 256 in the directory entry
+        dim = 0 if size >= 256 else size  # 0 means 256 in the directory entry
         entries += struct.pack("<BBBBHHII", dim, dim, 0, 0, 1, 32, len(data), offset + len(payload))
         payload += data
     return header + entries + payload

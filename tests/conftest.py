@@ -38,8 +38,14 @@ def make_context(path, *, role="village", clock_at=NOW, user="tester") -> Contex
     database = open_database(path)
     ctx = Context(conn=database, user=user, clock=lambda: clock_at)
     if role == "village":
-        site.init_site(ctx, role="village", code=VILLAGE_CODE, name=VILLAGE_NAME, township_code=TOWNSHIP_CODE,
-                       township_name="都督乡")
+        site.init_site(
+            ctx,
+            role="village",
+            code=VILLAGE_CODE,
+            name=VILLAGE_NAME,
+            township_code=TOWNSHIP_CODE,
+            township_name="都督乡",
+        )
     else:
         site.init_site(ctx, role="township", code=TOWNSHIP_CODE, name="都督乡")
     return ctx

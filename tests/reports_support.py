@@ -26,11 +26,18 @@ def new_context(path, *, role="village", clock_at=None, user="tester") -> Contex
     """Like tests/conftest.py's make_context (importing ``conftest`` is ambiguous when the
     ui tests' conftest is loaded too)."""
     import datetime as dt
+
     clock_at = clock_at or dt.datetime(2024, 12, 20, 10, 0, 0)
     ctx = Context(conn=open_database(path), user=user, clock=lambda: clock_at)
     if role == "village":
-        site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code="500243104000",
-                       township_name="都督乡")
+        site.init_site(
+            ctx,
+            role="village",
+            code="500243104201",
+            name="都督村",
+            township_code="500243104000",
+            township_name="都督乡",
+        )
     else:
         site.init_site(ctx, role="township", code="500243104000", name="都督乡")
     return ctx
@@ -40,15 +47,37 @@ def seed(ctx) -> dict:
     """May 2024 in 都督村: two disputes (one settled for ¥10000), a call, a session with an
     exam, an event with materials; one dispute in June. Returns the ids."""
     ids = {}
-    ids["settled"] = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-06", "dispute_type": "邻里", "source": "当事人申请", "mediator": "冉光明",
-        "summary": "张三丰与邻居李四因排水沟堵塞发生纠纷，双方多次争吵。",
-    }, [
-        {"role": "申请人", "name": NAME_FULL, "gender": "男", "ethnicity": "汉族", "age": 74, "phone": PHONE_FULL,
-         "id_number": ID_FULL, "address": "都督村3组12号"},
-        {"role": "被申请人", "name": "李四", "gender": "女", "ethnicity": "土家族", "age": 45,
-         "phone": "13912340000", "address": "都督村3组15号"},
-    ])
+    ids["settled"] = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-05-06",
+            "dispute_type": "邻里",
+            "source": "当事人申请",
+            "mediator": "冉光明",
+            "summary": "张三丰与邻居李四因排水沟堵塞发生纠纷，双方多次争吵。",
+        },
+        [
+            {
+                "role": "申请人",
+                "name": NAME_FULL,
+                "gender": "男",
+                "ethnicity": "汉族",
+                "age": 74,
+                "phone": PHONE_FULL,
+                "id_number": ID_FULL,
+                "address": "都督村3组12号",
+            },
+            {
+                "role": "被申请人",
+                "name": "李四",
+                "gender": "女",
+                "ethnicity": "土家族",
+                "age": 45,
+                "phone": "13912340000",
+                "address": "都督村3组15号",
+            },
+        ],
+    )
     disputes.start_mediation(ctx, ids["settled"], method="人民调解")
     disputes.conclude(
         ctx,

@@ -30,16 +30,31 @@ PLACE = "都督村便民服务中心"
 
 
 def new_case(ctx, *, occupation="农民", place=PLACE, conclude=True) -> str:
-    dispute = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-06", "dispute_type": "邻里", "source": "当事人申请", "mediator": "冉光明",
-        "summary": "张三与邻居李四因排水沟堵塞发生纠纷。"},
-        [{"role": "申请人", "name": "张三", "occupation": occupation},
-         {"role": "被申请人", "name": "李四", "occupation": ""}])
+    dispute = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-05-06",
+            "dispute_type": "邻里",
+            "source": "当事人申请",
+            "mediator": "冉光明",
+            "summary": "张三与邻居李四因排水沟堵塞发生纠纷。",
+        },
+        [
+            {"role": "申请人", "name": "张三", "occupation": occupation},
+            {"role": "被申请人", "name": "李四", "occupation": ""},
+        ],
+    )
     if conclude:
         disputes.start_mediation(ctx, dispute, method="人民调解")
-        disputes.conclude(ctx, dispute, result="调解成功", concluded_on="2024-05-10",
-                          agreement_terms="李四于2024年6月1日前修复排水沟。",
-                          performance_terms="协议签订之日起三十日内履行完毕。", place_of_performance=place)
+        disputes.conclude(
+            ctx,
+            dispute,
+            result="调解成功",
+            concluded_on="2024-05-10",
+            agreement_terms="李四于2024年6月1日前修复排水沟。",
+            performance_terms="协议签订之日起三十日内履行完毕。",
+            place_of_performance=place,
+        )
     return dispute
 
 
@@ -84,9 +99,12 @@ def test_check_sees_the_new_fields_changed_outside_the_program(ctx, db_path, cap
     ctx.conn.close()
     assert check(capsys, db_path)[0] == 0
     # a value changed, a value set where there was none, a value cleared
-    sql(db_path, f"UPDATE disputes SET place_of_performance = '别处' WHERE id = '{dispute}'",
+    sql(
+        db_path,
+        f"UPDATE disputes SET place_of_performance = '别处' WHERE id = '{dispute}'",
         f"UPDATE dispute_parties SET occupation = '村干部' WHERE id = '{party_ids[1]}'",
-        f"UPDATE dispute_parties SET occupation = '' WHERE id = '{party_ids[0]}'")
+        f"UPDATE dispute_parties SET occupation = '' WHERE id = '{party_ids[0]}'",
+    )
     code, err = check(capsys, db_path)
     assert code == 1
     assert dispute in err and party_ids[0] in err and party_ids[1] in err
@@ -96,31 +114,50 @@ def test_an_old_file_upgrades_with_its_digests_still_valid(tmp_path, monkeypatch
     """Disputes and parties written and sealed by the program before 0014 keep their digests (the new
     columns are '' there): check is clean after the upgrade, and a later edit is covered."""
     path = tmp_path / "old.sqlite3"
-    old = MIGRATIONS[:[name for name, _ in MIGRATIONS].index("0014_agreement_fields")]
-    with monkeypatch.context() as m:            # the program as it was: no such fields, no such digests
-        m.setattr(disputes, "PARTY", dataclasses.replace(
-            PARTY, fields=tuple(f for f in PARTY.fields if f.key != "occupation")))
-        m.setattr(disputes, "DISPUTE", dataclasses.replace(
-            DISPUTE, fields=tuple(f for f in DISPUTE.fields if f.key != "place_of_performance")))
+    old = MIGRATIONS[: [name for name, _ in MIGRATIONS].index("0014_agreement_fields")]
+    with monkeypatch.context() as m:  # the program as it was: no such fields, no such digests
+        m.setattr(
+            disputes,
+            "PARTY",
+            dataclasses.replace(PARTY, fields=tuple(f for f in PARTY.fields if f.key != "occupation")),
+        )
+        m.setattr(
+            disputes,
+            "DISPUTE",
+            dataclasses.replace(DISPUTE, fields=tuple(f for f in DISPUTE.fields if f.key != "place_of_performance")),
+        )
         m.setattr(chain, "DIGESTED_WHEN_SET", {})
         chain.content_sql.cache_clear()
         database = open_database(path, migrations=old)
         ctx = Context(conn=database, user="tester", clock=lambda: NOW)
-        site.init_site(ctx, role="village", code="500243104201", name="都督村", township_code="500243104000",
-                       township_name="都督乡")
-        dispute = disputes.create_dispute(ctx, {
-            "registered_on": "2024-05-06", "dispute_type": "邻里", "source": "当事人申请",
-            "summary": "张三与李四因排水沟堵塞发生纠纷。"}, [{"role": "申请人", "name": "张三"},
-                                                 {"role": "被申请人", "name": "李四"}])
+        site.init_site(
+            ctx,
+            role="village",
+            code="500243104201",
+            name="都督村",
+            township_code="500243104000",
+            township_name="都督乡",
+        )
+        dispute = disputes.create_dispute(
+            ctx,
+            {
+                "registered_on": "2024-05-06",
+                "dispute_type": "邻里",
+                "source": "当事人申请",
+                "summary": "张三与李四因排水沟堵塞发生纠纷。",
+            },
+            [{"role": "申请人", "name": "张三"}, {"role": "被申请人", "name": "李四"}],
+        )
         assert "occupation" not in {r[1] for r in database.execute("PRAGMA table_info(dispute_parties)")}
         database.close()
     chain.content_sql.cache_clear()
-    assert check(capsys, path) == (0, "")          # opened with every migration: 0014 applied
+    assert check(capsys, path) == (0, "")  # opened with every migration: 0014 applied
     ctx = make_context(path)
     row = disputes.get_dispute(ctx.conn, dispute)
     assert row["place_of_performance"] == "" and row["parties"][0]["occupation"] == ""
-    disputes.update_dispute(ctx, dispute, {"place_of_performance": PLACE},
-                            [{**p, "occupation": "教师"} for p in row["parties"]])
+    disputes.update_dispute(
+        ctx, dispute, {"place_of_performance": PLACE}, [{**p, "occupation": "教师"} for p in row["parties"]]
+    )
     ctx.conn.close()
     assert check(capsys, path) == (0, "")
     sql(path, f"UPDATE disputes SET place_of_performance = '别处' WHERE id = '{dispute}'")
@@ -129,6 +166,7 @@ def test_an_old_file_upgrades_with_its_digests_still_valid(tmp_path, monkeypatch
 
 
 # --- bundles -------------------------------------------------------------------------------------
+
 
 def _village(path):
     return make_context(path)
@@ -158,9 +196,12 @@ def test_an_older_village_bundle_without_the_columns_still_imports(tmp_path, mon
     older = schema_version(village.conn) - 1
     new_columns = {"occupation", "place_of_performance"}
     real = _export.bundle_columns
-    with monkeypatch.context() as m:        # the program before 0014: no such columns, schema one lower
-        m.setattr(_export, "bundle_columns", lambda conn, table: [c for c in real(conn, table)
-                                                                  if c["name"] not in new_columns])
+    with monkeypatch.context() as m:  # the program before 0014: no such columns, schema one lower
+        m.setattr(
+            _export,
+            "bundle_columns",
+            lambda conn, table: [c for c in real(conn, table) if c["name"] not in new_columns],
+        )
         m.setattr(_export, "schema_version", lambda conn: older)
         path = _export.export_bundle(village, tmp_path, unsealed=True).path
     with zipfile.ZipFile(path) as z:
@@ -176,14 +217,16 @@ def test_an_older_village_bundle_without_the_columns_still_imports(tmp_path, mon
 
 # --- the printed agreement -----------------------------------------------------------------------
 
+
 def test_the_agreement_prints_occupation_per_party_and_the_place(ctx, db_path, tmp_path):
     """Read back from the PDF (pypdf): each party's block has 职业或职务 with its value, between
     年龄 and 联系方式/单位或住址 as in the Ministry of Justice form; the terms section has 履行地点
     under 履行方式、时限. The occupation is printed as typed in the masked copy too."""
     dispute = new_case(ctx, occupation="个体工商户")
     parties = disputes.get_dispute(ctx.conn, dispute)["parties"]
-    disputes.update_dispute(ctx, dispute, {}, [{**parties[0], "address": "都督村3组12号"},
-                                               {**parties[1], "occupation": "教师"}])
+    disputes.update_dispute(
+        ctx, dispute, {}, [{**parties[0], "address": "都督村3组12号"}, {**parties[1], "occupation": "教师"}]
+    )
     out = tmp_path / "a.pdf"
     assert main(["--db", str(db_path), "report", "agreement", "--dispute", dispute, "--out", str(out)]) == 0
     text = flat(pdf_text(out.read_bytes()))
@@ -191,7 +234,7 @@ def test_the_agreement_prints_occupation_per_party_and_the_place(ctx, db_path, t
     first, second = text.split("被申请人", 1)
     assert "职业或职务个体工商户" in first and "职业或职务教师" in second
     assert first.index("年龄") < first.index("职业或职务") < first.index("单位或住址")
-    assert "单位或住址都督村****" in first                      # the address masked as before
+    assert "单位或住址都督村****" in first  # the address masked as before
     assert "履行方式、时限协议签订之日起三十日内履行完毕。履行地点" + PLACE in text
     assert text.index("经调解") < text.index("履行地点") < text.index("本协议一式三份")
 
@@ -200,5 +243,5 @@ def test_a_blank_place_and_occupation_leave_room_to_write(ctx, tmp_path):
     dispute = new_case(ctx, occupation="", place="")
     content, _count = pdf_bytes(ctx, DocumentRequest(AGREEMENT, {"dispute_id": dispute}))
     text = flat(pdf_text(content))
-    assert text.count("职业或职务联系方式") == 2           # the labels stand, the cells blank
+    assert text.count("职业或职务联系方式") == 2  # the labels stand, the cells blank
     assert "履行地点本协议一式" in text

@@ -25,8 +25,9 @@ def test_concluding_as_success_needs_the_terms_but_not_the_amount(ctx):
     assert disputes.conclude(ctx, other, result="调解不成", concluded_on="2024-12-10")["status"] == "已办结"
     # a case entered as concluded at once, and an edit that empties the terms
     with pytest.raises(Refused, match="协议内容"):
-        disputes.create_dispute(ctx, {**CASE, "status": "已办结", "result": "调解成功", "concluded_on": "2024-12-05"},
-                                PARTIES)
+        disputes.create_dispute(
+            ctx, {**CASE, "status": "已办结", "result": "调解成功", "concluded_on": "2024-12-05"}, PARTIES
+        )
     with pytest.raises(Refused, match="协议内容"):
         disputes.update_dispute(ctx, case, {"agreement_terms": ""})
 

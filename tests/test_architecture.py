@@ -30,11 +30,13 @@ def test_no_qt_import_outside_ui():
 
 
 def test_core_modules_import_without_loading_qt():
-    code = ("import sys, pkgutil, importlib, dudu_desktop\n"
-            "for m in pkgutil.walk_packages(dudu_desktop.__path__, 'dudu_desktop.'):\n"
-            "    if not m.name.startswith(('dudu_desktop.ui', 'dudu_desktop.__main__')):\n"
-            "        importlib.import_module(m.name)\n"
-            "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt loaded by the core'\n")
+    code = (
+        "import sys, pkgutil, importlib, dudu_desktop\n"
+        "for m in pkgutil.walk_packages(dudu_desktop.__path__, 'dudu_desktop.'):\n"
+        "    if not m.name.startswith(('dudu_desktop.ui', 'dudu_desktop.__main__')):\n"
+        "        importlib.import_module(m.name)\n"
+        "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt loaded by the core'\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -51,14 +53,17 @@ def test_core_modules_import_without_loading_qt():
 #: * ``storage`` → ``services`` → ``sync``/``reports`` → ``ui`` → ``cli`` (the command line starts the
 #:   window: ``gui``) → ``__main__``.
 LAYERS = {
-    "dudu_desktop": -1,                     # the root: name and version, importable by all
-    "i18n": 0, "paths": 0,
+    "dudu_desktop": -1,  # the root: name and version, importable by all
+    "i18n": 0,
+    "paths": 0,
     "domain": 1,
-    "fileio": 2, "failures": 2,
+    "fileio": 2,
+    "failures": 2,
     "sheets": 3,
     "storage": 4,
     "services": 5,
-    "sync": 6, "reports": 6,
+    "sync": 6,
+    "reports": 6,
     "ui": 7,
     "cli": 8,
     "__main__": 9,
@@ -94,7 +99,7 @@ def imports_of(module: str) -> set[tuple[str, int]]:
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
-                base = ".".join(parts[:len(parts) - node.level + 1] + ([node.module] if node.module else []))
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
             names = [base] + [f"{base}.{a.name}" for a in node.names]
         else:
             continue

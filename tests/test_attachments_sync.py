@@ -38,6 +38,7 @@ def pair(tmp_path):
 def noise(width, height) -> bytes:
     """A JPEG that does not compress much (random pixels)."""
     from PIL import Image
+
     buf = io.BytesIO()
     Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buf, "JPEG", quality=90)
     return buf.getvalue()

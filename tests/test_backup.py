@@ -13,9 +13,14 @@ from dudu_desktop.services import audit, backup, hotline
 from dudu_desktop.services.context import Context
 from dudu_desktop.storage import db as storage
 
-NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the fixed clock of the ctx fixture (tests/conftest.py)
-CALL = {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "拖欠工资怎么办",
-        "anonymous": True}
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)  # the fixed clock of the ctx fixture (tests/conftest.py)
+CALL = {
+    "called_at": "2024-12-01 09:30",
+    "channel": "电话",
+    "category": "劳动",
+    "question": "拖欠工资怎么办",
+    "anonymous": True,
+}
 
 
 def add_calls(ctx, n, day=1):
@@ -59,7 +64,7 @@ def test_no_auto_backup_of_an_empty_or_damaged_database(db_path, tmp_path):
 def test_backup_before_names_the_reason(ctx):
     path = backup.backup_before(ctx, "import")
     assert path.name.endswith("-before_import.sqlite3")
-    again = backup.backup_before(ctx, "import")        # same second: a second name, not an overwrite
+    again = backup.backup_before(ctx, "import")  # same second: a second name, not an overwrite
     assert again != path and path.exists() and again.exists()
     with pytest.raises(RuntimeError):
         with storage.transaction(ctx.conn):
@@ -69,7 +74,7 @@ def test_backup_before_names_the_reason(ctx):
 def test_rotation_keeps_seven_daily_and_twelve_monthly(ctx, db_path):
     start = dt.datetime(2023, 1, 1, 8, 0, 0)
     made = []
-    for day in range(0, 500, 1):                       # one auto backup a day for 500 days
+    for day in range(0, 500, 1):  # one auto backup a day for 500 days
         made.append(backup.make_backup(at(ctx, start + dt.timedelta(days=day)), "auto", rotate_after=False))
     # two on the last day
     made.append(backup.make_backup(at(ctx, start + dt.timedelta(days=499, hours=3)), "auto", rotate_after=False))
@@ -77,8 +82,9 @@ def test_rotation_keeps_seven_daily_and_twelve_monthly(ctx, db_path):
     kept = [when for when, _path in backup.list_backups(paths.backups_dir(db_path), "test")]
     last_day = (start + dt.timedelta(days=499)).date()
     days = sorted({w.date() for w in kept})
-    assert [d for d in days if d > last_day - dt.timedelta(days=7)] == \
-        [last_day - dt.timedelta(days=i) for i in range(6, -1, -1)]
+    assert [d for d in days if d > last_day - dt.timedelta(days=7)] == [
+        last_day - dt.timedelta(days=i) for i in range(6, -1, -1)
+    ]
     months = sorted({(w.year, w.month) for w in kept})
     assert len(months) == 12 and months[-1] == (last_day.year, last_day.month)
     # each kept month's copy is that month's newest; each kept day's copy is that day's newest
@@ -105,7 +111,7 @@ def test_backup_to_a_chosen_folder_is_admin_only_and_audited(ctx, tmp_path):
     path = backup.backup_to(ctx, usb)
     assert path.parent == usb and path.exists()
     with pytest.raises(Refused):
-        backup.backup_to(ctx, path)                    # never overwrite
+        backup.backup_to(ctx, path)  # never overwrite
     assert audit.entries(ctx.conn, action="backup")[0]["user"] == ctx.user
 
 
@@ -174,7 +180,7 @@ def test_restore_refuses_bad_copies_and_non_admins(ctx, tmp_path, township_ctx):
     assert "更新" in str(exc.value) or "新版本" in str(exc.value)
     township_copy = backup.backup_to(township_ctx, tmp_path / "township-copy.sqlite3")
     with pytest.raises(Refused):
-        backup.restore(ctx, township_copy)             # another PC's database
+        backup.restore(ctx, township_copy)  # another PC's database
     assert ctx.conn.execute("SELECT value FROM settings WHERE key='site'").fetchone()[0].count("都督村")
 
 
@@ -182,7 +188,7 @@ def corrupt(path, offset_pages=(3, 4, 5)):
     data = bytearray(path.read_bytes())
     for page in offset_pages:
         start = page * 4096
-        data[start + 8:start + 4000] = b"\xff" * (3992)
+        data[start + 8 : start + 4000] = b"\xff" * (3992)
     path.write_bytes(bytes(data))
 
 
@@ -198,7 +204,7 @@ def test_damaged_database_found_at_start_and_latest_good_backup_restored(ctx, db
     corrupt(db_path)
     damaged = Context(conn=storage.open_database(db_path), clock=lambda: NOW)
     assert backup.startup_problems(damaged.conn)
-    assert backup.auto_backup_if_due(at(damaged, NOW + dt.timedelta(days=3))) is None   # never copy damage
+    assert backup.auto_backup_if_due(at(damaged, NOW + dt.timedelta(days=3))) is None  # never copy damage
     assert backup.latest_good_backup(db_path) == good
     backup.restore(damaged, good)
     assert backup.startup_problems(damaged.conn) == []

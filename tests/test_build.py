@@ -10,17 +10,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(os.environ.get("DUDU_BUILD_TEST") != "1",
-                                reason="builds with PyInstaller: set DUDU_BUILD_TEST=1")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DUDU_BUILD_TEST") != "1", reason="builds with PyInstaller: set DUDU_BUILD_TEST=1"
+)
 
 
 def test_build_and_smoke_test_the_frozen_program(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--dist", str(tmp_path / "dist")],
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build.py"), "--dist", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "smoke test passed" in result.stdout
-    for check in ("--version", "init", "demo", "stats JSON has disputes", "window opens offscreen and paints",
-                  "portable mode", "en catalog"):
+    for check in (
+        "--version",
+        "init",
+        "demo",
+        "stats JSON has disputes",
+        "window opens offscreen and paints",
+        "portable mode",
+        "en catalog",
+    ):
         assert f"ok   {check}" in result.stdout, check
     folder = tmp_path / "dist" / "DuduDesktop"
     assert not (folder / "portable.txt").exists() and not (folder / "data").exists()

@@ -31,7 +31,7 @@ def _words(old: str, new: str, name: str) -> list[str]:
     out = {name, "邻居", "纠纷", "宅基地", "界桩移位发", "土地承包仲", "仲裁", "王", "王五 邻居"}
     for text in (old, new):
         for size in (2, 3, 5):
-            out.update(text[i:i + size] for i in range(0, max(len(text) - size + 1, 0), 3))
+            out.update(text[i : i + size] for i in range(0, max(len(text) - size + 1, 0), 3))
     return sorted(w for w in out if w.strip())
 
 
@@ -54,10 +54,17 @@ def setting(tmp_path):
 def test_search_after_imports_equals_like(setting):
     village, town, out = setting
     vconn, tconn = village.conn, town.conn
-    for day in (2, 3):                           # two concluded cases waiting for their follow-up visit
-        new_id = disputes.create_dispute(village, {"registered_on": f"2024-12-0{day}", "dispute_type": "邻里",
-                                                   "summary": "排水沟堵塞引发争执", "source": "主动排查"},
-                                         [{"name": "孙八", "role": "申请人"}])
+    for day in (2, 3):  # two concluded cases waiting for their follow-up visit
+        new_id = disputes.create_dispute(
+            village,
+            {
+                "registered_on": f"2024-12-0{day}",
+                "dispute_type": "邻里",
+                "summary": "排水沟堵塞引发争执",
+                "source": "主动排查",
+            },
+            [{"name": "孙八", "role": "申请人"}],
+        )
         disputes.conclude(
             village, new_id, result="调解成功", agreement_terms="双方和解", concluded_on=f"2024-12-1{day}"
         )

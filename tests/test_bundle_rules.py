@@ -19,7 +19,7 @@ from tests import test_trust_sync
 from tests.test_seal import A
 from tests.test_trust_sync import _csv_rows, _members, _rebuild, db_file, new_dispute, run
 
-world = test_trust_sync.world      # the township and villages A, B (a module-scoped fixture)
+world = test_trust_sync.world  # the township and villages A, B (a module-scoped fixture)
 
 
 def _forge(capsys, village, folder: Path, edit) -> Path:
@@ -36,12 +36,21 @@ def _forge(capsys, village, folder: Path, edit) -> Path:
         headers[t], rows = _csv_rows(members[f"{t}.csv"])
         tables[t] = {r[0]: dict(zip(headers[t], r)) for r in rows}
     edit(tables)
-    forged = _rebuild(members, {t: (headers[t], [[row.get(h, "") for h in headers[t]] for row in tables[t].values()])
-                                for t in RECORD_TABLES})
+    forged = _rebuild(
+        members,
+        {t: (headers[t], [[row.get(h, "") for h in headers[t]] for row in tables[t].values()]) for t in RECORD_TABLES},
+    )
     meta = json.loads(members["datapackage.json"])["dudu"]
     sealed = folder / seal.sealed_name(plain.name)
-    sealed.write_bytes(seal.seal(forged, keys.sealing_identity(village.conn, A[0]), seq=meta["sequence"],
-                                 name=plain.name, created=meta["created_at"]))
+    sealed.write_bytes(
+        seal.seal(
+            forged,
+            keys.sealing_identity(village.conn, A[0]),
+            seq=meta["sequence"],
+            name=plain.name,
+            created=meta["created_at"],
+        )
+    )
     return sealed
 
 
@@ -67,18 +76,25 @@ def _as_stored(row: dict) -> dict:
     """CSV text → the values the rules see (numbers as numbers, empty as None)."""
     out = {}
     for k, v in row.items():
-        out[k] = int(v) if v.lstrip("-").isdigit() and k not in ("id", "village_code", "phone", "caller_phone") \
+        out[k] = (
+            int(v)
+            if v.lstrip("-").isdigit() and k not in ("id", "village_code", "phone", "caller_phone")
             else (None if v == "" and k.endswith(("_on", "_cents", "_score", "_passed")) else v)
+        )
     return out
 
 
 #: name → (table, how a good record of the village is turned into one no keyboard could enter)
 BROKEN = {
     "a concluded dispute with no result": (
-        "disputes", {"status": "已办结", "result": "", "concluded_on": "2024-12-10"}),
+        "disputes",
+        {"status": "已办结", "result": "", "concluded_on": "2024-12-10"},
+    ),
     "a result on an open case": ("disputes", {"status": "调处中", "result": "调解不成"}),
     "concluded before it was registered": (
-        "disputes", {"status": "已办结", "result": "撤回", "concluded_on": "2024-11-01"}),
+        "disputes",
+        {"status": "已办结", "result": "撤回", "concluded_on": "2024-11-01"},
+    ),
     "an agreement amount without an agreement": ("disputes", {"amount_cents": "50000", "agreement": "0"}),
     "a named call without a name": ("hotline_calls", {"anonymous": "0", "caller_name": ""}),
     "an exam result for someone who did not sign in": ("training_attendance", {"signed_in": "0", "exam_score": "80"}),
@@ -91,18 +107,27 @@ def records(world):
     """Village A's records, all valid: a dispute with its parties, a named call, a training with one attendee."""
     town, village, usb = world
     dispute = new_dispute(village)
-    call = hotline.create_call(village, {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动",
-                                         "question": "工资被拖欠怎么办", "caller_name": "赵六"})
-    training = trainings.create_training(village, {"held_on": "2024-12-05", "topic": "民法典宣讲",
-                                                   "training_type": "专题学习"},
-                                         [{"name": "钱七", "signed_in": 1}])
+    call = hotline.create_call(
+        village,
+        {
+            "called_at": "2024-12-01 09:30",
+            "channel": "电话",
+            "category": "劳动",
+            "question": "工资被拖欠怎么办",
+            "caller_name": "赵六",
+        },
+    )
+    training = trainings.create_training(
+        village,
+        {"held_on": "2024-12-05", "topic": "民法典宣讲", "training_type": "专题学习"},
+        [{"name": "钱七", "signed_in": 1}],
+    )
     attendee = trainings.attendance(village.conn, training)[0]["id"]
     return {"disputes": dispute, "hotline_calls": call, "training_attendance": attendee}
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
-def test_a_record_the_keyboard_refuses_is_set_aside_and_nothing_else_changes(world, records, tmp_path, capsys,
-                                                                          case):
+def test_a_record_the_keyboard_refuses_is_set_aside_and_nothing_else_changes(world, records, tmp_path, capsys, case):
     town, village, _usb = world
     table, change = BROKEN[case]
     rid = records[table]
@@ -114,17 +139,17 @@ def test_a_record_the_keyboard_refuses_is_set_aside_and_nothing_else_changes(wor
 
     bundle = _forge(capsys, village, tmp_path / "forged", edit)
     keyboard = record_problems(table, _as_stored(holder["row"]))
-    assert keyboard, case                                  # the keyboard refuses it …
+    assert keyboard, case  # the keyboard refuses it …
 
     result = _import(capsys, town, bundle)
     rejected = _rejected(town)
-    assert rid in rejected                                 # … and so does the township, with the same reason
+    assert rid in rejected  # … and so does the township, with the same reason
     assert {r["message"] for r in rejected[rid]} == {p.message for p in keyboard}
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r["message"]) for r in rejected[rid])
     assert _count(town.conn, table, rid) == 0
-    if table == "disputes":                                # its parties are set aside with it
+    if table == "disputes":  # its parties are set aside with it
         assert town.conn.execute("SELECT count(*) FROM dispute_parties WHERE dispute_id = ?", (rid,)).fetchone()[0] == 0
-    for other_table, other in records.items():              # the rest of the bundle went in
+    for other_table, other in records.items():  # the rest of the bundle went in
         if other != rid:
             assert _count(town.conn, other_table, other) == 1, other_table
     assert result["totals"]["invalid"] >= 1
@@ -137,7 +162,7 @@ def test_a_newer_version_that_breaks_a_rule_leaves_the_townships_copy_as_it_was(
     _import(capsys, town, Path(out.strip()))
     rid = records["disputes"]
     before = dict(town.conn.execute("SELECT * FROM disputes WHERE id = ?", (rid,)).fetchone())
-    disputes.start_mediation(village, rid)                 # a real change, so the next bundle carries it
+    disputes.start_mediation(village, rid)  # a real change, so the next bundle carries it
 
     def edit(tables):
         row = tables["disputes"][rid]
@@ -185,7 +210,7 @@ def test_record_problems_takes_a_table_or_a_register_name():
     named_call = {"anonymous": 0, "caller_name": ""}
     assert [p.field for p in record_problems("hotline_calls", named_call)] == ["caller_name"]
     assert record_problems("hotline", named_call) == record_problems("hotline_calls", named_call)
-    assert record_problems("publicity_events", {"theme": ""}) == []          # no rules between its fields
+    assert record_problems("publicity_events", {"theme": ""}) == []  # no rules between its fields
 
 
 def test_a_success_without_agreement_terms_is_taken_like_a_spreadsheet_row(world, records, tmp_path, capsys):
@@ -194,8 +219,13 @@ def test_a_success_without_agreement_terms_is_taken_like_a_spreadsheet_row(world
     spreadsheets carry cases concluded before that rule. The bundle follows record_problems exactly."""
     town, village, _usb = world
     rid = records["disputes"]
-    change = {"status": "已办结", "result": "调解成功", "concluded_on": "2024-12-10", "agreement": "1",
-              "agreement_terms": ""}
+    change = {
+        "status": "已办结",
+        "result": "调解成功",
+        "concluded_on": "2024-12-10",
+        "agreement": "1",
+        "agreement_terms": "",
+    }
     assert record_problems("disputes", _as_stored(change)) == []
 
     def edit(tables):

@@ -31,13 +31,28 @@ def test_version_runs_as_an_installed_command():
 
 def test_init_village_and_township(tmp_path, capsys):
     db = tmp_path / "v.sqlite3"
-    code, out, _ = run(capsys, "--db", db, "init", "--role", "village", "--code", "500243104201", "--name",
-                       "都督村", "--township-code", "500243104000", "--township-name", "都督乡")
+    code, out, _ = run(
+        capsys,
+        "--db",
+        db,
+        "init",
+        "--role",
+        "village",
+        "--code",
+        "500243104201",
+        "--name",
+        "都督村",
+        "--township-code",
+        "500243104000",
+        "--township-name",
+        "都督乡",
+    )
     assert code == 0 and "都督村" in out
     code, _, err = run(capsys, "--db", db, "init", "--role", "village", "--code", "500243104202", "--name", "别村")
     assert code == 1 and "已属于都督村" in err
-    code, _, err = run(capsys, "--db", tmp_path / "t.sqlite3", "init", "--role", "township", "--code", "123",
-                       "--name", "都督乡")
+    code, _, err = run(
+        capsys, "--db", tmp_path / "t.sqlite3", "init", "--role", "township", "--code", "123", "--name", "都督乡"
+    )
     assert code == 1 and "12位" in err
 
 
@@ -85,17 +100,33 @@ def _outside_2024(path) -> None:
     from dudu_desktop.services import hotline, publicity, records, trainings
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database
+
     ctx = Context(conn=open_database(path), user="tester")
-    old = trainings.create_training(ctx, {"held_on": "2023-11-02", "topic": "去年的培训", "training_type": "研讨"},
-                                    [{"name": "甲"}, {"name": "乙"}])
+    old = trainings.create_training(
+        ctx, {"held_on": "2023-11-02", "topic": "去年的培训", "training_type": "研讨"}, [{"name": "甲"}, {"name": "乙"}]
+    )
     trainings.sign_in(ctx, old, ["甲", "乙"])
-    publicity.create_event(ctx, {"held_on": "2023-12-01", "theme": "民法典进农家", "form": "讲座", "audience": 500},
-                           [{"kind": "宣传册", "quantity": 900}])
-    voided = publicity.create_event(ctx, {"held_on": "2024-03-01", "theme": "民法典进农家", "form": "讲座",
-                                          "audience": 700}, [{"kind": "宣传册", "quantity": 800}])
+    publicity.create_event(
+        ctx,
+        {"held_on": "2023-12-01", "theme": "民法典进农家", "form": "讲座", "audience": 500},
+        [{"kind": "宣传册", "quantity": 900}],
+    )
+    voided = publicity.create_event(
+        ctx,
+        {"held_on": "2024-03-01", "theme": "民法典进农家", "form": "讲座", "audience": 700},
+        [{"kind": "宣传册", "quantity": 800}],
+    )
     records.delete_record(ctx, "publicity_events", voided, reason="录重了")
-    hotline.create_call(ctx, {"called_at": "2023-12-30 09:00", "channel": "电话", "category": "劳动",
-                              "anonymous": True, "question": "去年的来电"})
+    hotline.create_call(
+        ctx,
+        {
+            "called_at": "2023-12-30 09:00",
+            "channel": "电话",
+            "category": "劳动",
+            "anonymous": True,
+            "question": "去年的来电",
+        },
+    )
     ctx.conn.close()
 
 

@@ -6,10 +6,22 @@ import pytest
 
 from dudu_desktop.cli import main
 
-INIT = ["init", "--role", "village", "--code", "500243104201", "--name", "都督村", "--township-code",
-        "500243104000", "--township-name", "都督乡"]
-CALL = json.dumps({"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "q",
-                   "anonymous": True})
+INIT = [
+    "init",
+    "--role",
+    "village",
+    "--code",
+    "500243104201",
+    "--name",
+    "都督村",
+    "--township-code",
+    "500243104000",
+    "--township-name",
+    "都督乡",
+]
+CALL = json.dumps(
+    {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "q", "anonymous": True}
+)
 
 
 def run(capsys, *args):
@@ -41,7 +53,7 @@ def test_init_admin_refuses_short_or_missing_passwords(tmp_path, capsys, env):
     code, _, err = run(capsys, "--db", db, *INIT, "--admin", "boss")
     assert code == 1 and "至少8个字符" in err
     env.delenv("DUDU_PASSWORD")
-    code, _, err = run(capsys, "--db", db, *INIT, "--admin", "boss")     # no TTY to prompt on
+    code, _, err = run(capsys, "--db", db, *INIT, "--admin", "boss")  # no TTY to prompt on
     assert code == 1 and "DUDU_PASSWORD" in err
     # nothing was written: the database is still not set up and has no account
     code, _, err = run(capsys, "--db", db, "check")
@@ -60,7 +72,7 @@ def test_every_command_needs_a_log_in_once_accounts_exist(secured, capsys, env):
     code, _, err = run(capsys, "--db", secured, "stats", "--year", "2024")
     assert code == 1 and "DUDU_USER" in err
     env.setenv("DUDU_USER", "boss")
-    code, _, err = run(capsys, "--db", secured, "stats", "--year", "2024")     # no password, no TTY
+    code, _, err = run(capsys, "--db", secured, "stats", "--year", "2024")  # no password, no TTY
     assert code == 1 and "DUDU_PASSWORD" in err
     env.setenv("DUDU_PASSWORD", "wrong-password")
     code, _, err = run(capsys, "--db", secured, "stats", "--year", "2024")
@@ -102,7 +114,7 @@ def test_user_add_list_passwd_and_roles(secured, capsys, env):
     env.setenv("DUDU_USER", "xiaoli")
     env.setenv("DUDU_PASSWORD", "reset-by-boss-1")
     code, _, err = run(capsys, "--db", secured, "stats")
-    assert code == 1 and "user passwd xiaoli" in err          # issue 11: refused until changed
+    assert code == 1 and "user passwd xiaoli" in err  # issue 11: refused until changed
     # the admin disables the clerk
     env.setenv("DUDU_USER", "boss")
     env.setenv("DUDU_PASSWORD", "boss-secret-1")
@@ -126,14 +138,14 @@ def test_backup_and_restore_round_trip(secured, tmp_path, capsys, env):
     total = sum(info["counts"].values())
     assert total > 0
     import sqlite3
+
     conn = sqlite3.connect(secured)
     conn.execute("UPDATE hotline_calls SET deleted = 1")
     conn.commit()
     conn.close()
     code, out, err = run(capsys, "--db", secured, "restore", out_file)
     assert code == 0, err
-    code, out, _ = run(capsys, "--db", secured, "restore", secured.parent / "backups" / "nothing.sqlite3",
-                       "--preview")
+    code, out, _ = run(capsys, "--db", secured, "restore", secured.parent / "backups" / "nothing.sqlite3", "--preview")
     assert code == 1
     conn = sqlite3.connect(secured)
     live = conn.execute("SELECT count(*) FROM hotline_calls WHERE deleted = 0").fetchone()[0]

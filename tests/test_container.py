@@ -27,7 +27,7 @@ def _zip(entries, *, compression=zipfile.ZIP_DEFLATED) -> bytes:
     """A zip built without our checks: entries are (name or ZipInfo, data)."""
     buf = io.BytesIO()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # "Duplicate name"
+        warnings.simplefilter("ignore")  # "Duplicate name"
         with zipfile.ZipFile(buf, "w", compression) as zf:
             for name, data in entries:
                 zf.writestr(name, data)
@@ -51,10 +51,10 @@ def _refused(path, **limits) -> str:
 
 # ---------------------------------------------------------------- writing
 
+
 def test_round_trip(bundle):
     assert read_zip_safely(bundle, allowed_names=NAMES) == MEMBERS
-    assert list(read_zip_safely(bundle, allowed_names=lambda n: n.endswith((".csv", ".json"))))\
-        == list(MEMBERS)
+    assert list(read_zip_safely(bundle, allowed_names=lambda n: n.endswith((".csv", ".json")))) == list(MEMBERS)
     with zipfile.ZipFile(bundle) as zf:
         assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_DEFLATED}
     assert [p.name for p in bundle.parent.iterdir()] == [bundle.name]
@@ -63,8 +63,7 @@ def test_round_trip(bundle):
 def test_members_may_be_pairs_and_names_non_ascii(tmp_path):
     path = tmp_path / "b.zip"
     write_zip_atomic(path, [("表/矛盾纠纷.csv", b"x"), ("b.csv", b"y")])
-    assert read_zip_safely(path, allowed_names={"表/矛盾纠纷.csv", "b.csv"}) == {
-        "表/矛盾纠纷.csv": b"x", "b.csv": b"y"}
+    assert read_zip_safely(path, allowed_names={"表/矛盾纠纷.csv", "b.csv"}) == {"表/矛盾纠纷.csv": b"x", "b.csv": b"y"}
 
 
 @pytest.mark.parametrize("name", ["../evil", "/abs", "C:\\x", "a\\b", "a/", "", "a//b"])
@@ -85,6 +84,7 @@ def test_a_failing_write_leaves_the_old_bundle_and_no_partial_file(bundle, monke
 
     def fsync_fails(fd):
         raise OSError(5, "Input/output error")
+
     monkeypatch.setattr(os, "fsync", fsync_fails)
     with pytest.raises(ContainerError, match="无法写入“500000000001-2024-05.zip”"):
         write_zip_atomic(bundle, {"disputes.csv": b"new"})
@@ -96,8 +96,9 @@ def test_what_was_written_is_read_back_and_compared_before_the_rename(bundle, mo
     before = bundle.read_bytes()
     real_writestr = zipfile.ZipFile.writestr
 
-    def flaky_stick(self, name, data, *args, **kwargs):   # the medium garbles one member
+    def flaky_stick(self, name, data, *args, **kwargs):  # the medium garbles one member
         return real_writestr(self, name, data[:-1] + b"?", *args, **kwargs)
+
     monkeypatch.setattr(zipfile.ZipFile, "writestr", flaky_stick)
     with pytest.raises(ContainerError, match="写入校验失败"):
         write_zip_atomic(bundle, {"disputes.csv": b"new data"})
@@ -109,10 +110,11 @@ def test_unreadable_partial_file_is_refused_before_the_rename(bundle, monkeypatc
     before = bundle.read_bytes()
     real_fsync = os.fsync
 
-    def truncate_then_fsync(fd):   # the stick loses the end of the file
+    def truncate_then_fsync(fd):  # the stick loses the end of the file
         if os.fstat(fd).st_size > 100:
             os.ftruncate(fd, 100)
         real_fsync(fd)
+
     monkeypatch.setattr(os, "fsync", truncate_then_fsync)
     with pytest.raises(ContainerError, match="写入校验失败"):
         write_zip_atomic(bundle, MEMBERS)
@@ -121,6 +123,7 @@ def test_unreadable_partial_file_is_refused_before_the_rename(bundle, monkeypatc
 
 
 # ---------------------------------------------------------------- damaged files
+
 
 def test_a_flipped_byte_is_a_crc_error(bundle):
     data = bytearray(bundle.read_bytes())
@@ -171,12 +174,14 @@ def test_a_central_directory_that_lost_entries_is_refused(bundle):
 
 # ---------------------------------------------------------------- hostile names and entries
 
-@pytest.mark.parametrize("name", ["../evil", "/abs", "C:\\x", "C:x", "a\\..\\b", "a/../b", "./a",
-                                  "a//b", "a\x00b", "nul\x1f"])
+
+@pytest.mark.parametrize(
+    "name", ["../evil", "/abs", "C:\\x", "C:x", "a\\..\\b", "a/../b", "./a", "a//b", "a\x00b", "nul\x1f"]
+)
 def test_unsafe_names_are_refused(tmp_path, name):
     path = tmp_path / "x.zip"
     info = zipfile.ZipInfo("placeholder")
-    info.filename = name              # ZipInfo() would cut at NUL; write the name as given
+    info.filename = name  # ZipInfo() would cut at NUL; write the name as given
     path.write_bytes(_zip([(info, b"x")]))
     message = _refused(path, allowed_names=lambda n: True)
     assert message.startswith("压缩包含有不允许的文件名：")
@@ -196,10 +201,10 @@ def test_duplicate_names_are_refused(tmp_path, names):
 
 
 def test_unexpected_names_are_refused(bundle):
-    assert _refused(bundle, allowed_names={"datapackage.json", "disputes.csv"}) \
-        == "压缩包含有不应出现的文件：hotline.csv"
-    assert _refused(bundle, allowed_names=lambda n: n != "disputes.csv") \
-        == "压缩包含有不应出现的文件：disputes.csv"
+    assert (
+        _refused(bundle, allowed_names={"datapackage.json", "disputes.csv"}) == "压缩包含有不应出现的文件：hotline.csv"
+    )
+    assert _refused(bundle, allowed_names=lambda n: n != "disputes.csv") == "压缩包含有不应出现的文件：disputes.csv"
 
 
 def test_directory_and_symlink_entries_are_refused(tmp_path):
@@ -209,7 +214,7 @@ def test_directory_and_symlink_entries_are_refused(tmp_path):
 
     link = zipfile.ZipInfo("disputes.csv")
     link.create_system = 3
-    link.external_attr = (0o120777 << 16)
+    link.external_attr = 0o120777 << 16
     path.write_bytes(_zip([(link, b"/etc/passwd")]))
     assert _refused(path) == "压缩包含有符号链接或特殊文件：disputes.csv"
 
@@ -238,6 +243,7 @@ def test_unsupported_compression_is_refused(tmp_path):
 
 # ---------------------------------------------------------------- size limits and bombs
 
+
 def _zeros_zip(path, name, size):
     """A deflated member of ``size`` zero bytes, written in chunks: memory stays small."""
     chunk = bytes(MiB)
@@ -258,14 +264,12 @@ def test_a_300_mb_zip_bomb_is_refused_before_decompressing(tmp_path):
 def test_ratio_and_total_limits(tmp_path):
     path = tmp_path / "z.zip"
     _zeros_zip(path, "disputes.csv", 2 * MiB)
-    assert _refused(path) == "压缩包解压后过大，疑似压缩炸弹"                  # ratio ~ 500
-    assert len(read_zip_safely(path, allowed_names=NAMES, max_ratio=2000)["disputes.csv"]) \
-        == 2 * MiB
+    assert _refused(path) == "压缩包解压后过大，疑似压缩炸弹"  # ratio ~ 500
+    assert len(read_zip_safely(path, allowed_names=NAMES, max_ratio=2000)["disputes.csv"]) == 2 * MiB
     random = os.urandom(2 * MiB)
     path.write_bytes(_zip([("disputes.csv", random), ("hotline.csv", random)]))
     assert _refused(path, max_total_bytes=3 * MiB) == "压缩包解压后过大，疑似压缩炸弹"
-    assert _refused(path, max_member_bytes=MiB) \
-        == "压缩包内的文件过大（超过 1 MB）：disputes.csv"
+    assert _refused(path, max_member_bytes=MiB) == "压缩包内的文件过大（超过 1 MB）：disputes.csv"
     # a small file full of blanks compresses very well and is not a bomb
     path.write_bytes(_zip([("disputes.csv", b"," * 500_000)]))
     assert read_zip_safely(path, allowed_names=NAMES)["disputes.csv"] == b"," * 500_000
@@ -296,18 +300,18 @@ def test_actual_sizes_are_counted_while_reading(bundle, monkeypatch):
             served.append(len(b))
             b[:] = bytes(len(b))
             return len(b)
+
     monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, info: Endless())
-    assert _refused(bundle, max_member_bytes=3 * MiB, max_ratio=1e9) \
-        == "压缩包内的文件过大（超过 3 MB）：datapackage.json"
+    assert (
+        _refused(bundle, max_member_bytes=3 * MiB, max_ratio=1e9) == "压缩包内的文件过大（超过 3 MB）：datapackage.json"
+    )
     assert sum(served) <= 4 * MiB
-    assert _refused(bundle, max_total_bytes=2 * MiB, max_ratio=1e9) \
-        == "压缩包解压后过大，疑似压缩炸弹"
-    assert _refused(bundle) == "压缩包解压后过大，疑似压缩炸弹"          # actual ratio
+    assert _refused(bundle, max_total_bytes=2 * MiB, max_ratio=1e9) == "压缩包解压后过大，疑似压缩炸弹"
+    assert _refused(bundle) == "压缩包解压后过大，疑似压缩炸弹"  # actual ratio
 
 
 def test_sha256_hex():
-    assert sha256_hex(b"abc") == \
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert sha256_hex(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
 # ---------------------------------------------------------------- properties
@@ -332,20 +336,17 @@ def fuzz_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-_mutations = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
-                      min_size=1, max_size=4)
+_mutations = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=4)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(original=st.sampled_from([_VALID, _STORED]), mutations=_mutations,
-       cut=st.one_of(st.none(), st.floats(0, 1)))
-def test_mutated_or_truncated_zip_reads_back_exactly_or_is_refused(fuzz_dir, original,
-                                                                   mutations, cut):
+@given(original=st.sampled_from([_VALID, _STORED]), mutations=_mutations, cut=st.one_of(st.none(), st.floats(0, 1)))
+def test_mutated_or_truncated_zip_reads_back_exactly_or_is_refused(fuzz_dir, original, mutations, cut):
     data = bytearray(original)
     for where, value in mutations:
         data[int(where * len(data))] = value
     if cut is not None:
-        data = data[:int(cut * len(data))]
+        data = data[: int(cut * len(data))]
     _check(fuzz_dir, bytes(data))
 
 
@@ -353,7 +354,7 @@ def test_mutated_or_truncated_zip_reads_back_exactly_or_is_refused(fuzz_dir, ori
 @given(where=st.floats(0, 1, exclude_max=True), value=st.integers(0, 255))
 def test_one_byte_in_the_directory_or_trailer_changed(fuzz_dir, where, value):
     data = bytearray(_VALID)
-    start = data.rindex(b"PK\x01\x02", 0, data.rindex(b"PK\x01\x02"))   # last two entries
+    start = data.rindex(b"PK\x01\x02", 0, data.rindex(b"PK\x01\x02"))  # last two entries
     data[start + int(where * (len(data) - start))] = value
     _check(fuzz_dir, bytes(data))
 

@@ -62,8 +62,14 @@ while True:
 
 def child(code, *args):
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=env,
+    )
     first = proc.stdout.readline()
     assert first == "ready\n", proc.stderr.read()
     return proc
@@ -71,23 +77,23 @@ def child(code, *args):
 
 def kill_and_collect(proc, delay) -> list[str]:
     """Kill at the given moment; the complete lines the child wrote before dying."""
-    time.sleep(delay)                    # the random moment of the "power cut", not a synchronisation
-    proc.kill()                          # SIGKILL on POSIX
+    time.sleep(delay)  # the random moment of the "power cut", not a synchronisation
+    proc.kill()  # SIGKILL on POSIX
     out, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
     assert "Traceback" not in err, err
     lines = out.split("\n")
-    return [line for line in lines[:-1] if line]      # the last piece may be cut mid-line
+    return [line for line in lines[:-1] if line]  # the last piece may be cut mid-line
 
 
 def test_committed_records_survive_sigkill(ctx, db_path):
     rng = random.Random(20241220)
-    db = db_path                          # set up as a village by the ctx fixture
+    db = db_path  # set up as a village by the ctx fixture
     committed: list[str] = []
     rounds = rng.randint(15, 25)
     for _ in range(rounds):
         committed += kill_and_collect(child(WRITER, db), rng.uniform(0.05, 0.5))
-    assert len(committed) > rounds            # the children really wrote between kills
+    assert len(committed) > rounds  # the children really wrote between kills
 
     conn = storage.connect(db)
     assert storage.integrity_problems(conn) == []
@@ -96,14 +102,26 @@ def test_committed_records_survive_sigkill(ctx, db_path):
     missing = [rid for rid in committed if rid not in present]
     assert missing == []
     # all or nothing: every dispute has both parties, and no party lost its dispute
-    parties = dict(conn.execute("SELECT d.id, count(p.id) FROM disputes d LEFT JOIN dispute_parties p "
-                                "ON p.dispute_id = d.id GROUP BY d.id").fetchall())
+    parties = dict(
+        conn.execute(
+            "SELECT d.id, count(p.id) FROM disputes d LEFT JOIN dispute_parties p ON p.dispute_id = d.id GROUP BY d.id"
+        ).fetchall()
+    )
     assert set(parties.values()) == {2}
-    assert conn.execute("SELECT count(*) FROM dispute_parties WHERE dispute_id NOT IN "
-                        "(SELECT id FROM disputes)").fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM dispute_parties WHERE dispute_id NOT IN (SELECT id FROM disputes)"
+        ).fetchone()[0]
+        == 0
+    )
     # every row's audit entry is there (change_seq points at an entry for that record)
-    assert conn.execute("SELECT count(*) FROM hotline_calls h LEFT JOIN audit_log a ON a.seq = h.change_seq "
-                        "AND a.record_id = h.id WHERE a.seq IS NULL").fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM hotline_calls h LEFT JOIN audit_log a ON a.seq = h.change_seq "
+            "AND a.record_id = h.id WHERE a.seq IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
     conn.close()
 
 
@@ -112,7 +130,7 @@ def test_a_killed_copy_never_looks_finished(ctx, db_path, tmp_path):
     db = db_path
     with storage.transaction(ctx.conn):
         ctx.conn.execute("CREATE TABLE filler (x BLOB)")
-        ctx.conn.executemany("INSERT INTO filler VALUES (randomblob(262144))", [()] * 60)   # ~15 MB
+        ctx.conn.executemany("INSERT INTO filler VALUES (randomblob(262144))", [()] * 60)  # ~15 MB
     ctx.conn.close()
     folder = tmp_path / "copies"
     finished: list[str] = []
@@ -169,6 +187,7 @@ def _sealed_world(tmp_path, villages: int):
     """A township and ``villages`` registered villages with a year of demo records each."""
     from dudu_desktop.services import demo
     from tests.test_seal import new_township, new_village, register
+
     town = new_township(tmp_path / "town.sqlite3")
     out = []
     for i in range(villages):
@@ -182,6 +201,7 @@ def _sealed_world(tmp_path, villages: int):
 
 def test_a_killed_export_never_leaves_a_finished_looking_bundle(tmp_path):
     from dudu_desktop.sync.merge import preview_bundle
+
     rng = random.Random(11)
     town, [village] = _sealed_world(tmp_path, 1)
     village_db = tmp_path / "v0.sqlite3"
@@ -196,9 +216,10 @@ def test_a_killed_export_never_leaves_a_finished_looking_bundle(tmp_path):
     finished = [n for n in names if n.endswith(".dudu")]
     assert set(reported) <= set(finished)
     # everything else is an interrupted write that kept its temporary name
-    assert all(n.endswith(".dudu") or (n.startswith(".") and ".dudu." in n and n.endswith(".partial"))
-               for n in names), names
-    for name in finished:                       # every finished-looking file opens, verifies and reads whole
+    assert all(
+        n.endswith(".dudu") or (n.startswith(".") and ".dudu." in n and n.endswith(".partial")) for n in names
+    ), names
+    for name in finished:  # every finished-looking file opens, verifies and reads whole
         result = preview_bundle(town, usb / name)
         assert result.sealed and result.totals["invalid"] == 0 and result.totals["new"] > 0
     conn = storage.connect(village_db)
@@ -211,6 +232,7 @@ def test_a_killed_export_never_leaves_a_finished_looking_bundle(tmp_path):
 def test_a_killed_import_leaves_each_bundle_all_or_nothing(tmp_path):
     from dudu_desktop.storage.schema import RECORD_TABLES
     from dudu_desktop.sync.export import export_bundle
+
     rng = random.Random(5)
     town, villages = _sealed_world(tmp_path, 4)
     usb = tmp_path / "usb"
@@ -218,8 +240,9 @@ def test_a_killed_import_leaves_each_bundle_all_or_nothing(tmp_path):
     bundles, expected = [], {}
     for village in villages:
         bundles.append(export_bundle(village, usb, full=True).path)
-        code = village.conn.execute("SELECT json_extract(value, '$.code') FROM settings WHERE key = 'site'"
-                                    ).fetchone()[0]
+        code = village.conn.execute("SELECT json_extract(value, '$.code') FROM settings WHERE key = 'site'").fetchone()[
+            0
+        ]
         expected[code] = {t: {r[0] for r in village.conn.execute(f"SELECT id FROM {t}")} for t in RECORD_TABLES}
         village.conn.close()
     pristine = tmp_path / "town.sqlite3"
@@ -244,13 +267,13 @@ def test_a_killed_import_leaves_each_bundle_all_or_nothing(tmp_path):
         town_db = tmp_path / f"town-{round_no}.sqlite3"
         shutil.copyfile(pristine, town_db)
         proc = child(IMPORTER, town_db, *bundles)
-        time.sleep(rng.uniform(0.05, 1.5))      # the random moment of the "power cut", not a synchronisation
+        time.sleep(rng.uniform(0.05, 1.5))  # the random moment of the "power cut", not a synchronisation
         proc.kill()
         out, err = proc.communicate(timeout=60)
         assert "Traceback" not in err, err
         reported = [line for line in out.split("\n")[:-1] if line and line != "done"]
         applied = check(town_db)
-        assert {Path(p).name.split("_")[0] for p in reported} <= applied      # reported = committed
+        assert {Path(p).name.split("_")[0] for p in reported} <= applied  # reported = committed
         # the interrupted township carries on: bundles applied before are recognised, not doubled
         if round_no % 3 == 0:
             proc = child(IMPORTER, town_db, *bundles)

@@ -40,21 +40,32 @@ def test_valid_id_numbers(number):
     assert id_number_problem(number) is None
 
 
-@pytest.mark.parametrize("number, fragment", [
-    ("110105194912310021", "校验码"),      # wrong check character
-    ("11010519491331002X", "出生日期"),    # month 13
-    ("1101051949123100", "18位"),         # too short
-    ("11010519491231002Y", "18位"),       # Y is not a check character
-    ("110105209912310021", "出生日期"),    # born in 2099
-])
+@pytest.mark.parametrize(
+    "number, fragment",
+    [
+        ("110105194912310021", "校验码"),  # wrong check character
+        ("11010519491331002X", "出生日期"),  # month 13
+        ("1101051949123100", "18位"),  # too short
+        ("11010519491231002Y", "18位"),  # Y is not a check character
+        ("110105209912310021", "出生日期"),  # born in 2099
+    ],
+)
 def test_invalid_id_numbers(number, fragment):
     assert fragment in id_number_problem(number)
 
 
-@pytest.mark.parametrize("phone, ok", [
-    ("13812345678", True), ("19912345678", True), ("12812345678", False), ("1381234567", False),
-    ("023-12345678", True), ("02312345678", True), ("abc", False),
-])
+@pytest.mark.parametrize(
+    "phone, ok",
+    [
+        ("13812345678", True),
+        ("19912345678", True),
+        ("12812345678", False),
+        ("1381234567", False),
+        ("023-12345678", True),
+        ("02312345678", True),
+        ("abc", False),
+    ],
+)
 def test_phone_numbers(phone, ok):
     assert phone_valid(phone) is ok
 
@@ -74,8 +85,13 @@ def test_datetime_and_money_parsing():
 
 
 def good_dispute(**over):
-    data = {"registered_on": "2024-05-01", "dispute_type": "邻里", "summary": "排水沟纠纷", "source": "主动排查",
-            "level": "蓝"}
+    data = {
+        "registered_on": "2024-05-01",
+        "dispute_type": "邻里",
+        "summary": "排水沟纠纷",
+        "source": "主动排查",
+        "level": "蓝",
+    }
     data.update(over)
     return data
 
@@ -95,17 +111,22 @@ def test_dates_not_in_the_future():
 
 
 def test_choices_lengths_numbers_and_identity_fields():
-    _, problems = clean_record(DISPUTE, good_dispute(dispute_type="吵架", summary="x" * 5000, amount_cents="abc"),
-                               today=TODAY)
+    _, problems = clean_record(
+        DISPUTE, good_dispute(dispute_type="吵架", summary="x" * 5000, amount_cents="abc"), today=TODAY
+    )
     assert fields(problems) == ["amount_cents", "dispute_type", "summary"]
-    _, problems = clean_record(PERSON, {"name": "张三", "phone": "12345", "id_number": "110105194912310021",
-                                        "age": "-3"}, today=TODAY)
+    _, problems = clean_record(
+        PERSON, {"name": "张三", "phone": "12345", "id_number": "110105194912310021", "age": "-3"}, today=TODAY
+    )
     assert fields(problems) == ["age", "id_number", "phone"]
 
 
 def test_cleaning_converts_to_stored_values():
-    values, problems = clean_record(HOTLINE, {"called_at": "2024/5/1 9:05", "channel": "电话", "category": "劳动",
-                                              "question": "欠薪", "anonymous": "是"}, today=TODAY)
+    values, problems = clean_record(
+        HOTLINE,
+        {"called_at": "2024/5/1 9:05", "channel": "电话", "category": "劳动", "question": "欠薪", "anonymous": "是"},
+        today=TODAY,
+    )
     assert problems == []
     assert values["called_at"] == "2024-05-01 09:05" and values["anonymous"] == 1
     values, _ = clean_record(TRAINING, {"held_on": "2024年3月8日", "duration_hours": "1.5"}, today=TODAY)
@@ -127,12 +148,27 @@ def test_result_goes_with_concluded_status():
     assert fields(dispute_problems({"status": "已办结", "concluded_on": "2024-05-02"})) == ["result"]
     assert fields(dispute_problems({"status": "调处中", "result": "调解成功"})) == ["result"]
     assert fields(dispute_problems({"status": "已办结", "result": "撤回"})) == ["concluded_on"]
-    assert dispute_problems({"status": "已办结", "result": "调解成功", "concluded_on": "2024-05-02",
-                             "registered_on": "2024-05-01", "agreement": 1, "amount_cents": 100}) == []
-    assert fields(dispute_problems({"status": "已办结", "result": "调解不成", "concluded_on": "2024-04-02",
-                                    "registered_on": "2024-05-01"})) == ["concluded_on"]
-    assert fields(dispute_problems({"status": "已办结", "result": "调解不成", "concluded_on": "2024-05-02",
-                                    "agreement": 1})) == ["agreement"]
+    assert (
+        dispute_problems(
+            {
+                "status": "已办结",
+                "result": "调解成功",
+                "concluded_on": "2024-05-02",
+                "registered_on": "2024-05-01",
+                "agreement": 1,
+                "amount_cents": 100,
+            }
+        )
+        == []
+    )
+    assert fields(
+        dispute_problems(
+            {"status": "已办结", "result": "调解不成", "concluded_on": "2024-04-02", "registered_on": "2024-05-01"}
+        )
+    ) == ["concluded_on"]
+    assert fields(
+        dispute_problems({"status": "已办结", "result": "调解不成", "concluded_on": "2024-05-02", "agreement": 1})
+    ) == ["agreement"]
     assert fields(dispute_problems({"amount_cents": 500})) == ["amount_cents"]
 
 

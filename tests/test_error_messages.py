@@ -22,8 +22,18 @@ from dudu_desktop.sync import container, keys, seal
 PACKAGE = Path(__file__).resolve().parent.parent / "dudu_desktop"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: What the system says in English (strerror, SQLite's messages): never in a Chinese message.
-ENGLISH = ("No space left", "No such file", "Is a directory", "Permission denied", "Errno", "database is locked",
-           "not a database", "Expecting", "disk I/O", "readonly")
+ENGLISH = (
+    "No space left",
+    "No such file",
+    "Is a directory",
+    "Permission denied",
+    "Errno",
+    "database is locked",
+    "not a database",
+    "Expecting",
+    "disk I/O",
+    "readonly",
+)
 FULL = "磁盘已满"
 
 
@@ -44,8 +54,10 @@ def enospc(path="/media/U盘/x") -> OSError:
 #: (pattern, what is wrong). ``os.strerror`` building an OSError (storage/db.py) is not a message.
 FORBIDDEN = [
     (re.compile(r"(?<!os)\.strerror\b"), "exc.strerror is the system's English text: failures.os_error_message"),
-    (re.compile(r"\b(error|reason|message)=(exc|error|e)\s*[,)]"),
-     "an exception's text in a message: failures.error_text / os_error_message / sqlite_reason"),
+    (
+        re.compile(r"\b(error|reason|message)=(exc|error|e)\s*[,)]"),
+        "an exception's text in a message: failures.error_text / os_error_message / sqlite_reason",
+    ),
 ]
 UI_FORBIDDEN = [(re.compile(r"\bstr\((exc|error|e)\)"), "str(exc) in the window: failures.user_message")]
 
@@ -65,14 +77,18 @@ def test_no_message_is_built_from_the_systems_english_text():
 
 # --- failures' helpers -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("error", "words"), [
-    (sqlite3.DatabaseError("file is not a database"), "不是数据库"),
-    (sqlite3.OperationalError("database is locked"), "另一个程序"),
-    (sqlite3.OperationalError("database or disk is full"), FULL),
-    (sqlite3.OperationalError("attempt to write a readonly database"), "只读"),
-    (sqlite3.OperationalError("disk I/O error"), "读写出错"),
-    (sqlite3.OperationalError("unable to open database file"), "无法打开"),
-])
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (sqlite3.DatabaseError("file is not a database"), "不是数据库"),
+        (sqlite3.OperationalError("database is locked"), "另一个程序"),
+        (sqlite3.OperationalError("database or disk is full"), FULL),
+        (sqlite3.OperationalError("attempt to write a readonly database"), "只读"),
+        (sqlite3.OperationalError("disk I/O error"), "读写出错"),
+        (sqlite3.OperationalError("unable to open database file"), "无法打开"),
+    ],
+)
 def test_sqlite_reason_is_a_chinese_clause(error, words):
     reason = failures.sqlite_reason(error)
     assert words in reason
@@ -94,12 +110,13 @@ def test_user_message_refusal_known_failure_and_bug(tmp_path):
         raise KeyError("a bug")
     except KeyError as exc:
         message = failures.user_message(exc, db_path=tmp_path / "v.sqlite3", where="window")
-    log, = (tmp_path / "logs").glob("dudu-*.log")
+    (log,) = (tmp_path / "logs").glob("dudu-*.log")
     assert str(log) in message and CJK.search(message)
     assert "KeyError: 'a bug'" in log.read_text(encoding="utf-8")
 
 
 # --- each place ------------------------------------------------------------------------------------------
+
 
 def test_register_village_on_a_full_disk(township_ctx, tmp_path, monkeypatch):
     """sync/keys.py: "无法写入登记文件：No space left on device" before."""
@@ -113,7 +130,7 @@ def test_register_village_on_a_full_disk(township_ctx, tmp_path, monkeypatch):
 
 def test_a_registration_file_that_cannot_be_read(tmp_path):
     with pytest.raises(Refused) as caught:
-        keys.read_registration(tmp_path)                      # a folder: IsADirectoryError
+        keys.read_registration(tmp_path)  # a folder: IsADirectoryError
     assert_chinese(str(caught.value), name=tmp_path.name)
 
 
@@ -122,6 +139,7 @@ def test_a_sealed_bundle_on_a_full_stick(tmp_path, monkeypatch):
 
     def full(*a, **k):
         raise enospc(target)
+
     monkeypatch.setattr(seal.os, "fsync", full)
     with pytest.raises(Refused) as caught:
         seal.write_sealed(target, b"data")
@@ -154,6 +172,7 @@ def test_an_attachment_that_cannot_be_read(ctx, tmp_path):
 
 def test_a_spreadsheet_that_cannot_be_opened(tmp_path):
     from dudu_desktop.sheets import TableReadError, read_table
+
     with pytest.raises(TableReadError) as caught:
         read_table(tmp_path / "台账.xlsx")
     assert_chinese(str(caught.value), name="台账.xlsx")
@@ -168,6 +187,7 @@ def test_a_texts_file_that_cannot_be_read(tmp_path):
 def test_documents_texts_file_says_what_is_wrong_in_chinese(tmp_path):
     """reports/documents.py: json's English message ("Expecting ',' delimiter: line 2 column 3") before."""
     from dudu_desktop.reports import documents
+
     bad = tmp_path / "texts.json"
     bad.write_text('{"measures": "甲"\n  "x": 1}', encoding="utf-8")
     with pytest.raises(Refused) as caught:
@@ -182,6 +202,7 @@ def test_documents_texts_file_says_what_is_wrong_in_chinese(tmp_path):
 def test_export_while_another_program_writes(ctx, tmp_path, db_path):
     """sync/export.py: "(database is locked)" before."""
     from dudu_desktop.sync import export
+
     ctx.conn.execute("PRAGMA busy_timeout = 50")
     holder = sqlite3.connect(db_path)
     holder.execute("BEGIN IMMEDIATE")
@@ -219,12 +240,32 @@ def test_the_automatic_backup_warning_on_a_full_disk(tmp_path, monkeypatch, caps
     """cli/session.py: "警告：自动备份失败（[Errno 28] No space left on device: …）" before; the command
     itself still runs."""
     from dudu_desktop.cli import main
+
     db = tmp_path / "v.sqlite3"
-    assert main(["--db", str(db), "init", "--role", "village", "--code", "500243104201", "--name", "都督村",
-                 "--township-code", "500243104000", "--township-name", "都督乡"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "init",
+                "--role",
+                "village",
+                "--code",
+                "500243104201",
+                "--name",
+                "都督村",
+                "--township-code",
+                "500243104000",
+                "--township-name",
+                "都督乡",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    monkeypatch.setattr(backup, "auto_backup_if_due",
-                        lambda ctx, **k: (_ for _ in ()).throw(enospc(tmp_path / "backups" / "v.sqlite3")))
+    monkeypatch.setattr(
+        backup, "auto_backup_if_due", lambda ctx, **k: (_ for _ in ()).throw(enospc(tmp_path / "backups" / "v.sqlite3"))
+    )
     assert main(["--db", str(db), "stats", "--year", "2024"]) == 0
     err = capsys.readouterr().err
     assert "自动备份失败" in err and FULL in err

@@ -42,13 +42,33 @@ from dudu_desktop.storage import db as storage
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "boss-secret-1"
 TOWNSHIP = ["--role", "township", "--code", "500243104000", "--name", "都督乡"]
-VILLAGE = ["--role", "village", "--code", "500243104201", "--name", "都督村", "--township-code", "500243104000",
-           "--township-name", "都督乡"]
+VILLAGE = [
+    "--role",
+    "village",
+    "--code",
+    "500243104201",
+    "--name",
+    "都督村",
+    "--township-code",
+    "500243104000",
+    "--township-name",
+    "都督乡",
+]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: English system texts that must never reach a Chinese user.
-ENGLISH = ("Traceback", "No space left", "database is locked", "Read-only file system", "readonly database",
-           "Permission denied", "disk I/O error", "unable to open", "database or disk is full", "Errno",
-           "cannot rollback")
+ENGLISH = (
+    "Traceback",
+    "No space left",
+    "database is locked",
+    "Read-only file system",
+    "readonly database",
+    "Permission denied",
+    "disk I/O error",
+    "unable to open",
+    "database or disk is full",
+    "Errno",
+    "cannot rollback",
+)
 LOCKED = "另一个程序或窗口正在写入"
 AUDIT_TABLES = {"audit_log", "audit_head", "sqlite_sequence"}
 
@@ -60,6 +80,7 @@ class Hung(BaseException):
 
 # ------------------------------------------------------------------------------------------- the world
 
+
 def cli(capsys, *args) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
@@ -69,9 +90,9 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 @dataclass
 class Command:
     name: str
-    db: str                       # "v.sqlite3" (the village, with accounts) or "town.sqlite3" (no accounts)
+    db: str  # "v.sqlite3" (the village, with accounts) or "town.sqlite3" (no accounts)
     args: list
-    out: str | None = None        # the file (or folder) it writes, relative to the world
+    out: str | None = None  # the file (or folder) it writes, relative to the world
     writes_db: bool = True
     env: dict = field(default_factory=dict)
 
@@ -80,8 +101,12 @@ def commands(ids: dict) -> list[Command]:
     return [
         Command("init", "v.sqlite3", ["init", *VILLAGE[:5], "都督村（新名）", *VILLAGE[6:]]),
         Command("demo", "v.sqlite3", ["demo", "--year", "2023", "--villages", "1", "--seed", "3"]),
-        Command("user-add", "v.sqlite3", ["user", "add", "clerk2", "--role", "录入员"],
-                env={"DUDU_NEW_PASSWORD": "clerk2-secret"}),
+        Command(
+            "user-add",
+            "v.sqlite3",
+            ["user", "add", "clerk2", "--role", "录入员"],
+            env={"DUDU_NEW_PASSWORD": "clerk2-secret"},
+        ),
         Command("user-passwd", "v.sqlite3", ["user", "passwd", "clerk1"], env={"DUDU_NEW_PASSWORD": "clerk1-new-pw"}),
         Command("user-disable", "v.sqlite3", ["user", "disable", "clerk1"]),
         Command("backup", "v.sqlite3", ["backup"]),
@@ -90,23 +115,49 @@ def commands(ids: dict) -> list[Command]:
         Command("export", "v.sqlite3", ["export", "--out", "usb2"], out="usb2"),
         Command("import", "town.sqlite3", ["import", ids["bundle"]]),
         Command("import-table", "v.sqlite3", ["import-table", "--register", "hotline", "t.csv"]),
-        Command("register-village", "town.sqlite3",
-                ["register-village", "--code", "500243104202", "--name", "第二村", "--out", "reg-202.dudukey"],
-                out="reg-202.dudukey"),
+        Command(
+            "register-village",
+            "town.sqlite3",
+            ["register-village", "--code", "500243104202", "--name", "第二村", "--out", "reg-202.dudukey"],
+            out="reg-202.dudukey",
+        ),
         Command("import-registration", "v.sqlite3", ["import-registration", ids["rekey"]]),
         Command("report-texts", "v.sqlite3", ["report", "texts", "--year", "2024", "--set", "texts.json"]),
-        Command("report-ledger-pdf", "v.sqlite3", ["report", "ledger", "--register", "disputes", "--month", "2024-06",
-                                                   "--out", "out/ledger.pdf"], out="out/ledger.pdf", writes_db=False),
-        Command("report-ledger-xlsx", "v.sqlite3", ["report", "ledger", "--register", "hotline", "--month", "2024-06",
-                                                    "--out", "out/ledger.xlsx"],
-                out="out/ledger.xlsx", writes_db=False),
-        Command("report-agreement", "v.sqlite3", ["report", "agreement", "--dispute", ids["dispute"], "--unmasked",
-                                                  "--out", "out/agreement.pdf"], out="out/agreement.pdf",
-                writes_db=False),
-        Command("report-signin", "v.sqlite3", ["report", "signin", "--training", ids["training"], "--out",
-                                               "out/signin.pdf"], out="out/signin.pdf", writes_db=False),
-        Command("report-annual", "v.sqlite3", ["report", "annual", "--year", "2024", "--out", "out/annual.pdf"],
-                out="out/annual.pdf", writes_db=False),
+        Command(
+            "report-ledger-pdf",
+            "v.sqlite3",
+            ["report", "ledger", "--register", "disputes", "--month", "2024-06", "--out", "out/ledger.pdf"],
+            out="out/ledger.pdf",
+            writes_db=False,
+        ),
+        Command(
+            "report-ledger-xlsx",
+            "v.sqlite3",
+            ["report", "ledger", "--register", "hotline", "--month", "2024-06", "--out", "out/ledger.xlsx"],
+            out="out/ledger.xlsx",
+            writes_db=False,
+        ),
+        Command(
+            "report-agreement",
+            "v.sqlite3",
+            ["report", "agreement", "--dispute", ids["dispute"], "--unmasked", "--out", "out/agreement.pdf"],
+            out="out/agreement.pdf",
+            writes_db=False,
+        ),
+        Command(
+            "report-signin",
+            "v.sqlite3",
+            ["report", "signin", "--training", ids["training"], "--out", "out/signin.pdf"],
+            out="out/signin.pdf",
+            writes_db=False,
+        ),
+        Command(
+            "report-annual",
+            "v.sqlite3",
+            ["report", "annual", "--year", "2024", "--out", "out/annual.pdf"],
+            out="out/annual.pdf",
+            writes_db=False,
+        ),
     ]
 
 
@@ -119,7 +170,7 @@ def world(tmp_path_factory):
     for var in ("DUDU_USER", "DUDU_PASSWORD", "DUDU_NEW_PASSWORD"):
         mp.delenv(var, raising=False)
     mp.chdir(folder)
-    for sub in ("usb", "usb2", "out", "stick"):       # the USB sticks and the folder for printed files
+    for sub in ("usb", "usb2", "out", "stick"):  # the USB sticks and the folder for printed files
         (folder / sub).mkdir()
 
     def run(*args, env=None):
@@ -127,56 +178,102 @@ def world(tmp_path_factory):
             mp.setenv(k, v)
         code = main([str(a) for a in args])
         assert code == 0, args
+
     try:
         run("--db", "town.sqlite3", "init", *TOWNSHIP)
         run("--db", "v.sqlite3", "init", *VILLAGE, "--admin", "boss", env={"DUDU_PASSWORD": PASSWORD})
         mp.setenv("DUDU_USER", "boss")
-        run("--db", "v.sqlite3", "user", "add", "clerk1", "--role", "录入员",
-            env={"DUDU_NEW_PASSWORD": "clerk1-secret"})
+        run(
+            "--db", "v.sqlite3", "user", "add", "clerk1", "--role", "录入员", env={"DUDU_NEW_PASSWORD": "clerk1-secret"}
+        )
         run("--db", "v.sqlite3", "demo", "--villages", "1", "--year", "2024")
-        run("--db", "town.sqlite3", "register-village", "--code", "500243104201", "--name", "都督村",
-            "--out", "reg-201.dudukey")
+        run(
+            "--db",
+            "town.sqlite3",
+            "register-village",
+            "--code",
+            "500243104201",
+            "--name",
+            "都督村",
+            "--out",
+            "reg-201.dudukey",
+        )
         run("--db", "v.sqlite3", "import-registration", "reg-201.dudukey")
         run("--db", "v.sqlite3", "export", "--out", "usb")
-        bundle, = (folder / "usb").iterdir()
+        (bundle,) = (folder / "usb").iterdir()
         run("--db", "v.sqlite3", "backup", "--out", "bk/v-backup.sqlite3")
-        (folder / "texts.json").write_text(json.dumps({"measures": "开展了普法宣传。"}, ensure_ascii=False),
-                                           encoding="utf-8")
-        run("--db", "v.sqlite3", "report", "texts", "--year", "2023", "--set", "texts.json")   # after the backup
-        run("--db", "v.sqlite3", "backup")                     # so that no automatic backup is due in a case
+        (folder / "texts.json").write_text(
+            json.dumps({"measures": "开展了普法宣传。"}, ensure_ascii=False), encoding="utf-8"
+        )
+        run("--db", "v.sqlite3", "report", "texts", "--year", "2023", "--set", "texts.json")  # after the backup
+        run("--db", "v.sqlite3", "backup")  # so that no automatic backup is due in a case
         run("--db", "town.sqlite3", "backup")
         # a re-keyed registration made on a copy of the township (the world's township keeps the first key)
         shutil.copyfile(folder / "town.sqlite3", folder / "town-rekey.sqlite3")
-        run("--db", "town-rekey.sqlite3", "register-village", "--code", "500243104201", "--name", "都督村",
-            "--out", "reg-201-rekey.dudukey")
+        run(
+            "--db",
+            "town-rekey.sqlite3",
+            "register-village",
+            "--code",
+            "500243104201",
+            "--name",
+            "都督村",
+            "--out",
+            "reg-201-rekey.dudukey",
+        )
         for name in ("town-rekey.sqlite3",):
             (folder / name).unlink()
         shutil.rmtree(folder / "logs", ignore_errors=True)
         (folder / "t.csv").write_text(
             "*日期,*方式,来电人,*咨询类别,*问题摘要,答复情况,满意度,联系方式,转办情况,经办人\n"
             "2024-05-06 09:30,电话,匿名,劳动,被拖欠工资怎么办？,已告知维权途径。,满意,,,\n"
-            "2024-05-07 10:00,来访,王五,婚姻家庭,离婚财产如何分割？,已解答。,满意,,,\n", encoding="utf-8-sig")
+            "2024-05-07 10:00,来访,王五,婚姻家庭,离婚财产如何分割？,已解答。,满意,,,\n",
+            encoding="utf-8-sig",
+        )
         conn = sqlite3.connect(folder / "v.sqlite3")
         dispute = conn.execute("SELECT id FROM disputes WHERE status IN ('已办结', '已销号') ORDER BY id").fetchone()[0]
         training = conn.execute("SELECT id FROM trainings ORDER BY id").fetchone()[0]
         conn.close()
-        for name in ("v.sqlite3", "town.sqlite3"):             # one self-contained file each, no -wal left
+        for name in ("v.sqlite3", "town.sqlite3"):  # one self-contained file each, no -wal left
             conn = sqlite3.connect(folder / name)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
-        ids = {"bundle": f"usb/{bundle.name}", "rekey": "reg-201-rekey.dudukey", "dispute": dispute,
-               "training": training}
+        ids = {
+            "bundle": f"usb/{bundle.name}",
+            "rekey": "reg-201-rekey.dudukey",
+            "dispute": dispute,
+            "training": training,
+        }
     finally:
         mp.undo()
     return folder, {c.name: c for c in commands(ids)}
 
 
-WRITES = ["init", "demo", "user-add", "user-passwd", "user-disable", "backup", "backup-out", "restore", "export",
-          "import", "import-table", "register-village", "import-registration", "report-texts", "report-ledger-pdf",
-          "report-ledger-xlsx", "report-agreement", "report-signin", "report-annual"]
+WRITES = [
+    "init",
+    "demo",
+    "user-add",
+    "user-passwd",
+    "user-disable",
+    "backup",
+    "backup-out",
+    "restore",
+    "export",
+    "import",
+    "import-table",
+    "register-village",
+    "import-registration",
+    "report-texts",
+    "report-ledger-pdf",
+    "report-ledger-xlsx",
+    "report-agreement",
+    "report-signin",
+    "report-annual",
+]
 
 
 # ------------------------------------------------------------------------------------------- helpers
+
 
 def content_digest(db: Path) -> dict[str, str]:
     """A hash of every row of each ordinary table (what "unchanged" means)."""
@@ -202,8 +299,12 @@ def shape(db: Path) -> tuple:
     """What an action changes, without its timestamps: row counts, accounts, the site."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        counts = tuple((name, conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name, in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"))
+        counts = tuple(
+            (name, conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+            )
+        )
         accounts = tuple(tuple(r) for r in conn.execute("SELECT username, role, disabled FROM users ORDER BY username"))
         site = conn.execute("SELECT value FROM settings WHERE key = 'site'").fetchone()
         return counts, accounts, site
@@ -231,6 +332,7 @@ def env_for(cmd: Command, monkeypatch, case: Path) -> None:
 def run_in_process(cmd: Command, capsys, *, limit: float = 30) -> tuple[int, str, str]:
     def hung(*_):
         raise Hung(f"{cmd.name} did not finish within {limit} s")
+
     old = signal.signal(signal.SIGALRM, hung)
     signal.setitimer(signal.ITIMER_REAL, limit)
     try:
@@ -270,7 +372,8 @@ def final_outputs(case: Path, cmd: Command) -> list[Path]:
 
 def assert_clear_message(code: int, err: str, log_folder: Path) -> None:
     assert code != 3, f"an unexpected error (exit 3): {err}\n" + "\n".join(
-        p.read_text(encoding="utf-8") for p in log_folder.glob("logs/*.log"))
+        p.read_text(encoding="utf-8") for p in log_folder.glob("logs/*.log")
+    )
     assert code in (0, 1), (code, err)
     for english in ENGLISH:
         assert english not in err, err
@@ -331,6 +434,7 @@ def outcome(case: Path, cmd: Command, before_digest: dict, baseline, code: int) 
 
 # ------------------------------------------------------------------------------------------- (1) held write lock
 
+
 @pytest.mark.parametrize("name", WRITES)
 def test_a_held_write_lock_is_a_clear_refusal(name, world, baseline, tmp_path, capsys, monkeypatch):
     folder, cmds = world
@@ -343,7 +447,7 @@ def test_a_held_write_lock_is_a_clear_refusal(name, world, baseline, tmp_path, c
     monkeypatch.setenv("DUDU_BUSY_TIMEOUT_MS", "150")
     before = content_digest(case / cmd.db)
     holder = sqlite3.connect(case / cmd.db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")                # another program in the middle of a write
+    holder.execute("BEGIN IMMEDIATE")  # another program in the middle of a write
     try:
         code, out, err = run_in_process(cmd, capsys, limit=20)
     finally:
@@ -358,12 +462,17 @@ def test_a_held_write_lock_is_a_clear_refusal(name, world, baseline, tmp_path, c
 
 # ------------------------------------------------------------------------------------------- (2) a full disk
 
+
 def _mount_tmpfs(where: Path, size: int) -> bool:
     where.mkdir(parents=True, exist_ok=True)
     if os.name != "posix" or os.geteuid() != 0:
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 def _umount(where: Path) -> None:
@@ -439,6 +548,7 @@ def test_full_database_without_a_mount(name, world, baseline, tmp_path, capsys, 
         pages = database.execute("PRAGMA page_count").fetchone()[0]
         database.execute(f"PRAGMA max_page_count = {pages}")
         return database
+
     monkeypatch.setattr(storage, "open_database", full_database)
     code, out, err = run_in_process(cmd, capsys)
     monkeypatch.setattr(storage, "open_database", open_database)
@@ -450,13 +560,13 @@ def test_full_database_without_a_mount(name, world, baseline, tmp_path, capsys, 
 
 # ------------------------------------------------------------------------------------------- (3) read-only
 
+
 def _bind_read_only(path: Path) -> bool:
     if os.name != "posix" or os.geteuid() != 0:
         path.chmod(0o444)
         return True
     ok = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True).returncode == 0
-    return ok and subprocess.run(["mount", "-o", "remount,bind,ro", str(path)],
-                                 capture_output=True).returncode == 0
+    return ok and subprocess.run(["mount", "-o", "remount,bind,ro", str(path)], capture_output=True).returncode == 0
 
 
 @pytest.mark.parametrize("name", WRITES)
@@ -477,13 +587,14 @@ def test_a_read_only_folder_is_a_clear_refusal(name, world, baseline, tmp_path, 
     def read_only(on: bool) -> None:
         if mounted:
             assert subprocess.run(["mount", "-o", "remount," + ("ro" if on else "rw"), str(disk)]).returncode == 0
-        else:                                                  # not root: the folders' modes are obeyed
+        else:  # not root: the folders' modes are obeyed
             for path in folders:
                 path.chmod(0o555 if on else 0o755)
+
     try:
         env_for(cmd, monkeypatch, case)
         before = content_digest(case / cmd.db)
-        monkeypatch.setenv("DUDU_HOME", str(tmp_path / "home"))    # the per-user folder stays writable
+        monkeypatch.setenv("DUDU_HOME", str(tmp_path / "home"))  # the per-user folder stays writable
         read_only(True)
         try:
             code, out, err = run_in_process(cmd, capsys)
@@ -549,18 +660,24 @@ def test_sigkill_at_a_random_moment_leaves_before_or_after(name, world, baseline
         shutil.copytree(folder, case)
         env_for(cmd, monkeypatch, case)
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, "--db", cmd.db, *map(str, cmd.args)], cwd=case,
-                                env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, "--db", cmd.db, *map(str, cmd.args)],
+            cwd=case,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if took is None:
             out, err = proc.communicate(timeout=120)
             took = time.monotonic() - started
             assert proc.returncode == 0 and shape(case / cmd.db) == after_shape, err
         else:
-            time.sleep(rng.uniform(0.4, 0.97) * took)     # the random moment of the "power cut"
+            time.sleep(rng.uniform(0.4, 0.97) * took)  # the random moment of the "power cut"
             proc.kill()
             out, err = proc.communicate(timeout=60)
         assert "Traceback" not in err, err
-        now = shape(case / cmd.db)          # as before (the trail may hold a safety copy made first), or done
+        now = shape(case / cmd.db)  # as before (the trail may hold a safety copy made first), or done
         assert now == after_shape or without_audit(now) == without_audit(before_shape), f"{name}: killed half-way"
         for path in final_outputs(case, cmd):
             assert output_is_whole(path), path
@@ -568,6 +685,7 @@ def test_sigkill_at_a_random_moment_leaves_before_or_after(name, world, baseline
 
 
 # ------------------------------------------------------------------------------------------- exit 3
+
 
 def test_an_unexpected_error_is_exit_3_with_a_log(world, tmp_path, capsys, monkeypatch):
     """A bug (here: a stats function that raises) is a Chinese sentence naming the log, exit 3; the log
@@ -581,17 +699,19 @@ def test_an_unexpected_error_is_exit_3_with_a_log(world, tmp_path, capsys, monke
 
     def broken(*a, **k):
         raise ZeroDivisionError("a bug")
+
     monkeypatch.setattr(stats, "compute_stats", broken)
     code, out, err = cli(capsys, "--db", "v.sqlite3", "stats", "--year", "2024")
     assert code == 3 and "Traceback" not in err and "意外错误" in err, err
-    log, = (case / "logs").glob("dudu-*.log")
+    (log,) = (case / "logs").glob("dudu-*.log")
     assert str(log) in err
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "ZeroDivisionError: a bug" in text and "stats --year 2024" in text
     assert PASSWORD not in text
 
-    monkeypatch.setattr(stats, "compute_stats", lambda *a, **k: (_ for _ in ()).throw(
-        sqlite3.OperationalError("database is locked")))
+    monkeypatch.setattr(
+        stats, "compute_stats", lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked"))
+    )
     code, out, err = cli(capsys, "--db", "v.sqlite3", "stats", "--year", "2024")
     assert code == 1 and LOCKED in err and "Traceback" not in err, err
 
@@ -604,13 +724,13 @@ def test_the_window_logs_an_uncaught_exception_and_says_so(tmp_path, monkeypatch
 
     shown = []
     monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)          # restored after the test
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     app.install_excepthook(tmp_path / "v.sqlite3")
     try:
         raise KeyError("a bug in a slot")
     except KeyError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
-    log, = (tmp_path / "logs").glob("dudu-*.log")
+    (log,) = (tmp_path / "logs").glob("dudu-*.log")
     assert "意外错误" in shown[0] and str(log) in shown[0]
     assert "KeyError: 'a bug in a slot'" in log.read_text(encoding="utf-8")
     error = OSError(28, "No space left on device", "out.pdf")
@@ -619,14 +739,33 @@ def test_the_window_logs_an_uncaught_exception_and_says_so(tmp_path, monkeypatch
     assert len(list((tmp_path / "logs").glob("dudu-*.log"))) == 1
 
 
-@pytest.mark.parametrize("number", ["ENOSPC", "EACCES", "EPERM", "EROFS", "ENOENT", "EIO", "EBUSY", "ENAMETOOLONG",
-                                    "EEXIST", "EXDEV", "ENOTDIR", "EISDIR", "EMFILE", "ENOTEMPTY", "ETIMEDOUT"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "ENOSPC",
+        "EACCES",
+        "EPERM",
+        "EROFS",
+        "ENOENT",
+        "EIO",
+        "EBUSY",
+        "ENAMETOOLONG",
+        "EEXIST",
+        "EXDEV",
+        "ENOTDIR",
+        "EISDIR",
+        "EMFILE",
+        "ENOTEMPTY",
+        "ETIMEDOUT",
+    ],
+)
 def test_os_errors_are_chinese_with_the_file_name(number, capsys, monkeypatch, tmp_path):
     """Through the command line: an OS error from any command is one Chinese sentence with the file's
     name, exit 1 — never the system's English description."""
     import errno
 
     from dudu_desktop.cli import core
+
     code = getattr(errno, number)
     error = OSError(code, os.strerror(code), "/media/U盘/台账.pdf")
     monkeypatch.setattr(core, "open_context", lambda *a, **k: (_ for _ in ()).throw(error))
@@ -637,10 +776,11 @@ def test_os_errors_are_chinese_with_the_file_name(number, capsys, monkeypatch, t
 
 def test_the_log_is_bounded(tmp_path, monkeypatch):
     from dudu_desktop import failures
+
     monkeypatch.setattr(failures, "LOG_MAX_BYTES", 2000)
     logs = tmp_path / "logs"
     logs.mkdir()
-    for day in range(1, 21):                                    # old days beyond LOG_KEEP_DAYS are removed
+    for day in range(1, 21):  # old days beyond LOG_KEEP_DAYS are removed
         (logs / f"dudu-2026-01-{day:02d}.log").write_text("old\n")
     for _ in range(20):
         try:
@@ -665,7 +805,7 @@ def test_transaction_reports_the_full_disk_not_a_second_rollback(tmp_path):
             conn.executemany("INSERT INTO t VALUES (randomblob(4000))", [()] * 50)
     assert not conn.in_transaction
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
-    with pytest.raises(ZeroDivisionError):             # an ordinary error still rolls back
+    with pytest.raises(ZeroDivisionError):  # an ordinary error still rolls back
         with storage.transaction(conn):
             conn.execute("INSERT INTO t VALUES (x'00')")
             raise ZeroDivisionError
@@ -675,6 +815,7 @@ def test_transaction_reports_the_full_disk_not_a_second_rollback(tmp_path):
 
 def test_the_log_falls_back_to_the_data_folder_when_the_database_folder_cannot_take_it(tmp_path, monkeypatch):
     from dudu_desktop import failures
+
     monkeypatch.setenv("DUDU_HOME", str(tmp_path / "home"))
     (tmp_path / "stick").write_text("a file where the folder should be")
     try:

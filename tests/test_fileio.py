@@ -28,7 +28,7 @@ def test_atomic_write_bytes_replaces_and_fsyncs(tmp_path, monkeypatch):
     path.write_bytes(b"old")
     atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"new"
-    assert len(synced) == (2 if os.name != "nt" else 1)   # the file, then the folder
+    assert len(synced) == (2 if os.name != "nt" else 1)  # the file, then the folder
     assert [p.name for p in tmp_path.iterdir()] == ["x.bin"]
 
 

@@ -38,8 +38,12 @@ from dudu_desktop.sync.merge import SPECS, ImportResult, apply_bundle, preview_b
 from tests.conftest import NOW
 from tests.test_seal import A, new_township, new_village, register
 
-HOSTILE = settings(max_examples=60, deadline=None, derandomize=True,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+HOSTILE = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 class World:
@@ -50,8 +54,16 @@ class World:
         town = new_township(root / "town0.sqlite3")
         village = new_village(root / "village.sqlite3")
         demo.generate(village, year=2024, seed=9)
-        hotline.create_call(village, {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动",
-                                      "question": "=HYPERLINK(\"http://x\")", "anonymous": True})
+        hotline.create_call(
+            village,
+            {
+                "called_at": "2024-12-01 09:30",
+                "channel": "电话",
+                "category": "劳动",
+                "question": "=HYPERLINK(\"http://x\")",
+                "anonymous": True,
+            },
+        )
         usb = root / "usb"
         usb.mkdir()
         register(town, village, usb)
@@ -109,8 +121,9 @@ def check_limits(conn) -> None:
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         for f in SPECS[table].fields:
             if f.key in cols:
-                longest = conn.execute(f"SELECT max(length({f.key})) FROM {table} WHERE typeof({f.key}) = 'text'"
-                                       ).fetchone()[0]
+                longest = conn.execute(
+                    f"SELECT max(length({f.key})) FROM {table} WHERE typeof({f.key}) = 'text'"
+                ).fetchone()[0]
                 assert longest is None or longest <= f.limit, (table, f.key, longest)
         for (name,) in conn.execute(f"SELECT name FROM pragma_table_info('{table}') WHERE type = 'TEXT'"):
             longest = conn.execute(f"SELECT max(length({name})) FROM {table}").fetchone()[0]
@@ -131,7 +144,7 @@ def attempt(ctx: Context, path: Path, db_file: Path, *, allow_unsealed: bool) ->
         assert str(again.value) == message
         assert snapshot(ctx, db_file) == before
         return None
-    assert snapshot(ctx, db_file) == before                     # a preview never writes
+    assert snapshot(ctx, db_file) == before  # a preview never writes
     result = apply_bundle(ctx, path, allow_unsealed=allow_unsealed)
     assert result.totals == preview.totals or result.already_imported or preview.already_imported
     check_limits(ctx.conn)
@@ -140,9 +153,15 @@ def attempt(ctx: Context, path: Path, db_file: Path, *, allow_unsealed: bool) ->
 
 # --- byte-level mutations -------------------------------------------------------------------------------
 
-MUTATION = st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert", "delete", "overwrite"]),
-                              st.floats(0, 1, allow_nan=False), st.binary(min_size=1, max_size=16)),
-                    min_size=1, max_size=4)
+MUTATION = st.lists(
+    st.tuples(
+        st.sampled_from(["flip", "cut", "insert", "delete", "overwrite"]),
+        st.floats(0, 1, allow_nan=False),
+        st.binary(min_size=1, max_size=16),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def mutate(data: bytes, ops) -> bytes:
@@ -156,9 +175,9 @@ def mutate(data: bytes, ops) -> bytes:
         elif kind == "insert":
             out[i:i] = junk
         elif kind == "delete":
-            del out[i:i + len(junk)]
+            del out[i : i + len(junk)]
         else:
-            out[i:i + len(junk)] = junk
+            out[i : i + len(junk)] = junk
     return bytes(out)
 
 
@@ -171,7 +190,7 @@ def test_mutated_sealed_bundles_are_refused(world, town, ops):
     if data == original:
         return
     result = attempt(ctx, world.file(data, ".dudu"), db_file, allow_unsealed=True)
-    assert result is None                                 # authenticated encryption: no change gets through
+    assert result is None  # authenticated encryption: no change gets through
 
 
 @HOSTILE
@@ -182,6 +201,7 @@ def test_mutated_plain_bundles_are_refused_or_harmless(world, town, ops):
 
 
 # --- bad content inside a well-formed, checksummed (and signed) bundle ----------------------------------
+
 
 def rebuild(members: dict[str, bytes], *, fix_counts: bool = True) -> bytes:
     """Zip the members with a descriptor whose sizes, hashes (and row counts) match them."""
@@ -209,29 +229,91 @@ def rebuild(members: dict[str, bytes], *, fix_counts: bool = True) -> bytes:
     return buf.getvalue()
 
 
-TABLES = ["hotline_calls", "disputes", "dispute_parties", "people", "trainings", "training_attendance",
-          "publicity_materials", "audit_log", "villages"]
+TABLES = [
+    "hotline_calls",
+    "disputes",
+    "dispute_parties",
+    "people",
+    "trainings",
+    "training_attendance",
+    "publicity_materials",
+    "audit_log",
+    "villages",
+]
 CELL = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "NULL", "-1", "0", "99999999999999999999", "1e309", "nan", "2024-13-45", "\x00",
-                     "=cmd|' /C calc'!A0", "@SUM(1)", "+1", "\r\n", '"', "500243104202", "已结案", "红"]),
+    st.sampled_from(
+        [
+            "",
+            "NULL",
+            "-1",
+            "0",
+            "99999999999999999999",
+            "1e309",
+            "nan",
+            "2024-13-45",
+            "\x00",
+            "=cmd|' /C calc'!A0",
+            "@SUM(1)",
+            "+1",
+            "\r\n",
+            '"',
+            "500243104202",
+            "已结案",
+            "红",
+        ]
+    ),
     st.builds(lambda ch, n: ch * n, st.sampled_from(["长", "x", "\u202e", "\n"]), st.integers(150, 30_000)),
 )
 EDIT = st.one_of(
     st.tuples(st.just("cell"), st.sampled_from(TABLES), st.integers(0, 50), st.integers(0, 60), CELL),
-    st.tuples(st.just("raw"), st.sampled_from(TABLES), st.floats(0, 1, allow_nan=False),
-              st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda s: s.encode("utf-8")))),
-    st.tuples(st.just("column"), st.sampled_from(TABLES), st.sampled_from(["add", "drop", "rename", "dup"]),
-              st.integers(0, 40), st.text(min_size=1, max_size=12)),
-    st.tuples(st.just("rows"), st.sampled_from(TABLES), st.sampled_from(["duplicate", "drop", "short", "long"]),
-              st.integers(0, 50), st.none()),
+    st.tuples(
+        st.just("raw"),
+        st.sampled_from(TABLES),
+        st.floats(0, 1, allow_nan=False),
+        st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda s: s.encode("utf-8"))),
+    ),
+    st.tuples(
+        st.just("column"),
+        st.sampled_from(TABLES),
+        st.sampled_from(["add", "drop", "rename", "dup"]),
+        st.integers(0, 40),
+        st.text(min_size=1, max_size=12),
+    ),
+    st.tuples(
+        st.just("rows"),
+        st.sampled_from(TABLES),
+        st.sampled_from(["duplicate", "drop", "short", "long"]),
+        st.integers(0, 50),
+        st.none(),
+    ),
 )
-JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                       max_size=3), max_leaves=8)
-DESCRIPTOR_EDIT = st.tuples(st.sampled_from(["format_version", "schema_version", "village_code", "sequence",
-                                             "from_seq", "to_seq", "full", "period", "row_counts", "created_at",
-                                             "township_code", "resources", "profile", "dudu"]), JSON_VALUE)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+DESCRIPTOR_EDIT = st.tuples(
+    st.sampled_from(
+        [
+            "format_version",
+            "schema_version",
+            "village_code",
+            "sequence",
+            "from_seq",
+            "to_seq",
+            "full",
+            "period",
+            "row_counts",
+            "created_at",
+            "township_code",
+            "resources",
+            "profile",
+            "dudu",
+        ]
+    ),
+    JSON_VALUE,
+)
 
 
 def _table_rows(data: bytes) -> list[list[str]]:
@@ -255,7 +337,7 @@ def apply_edit(members: dict[str, bytes], edit) -> None:
     try:
         rows = _table_rows(members[name])
     except (UnicodeDecodeError, csv.Error):
-        return                                   # an earlier raw edit broke it already
+        return  # an earlier raw edit broke it already
     if not rows or not rows[0]:
         return
     header, body = rows[0], rows[1:]
@@ -324,8 +406,10 @@ def test_malformed_descriptor_inside_a_checksummed_bundle(world, town, edit, sea
 
 
 @HOSTILE
-@given(junk=st.one_of(st.binary(max_size=200), st.text(max_size=100).map(lambda s: s.encode("utf-8"))),
-       sealed=st.booleans())
+@given(
+    junk=st.one_of(st.binary(max_size=200), st.text(max_size=100).map(lambda s: s.encode("utf-8"))),
+    sealed=st.booleans(),
+)
 def test_a_descriptor_that_is_not_json(world, town, junk, sealed):
     ctx, db_file = town
     members = dict(world.members)
@@ -336,6 +420,7 @@ def test_a_descriptor_that_is_not_json(world, town, junk, sealed):
 
 
 # --- examples: oversized cells, bombs, names outside the folder, huge files -----------------------------
+
 
 def test_an_oversized_cell_is_rejected_row_by_row_not_stored(world, town):
     ctx, db_file = town
@@ -370,8 +455,12 @@ def test_bombs_and_names_outside_the_folder_are_refused(world, town, case, seale
     if case == "bomb":
         entries = [(n, b"0" * (40 * 1024 * 1024) if n == "people.csv" else d) for n, d in entries]
     else:
-        name = {"traversal": "../../escaped.csv", "absolute": "/tmp/escaped.csv", "backslash": "..\\escaped.csv",
-                "unexpected member": "run_me.exe"}[case]
+        name = {
+            "traversal": "../../escaped.csv",
+            "absolute": "/tmp/escaped.csv",
+            "backslash": "..\\escaped.csv",
+            "unexpected member": "run_me.exe",
+        }[case]
         entries.append((name, b"id\r\n"))
     plain = _zip(entries)
     path = world.file(world.seal(plain) if sealed else plain, ".dudu" if sealed else ".zip")

@@ -24,11 +24,19 @@ from dudu_desktop.storage import db as storage
 from dudu_desktop.sync.merge import SPECS
 from dudu_desktop.sync.tables import COLUMNS, TableImportResult, headers, import_table, template
 
-HOSTILE = settings(max_examples=60, deadline=None, derandomize=True,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+HOSTILE = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 REGISTERS = list(COLUMNS)
-COUNTED = {"disputes": "disputes", "trainings": "trainings", "hotline": "hotline_calls",
-           "publicity": "publicity_events"}
+COUNTED = {
+    "disputes": "disputes",
+    "trainings": "trainings",
+    "hotline": "hotline_calls",
+    "publicity": "publicity_events",
+}
 
 
 def state(conn) -> str:
@@ -45,8 +53,9 @@ def check_limits(conn) -> None:
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         for f in spec.fields:
             if f.key in cols:
-                longest = conn.execute(f"SELECT max(length({f.key})) FROM {table} WHERE typeof({f.key}) = 'text'"
-                                       ).fetchone()[0]
+                longest = conn.execute(
+                    f"SELECT max(length({f.key})) FROM {table} WHERE typeof({f.key}) = 'text'"
+                ).fetchone()[0]
                 assert longest is None or longest <= f.limit, (table, f.key, longest)
 
 
@@ -71,10 +80,36 @@ def attempt(ctx, register: str, path, *, dry_run: bool) -> TableImportResult | N
 
 CELL = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["", "2024-05-06", "2024/5/6 09:30", "45000", "2024-13-45", "=1+1", "=cmd|' /C calc'!A0",
-                     "@SUM(A1)", "+86", "-5", "张三、李四", "邻里", "主动排查", "电话", "劳动", "专题学习",
-                     "赶集日咨询台", "红", "已办结", "1e309", "99999999999999999999", "\x00", '"', "\r\n",
-                     "500243104201", "500243198001011234"]),
+    st.sampled_from(
+        [
+            "",
+            "2024-05-06",
+            "2024/5/6 09:30",
+            "45000",
+            "2024-13-45",
+            "=1+1",
+            "=cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "+86",
+            "-5",
+            "张三、李四",
+            "邻里",
+            "主动排查",
+            "电话",
+            "劳动",
+            "专题学习",
+            "赶集日咨询台",
+            "红",
+            "已办结",
+            "1e309",
+            "99999999999999999999",
+            "\x00",
+            '"',
+            "\r\n",
+            "500243104201",
+            "500243198001011234",
+        ]
+    ),
     st.builds(lambda ch, n: ch * n, st.sampled_from(["长", "x", " "]), st.integers(190, 6000)),
 )
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "latin-1", "utf-32"])
@@ -85,8 +120,12 @@ def encode(text: str, encoding: str) -> bytes:
 
 
 @HOSTILE
-@given(data=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".xlsx", ".txt", ""]),
-       register=st.sampled_from(REGISTERS), dry_run=st.booleans())
+@given(
+    data=st.binary(max_size=2000),
+    suffix=st.sampled_from([".csv", ".xlsx", ".txt", ""]),
+    register=st.sampled_from(REGISTERS),
+    dry_run=st.booleans(),
+)
 def test_random_bytes(ctx, tmp_path, data, suffix, register, dry_run):
     path = tmp_path / f"random{suffix}"
     path.write_bytes(data)

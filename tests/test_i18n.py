@@ -25,8 +25,9 @@ def test_every_source_string_is_translated_in_zh_cn(catalogs):
 
 def test_compiled_catalogs_are_current(catalogs):
     for locale in catalogs.LOCALES:
-        assert catalogs.mo_path(locale).read_bytes() == catalogs.compiled(locale), \
+        assert catalogs.mo_path(locale).read_bytes() == catalogs.compiled(locale), (
             f"run: python scripts/i18n.py compile ({locale})"
+        )
 
 
 def test_placeholder_check_catches_a_mismatch(catalogs):

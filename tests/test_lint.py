@@ -46,11 +46,12 @@ def test_the_checks_cover_the_layers():
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
     assert sorted(config["mypy"]["files"]) == sorted(
-        f"dudu_desktop/{p}" for p in ("domain", "storage", "services", "sync"))
+        f"dudu_desktop/{p}" for p in ("domain", "storage", "services", "sync")
+    )
     assert config["mypy"]["check_untyped_defs"] and config["mypy"]["warn_unused_ignores"]
     assert config["ruff"]["line-length"] == 120
     assert {"E", "F", "W", "I", "B", "UP"} <= set(config["ruff"]["lint"]["select"])
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for rule in config["ruff"]["lint"].get("ignore", []):
-        before = text[:text.index(f'"{rule}"')].rsplit("ignore = [", 1)[1]
+        before = text[: text.index(f'"{rule}"')].rsplit("ignore = [", 1)[1]
         assert "#" in before, f"{rule} is ignored without a reason"

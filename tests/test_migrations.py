@@ -16,8 +16,10 @@ def test_fresh_database_has_every_migration_wal_and_foreign_keys(db_path):
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     with pytest.raises(sqlite3.IntegrityError):
-        database.execute("INSERT INTO dispute_parties (id, village_code, created_at, updated_at, dispute_id, "
-                              "name) VALUES ('p', 'v', 'now', 'now', 'no-such-dispute', 'x')")
+        database.execute(
+            "INSERT INTO dispute_parties (id, village_code, created_at, updated_at, dispute_id, "
+            "name) VALUES ('p', 'v', 'now', 'now', 'no-such-dispute', 'x')"
+        )
 
 
 def test_an_older_file_is_backed_up_then_upgraded(tmp_path):
@@ -25,7 +27,7 @@ def test_an_older_file_is_backed_up_then_upgraded(tmp_path):
     conn = storage.connect(path)
     storage.migrate(conn, path, MIGRATIONS[:1])
     conn.close()
-    ctx = make_context(path)      # opens with the program's full list (init writes a record)
+    ctx = make_context(path)  # opens with the program's full list (init writes a record)
     ctx.conn.close()
 
     def add_phone_note(c):
@@ -35,7 +37,7 @@ def test_an_older_file_is_backed_up_then_upgraded(tmp_path):
     database = storage.open_database(path, migrations=migrations)
     assert "wechat" in columns(database, "people")
     assert storage.applied_migrations(database)[-1] == "9001_people_wechat"
-    assert database.execute("SELECT count(*) FROM settings").fetchone()[0] == 1     # data kept
+    assert database.execute("SELECT count(*) FROM settings").fetchone()[0] == 1  # data kept
     copies = list((tmp_path / "backups").glob("old.before-9001_people_wechat-*.sqlite3"))
     assert len(copies) == 1
     copy = sqlite3.connect(copies[0])

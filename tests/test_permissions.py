@@ -10,11 +10,22 @@ from dudu_desktop.domain.vocab import ROLE_PERMISSIONS, Permission, Role
 from dudu_desktop.services import backup, disputes, hotline, records, site, users
 from dudu_desktop.services.context import Context
 
-NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the fixed clock of the ctx fixture (tests/conftest.py)
-CALL = {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "拖欠工资",
-        "anonymous": True}
-DISPUTE = {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "排水沟堵塞引发争吵",
-           "source": "主动排查", "method": "人民调解", "mediator": "王调解"}
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)  # the fixed clock of the ctx fixture (tests/conftest.py)
+CALL = {
+    "called_at": "2024-12-01 09:30",
+    "channel": "电话",
+    "category": "劳动",
+    "question": "拖欠工资",
+    "anonymous": True,
+}
+DISPUTE = {
+    "registered_on": "2024-12-01",
+    "dispute_type": "邻里",
+    "summary": "排水沟堵塞引发争吵",
+    "source": "主动排查",
+    "method": "人民调解",
+    "mediator": "王调解",
+}
 PARTIES = [{"name": "张三", "role": "申请人"}, {"name": "李四", "role": "被申请人"}]
 
 
@@ -25,10 +36,17 @@ def setup_records(admin: Context, tmp_path) -> dict:
     records.delete_record(admin, "hotline_calls", gone, reason="重复登记")
     open_case = disputes.create_dispute(admin, DISPUTE, PARTIES)
     done_case = disputes.create_dispute(admin, DISPUTE, PARTIES)
-    disputes.change_status(admin, done_case, "已办结", result="调解成功", agreement_terms="双方和解", agreement=True,
-                           concluded_on="2024-12-10")
+    disputes.change_status(
+        admin,
+        done_case,
+        "已办结",
+        result="调解成功",
+        agreement_terms="双方和解",
+        agreement=True,
+        concluded_on="2024-12-10",
+    )
     copy = backup.backup_to(admin, tmp_path / "copy.sqlite3")
-    hotline.create_call(admin, CALL)             # made after the copy: a restore takes it away
+    hotline.create_call(admin, CALL)  # made after the copy: a restore takes it away
     return {"call": call, "gone": gone, "open": open_case, "done": done_case, "copy": copy}
 
 
@@ -59,8 +77,12 @@ def test_the_matrix_matches_the_issue():
     assert ROLE_PERMISSIONS[Role.ADMIN] == frozenset(Permission)
     assert ROLE_PERMISSIONS[Role.VIEWER] == frozenset()
     clerk = ROLE_PERMISSIONS[Role.CLERK]
-    assert Permission.WRITE in clerk and not clerk & {Permission.DELETE, Permission.REOPEN,
-                                                      Permission.PRINT_UNMASKED, Permission.ADMINISTER}
+    assert Permission.WRITE in clerk and not clerk & {
+        Permission.DELETE,
+        Permission.REOPEN,
+        Permission.PRINT_UNMASKED,
+        Permission.ADMINISTER,
+    }
     reviewer = ROLE_PERMISSIONS[Role.REVIEWER]
     assert {Permission.REOPEN, Permission.PRINT_UNMASKED} <= reviewer
     assert not reviewer & {Permission.DELETE, Permission.ADMINISTER}
@@ -77,11 +99,13 @@ def world(tmp_path, request):
 
 
 def _state(conn):
-    return (conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0],
-            conn.execute("SELECT group_concat(id || version || deleted) FROM hotline_calls").fetchone()[0],
-            conn.execute("SELECT group_concat(status || level) FROM disputes").fetchone()[0],
-            conn.execute("SELECT group_concat(username) FROM users").fetchone()[0],
-            conn.execute("SELECT group_concat(value) FROM settings").fetchone()[0])
+    return (
+        conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0],
+        conn.execute("SELECT group_concat(id || version || deleted) FROM hotline_calls").fetchone()[0],
+        conn.execute("SELECT group_concat(status || level) FROM disputes").fetchone()[0],
+        conn.execute("SELECT group_concat(username) FROM users").fetchone()[0],
+        conn.execute("SELECT group_concat(value) FROM settings").fetchone()[0],
+    )
 
 
 @pytest.mark.parametrize("world", list(Role), indirect=True, ids=[r.name for r in Role])

@@ -19,7 +19,7 @@ def test_open_database_returns_a_plain_connection_that_a_context_holds(tmp_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     ctx = Context(conn=conn, user="a")
     worker = sqlite3.connect(":memory:")
-    other = ctx.on(worker)                        # a worker thread: the same session, its own connection
+    other = ctx.on(worker)  # a worker thread: the same session, its own connection
     assert (other.conn, other.user, other.role, other.clock) == (worker, ctx.user, ctx.role, ctx.clock)
     assert ctx.conn is conn
     conn.close()
@@ -29,7 +29,12 @@ def test_no_module_of_the_program_imports_sqlite_utils():
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             offenders += [f"{path.relative_to(PACKAGE)}: {n}" for n in names if n.split(".")[0] == "sqlite_utils"]
     assert offenders == []

@@ -12,20 +12,40 @@ from dudu_desktop.services import disputes
 from reports_support import flat, reader
 
 NUMBER = "编号：（2024）都督调字第001号"
-CLOSING = ("本协议一式三份", "当事人（申请人）签名", "当事人（被申请人）签名", "人民调解员签名", "记录人签名",
-           "都督村人民调解委员会（印章）")
+CLOSING = (
+    "本协议一式三份",
+    "当事人（申请人）签名",
+    "当事人（被申请人）签名",
+    "人民调解员签名",
+    "记录人签名",
+    "都督村人民调解委员会（印章）",
+)
 
 
 def concluded(ctx, clauses: int) -> str:
-    terms = "".join(f"{n}．李四于2024年6月{n % 28 + 1}日前修复排水沟第{n}段，并清理沟内淤泥。\n"
-                    for n in range(1, clauses + 1))
-    dispute = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-06", "dispute_type": "邻里", "source": "当事人申请", "mediator": "冉光明",
-        "summary": "张三与邻居李四因排水沟堵塞发生纠纷。"},
-        [{"role": "申请人", "name": "张三"}, {"role": "被申请人", "name": "李四"}])
+    terms = "".join(
+        f"{n}．李四于2024年6月{n % 28 + 1}日前修复排水沟第{n}段，并清理沟内淤泥。\n" for n in range(1, clauses + 1)
+    )
+    dispute = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-05-06",
+            "dispute_type": "邻里",
+            "source": "当事人申请",
+            "mediator": "冉光明",
+            "summary": "张三与邻居李四因排水沟堵塞发生纠纷。",
+        },
+        [{"role": "申请人", "name": "张三"}, {"role": "被申请人", "name": "李四"}],
+    )
     disputes.start_mediation(ctx, dispute, method="人民调解")
-    disputes.conclude(ctx, dispute, result="调解成功", concluded_on="2024-05-10", agreement_terms=terms,
-                      performance_terms="协议签订之日起三十日内履行完毕。")
+    disputes.conclude(
+        ctx,
+        dispute,
+        result="调解成功",
+        concluded_on="2024-05-10",
+        agreement_terms=terms,
+        performance_terms="协议签订之日起三十日内履行完毕。",
+    )
     return dispute
 
 
@@ -41,9 +61,11 @@ def test_continuation_pages_repeat_the_number(ctx, db_path, tmp_path):
     assert len(pages) >= 2
     for n, text in enumerate(pages, 1):
         assert text.count(NUMBER) == 1, n  # under the title on page 1, at the head of the others
-    draft = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-07", "dispute_type": "邻里", "source": "当事人申请", "summary": "长" * 3000},
-        [{"role": "申请人", "name": "王五"}])
+    draft = disputes.create_dispute(
+        ctx,
+        {"registered_on": "2024-05-07", "dispute_type": "邻里", "source": "当事人申请", "summary": "长" * 3000},
+        [{"role": "申请人", "name": "王五"}],
+    )
     content, count = pdf_bytes(ctx, DocumentRequest(AGREEMENT, {"dispute_id": draft, "draft": True}))
     assert count >= 2 and all("编号：（2024）都督调字第002号" in t for t in page_texts(content))
 
@@ -80,13 +102,26 @@ def test_long_terms_split_across_pages_and_fill_page_one(ctx, db_path, tmp_path,
     from dudu_desktop.reports.layout import FORM_MARGINS, FORM_PAGE
 
     terms = long_terms()
-    dispute = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-06", "dispute_type": "邻里", "source": "当事人申请", "mediator": "冉光明",
-        "summary": ("张三与邻居李四因排水沟堵塞发生纠纷。" * 60)[:summary_chars]},
-        [{"role": "申请人", "name": "张三"}, {"role": "被申请人", "name": "李四"}])
+    dispute = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-05-06",
+            "dispute_type": "邻里",
+            "source": "当事人申请",
+            "mediator": "冉光明",
+            "summary": ("张三与邻居李四因排水沟堵塞发生纠纷。" * 60)[:summary_chars],
+        },
+        [{"role": "申请人", "name": "张三"}, {"role": "被申请人", "name": "李四"}],
+    )
     disputes.start_mediation(ctx, dispute, method="人民调解")
-    disputes.conclude(ctx, dispute, result="调解成功", concluded_on="2024-05-10", agreement_terms=terms,
-                      performance_terms="协议签订之日起三十日内履行完毕。")
+    disputes.conclude(
+        ctx,
+        dispute,
+        result="调解成功",
+        concluded_on="2024-05-10",
+        agreement_terms=terms,
+        performance_terms="协议签订之日起三十日内履行完毕。",
+    )
     out = tmp_path / "long.pdf"
     assert main(["--db", str(db_path), "report", "agreement", "--dispute", dispute, "--out", str(out)]) == 0
     frame_bottom = FORM_PAGE[1] - FORM_MARGINS[3]  # pdfplumber measures from the top of the page

@@ -42,8 +42,7 @@ def seeded(ctx, db_path):
 def test_an_empty_month_says_so_instead_of_a_totals_row_of_zeros(seeded, tmp_path, register):
     _ctx, db, _ids = seeded
     for ext in ("pdf", "xlsx", "csv"):
-        assert report(db, "ledger", "--register", register, "--month", "2024-03", "--out",
-                      tmp_path / f"x.{ext}") == 0
+        assert report(db, "ledger", "--register", register, "--month", "2024-03", "--out", tmp_path / f"x.{ext}") == 0
     text = flat(pdf_text((tmp_path / "x.pdf").read_bytes()))
     assert EMPTY[register] in text
     assert "合计" not in text and "共0" not in text
@@ -52,7 +51,7 @@ def test_an_empty_month_says_so_instead_of_a_totals_row_of_zeros(seeded, tmp_pat
     cells = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
     note = [k for k, v in cells.items() if v == EMPTY[register]]
     assert note == ["A4"]  # under the header row, merged across the table
-    assert any(str(r) .startswith("A4:") for r in ws.merged_cells.ranges)
+    assert any(str(r).startswith("A4:") for r in ws.merged_cells.ranges)
     assert "合计" not in cells.values()
     rows = csv_rows(tmp_path / "x.csv")
     assert rows[1][0] == EMPTY[register] and len(rows) == 2 and "合计" not in sum(rows, [])
@@ -73,20 +72,36 @@ def test_filled_on_is_blank_unless_given(seeded, tmp_path):
     line = next(t for t in text.splitlines() if "填报日期" in t)
     assert re.fullmatch(r"\s*填报日期：\s*", line), line  # a blank rule to write on
     assert not re.search(r"20\d\d年\d+月\d+日", text.split("填表人")[-1])
-    assert report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--date", "2024-06-03",
-                  "--out", out) == 0
+    assert (
+        report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--date", "2024-06-03", "--out", out) == 0
+    )
     assert "填报日期：2024年6月3日" in flat(pdf_text(out.read_bytes()))
     xlsx = tmp_path / "x.xlsx"
-    assert report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--date", "2024-06-03",
-                  "--out", xlsx) == 0
+    assert (
+        report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--date", "2024-06-03", "--out", xlsx)
+        == 0
+    )
     values = [c.value for row in load_workbook(xlsx).active.iter_rows() for c in row if c.value]
     assert "填报日期：2024年6月3日" in values
 
 
 def test_a_bad_filled_on_date_is_refused(seeded, tmp_path, capsys):
     _ctx, db, _ids = seeded
-    assert report(db, "ledger", "--register", "trainings", "--month", "2024-05", "--date", "2024-13-01",
-                  "--out", tmp_path / "x.pdf") == 1
+    assert (
+        report(
+            db,
+            "ledger",
+            "--register",
+            "trainings",
+            "--month",
+            "2024-05",
+            "--date",
+            "2024-13-01",
+            "--out",
+            tmp_path / "x.pdf",
+        )
+        == 1
+    )
     assert "填报日期" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
 
@@ -104,8 +119,7 @@ def test_attendance_record_shows_the_sessions_date_not_the_day_ticks_were_entere
     assert "12月20日" not in text and "12-20" not in text
     line = next(t for t in text.splitlines() if "填报日期" in t)
     assert re.fullmatch(r".*填报日期：\s*", line)  # blank unless given
-    assert report(db, "signin", "--training", ids["training"], "--after", "--date", "2024-05-16",
-                  "--out", out) == 0
+    assert report(db, "signin", "--training", ids["training"], "--after", "--date", "2024-05-16", "--out", out) == 0
     assert "填报日期：2024年5月16日" in flat(pdf_text(out.read_bytes()))
 
 
@@ -115,10 +129,17 @@ TERMS = "李四于2024年6月30日前疏通排水沟并清理淤泥，赔偿张�
 @pytest.fixture
 def with_notes(seeded):
     ctx, db, ids = seeded
-    ids["noted"] = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-02", "dispute_type": "邻里", "source": "主动排查", "summary": "菜地被淹。",
-        "notes": "已回访，张三丰表示满意"},
-        [{"role": "申请人", "name": "张三丰"}, {"role": "被申请人", "name": "李四"}])
+    ids["noted"] = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-05-02",
+            "dispute_type": "邻里",
+            "source": "主动排查",
+            "summary": "菜地被淹。",
+            "notes": "已回访，张三丰表示满意",
+        },
+        [{"role": "申请人", "name": "张三丰"}, {"role": "被申请人", "name": "李四"}],
+    )
     disputes.start_mediation(ctx, ids["noted"], method="人民调解")
     disputes.conclude(ctx, ids["noted"], result="调解成功", concluded_on="2024-05-09", agreement_terms=TERMS)
     disputes.update_dispute(ctx, ids["open"], {"notes": "等待双方补充材料"})

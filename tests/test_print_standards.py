@@ -35,9 +35,11 @@ MM = 72 / 25.4
 LEFT, RIGHT = 28.0, 184.0  # the 版心's edges, mm from the page's left edge
 PITCH = 156 / 28  # mm
 
-BODY = ("本年度我乡坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，全面落实"
-        "“八五”普法规划，扎实推进法治政府建设，排查调处各类矛盾纠纷，调解成功率达到百分之九十三，"
-        "群众满意度持续提升，基层治理格局日益成熟，法治宣传教育深入人心。") * 4
+BODY = (
+    "本年度我乡坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，全面落实"
+    "“八五”普法规划，扎实推进法治政府建设，排查调处各类矛盾纠纷，调解成功率达到百分之九十三，"
+    "群众满意度持续提升，基层治理格局日益成熟，法治宣传教育深入人心。"
+) * 4
 
 
 def lines_of(page, *, gap: float | None = None) -> list[list[dict]]:
@@ -69,12 +71,17 @@ def is_page_number(line) -> bool:
 
 # ---------------------------------------------------------------- the grid
 
+
 @pytest.fixture(scope="module")
 def grid_pdf(tmp_path_factory):
     path = tmp_path_factory.mktemp("grid") / "grid.pdf"
     blocks = [Heading(1, "一、主要举措和成效"), Heading(2, "（一）加强组织领导"), Text(BODY * 3)] * 2
-    build_official_document(path, title="都督乡2024年度法治政府建设情况报告", blocks=blocks,
-                            signature_lines=["都督乡人民政府", "2024年12月20日"])
+    build_official_document(
+        path,
+        title="都督乡2024年度法治政府建设情况报告",
+        blocks=blocks,
+        signature_lines=["都督乡人民政府", "2024年12月20日"],
+    )
     return path
 
 
@@ -89,8 +96,9 @@ def test_annual_grid_is_28_characters_by_22_lines_inside_the_type_area(grid_pdf)
             for line in lines:
                 left, right = line[0]["x0"] / MM, line[-1]["x1"] / MM
                 assert left >= LEFT - 0.05 and right <= RIGHT + 0.05, (number, text_of(line), left, right)
-            body = [line for line in lines if line[0]["fontname"].endswith("NotoSerifSC-Regular")
-                    and line[0]["size"] > 15]
+            body = [
+                line for line in lines if line[0]["fontname"].endswith("NotoSerifSC-Regular") and line[0]["size"] > 15
+            ]
             for i, line in enumerate(body):
                 full = all(ord(c["text"]) > 0x2000 for c in line)
                 last = i + 1 < len(body) and abs(body[i + 1][0]["x0"] / MM - (LEFT + 2 * PITCH)) < 0.1
@@ -101,8 +109,11 @@ def test_annual_grid_is_28_characters_by_22_lines_inside_the_type_area(grid_pdf)
                     squeezed = sum(c["text"] in "，。、；：？！）》”’（《“‘" for c in line[:-1])
                     # one fewer when its last character went down with a mark that may not start a line
                     pushed = i + 1 < len(body) and text_of(body[i + 1])[1:2] in CANNOT_START
-                    assert len(line) == cells or (len(line) == cells + 1 and squeezed >= 2) or (
-                        len(line) == cells - 1 and pushed), text_of(line)
+                    assert (
+                        len(line) == cells
+                        or (len(line) == cells + 1 and squeezed >= 2)
+                        or (len(line) == cells - 1 and pushed)
+                    ), text_of(line)
                     assert abs(line[-1]["x1"] / MM - RIGHT) < 0.05
                     assert abs(line[0]["x0"] / MM - LEFT) < 0.05 or abs(line[0]["x0"] / MM - LEFT - 2 * PITCH) < 0.05
 
@@ -125,6 +136,7 @@ def test_quotes_take_full_cells_and_no_line_breaks_the_rules(grid_pdf):
 
 def test_a_line_end_comma_is_squeezed_inside_not_hung_out():
     from dudu_desktop.reports.layout import _break_lines, _Unit
+
     units = [_Unit("字", 10, True)] * 28 + [_Unit("，", 10, True), _Unit("字", 10, True)]
     units[5] = units[9] = _Unit("、", 10, True)  # two 、 inside the line give half a cell each
     lines = _break_lines(units, 280, 0)
@@ -137,6 +149,7 @@ def test_a_line_end_comma_is_squeezed_inside_not_hung_out():
 
 
 # ---------------------------------------------------------------- fonts
+
 
 def report_fonts(path) -> dict[str, tuple[str, float]]:
     """Role → (font name without subset prefix, size) of the first character of that role."""
@@ -154,11 +167,17 @@ def report_fonts(path) -> dict[str, tuple[str, float]]:
 
 def test_bundled_stand_ins_by_role(grid_pdf):
     assert report_fonts(grid_pdf) == {
-        "title": ("NotoSerifSC-Bold", 22.0), "heading1": ("WenQuanYiMicroHei-0", 16.0),
-        "heading2": ("LXGWWenKai-Regular", 16.0), "body": ("NotoSerifSC-Regular", 16.0),
-        "page_number": ("NotoSerifSC-Regular", 14.0)}
-    out = subprocess.run(["pdffonts", str(grid_pdf)], capture_output=True, text=True).stdout \
-        if shutil.which("pdffonts") else ""
+        "title": ("NotoSerifSC-Bold", 22.0),
+        "heading1": ("WenQuanYiMicroHei-0", 16.0),
+        "heading2": ("LXGWWenKai-Regular", 16.0),
+        "body": ("NotoSerifSC-Regular", 16.0),
+        "page_number": ("NotoSerifSC-Regular", 14.0),
+    }
+    out = (
+        subprocess.run(["pdffonts", str(grid_pdf)], capture_output=True, text=True).stdout
+        if shutil.which("pdffonts")
+        else ""
+    )
     for row in out.splitlines()[2:]:
         assert " yes yes yes " in row, row  # embedded, subset, ToUnicode
 
@@ -178,23 +197,32 @@ def test_windows_fonts_in_a_font_folder_are_the_ones_embedded(tmp_path):
     DUDU_FONT_DIR in a fresh process, each embedded for its role."""
     bundled, fonts = REPO / "resources" / "fonts", tmp_path / "Fonts"
     fonts.mkdir()
-    for windows_name, source in (("FZXBSJW.TTF", "LXGWWenKai-Bold.ttf"), ("SIMFANG.TTF", "LXGWWenKai-Regular.ttf"),
-                                 ("simhei.ttf", "NotoSerifSC-Bold.ttf"), ("simkai.ttf", "NotoSerifSC-Regular.ttf"),
-                                 ("simsun.ttc", "wqy-microhei.ttc")):
+    for windows_name, source in (
+        ("FZXBSJW.TTF", "LXGWWenKai-Bold.ttf"),
+        ("SIMFANG.TTF", "LXGWWenKai-Regular.ttf"),
+        ("simhei.ttf", "NotoSerifSC-Bold.ttf"),
+        ("simkai.ttf", "NotoSerifSC-Regular.ttf"),
+        ("simsun.ttc", "wqy-microhei.ttc"),
+    ):
         shutil.copy(bundled / source, fonts / windows_name)
     out = tmp_path / "r.pdf"
     env = dict(os.environ, DUDU_FONT_DIR=str(fonts), PYTHONPATH=str(REPO))
-    result = subprocess.run([sys.executable, "-c", _PROBE, str(out)], env=env, capture_output=True, text=True,
-                            check=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(out)], env=env, capture_output=True, text=True, check=True, cwd=REPO
+    )
     assert json.loads(result.stdout)["note"] == ""  # nothing substituted
     assert report_fonts(out) == {
-        "title": ("LXGWWenKai-Bold", 22.0), "heading1": ("NotoSerifSC-Bold", 16.0),
-        "heading2": ("NotoSerifSC-Regular", 16.0), "body": ("LXGWWenKai-Regular", 16.0),
-        "page_number": ("WenQuanYiMicroHei-0", 14.0)}
+        "title": ("LXGWWenKai-Bold", 22.0),
+        "heading1": ("NotoSerifSC-Bold", 16.0),
+        "heading2": ("NotoSerifSC-Regular", 16.0),
+        "body": ("LXGWWenKai-Regular", 16.0),
+        "page_number": ("WenQuanYiMicroHei-0", 14.0),
+    }
 
 
 def test_preview_note_names_the_substitutes():
     from dudu_desktop.reports.fonts import register_fonts, substitutes_note
+
     note = substitutes_note(register_fonts())
     assert "小标宋" in note and "Noto Serif SC Bold" in note and "仿宋" in note
 
@@ -213,8 +241,7 @@ def test_empty_database_report_claims_nothing(tmp_path):
     db = tmp_path / "e.sqlite3"
     new_context(db, role="township").conn.close()
     out = tmp_path / "e.pdf"
-    assert main(["--db", str(db), "report", "annual", "--year", "2024", "--out", str(out),
-                 "--date", "2025-01-10"]) == 0
+    assert main(["--db", str(db), "report", "annual", "--year", "2024", "--out", str(out), "--date", "2025-01-10"]) == 0
     text = report_text(out)
     assert not ZERO_CLAIM.search(text), ZERO_CLAIM.search(text)
     assert "本年度未排查调处矛盾纠纷" in text and "本年度未开展法治宣传活动" in text
@@ -243,18 +270,22 @@ def test_demo_reports_claim_no_zero_counts(demo_db, tmp_path, village):
 
 
 def test_zero_fields_leave_their_clause_and_are_said_plainly():
-    figures = {"disputes": {"total": 3, "success_rate": 1},
-               "trainings": {"study": 2, "seminars": 0, "exam_pass_rate": None, "by_type": {}},
-               "hotline": {"consultations": 4, "calls": 0, "satisfaction_rate": None},
-               "publicity": {"events": 1, "lectures": 0, "campaigns": 0, "materials": 0, "materials_by_kind": {}}}
+    figures = {
+        "disputes": {"total": 3, "success_rate": 1},
+        "trainings": {"study": 2, "seminars": 0, "exam_pass_rate": None, "by_type": {}},
+        "hotline": {"consultations": 4, "calls": 0, "satisfaction_rate": None},
+        "publicity": {"events": 1, "lectures": 0, "campaigns": 0, "materials": 0, "materials_by_kind": {}},
+    }
     values = annual.sentences(figures, 2024)
     line = "定期开展习近平法治思想专题学习、{研讨}。坚持会前学法制度，开展“以案说法”等{专题学习}，{法治培训}。"
     assert annual._honest(line, values, figures, 2024) == (
         "定期开展习近平法治思想专题学习。坚持会前学法制度，开展“以案说法”等专题学习2次。"
-        "本年度未组织研讨，未开展村“两委”干部法治培训。")
+        "本年度未组织研讨，未开展村“两委”干部法治培训。"
+    )
     line = "通过发放宣传资料、举办法律讲座、设立咨询台等形式，{宣传活动}。"
     assert annual._honest(line, values, figures, 2024) == (
-        "通过设立咨询台等形式，开展各类法治宣传活动1次、接受群众法律咨询4次。")
+        "通过设立咨询台等形式，开展各类法治宣传活动1次、接受群众法律咨询4次。"
+    )
 
 
 def test_issue_date_defaults_to_the_day_the_texts_were_saved(ctx):
@@ -270,6 +301,7 @@ def test_issue_date_defaults_to_the_day_the_texts_were_saved(ctx):
 
 # ---------------------------------------------------------------- rare characters
 
+
 def test_rare_characters_fall_back_per_glyph_and_copy_right(tmp_path):
     ctx = new_context(tmp_path / "r.sqlite3", role="township")
     site.save_village(ctx, "500243104209", "㐂𠮷村")
@@ -283,6 +315,7 @@ def test_rare_characters_fall_back_per_glyph_and_copy_right(tmp_path):
     assert fonts["村"] == "NotoSerifSC-Bold" and fonts["𠮷"] == "LXGWWenKai-Regular"
     # the ledger's 黑体 title (WenQuanYi lacks both) and pypdf's reading of the text layer
     from pypdf import PdfReader
+
     ledger = tmp_path / "l.pdf"
     documents.write_ledger(ctx, ledger, register="disputes", month="2024-05", village="500243104209")
     assert "㐂𠮷村2024年5月" in PdfReader(ledger).pages[0].extract_text().replace(" ", "")
@@ -290,13 +323,14 @@ def test_rare_characters_fall_back_per_glyph_and_copy_right(tmp_path):
 
 def test_a_character_in_no_font_is_refused(tmp_path):
     ctx = new_context(tmp_path / "r.sqlite3", role="township")
-    site.save_village(ctx, "500243104209", "\U0003134A村")
+    site.save_village(ctx, "500243104209", "\U0003134a村")
     with pytest.raises(Refused, match="U\\+3134A"):
         documents.write_annual(ctx, tmp_path / "r.pdf", year=2024, village="500243104209")
     assert not (tmp_path / "r.pdf").exists()
 
 
 # ---------------------------------------------------------------- line breaking everywhere
+
 
 def every_document(tmp_path) -> list[Path]:
     ctx = new_context(tmp_path / "k.sqlite3")
@@ -324,13 +358,17 @@ def test_no_line_in_any_document_breaks_the_chinese_line_breaking_rules(tmp_path
             for number, page in enumerate(pdf.pages, start=1):
                 for line in lines_of(page, gap=6):
                     text = text_of(line).strip()
-                    if len(text) > 1 and not is_page_number(line) and (
-                            text[0] in CANNOT_START or text[-1] in CANNOT_END):
+                    if (
+                        len(text) > 1
+                        and not is_page_number(line)
+                        and (text[0] in CANNOT_START or text[-1] in CANNOT_END)
+                    ):
                         bad.append((path.name, number, text))
     assert not bad, bad
 
 
 # ---------------------------------------------------------------- ledgers
+
 
 def test_sequence_number_1000_does_not_wrap(tmp_path):
     """A ledger of 1000 rows: the 序号 column is sized for "1000" (it wrapped as "100/0")."""
@@ -338,6 +376,7 @@ def test_sequence_number_1000_does_not_wrap(tmp_path):
 
     from dudu_desktop.reports import data
     from dudu_desktop.reports.ledgers import render_ledger_pdf
+
     ctx = new_context(tmp_path / "s.sqlite3")
     seed(ctx)
     ledger = data.ledger(ctx, "disputes", month="2024-05")
@@ -358,6 +397,7 @@ def test_number_columns_are_as_wide_as_their_widest_number(tmp_path):
 
     from dudu_desktop.reports import data, ledgers
     from dudu_desktop.reports.layout import text_width
+
     ctx = new_context(tmp_path / "s.sqlite3")
     seed(ctx)
     ledger = data.ledger(ctx, "disputes", month="2024-05").printed()

@@ -46,8 +46,23 @@ LONG = (
     "村民张某与邻居李某因宅基地界址发生争执，双方各执一词，互不相让，"
     "村调委会多次上门了解情况，查阅了1998年的土地登记资料，并请老组长到场指认界桩。"
 )
-TYPES = ["婚姻家庭", "邻里", "房屋宅基地", "合同", "生产经营", "损害赔偿", "山林土地",
-         "征地拆迁", "环境污染", "劳动争议", "消费", "医疗", "道路交通事故", "物业", "其他"]
+TYPES = [
+    "婚姻家庭",
+    "邻里",
+    "房屋宅基地",
+    "合同",
+    "生产经营",
+    "损害赔偿",
+    "山林土地",
+    "征地拆迁",
+    "环境污染",
+    "劳动争议",
+    "消费",
+    "医疗",
+    "道路交通事故",
+    "物业",
+    "其他",
+]
 COLUMNS = [
     Column("序号", 0.7, "center"),
     Column("登记日期", 1.5, "center"),
@@ -61,8 +76,15 @@ COLUMNS = [
 
 def ledger_rows(n: int) -> list[list[str]]:
     return [
-        [f"{i}", f"2024年{i % 12 + 1}月{i % 28 + 1}日", f"王喆{i}、李玥珺", TYPES[i % 15],
-         f"R{i:03d} " + LONG * (1 + i % 3), "调解成功，双方签订协议。" * (1 + i % 2), f"{i * 100:,}.00"]
+        [
+            f"{i}",
+            f"2024年{i % 12 + 1}月{i % 28 + 1}日",
+            f"王喆{i}、李玥珺",
+            TYPES[i % 15],
+            f"R{i:03d} " + LONG * (1 + i % 3),
+            "调解成功，双方签订协议。" * (1 + i % 2),
+            f"{i * 100:,}.00",
+        ]
         for i in range(1, n + 1)
     ]
 
@@ -160,6 +182,7 @@ def assert_all_fonts_embedded(reader):
 
 # ---------------------------------------------------------------- ledger
 
+
 @pytest.fixture(scope="module")
 def ledger_pdf(tmp_path_factory):
     path = tmp_path_factory.mktemp("ledger") / "ledger.pdf"
@@ -190,7 +213,7 @@ def test_ledger_page_x_of_n(ledger_pdf):
     total = len(reader.pages)
     assert page_numbers(reader) == [(i, total) for i in range(1, total + 1)]
     for number, page in enumerate(reader.pages, start=1):  # centred at the foot
-        (x, y, _, size, _), = [r for r in texts(page) if r[4].startswith("第")]
+        ((x, y, _, size, _),) = [r for r in texts(page) if r[4].startswith("第")]
         width = stringWidth(f"第 {number} 页 共 {total} 页", FANG, size)
         assert abs(x + width / 2 - float(page.mediabox.width) / 2) < 3
         assert y < LEDGER_MARGINS[3]
@@ -250,8 +273,9 @@ def test_giant_cell_splits_across_pages(tmp_path):
     giant = "".join(f"第{i}句话说明纠纷的经过。" for i in range(400))
     rows = [["1", "短"], ["2", giant], ["3", "尾行"]]
     path = tmp_path / "giant.pdf"
-    pages = build_ledger(path, title="超长", subtitle=None,
-                         columns=[Column("序号", 1, "center"), Column("情况", 12)], rows=rows)
+    pages = build_ledger(
+        path, title="超长", subtitle=None, columns=[Column("序号", 1, "center"), Column("情况", 12)], rows=rows
+    )
     reader = PdfReader(path)
     assert pages == len(reader.pages) >= 2
     text = re.sub(r"\s", "", "".join(p.extract_text() for p in reader.pages))
@@ -287,6 +311,7 @@ def test_blank_signature_and_no_totals(tmp_path):
 
 
 # ---------------------------------------------------------------- official document
+
 
 @pytest.fixture(scope="module")
 def report_pdf(tmp_path_factory):
@@ -361,6 +386,7 @@ def test_heading_level_is_checked(tmp_path):
 
 # ---------------------------------------------------------------- forms
 
+
 def agreement_blocks(extra_rows: int = 0) -> list:
     width = FORM_FRAME_WIDTH
     rows = [
@@ -372,8 +398,11 @@ def agreement_blocks(extra_rows: int = 0) -> list:
         para("编号：（2024）都调字第12号", align="right"),
         kv_table(rows, [30 * mm, width / 2 - 30 * mm, 20 * mm, width / 2 - 20 * mm]),
         para("本协议一式三份，当事人、人民调解委员会各持一份。"),
-        signature_lines([("当事人（签名）", ""), ("人民调解员（签名）", ""), ("记录人", "王喆"),
-                         ("日期", "2024年11月27日")], width=width, per_row=2),
+        signature_lines(
+            [("当事人（签名）", ""), ("人民调解员（签名）", ""), ("记录人", "王喆"), ("日期", "2024年11月27日")],
+            width=width,
+            per_row=2,
+        ),
     ]
 
 
@@ -401,8 +430,7 @@ def test_form_numbering_over_pages(tmp_path):
 
 
 def test_sign_in_sheet_with_data_table(tmp_path):
-    columns = [Column("序号", 1, "center"), Column("姓名", 2, "center"), Column("职务", 3),
-               Column("签到", 3)]
+    columns = [Column("序号", 1, "center"), Column("姓名", 2, "center"), Column("职务", 3), Column("签到", 3)]
     rows = [[str(i), f"村干部{i}", "村民委员会委员", ""] for i in range(1, 41)]
     table = data_table(columns, rows, width=FORM_FRAME_WIDTH, frame_height=200 * mm)
     path = tmp_path / "signin.pdf"
@@ -424,6 +452,7 @@ def test_para_keeps_plain_text():
 
 
 # ---------------------------------------------------------------- chart
+
 
 def legend_names(drawing) -> list[str]:
     legend = next(c for c in drawing.contents if isinstance(c, Legend))
@@ -483,8 +512,7 @@ def test_bundled_fonts_by_default(monkeypatch):
 
 def test_windows_fonts_preferred(fake_windows_fonts):
     chosen = resolve_fonts(fake_windows_fonts)
-    for name, file in (("HEI", "simhei.ttf"), ("KAI", "simkai.ttf"), ("SONG", "simsun.ttc"),
-                       ("FANG", "simfang.ttf")):
+    for name, file in (("HEI", "simhei.ttf"), ("KAI", "simkai.ttf"), ("SONG", "simsun.ttc"), ("FANG", "simfang.ttf")):
         assert chosen.file(name).path == fake_windows_fonts / file
         assert chosen.bold_name(name) == name  # no bold file for the Windows faces
     assert set(chosen.substitutes()) == {"XBS"}  # no 方正小标宋 in the fake folder
@@ -540,8 +568,14 @@ print(json.dumps({"faces": {k: [str(r.path), b is not None] for k, (r, b) in fon
 
 def _probe(tmp_path, font_dir) -> dict:
     env = dict(os.environ, DUDU_FONT_DIR=str(font_dir), PYTHONPATH=str(REPO))
-    out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "probe.pdf")], env=env,
-                         capture_output=True, text=True, check=True, cwd=REPO).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(tmp_path / "probe.pdf")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
     return json.loads(out)
 
 

@@ -46,6 +46,7 @@ def pdf(ctx, kind, **params) -> bytes:
 
 # ---------------------------------------------------------------- agreement
 
+
 def test_agreement_number():
     assert agreement_number("2024-001", "2024-05-06", "都督村") == "（2024）都督调字第001号"
     assert agreement_number("", "2024-05-06", "石院社区") == "（2024）石院调字第号"
@@ -57,16 +58,34 @@ def test_agreement_has_the_fields_of_article_29(seeded):
     content = pdf(ctx, AGREEMENT, dispute_id=ids["settled"])
     text = flat(pdf_text(content))
     for expected in (
-        "人民调解协议书", "编号：（2024）都督调字第001号",
-        "申请人", NAME_MASKED, "男", "汉族", "74", "都督村****", PHONE_MASKED, ID_MASKED,   # masked (issue 11)
-        "被申请人", "李*", "土家族", "45",
-        "纠纷主要事实", "张**与邻居李*因排水沟堵塞发生纠纷",
-        "经调解，自愿", "李*疏通排水沟并赔偿张**损失。",
+        "人民调解协议书",
+        "编号：（2024）都督调字第001号",
+        "申请人",
+        NAME_MASKED,
+        "男",
+        "汉族",
+        "74",
+        "都督村****",
+        PHONE_MASKED,
+        ID_MASKED,  # masked (issue 11)
+        "被申请人",
+        "李*",
+        "土家族",
+        "45",
+        "纠纷主要事实",
+        "张**与邻居李*因排水沟堵塞发生纠纷",
+        "经调解，自愿",
+        "李*疏通排水沟并赔偿张**损失。",
         "协议金额：¥10,000.00（大写：人民币壹万元整）",
-        "履行方式", "协议签订之日起十日内履行完毕。",
+        "履行方式",
+        "协议签订之日起十日内履行完毕。",
         "本协议一式三份，当事人、人民调解委员会各持一份。",
-        "当事人（申请人）签名", "当事人（被申请人）签名", "人民调解员签名", "记录人签名",
-        "都督村人民调解委员会（印章）", "2024年5月10日",
+        "当事人（申请人）签名",
+        "当事人（被申请人）签名",
+        "人民调解员签名",
+        "记录人签名",
+        "都督村人民调解委员会（印章）",
+        "2024年5月10日",
     ):
         assert expected in text, expected
     assert ID_FULL not in text and "草稿" not in text
@@ -102,6 +121,7 @@ def test_agreement_only_for_a_successful_case_or_as_a_draft(seeded):
 
 # ---------------------------------------------------------------- sign-in sheets
 
+
 def test_sign_in_sheet_before_the_session(seeded):
     ctx, ids = seeded
     content = pdf(ctx, SIGNIN, training_id=ids["training"])
@@ -128,6 +148,7 @@ def test_sign_in_sheet_after_the_session(seeded):
 
 # ---------------------------------------------------------------- annual report
 
+
 @pytest.fixture(scope="module")
 def township_demo(tmp_path_factory):
     c = new_context(tmp_path_factory.mktemp("annual") / "t.sqlite3", role="township")
@@ -150,11 +171,19 @@ def test_annual_report_figures_equal_the_statistics(township_demo, village):
     assert d["total"] > 0 and d["success_rate"] is not None
     expected = [
         f"2024年度排查调处各类矛盾纠纷{d['total']}件，调解成功率达{format_percent(d['success_rate'])}",
-        "、".join(part for n, part in (
-            (p['events'], f"开展各类法治宣传活动{p['events']}次"), (p['lectures'], f"举办法律讲座{p['lectures']}次"),
-            (h['consultations'], f"接受群众法律咨询{h['consultations']}次"),
-            (h['calls'], f"接听群众法律服务热线电话{h['calls']}起")) if n),  # zero counts are left out
-        f"专项治理{p['campaigns']}次", f"专题学习{t['study']}次", f"研讨{t['seminars']}场次",
+        "、".join(
+            part
+            for n, part in (
+                (p['events'], f"开展各类法治宣传活动{p['events']}次"),
+                (p['lectures'], f"举办法律讲座{p['lectures']}次"),
+                (h['consultations'], f"接受群众法律咨询{h['consultations']}次"),
+                (h['calls'], f"接听群众法律服务热线电话{h['calls']}起"),
+            )
+            if n
+        ),  # zero counts are left out
+        f"专项治理{p['campaigns']}次",
+        f"专题学习{t['study']}次",
+        f"研讨{t['seminars']}场次",
         f"通过率为{format_percent(t['exam_pass_rate'])}",
         f"发放法治宣传册{_approx(p['materials_by_kind']['宣传册'], '册')}",
         f"满意度达到{format_percent(h['satisfaction_rate'])}",
@@ -170,8 +199,9 @@ def test_annual_report_figures_equal_the_statistics(township_demo, village):
     assert "2024年12月20日" in text
     assert "{" not in text  # every field filled in
     assert_fonts_embedded(content)
-    numbers = [m.group(1) for page in reader(content).pages
-               for m in [re.search(r"—\s*(\d+)\s*—", page.extract_text())] if m]
+    numbers = [
+        m.group(1) for page in reader(content).pages for m in [re.search(r"—\s*(\d+)\s*—", page.extract_text())] if m
+    ]
     assert numbers == [str(n) for n in range(1, len(reader(content).pages) + 1)]
 
 
@@ -189,11 +219,12 @@ def test_materials_are_rounded_like_the_source():
 def test_sentences_without_data():
     empty = stats.compute_stats  # the shape, from an empty database below
     del empty
-    figures = {"disputes": {"total": 0, "success_rate": None},
-               "trainings": {"study": 0, "seminars": 0, "exam_pass_rate": None, "by_type": {}},
-               "hotline": {"consultations": 0, "calls": 0, "satisfaction_rate": None},
-               "publicity": {"events": 0, "lectures": 0, "campaigns": 0, "materials": 0,
-                             "materials_by_kind": {}}}
+    figures = {
+        "disputes": {"total": 0, "success_rate": None},
+        "trainings": {"study": 0, "seminars": 0, "exam_pass_rate": None, "by_type": {}},
+        "hotline": {"consultations": 0, "calls": 0, "satisfaction_rate": None},
+        "publicity": {"events": 0, "lectures": 0, "campaigns": 0, "materials": 0, "materials_by_kind": {}},
+    }
     out = annual.sentences(figures, 2024)
     assert set(out.values()) == {""}  # nothing to claim: no "0件", "0份"
     said = annual.negatives(2024)
@@ -206,9 +237,15 @@ def test_narrative_texts_are_kept_per_year_and_unit(seeded):
     ctx, _ids = seeded
     template = report_texts.get_texts(ctx.conn, 2024)
     assert "{矛盾纠纷}" in template["measures"] and "{纠纷趋势图}" in template["measures"]
-    report_texts.save_texts(ctx, 2024, None, {
-        "problems": "一是村里的问题写在这里。",
-        "measures": "（一）我们的举措\n今年{矛盾纠纷}，{未知字段}保持原样。\n{纠纷趋势图}"})
+    report_texts.save_texts(
+        ctx,
+        2024,
+        None,
+        {
+            "problems": "一是村里的问题写在这里。",
+            "measures": "（一）我们的举措\n今年{矛盾纠纷}，{未知字段}保持原样。\n{纠纷趋势图}",
+        },
+    )
     assert report_texts.get_texts(ctx.conn, 2024)["problems"] == "一是村里的问题写在这里。"
     assert report_texts.get_texts(ctx.conn, 2023)["problems"] == report_texts.default_texts(ctx.conn, 2023)["problems"]
     text = flat(pdf_text(pdf(ctx, ANNUAL, year=2024)))
@@ -228,15 +265,23 @@ def test_narrative_texts_are_kept_per_year_and_unit(seeded):
 
 # ---------------------------------------------------------------- command line
 
+
 def spreadsheet_cells(path) -> set[str]:
     """Every non-empty cell of a ledger written as .xlsx or .csv, as text."""
     if path.suffix == ".xlsx":
         import openpyxl
+
         book = openpyxl.load_workbook(path, read_only=True)
-        return {str(v).strip() for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-                for v in row if v not in (None, "")}
+        return {
+            str(v).strip()
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for v in row
+            if v not in (None, "")
+        }
     import csv
-    with open(path, encoding="utf-8-sig", newline="") as handle:       # ="0123": a number kept as text
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # ="0123": a number kept as text
         return {re.sub(r'^="(.*)"$', r"\1", c.strip()) for row in csv.reader(handle) for c in row if c.strip()}
 
 
@@ -248,8 +293,23 @@ def test_cli_report_commands(seeded, db_path, tmp_path, capsys):
     assert "都督村2024年5月矛盾纠纷排查调处台账" in pdf_text(out.read_bytes())
     for ext in ("xlsx", "csv"):
         target = tmp_path / f"l.{ext}"
-        assert main(db + ["report", "ledger", "--register", "hotline", "--month", "2024-05", "--out",
-                          str(target), "--unmasked"]) == 0
+        assert (
+            main(
+                db
+                + [
+                    "report",
+                    "ledger",
+                    "--register",
+                    "hotline",
+                    "--month",
+                    "2024-05",
+                    "--out",
+                    str(target),
+                    "--unmasked",
+                ]
+            )
+            == 0
+        )
         cells = spreadsheet_cells(target)
         # the May calls, unmasked as asked: the named caller with her number, and the anonymous visit
         assert {CALLER_FULL, CALLER_PHONE, "欧阳娜娜询问被拖欠工资怎么办？", "遗嘱需要公证吗？"} <= cells, (ext, cells)
@@ -258,8 +318,9 @@ def test_cli_report_commands(seeded, db_path, tmp_path, capsys):
     agreement = flat(pdf_text((tmp_path / "a.pdf").read_bytes()))
     assert agreement.startswith("人民调解协议书编号：（2024）都督调字第001号申请人张**")
     assert PHONE_MASKED in agreement and PHONE_FULL not in agreement and "2024年5月10日" in agreement
-    assert main(db + ["report", "signin", "--training", ids["training"], "--out", str(tmp_path / "s.pdf"),
-                      "--after"]) == 0
+    assert (
+        main(db + ["report", "signin", "--training", ids["training"], "--out", str(tmp_path / "s.pdf"), "--after"]) == 0
+    )
     signin = flat(pdf_text((tmp_path / "s.pdf").read_bytes()))
     assert "《民法典》婚姻家庭编学习" in signin
     assert all(name in signin for name in ("任梅强", "罗涛春", "余玥丽"))
@@ -269,8 +330,10 @@ def test_cli_report_commands(seeded, db_path, tmp_path, capsys):
     assert main(db + ["report", "agreement", "--dispute", ids["failed"], "--out", str(tmp_path / "b.pdf")]) == 1
     assert "没有可打印的调解协议书" in capsys.readouterr().err
     assert not (tmp_path / "b.pdf").exists()
-    assert main(db + ["report", "ledger", "--register", "disputes", "--month", "May", "--out",
-                      str(tmp_path / "m.pdf")]) == 1
+    assert (
+        main(db + ["report", "ledger", "--register", "disputes", "--month", "May", "--out", str(tmp_path / "m.pdf")])
+        == 1
+    )
     texts_file = tmp_path / "t.json"
     texts_file.write_text(json.dumps({"problems": "新的问题。"}, ensure_ascii=False), encoding="utf-8")
     assert main(db + ["report", "texts", "--year", "2024", "--set", str(texts_file)]) == 0

@@ -108,8 +108,16 @@ def test_trainings_and_publicity_totals(seeded):
 def test_page_numbers_match_the_page_count_and_header_repeats(seeded):
     ctx, _ids = seeded
     for i in range(40):
-        hotline.create_call(ctx, {"called_at": f"2024-05-{i % 28 + 1:02d} 10:{i:02d}", "channel": "电话",
-                                  "caller_name": f"王{i}", "category": "其他", "question": f"问题{i}" * 8})
+        hotline.create_call(
+            ctx,
+            {
+                "called_at": f"2024-05-{i % 28 + 1:02d} 10:{i:02d}",
+                "channel": "电话",
+                "caller_name": f"王{i}",
+                "category": "其他",
+                "question": f"问题{i}" * 8,
+            },
+        )
     pdf = ledger_pdf(ctx, "hotline")
     pages = len(reader(pdf).pages)
     assert pages >= 2
@@ -199,6 +207,7 @@ def test_column_widths_fill_the_page_and_short_columns_do_not_wrap(seeded):
     widths = ledgers.column_widths(ledger, size=size)
     assert sum(widths) == pytest.approx(ledgers.LEDGER_FRAME_WIDTH)
     from reportlab.pdfbase.pdfmetrics import stringWidth
+
     for i, col in enumerate(ledger.columns):
         if col.key in ("serial_no", "registered_on", "amount", "concluded_on"):
             widest = max(stringWidth(ledgers.cell_text(r[i], col.kind), "FANG", size) for r in ledger.rows)
@@ -207,6 +216,7 @@ def test_column_widths_fill_the_page_and_short_columns_do_not_wrap(seeded):
 
 def test_filler_is_the_users_display_name(tmp_path):
     from dudu_desktop.services import users
+
     c = new_context(tmp_path / "u.sqlite3", user="admin", clock_at=dt.datetime(2024, 5, 1, 9, 0))
     users.create_user(c, "admin", "a-long-password-1", Role.ADMIN, display_name="冉光明")
     ledger = data.ledger(c, "disputes", month="2024-04")
@@ -216,6 +226,7 @@ def test_filler_is_the_users_display_name(tmp_path):
 
 def test_documents_stay_chinese_with_an_english_interface(seeded):
     from dudu_desktop.i18n import set_locale
+
     ctx, _ids = seeded
     set_locale("en")
     try:

@@ -10,42 +10,55 @@ from dudu_desktop.domain.fields import HOTLINE, PARTY, TRAINING
 from dudu_desktop.domain.masking import mask_address, mask_field, mask_id, mask_name, mask_phone
 
 
-@pytest.mark.parametrize("value, masked", [
-    ("110101199003071234", "110101********1234"),
-    ("11010519491231002X", "110105********002X"),
-    ("110105491231002", "110105*****1002"),  # 15-digit ID
-    (" 110101199003071234 ", "110101********1234"),
-    ("", ""), (None, ""),
-    ("12345", "****5"),
-])
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("110101199003071234", "110101********1234"),
+        ("11010519491231002X", "110105********002X"),
+        ("110105491231002", "110105*****1002"),  # 15-digit ID
+        (" 110101199003071234 ", "110101********1234"),
+        ("", ""),
+        (None, ""),
+        ("12345", "****5"),
+    ],
+)
 def test_mask_id(value, masked):
     assert mask_id(value) == masked
 
 
-@pytest.mark.parametrize("value, masked", [
-    ("18012341999", "180****1999"),
-    ("023-77123456", "023*****3456"),
-    ("110", "**0"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "value, masked", [("18012341999", "180****1999"), ("023-77123456", "023*****3456"), ("110", "**0"), ("", "")]
+)
 def test_mask_phone(value, masked):
     assert mask_phone(value) == masked
 
 
-@pytest.mark.parametrize("value, masked", [
-    ("张三", "张*"), ("张三丰", "张**"), ("欧阳娜娜", "欧阳**"), ("欧阳", "欧*"),
-    ("张三、李四", "张*、李*"), ("阿依古丽·买买提", "阿***·***"), ("王", "王"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("张三", "张*"),
+        ("张三丰", "张**"),
+        ("欧阳娜娜", "欧阳**"),
+        ("欧阳", "欧*"),
+        ("张三、李四", "张*、李*"),
+        ("阿依古丽·买买提", "阿***·***"),
+        ("王", "王"),
+        ("", ""),
+    ],
+)
 def test_mask_name(value, masked):
     assert mask_name(value) == masked
 
 
-@pytest.mark.parametrize("value, masked", [
-    ("都督村3组12号", "都督村****"),
-    ("重庆市石柱县都督乡都督村3组", "重庆市石柱县都督乡都督村****"),
-    ("解放路12号", "解放路****"),
-    ("都督村", "都督****"),
-])
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("都督村3组12号", "都督村****"),
+        ("重庆市石柱县都督乡都督村3组", "重庆市石柱县都督乡都督村****"),
+        ("解放路12号", "解放路****"),
+        ("都督村", "都督****"),
+    ],
+)
 def test_mask_address(value, masked):
     assert mask_address(value) == masked
 

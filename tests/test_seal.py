@@ -42,8 +42,9 @@ def file_hash(path: Path) -> str:
 
 def new_village(path: Path, code_name=A, role=Role.ADMIN) -> Context:
     ctx = Context(conn=open_database(path), user="cadre", role=role, clock=lambda: NOW)
-    site.init_site(ctx, role="village", code=code_name[0], name=code_name[1], township_code=TOWNSHIP_CODE,
-                   township_name="都督乡")
+    site.init_site(
+        ctx, role="village", code=code_name[0], name=code_name[1], township_code=TOWNSHIP_CODE, township_name="都督乡"
+    )
     return ctx
 
 
@@ -60,18 +61,27 @@ def register(town: Context, village: Context, folder: Path) -> keys.Registration
     return reg
 
 
-def reseal(plain_zip: Path, out: Path, *, village: str, seq: int, sign_key: bytes, sign_id: str,
-           township_public: bytes, township_id: str) -> Path:
+def reseal(
+    plain_zip: Path,
+    out: Path,
+    *,
+    village: str,
+    seq: int,
+    sign_key: bytes,
+    sign_id: str,
+    township_public: bytes,
+    township_id: str,
+) -> Path:
     """Seal a plain bundle with whatever keys an attacker chooses."""
     identity = keys.SealingIdentity(village, sign_id, sign_key, township_id, township_public)
-    out.write_bytes(seal.seal(plain_zip.read_bytes(), identity, seq=seq, name=plain_zip.name,
-                              created="2024-12-20T10:00:00"))
+    out.write_bytes(
+        seal.seal(plain_zip.read_bytes(), identity, seq=seq, name=plain_zip.name, created="2024-12-20T10:00:00")
+    )
     return out
 
 
 def raw_private(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                             serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
 
 
 @pytest.fixture
@@ -80,10 +90,18 @@ def pair(tmp_path):
     town = new_township(tmp_path / "town.sqlite3")
     village = new_village(tmp_path / "a.sqlite3")
     demo.generate(village, year=2024, seed=5)
-    disputes.create_dispute(village, {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "宅基地边界",
-                                      "source": "主动排查", "method": "人民调解", "mediator": "王调解"},
-                            [{"name": SECRET_NAME, "role": "申请人", "id_number": SECRET_ID},
-                             {"name": "李四", "role": "被申请人"}])
+    disputes.create_dispute(
+        village,
+        {
+            "registered_on": "2024-12-01",
+            "dispute_type": "邻里",
+            "summary": "宅基地边界",
+            "source": "主动排查",
+            "method": "人民调解",
+            "mediator": "王调解",
+        },
+        [{"name": SECRET_NAME, "role": "申请人", "id_number": SECRET_ID}, {"name": "李四", "role": "被申请人"}],
+    )
     usb = tmp_path / "usb"
     usb.mkdir()
     reg = register(town, village, usb)

@@ -8,14 +8,28 @@ from dudu_desktop.domain.problems import NotFound, PermissionDenied, Refused
 from dudu_desktop.domain.vocab import Role
 from dudu_desktop.services import audit, disputes, hotline, people, publicity, records, site, trainings
 
-PARTIES = [{"role": "申请人", "name": "王德明", "gender": "男", "age": 56, "phone": "13812345678",
-            "id_number": "11010519491231002X"},
-           {"role": "被申请人", "name": "李秀英", "gender": "女"}]
+PARTIES = [
+    {
+        "role": "申请人",
+        "name": "王德明",
+        "gender": "男",
+        "age": 56,
+        "phone": "13812345678",
+        "id_number": "11010519491231002X",
+    },
+    {"role": "被申请人", "name": "李秀英", "gender": "女"},
+]
 
 
 def new_dispute(ctx, **over):
-    data = {"registered_on": "2024-05-01", "dispute_type": "邻里", "summary": "王德明与李秀英因排水沟堵塞发生争吵",
-            "source": "主动排查", "level": "蓝", "mediator": "冉光明"}
+    data = {
+        "registered_on": "2024-05-01",
+        "dispute_type": "邻里",
+        "summary": "王德明与李秀英因排水沟堵塞发生争吵",
+        "source": "主动排查",
+        "level": "蓝",
+        "mediator": "冉光明",
+    }
     data.update(over)
     return disputes.create_dispute(ctx, data, PARTIES)
 
@@ -38,15 +52,18 @@ def test_create_dispute_writes_record_parties_and_audit(ctx):
     assert entry["action"] == "create_dispute" and entry["user"] == "tester"
     assert entry["changes"]["dispute_type"] == [None, "邻里"]
     assert d["change_seq"] == entry["seq"]
-    second, third = new_dispute(ctx), new_dispute(ctx)          # the serial number counts on within the year
+    second, third = new_dispute(ctx), new_dispute(ctx)  # the serial number counts on within the year
     assert [disputes.get_dispute(ctx.conn, i)["serial_no"] for i in (second, third)] == ["2024-002", "2024-003"]
 
 
 def test_invalid_dispute_changes_nothing(ctx):
     before = row_count(ctx, "audit_log")
     with pytest.raises(Refused) as err:
-        disputes.create_dispute(ctx, {"registered_on": "2030-01-01", "dispute_type": "邻里", "summary": "x",
-                                      "source": "主动排查"}, [{"role": "申请人", "name": "张三", "phone": "123"}])
+        disputes.create_dispute(
+            ctx,
+            {"registered_on": "2030-01-01", "dispute_type": "邻里", "summary": "x", "source": "主动排查"},
+            [{"role": "申请人", "name": "张三", "phone": "123"}],
+        )
     assert set(err.value.by_field()) == {"registered_on", "parties[0].phone"}
     assert row_count(ctx, "disputes") == 0 and row_count(ctx, "audit_log") == before
 
@@ -56,12 +73,14 @@ def test_workflow_with_audit_entries(ctx):
     d = disputes.start_mediation(ctx, dispute_id)
     assert d["status"] == "调处中" and d["version"] == 2
     assert last_audit(ctx, dispute_id)["changes"] == {"status": ["待调处", "调处中"]}
-    d = disputes.conclude(ctx, dispute_id, result="调解成功", concluded_on="2024-05-10", amount="1409.5",
-                          agreement_terms="赔偿损失")
+    d = disputes.conclude(
+        ctx, dispute_id, result="调解成功", concluded_on="2024-05-10", amount="1409.5", agreement_terms="赔偿损失"
+    )
     assert (d["status"], d["result"], d["amount_cents"], d["agreement"]) == ("已办结", "调解成功", 140950, 1)
     assert last_audit(ctx, dispute_id)["action"] == "conclude"
-    followup = disputes.record_followup(ctx, dispute_id, {"visited_on": "2024-05-20", "performance": "已履行",
-                                                          "satisfaction": "满意"})
+    followup = disputes.record_followup(
+        ctx, dispute_id, {"visited_on": "2024-05-20", "performance": "已履行", "satisfaction": "满意"}
+    )
     assert last_audit(ctx, followup)["action"] == "record_followup"
     d = disputes.close_out(ctx, dispute_id, closed_out_on="2024-05-21")
     assert d["status"] == "已销号" and d["version"] == 4
@@ -108,9 +127,14 @@ def test_warning_level_needs_a_reason(ctx):
 
 def test_update_dispute_replaces_parties_and_checks_version(ctx):
     dispute_id = new_dispute(ctx)
-    d = disputes.update_dispute(ctx, dispute_id, {"summary": "新的情况", "status": "已销号"},
-                                [{"role": "申请人", "name": "王德明"}], expected_version=1)
-    assert d["summary"] == "新的情况" and d["status"] == "待调处" and d["version"] == 2   # status ignored
+    d = disputes.update_dispute(
+        ctx,
+        dispute_id,
+        {"summary": "新的情况", "status": "已销号"},
+        [{"role": "申请人", "name": "王德明"}],
+        expected_version=1,
+    )
+    assert d["summary"] == "新的情况" and d["status"] == "待调处" and d["version"] == 2  # status ignored
     assert [p["name"] for p in disputes.get_dispute(ctx.conn, dispute_id)["parties"]] == ["王德明"]
     assert disputes.get_dispute(ctx.conn, dispute_id)["party_names"] == "王德明"
     with pytest.raises(Refused, match="他人修改"):
@@ -134,7 +158,7 @@ def test_delete_and_restore_keep_a_tombstone(ctx):
 def test_roles_are_enforced_in_services(ctx):
     dispute_id = new_dispute(ctx)
     ctx.role = Role.CLERK
-    ctx.user = "another_clerk"       # issue 12: a clerk may void only their own record of today
+    ctx.user = "another_clerk"  # issue 12: a clerk may void only their own record of today
     with pytest.raises(PermissionDenied):
         records.delete_record(ctx, "disputes", dispute_id, reason="重复登记")
     ctx.role = Role.VIEWER
@@ -143,10 +167,12 @@ def test_roles_are_enforced_in_services(ctx):
 
 
 def test_training_roster_sign_in_and_exam(ctx):
-    training_id = trainings.create_training(ctx, {"held_on": "2024-06-01", "topic": "民法典学习",
-                                                  "training_type": "专题学习", "exam_held": True},
-                                            [{"name": "张三"}, {"name": "李四"}, {"name": "王五"}])
-    ids = trainings.sign_in(ctx, training_id, ["张三", "李四", "赵六"])      # 赵六 walks in
+    training_id = trainings.create_training(
+        ctx,
+        {"held_on": "2024-06-01", "topic": "民法典学习", "training_type": "专题学习", "exam_held": True},
+        [{"name": "张三"}, {"name": "李四"}, {"name": "王五"}],
+    )
+    ids = trainings.sign_in(ctx, training_id, ["张三", "李四", "赵六"])  # 赵六 walks in
     assert len(ids) == 3
     rows = {r["name"]: r for r in trainings.attendance(ctx.conn, training_id)}
     assert [n for n, r in rows.items() if r["signed_in"]] == ["张三", "李四", "赵六"]
@@ -155,17 +181,27 @@ def test_training_roster_sign_in_and_exam(ctx):
     assert trainings.record_exam(ctx, rows["张三"]["id"], score=59)["exam_passed"] == 0
     assert trainings.record_exam(ctx, rows["李四"]["id"], score=88)["exam_passed"] == 1
     with pytest.raises(Refused):
-        trainings.record_exam(ctx, rows["王五"]["id"], score=90)       # did not sign in
+        trainings.record_exam(ctx, rows["王五"]["id"], score=90)  # did not sign in
     with pytest.raises(Refused):
         trainings.invite(ctx, training_id, [{"name": "张三"}])
-    planned = trainings.create_training(ctx, {"held_on": "2025-01-10", "topic": "计划中的培训",
-                                              "training_type": "研讨"})
+    planned = trainings.create_training(
+        ctx, {"held_on": "2025-01-10", "topic": "计划中的培训", "training_type": "研讨"}
+    )
     assert trainings.get_training(ctx.conn, planned)["attendance"] == []
 
 
 def test_hotline_call_may_be_anonymous(ctx):
-    call_id = hotline.create_call(ctx, {"called_at": "2024-06-01 09:30", "channel": "电话", "anonymous": True,
-                                        "caller_name": "不应保存", "category": "劳动", "question": "欠薪怎么办"})
+    call_id = hotline.create_call(
+        ctx,
+        {
+            "called_at": "2024-06-01 09:30",
+            "channel": "电话",
+            "anonymous": True,
+            "caller_name": "不应保存",
+            "category": "劳动",
+            "question": "欠薪怎么办",
+        },
+    )
     call = hotline.get_call(ctx.conn, call_id)
     assert call["anonymous"] == 1 and call["caller_name"] == ""
     with pytest.raises(Refused) as err:

@@ -40,6 +40,7 @@ def _csv_text(delimiter: str, *, title: bool = True) -> str:
 
 # ---------------------------------------------------------------- CSV: encodings and delimiters
 
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk", "gb18030", "utf-16"])
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_every_encoding_and_delimiter_reads_the_same_rows(tmp_path, encoding, delimiter):
@@ -48,11 +49,15 @@ def test_every_encoding_and_delimiter_reads_the_same_rows(tmp_path, encoding, de
     table = read_table(path, expected_headers=["登记日期", "姓名"])
     assert table.headers == HEADERS
     assert [r.cells for r in table.rows] == ROWS
-    assert table.header_row == 3                      # title, blank line, header
+    assert table.header_row == 3  # title, blank line, header
     assert [r.number for r in table.rows] == [4, 5, 6]
     assert table.problems == []
-    assert table.encoding == {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gbk": "GB18030",
-                              "gb18030": "GB18030", "utf-16": "UTF-16"}[encoding]
+    assert (
+        table.encoding
+        == {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gbk": "GB18030", "gb18030": "GB18030", "utf-16": "UTF-16"}[
+            encoding
+        ]
+    )
 
 
 def test_without_expected_headers_the_first_non_blank_row_is_the_header(tmp_path):
@@ -64,11 +69,9 @@ def test_without_expected_headers_the_first_non_blank_row_is_the_header(tmp_path
 
 def test_row_numbers_follow_excel_rows_across_blank_and_multiline_records(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text('姓名,备注\r\n张三,"第一行\r\n第二行"\r\n\r\n  李四 , 已回访 \r\n',
-                    encoding="utf-8")
+    path.write_text('姓名,备注\r\n张三,"第一行\r\n第二行"\r\n\r\n  李四 , 已回访 \r\n', encoding="utf-8")
     table = read_table(path)
-    assert [(r.number, r.cells) for r in table.rows] == [
-        (2, ["张三", "第一行\r\n第二行"]), (4, ["李四", "已回访"])]
+    assert [(r.number, r.cells) for r in table.rows] == [(2, ["张三", "第一行\r\n第二行"]), (4, ["李四", "已回访"])]
 
 
 def test_headers_are_normalised_and_short_rows_padded(tmp_path):
@@ -96,16 +99,20 @@ def test_columns_past_z_are_named_as_excel_names_them(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("姓名,性别\r\n张三,男" + "," * 25 + "多余,,再多\r\n", encoding="utf-8")
     assert [(p.column, p.message.split("“")[0]) for p in read_table(path).problems] == [
-        (26, "第 2 行 AA 列"), (28, "第 2 行 AC 列")]
+        (26, "第 2 行 AA 列"),
+        (28, "第 2 行 AC 列"),
+    ]
 
 
 def test_reading_a_csv_needs_no_openpyxl():
-    code = ("import sys, pathlib, tempfile\n"
-            "from dudu_desktop.sheets import read_table\n"
-            "p = pathlib.Path(tempfile.mkdtemp()) / 't.csv'\n"
-            "p.write_text('姓名,性别\\n张三,男\\n', encoding='utf-8')\n"
-            "assert read_table(p).rows[0].cells == ['张三', '男']\n"
-            "assert not [m for m in sys.modules if m.startswith('openpyxl')]\n")
+    code = (
+        "import sys, pathlib, tempfile\n"
+        "from dudu_desktop.sheets import read_table\n"
+        "p = pathlib.Path(tempfile.mkdtemp()) / 't.csv'\n"
+        "p.write_text('姓名,性别\\n张三,男\\n', encoding='utf-8')\n"
+        "assert read_table(p).rows[0].cells == ['张三', '男']\n"
+        "assert not [m for m in sys.modules if m.startswith('openpyxl')]\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -119,17 +126,19 @@ def test_id_numbers_excel_turned_into_scientific_notation_are_reported(tmp_path)
     assert "「身份证号」" in problem.message and "长号码" in problem.message
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"\x81\x30\xff\xfe\x00garbage\xff", "无法识别文件编码（支持 UTF-8 与 GBK）"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "不支持旧版 .xls/.et 格式"),
-    (b"PK\x03\x04 this is not really a workbook", "文件不是有效的 Excel 工作簿"),
-    (b"<html><table><tr><td>1</td></tr></table></html>", "网页（HTML）格式"),
-    (b"a,b\r\n1,\x00\r\n", "含有二进制内容"),
-    (b"", "文件中没有数据"),
-    (b"\r\n , \r\n", "文件中没有数据"),
-])
-def test_unreadable_files_raise_table_read_error_with_a_chinese_message(tmp_path, content,
-                                                                         message):
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x81\x30\xff\xfe\x00garbage\xff", "无法识别文件编码（支持 UTF-8 与 GBK）"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "不支持旧版 .xls/.et 格式"),
+        (b"PK\x03\x04 this is not really a workbook", "文件不是有效的 Excel 工作簿"),
+        (b"<html><table><tr><td>1</td></tr></table></html>", "网页（HTML）格式"),
+        (b"a,b\r\n1,\x00\r\n", "含有二进制内容"),
+        (b"", "文件中没有数据"),
+        (b"\r\n , \r\n", "文件中没有数据"),
+    ],
+)
+def test_unreadable_files_raise_table_read_error_with_a_chinese_message(tmp_path, content, message):
     path = tmp_path / "upload.csv"
     path.write_bytes(content)
     with pytest.raises(TableReadError) as info:
@@ -142,8 +151,9 @@ def test_missing_header_too_big_too_many_rows_and_missing_file(tmp_path):
     path.write_text(_csv_text(","), encoding="utf-8")
     with pytest.raises(TableReadError) as info:
         read_table(path, expected_headers=["走访", "回访日期", "姓名"])
-    assert info.value.message == ("未找到表头：应有列名 「走访」、「回访日期」、「姓名」，"
-                                  "但前 30 行中没有一行包含其中两个")
+    assert info.value.message == (
+        "未找到表头：应有列名 「走访」、「回访日期」、「姓名」，但前 30 行中没有一行包含其中两个"
+    )
     with pytest.raises(TableReadError, match="没有一行包含它"):
         read_table(path, expected_headers=["走访"])
     assert read_table(path, expected_headers=["姓名"]).header_row == 3
@@ -151,7 +161,7 @@ def test_missing_header_too_big_too_many_rows_and_missing_file(tmp_path):
         read_table(path, max_bytes=50)
     big = tmp_path / "big.csv"
     with open(big, "wb") as f:
-        f.truncate(50 * 1024 * 1024 + 1)              # sparse: nothing is really written
+        f.truncate(50 * 1024 * 1024 + 1)  # sparse: nothing is really written
     with pytest.raises(TableReadError, match=r"^文件过大（超过 50 MB）$"):
         read_table(big)
     with pytest.raises(TableReadError, match="表格数据超过 2 行"):
@@ -163,11 +173,26 @@ def test_missing_header_too_big_too_many_rows_and_missing_file(tmp_path):
 
 # ---------------------------------------------------------------- dates
 
-@pytest.mark.parametrize("text", [
-    "2024-05-01", "2024-5-1", "2024/5/1", "2024.5.1", "2024年5月1日", "2024 年 5 月 1 日",
-    "2024年05月01号", "20240501", "2024/5/1 0:00", "2024-05-01 08:30:00",
-    "2024-05-01T08:30", "  2024/05/01 ", "２０２４年５月１日", "２０２４／５／１",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-05-01",
+        "2024-5-1",
+        "2024/5/1",
+        "2024.5.1",
+        "2024年5月1日",
+        "2024 年 5 月 1 日",
+        "2024年05月01号",
+        "20240501",
+        "2024/5/1 0:00",
+        "2024-05-01 08:30:00",
+        "2024-05-01T08:30",
+        "  2024/05/01 ",
+        "２０２４年５月１日",
+        "２０２４／５／１",
+    ],
+)
 def test_parse_date_accepts_the_ways_people_write_a_date(text):
     assert parse_date(text) == dt.date(2024, 5, 1)
 
@@ -177,13 +202,25 @@ def test_parse_date_blank_is_none(text):
     assert parse_date(text) is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("2024-02-30", "日期不存在"), ("2024年13月1日", "日期不存在"), ("20241301", "日期不存在"),
-    ("明天", "无法识别的日期"), ("2024-5/1", "无法识别的日期"), ("5", "无法识别的日期"),
-    ("60", "无法识别的日期"), ("202405", "无法识别的日期"), ("24-5-1", "无法识别的日期"),
-    # issue 11: text is never an Excel serial number (a year alone became 1905-07-16)
-    ("2024", "无法识别的日期"), ("99", "无法识别的日期"), ("45413", "无法识别的日期"), ("45413.75", "无法识别的日期"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("2024-02-30", "日期不存在"),
+        ("2024年13月1日", "日期不存在"),
+        ("20241301", "日期不存在"),
+        ("明天", "无法识别的日期"),
+        ("2024-5/1", "无法识别的日期"),
+        ("5", "无法识别的日期"),
+        ("60", "无法识别的日期"),
+        ("202405", "无法识别的日期"),
+        ("24-5-1", "无法识别的日期"),
+        # issue 11: text is never an Excel serial number (a year alone became 1905-07-16)
+        ("2024", "无法识别的日期"),
+        ("99", "无法识别的日期"),
+        ("45413", "无法识别的日期"),
+        ("45413.75", "无法识别的日期"),
+    ],
+)
 def test_parse_date_refuses_garbage_with_a_chinese_message(text, message):
     with pytest.raises(ValueError, match=message):
         parse_date(text)
@@ -192,8 +229,7 @@ def test_parse_date_refuses_garbage_with_a_chinese_message(text, message):
 def test_every_date_style_in_a_csv_column_parses_to_the_same_date(tmp_path):
     styles = ["2024-05-01", "2024-5-1", "2024/5/1", "2024.5.1", "2024年5月1日", "20240501"]
     path = tmp_path / "dates.csv"
-    path.write_bytes(("登记日期,姓名\r\n" + "".join(f"{s},张三\r\n" for s in styles))
-                     .encode("gbk"))
+    path.write_bytes(("登记日期,姓名\r\n" + "".join(f"{s},张三\r\n" for s in styles)).encode("gbk"))
     table = read_table(path)
     assert [r.cells[0] for r in table.rows] == styles
     assert {parse_date(r.cells[0]) for r in table.rows} == {dt.date(2024, 5, 1)}
@@ -201,42 +237,61 @@ def test_every_date_style_in_a_csv_column_parses_to_the_same_date(tmp_path):
 
 # ---------------------------------------------------------------- formula neutralisation
 
-@pytest.mark.parametrize("cell, expected", [
-    ("=1+1", "'=1+1"), ("+86 138 0000 1111", "'+86 138 0000 1111"),
-    ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
-    ("@SUM(A1:A2)", "'@SUM(A1:A2)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-", "'-"),
-    ("-12.5", "-12.5"), ("-12", "-12"), ("12.5", "12.5"), ("张三", "张三"), ("", ""),
-    ("a=b", "a=b"), ("'=1", "'=1"),
-])
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 138 0000 1111", "'+86 138 0000 1111"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-", "'-"),
+        ("-12.5", "-12.5"),
+        ("-12", "-12"),
+        ("12.5", "12.5"),
+        ("张三", "张三"),
+        ("", ""),
+        ("a=b", "a=b"),
+        ("'=1", "'=1"),
+    ],
+)
 def test_neutralise_formula(cell, expected):
     assert neutralise_formula(cell) == expected
 
 
 def test_cell_text():
     assert [cell_text(v) for v in (None, 12.0, 0.1, 1e-05, -3, True, 1409.5)] == [
-        "", "12", "0.1", "0.00001", "-3", "TRUE", "1409.5"]
+        "",
+        "12",
+        "0.1",
+        "0.00001",
+        "-3",
+        "TRUE",
+        "1409.5",
+    ]
     assert cell_text(dt.datetime(2024, 5, 1)) == "2024-05-01"
     assert cell_text(dt.datetime(2024, 5, 1, 8, 30)) == "2024-05-01 08:30"
     assert cell_text(dt.time(14, 5)) == "14:05"
-    assert cell_text(5.10222199001011234e17) == "510222199001011000"   # what Excel shows
+    assert cell_text(5.10222199001011234e17) == "510222199001011000"  # what Excel shows
 
 
 # ---------------------------------------------------------------- CSV writing
 
+
 def test_write_csv_is_utf8_bom_crlf_rfc4180_and_neutralised(tmp_path):
     path = tmp_path / "ledger.csv"
-    write_csv(path, ["姓名", "备注", "金额"], [
-        ["张三", 'say "hi", then\nleave', -12.5],
-        ["=1+1", "@SUM(A1)", None],
-        ["+86 138", 12.0, dt.date(2024, 5, 1)],
-    ])
+    write_csv(
+        path,
+        ["姓名", "备注", "金额"],
+        [["张三", 'say "hi", then\nleave', -12.5], ["=1+1", "@SUM(A1)", None], ["+86 138", 12.0, dt.date(2024, 5, 1)]],
+    )
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig") == (
-        '姓名,备注,金额\r\n'
-        '张三,"say ""hi"", then\nleave",-12.5\r\n'
-        "'=1+1,'@SUM(A1),\r\n"
-        "'+86 138,12,2024-05-01\r\n")
+        '姓名,备注,金额\r\n张三,"say ""hi"", then\nleave",-12.5\r\n\'=1+1,\'@SUM(A1),\r\n\'+86 138,12,2024-05-01\r\n'
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["ledger.csv"]
 
 
@@ -255,8 +310,7 @@ def test_written_csv_reads_back(tmp_path):
     assert [r.cells for r in table.rows] == ROWS
 
 
-_cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=12).map(str.strip)
+_cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12).map(str.strip)
 
 
 @settings(max_examples=150, deadline=None)
@@ -271,14 +325,14 @@ def test_csv_round_trip_property(tmp_path_factory, rows):
 
 # ---------------------------------------------------------------- XLSX
 
+
 def test_xlsx_round_trip_keeps_id_numbers_as_exact_text(tmp_path):
     path = tmp_path / "ledger.xlsx"
     rows = [list(r) for r in ROWS]
     rows[0][0] = dt.date(2024, 5, 1)
     rows[1][5] = 10000
-    rows[2][3] = 13800001111          # a phone passed as int still becomes text
-    write_xlsx(path, HEADERS, rows, title=TITLE_LINE, text_columns=["身份证号", 3],
-               sheet_name="矛盾纠纷台账")
+    rows[2][3] = 13800001111  # a phone passed as int still becomes text
+    write_xlsx(path, HEADERS, rows, title=TITLE_LINE, text_columns=["身份证号", 3], sheet_name="矛盾纠纷台账")
 
     ws = openpyxl.load_workbook(path)["矛盾纠纷台账"]
     for row, expected in ((3, "11010519491231002X"), (4, "510222199001011234")):
@@ -296,7 +350,10 @@ def test_xlsx_round_trip_keeps_id_numbers_as_exact_text(tmp_path):
     assert table.sheet == "矛盾纠纷台账" and table.header_row == 2
     assert [r.number for r in table.rows] == [3, 4, 5]
     assert [r.cells for r in table.rows] == [
-        ROWS[0], ROWS[1], ["2024-05-03", "王五，堃", "", "13800001111", "其他", "-12.5"]]
+        ROWS[0],
+        ROWS[1],
+        ["2024-05-03", "王五，堃", "", "13800001111", "其他", "-12.5"],
+    ]
     assert table.problems == []
 
 
@@ -307,7 +364,7 @@ def test_xlsx_without_title_freezes_below_the_first_row_and_never_writes_formula
     assert ws.freeze_panes == "A2"
     assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s"
     assert ws["B2"].value == "123456789012345678" and ws["B2"].number_format == "@"
-    assert ws["A3"].value == "ok"                      # control characters are invalid in xlsx
+    assert ws["A3"].value == "ok"  # control characters are invalid in xlsx
 
 
 def test_xlsx_widths_count_cjk_double_and_can_be_given(tmp_path):
@@ -339,16 +396,25 @@ def _workbook(path, sheets):
 
 def test_xlsx_reading_converts_cells_and_reports_ids_excel_already_rounded(tmp_path):
     path = tmp_path / "old.xlsx"
-    _workbook(path, [
-        ("说明", [["本表由村委会填写"]], "visible"),
-        ("hidden", [["登记日期", "姓名"], ["x", "y"]], "hidden"),
-        ("Sheet3", [
-            ["都督乡矛盾纠纷台账"], [], ["登记日期", "姓名", "身份证号", "金额", "已回访"],
-            [dt.datetime(2024, 5, 1), "张三", 5.10222199001011234e17, 1409.5, True],
-            [None, None, None, None, None],
-            [dt.datetime(2024, 5, 2, 9, 30), " 李四 ", "510222199001011234", 12.0, False],
-        ], "visible"),
-    ])
+    _workbook(
+        path,
+        [
+            ("说明", [["本表由村委会填写"]], "visible"),
+            ("hidden", [["登记日期", "姓名"], ["x", "y"]], "hidden"),
+            (
+                "Sheet3",
+                [
+                    ["都督乡矛盾纠纷台账"],
+                    [],
+                    ["登记日期", "姓名", "身份证号", "金额", "已回访"],
+                    [dt.datetime(2024, 5, 1), "张三", 5.10222199001011234e17, 1409.5, True],
+                    [None, None, None, None, None],
+                    [dt.datetime(2024, 5, 2, 9, 30), " 李四 ", "510222199001011234", 12.0, False],
+                ],
+                "visible",
+            ),
+        ],
+    )
     table = read_table(path, expected_headers=["登记日期", "姓名"])
     assert table.sheet == "Sheet3" and table.header_row == 3
     assert [(r.number, r.cells) for r in table.rows] == [
@@ -371,6 +437,7 @@ def test_xlsx_with_a_wrong_declared_dimension_is_read_completely(tmp_path):
     path = tmp_path / "dim.xlsx"
     _workbook(path, [("S", [["姓名", "性别"], ["张三", "男"]], "visible")])
     import zipfile
+
     with zipfile.ZipFile(path) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -383,10 +450,12 @@ def test_xlsx_with_a_wrong_declared_dimension_is_read_completely(tmp_path):
 
 # ---------------------------------------------------------------- written whole or not at all
 
+
 def test_failing_row_source_leaves_the_old_csv_and_xlsx(tmp_path):
     def rows():
         yield ["张三"]
         raise OSError("U 盘已拔出")
+
     for name, writer in (("a.csv", write_csv), ("a.xlsx", write_xlsx)):
         path = tmp_path / name
         path.write_bytes(b"old")

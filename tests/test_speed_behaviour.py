@@ -26,8 +26,10 @@ def bulk(ctx):
 
 
 def _plain(conn, f: Filters, order_by: str, descending: bool) -> list[str]:
-    return [r["id"] for r in fetch_rows(conn, "disputes", f, order_by=order_by, descending=descending,
-                                        columns="id", today=TODAY)]
+    return [
+        r["id"]
+        for r in fetch_rows(conn, "disputes", f, order_by=order_by, descending=descending, columns="id", today=TODAY)
+    ]
 
 
 @pytest.mark.parametrize("order_by", ["registered_on", "level", "village_code", "serial_no", "status"])
@@ -55,14 +57,15 @@ def test_keyset_and_from_end_pages_equal_the_plain_query(bulk, order_by, descend
         for start in range(0, n, 333):
             size = min(page, n - start)
             tail = fetch_rows(conn, "disputes", f, limit=size, from_end=True, offset=n - start - size, **kw)
-            assert [r["id"] for r in tail] == everything[start:start + size]
-        deep = fetch_rows(conn, "disputes", f, limit=page, offset=n - 70, columns="id", **kw)   # index first
-        assert [r["id"] for r in deep] == everything[n - 70:n - 20]
+            assert [r["id"] for r in tail] == everything[start : start + size]
+        deep = fetch_rows(conn, "disputes", f, limit=page, offset=n - 70, columns="id", **kw)  # index first
+        assert [r["id"] for r in deep] == everything[n - 70 : n - 20]
 
 
 def test_the_model_reads_only_the_pages_shown(bulk, db_path):
     pytest.importorskip("PySide6")
     from dudu_desktop.ui.models import RegisterModel
+
     ctx, counts = bulk
     model = RegisterModel(ctx, "disputes", db_path, threaded=False)
     model.PAGE = 100
@@ -70,9 +73,9 @@ def test_the_model_reads_only_the_pages_shown(bulk, db_path):
     total = counts["disputes"]
     assert model.rowCount() == total and model.rows_fetched == 100 and model.page_loads == 1
     want = _plain(ctx.conn, Filters(), "registered_on", True)
-    assert model.row_record(total - 1)["id"] == want[-1]          # the last page, counted from the end
+    assert model.row_record(total - 1)["id"] == want[-1]  # the last page, counted from the end
     assert model.page_loads == 2 and model.rows_fetched <= 200
-    assert model.row_record(total - 150)["id"] == want[total - 150]    # next to a page held: by key
+    assert model.row_record(total - 150)["id"] == want[total - 150]  # next to a page held: by key
     assert model.row_record(1234)["id"] == want[1234]
     assert model.page_loads == 4 and model.pages_cached <= model.MAX_PAGES
     # a filter change reads one page (and a count), not the table
@@ -85,25 +88,39 @@ def test_the_model_reads_only_the_pages_shown(bulk, db_path):
 def test_searches_find_exactly_what_like_finds(bulk):
     ctx, _counts = bulk
     conn = ctx.conn
-    disputes.create_dispute(ctx, {"registered_on": "2024-12-01", "dispute_type": "其他", "source": "主动排查",
-                                  "summary": "Ab12 借款，归还 ÉCOLE école「甲」"}, [{"role": "申请人", "name": "冉光"}])
+    disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-12-01",
+            "dispute_type": "其他",
+            "source": "主动排查",
+            "summary": "Ab12 借款，归还 ÉCOLE école「甲」",
+        },
+        [{"role": "申请人", "name": "冉光"}],
+    )
     rnd = random.Random(9)
     texts = [r[0] for r in conn.execute("SELECT summary || party_names FROM disputes ORDER BY rowid LIMIT 400")]
     words = {"邻居", "谭", "冉光", "ab", "AB", "b1", "12", "É", "é", "，归", "「甲", "借款 归还", "邻居 王"}
     for text in rnd.sample(texts, 40):
         for n in (1, 2, 3, 5):
             i = rnd.randrange(max(1, len(text) - n))
-            words.add(text[i:i + n])
+            words.add(text[i : i + n])
     for word in sorted(words):
-        want = {r[0] for r in conn.execute(
-            "SELECT id FROM disputes WHERE deleted = 0 AND " + like_clause("disputes", word)[0],
-            like_clause("disputes", word)[1])}
-        for use_index in (True, False):     # driven by the index / walking the list with LIKE
-            got = {r["id"] for r in fetch_rows(conn, "disputes", Filters(search=word), columns="id",
-                                               search_index=use_index)}
+        want = {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM disputes WHERE deleted = 0 AND " + like_clause("disputes", word)[0],
+                like_clause("disputes", word)[1],
+            )
+        }
+        for use_index in (True, False):  # driven by the index / walking the list with LIKE
+            got = {
+                r["id"]
+                for r in fetch_rows(conn, "disputes", Filters(search=word), columns="id", search_index=use_index)
+            }
             assert got == want, (word, use_index)
         assert count_rows(conn, "disputes", Filters(search=word)) == len(want), word
-    assert search.choose(conn, "disputes", "邻居") == "index"     # few rows here
+    assert search.choose(conn, "disputes", "邻居") == "index"  # few rows here
     assert (
         search.indexed("邻居") == "bigram" and search.indexed("，归") is None and search.indexed("宅基地") == "trigram"
     )

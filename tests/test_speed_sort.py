@@ -22,6 +22,7 @@ def test_the_level_sort_pages_come_from_the_expression_index(tmp_path):
             if "ORDER BY" in sql:
                 plans.append([r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, *args)])
             return conn.execute(sql, *args)
+
     f = queries.Filters()
     rank = {"红": 0, "黄": 1, "蓝": 2}
     everything = queries.fetch_rows(conn, "disputes", f, order_by="level")
@@ -29,8 +30,7 @@ def test_the_level_sort_pages_come_from_the_expression_index(tmp_path):
     for descending in (False, True):
         first = queries.fetch_rows(Spy(), "disputes", f, order_by="level", descending=descending, limit=50)
         key = tuple(first[-1][k] for k in queries.sort_key("disputes", "level"))
-        after = queries.fetch_rows(Spy(), "disputes", f, order_by="level", descending=descending, limit=50,
-                                   after=key)
+        after = queries.fetch_rows(Spy(), "disputes", f, order_by="level", descending=descending, limit=50, after=key)
         whole = everything[::-1] if descending else everything
         assert [r["id"] for r in first + after] == [r["id"] for r in whole[:100]]
     assert plans and all(any("disputes_live_level_rank" in step for step in p) for p in plans), plans

@@ -28,7 +28,7 @@ def loaded_after(body: str, *, env_extra: dict | None = None) -> list[str]:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     lines = [x for x in out.stdout.splitlines() if x.startswith("MODULES ")]
     assert lines, out.stderr[-3000:]
-    return json.loads(lines[-1][len("MODULES "):])
+    return json.loads(lines[-1][len("MODULES ") :])
 
 
 @pytest.fixture
@@ -45,11 +45,13 @@ def test_importing_the_cli_and_building_its_parser_loads_no_heavy_module():
 
 
 def test_stats_command_runs_without_the_sync_engine_printing_or_babel(demo_db, tmp_path):
-    body = (f"from dudu_desktop.cli import main\n"
-            f"import contextlib, io\n"
-            f"with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-            f"    code = main(['--db', {str(demo_db)!r}, 'stats', '--year', '2024', '--json'])\n"
-            f"assert code == 0 and json.loads(out.getvalue())['disputes']['total'] > 0, code")
+    body = (
+        f"from dudu_desktop.cli import main\n"
+        f"import contextlib, io\n"
+        f"with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    code = main(['--db', {str(demo_db)!r}, 'stats', '--year', '2024', '--json'])\n"
+        f"assert code == 0 and json.loads(out.getvalue())['disputes']['total'] > 0, code"
+    )
     loaded = loaded_after(body, env_extra={"DUDU_HOME": str(tmp_path)})
     assert [m for m in loaded if m.split(".")[0] in HEAVY + ("babel", "openpyxl")] == []
     assert not any(m.startswith(("dudu_desktop.sync.", "dudu_desktop.reports")) for m in loaded), loaded
@@ -68,13 +70,16 @@ def test_the_parser_choices_are_the_registers_of_the_modules_it_no_longer_import
     from dudu_desktop.cli import sync as cli_sync
     from dudu_desktop.reports.data import LEDGER_REGISTERS
     from dudu_desktop.sync.tables import REGISTER_NAMES
+
     assert cli_sync.REGISTER_CHOICES == REGISTER_NAMES
     assert cli_reports.LEDGER_REGISTERS == LEDGER_REGISTERS
 
 
 def test_babel_is_loaded_when_a_date_is_formatted():
-    loaded = loaded_after("from dudu_desktop import i18n\nassert i18n.format_date('2024-05-01') == '2024年5月1日'\n"
-                          "assert i18n.format_money(140950) == '¥1,409.50'")
+    loaded = loaded_after(
+        "from dudu_desktop import i18n\nassert i18n.format_date('2024-05-01') == '2024年5月1日'\n"
+        "assert i18n.format_money(140950) == '¥1,409.50'"
+    )
     assert "babel" in loaded
 
 

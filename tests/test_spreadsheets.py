@@ -29,8 +29,24 @@ def seeded(ctx, db_path):
 
 
 def export(db, out, register="disputes", *extra) -> None:
-    assert main(["--db", str(db), "report", "ledger", "--register", register, "--month", "2024-05",
-                 "--out", str(out), *extra]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "report",
+                "ledger",
+                "--register",
+                register,
+                "--month",
+                "2024-05",
+                "--out",
+                str(out),
+                *extra,
+            ]
+        )
+        == 0
+    )
 
 
 def header_index(ws, name: str) -> int:
@@ -92,10 +108,23 @@ def test_xlsx_cells_are_dates_money_and_percents(seeded, tmp_path):
 def test_a_two_row_ledger_renders_on_one_landscape_page_with_its_title(seeded, tmp_path):
     _ctx, db, _ids = seeded
     export(db, tmp_path / "h.xlsx", "hotline")  # two calls in May
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path / "out"), str(tmp_path / "h.xlsx")],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(tmp_path / "h.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     from pypdf import PdfReader
+
     pdf = PdfReader(tmp_path / "out" / "h.pdf")
     assert len(pdf.pages) == 1
     box = pdf.pages[0].mediabox
@@ -113,9 +142,11 @@ def csv_rows(path) -> list[list[str]]:
 @pytest.fixture
 def full_data(seeded):
     ctx, db, ids = seeded
-    ids["landline"] = disputes.create_dispute(ctx, {
-        "registered_on": "2024-05-03", "dispute_type": "邻里", "source": "主动排查", "summary": "院坝占用。"},
-        [{"role": "申请人", "name": "冉一", "id_number": LONG_ID, "phone": LANDLINE}])
+    ids["landline"] = disputes.create_dispute(
+        ctx,
+        {"registered_on": "2024-05-03", "dispute_type": "邻里", "source": "主动排查", "summary": "院坝占用。"},
+        [{"role": "申请人", "name": "冉一", "id_number": LONG_ID, "phone": LANDLINE}],
+    )
     return ctx, db, ids
 
 
@@ -144,9 +175,22 @@ def test_unmasked_csv_keeps_id_numbers_and_phones_as_text_in_libreoffice(full_da
     _ctx, db, _ids = full_data
     export(db, tmp_path / "d.csv", "disputes", "--unmasked")
     # what a user gets opening the file: UTF-8 (the BOM), comma-separated, default column types
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
-                    "--infilter=CSV:44,34,76", "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"),
-                    str(tmp_path / "d.csv")], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--infilter=CSV:44,34,76",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(tmp_path / "d.csv"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     ws = load_workbook(tmp_path / "out" / "d.xlsx", data_only=True).active
     head = [c.value for c in ws[1]]
     id_cell = ws.cell(2, head.index("身份证号") + 1)

@@ -12,8 +12,11 @@ P = [{"role": "申请人", "name": "甲"}, {"role": "被申请人", "name": "乙
 
 
 def dispute(ctx, day, dtype="邻里", level="蓝", **over):
-    return disputes.create_dispute(ctx, {"registered_on": day, "dispute_type": dtype, "summary": "纠纷",
-                                         "source": "主动排查", "level": level, **over}, P)
+    return disputes.create_dispute(
+        ctx,
+        {"registered_on": day, "dispute_type": dtype, "summary": "纠纷", "source": "主动排查", "level": level, **over},
+        P,
+    )
 
 
 @pytest.fixture

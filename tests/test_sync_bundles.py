@@ -123,6 +123,7 @@ def test_three_villages_export_and_the_township_totals_are_their_sum(tmp_path, t
                 yield from ints(v, prefix + k + ".")
             elif isinstance(v, int) and not isinstance(v, bool):
                 yield prefix + k, v
+
     summed: dict[str, int] = {}
     for figures in per_village.values():
         for k, v in ints({x: figures[x] for x in ("disputes", "trainings", "hotline", "publicity")}):
@@ -142,15 +143,31 @@ def _changes(ctx: Context, step: int) -> None:
     rows = ctx.conn.execute("SELECT id FROM hotline_calls WHERE deleted = 0 ORDER BY id LIMIT 3").fetchall()
     hotline.update_call(ctx, rows[step % 3][0], {"answer": f"第{step}次补充答复"})
     records.delete_record(ctx, "hotline_calls", rows[(step + 1) % 3][0], reason="重复登记")
-    hotline.create_call(ctx, {"called_at": f"2024-12-1{step} 09:00", "channel": "来访", "caller_name": "新来访人",
-                              "category": "劳动", "question": f"第{step}批新增咨询"})
-    open_case = ctx.conn.execute("SELECT id FROM disputes WHERE status = '待调处' AND deleted = 0 ORDER BY id LIMIT 1"
-                                 ).fetchone()
+    hotline.create_call(
+        ctx,
+        {
+            "called_at": f"2024-12-1{step} 09:00",
+            "channel": "来访",
+            "caller_name": "新来访人",
+            "category": "劳动",
+            "question": f"第{step}批新增咨询",
+        },
+    )
+    open_case = ctx.conn.execute(
+        "SELECT id FROM disputes WHERE status = '待调处' AND deleted = 0 ORDER BY id LIMIT 1"
+    ).fetchone()
     if open_case:
         disputes.start_mediation(ctx, open_case[0])
-    new_id = disputes.create_dispute(ctx, {"registered_on": "2024-12-0" + str(step), "dispute_type": "邻里",
-                                           "summary": f"第{step}批新增纠纷", "source": "主动排查"},
-                                     [{"name": "甲某", "role": "申请人"}])
+    new_id = disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-12-0" + str(step),
+            "dispute_type": "邻里",
+            "summary": f"第{step}批新增纠纷",
+            "source": "主动排查",
+        },
+        [{"name": "甲某", "role": "申请人"}],
+    )
     disputes.conclude(ctx, new_id, result="调解成功", agreement_terms="双方和解", concluded_on=f"2024-12-0{step + 1}")
     return new_id
 
@@ -161,8 +178,9 @@ def test_incremental_bundles_reimport_and_any_order_reach_the_same_state(tmp_pat
     first = export_bundle(village, out)
     case = _changes(village, 1)
     second = export_bundle(village, out)
-    disputes.record_followup(village, case, {"visited_on": "2024-12-15", "performance": "已履行",
-                                             "satisfaction": "满意"})
+    disputes.record_followup(
+        village, case, {"visited_on": "2024-12-15", "performance": "已履行", "satisfaction": "满意"}
+    )
     _changes(village, 2)
     third = export_bundle(village, out)
     assert [b.seq for b in (first, second, third)] == [1, 2, 3]
@@ -172,11 +190,13 @@ def test_incremental_bundles_reimport_and_any_order_reach_the_same_state(tmp_pat
     for b in (first, second, third):
         apply_bundle(a, b.path)
     expected = dump(a.conn)
-    assert expected == {t: [r | {"sync_base_version": r["version"]} for r in rows]
-                        for t, rows in dump(village.conn).items()} | {}  # same rows as the village
+    assert (
+        expected
+        == {t: [r | {"sync_base_version": r["version"]} for r in rows] for t, rows in dump(village.conn).items()} | {}
+    )  # same rows as the village
     path_a = tmp_path / "a.sqlite3"
     before = closed_hash(a, path_a)
-    for b in (third, first, second):                     # the same bundles again: nothing changes
+    for b in (third, first, second):  # the same bundles again: nothing changes
         again = apply_bundle(a, b.path)
         assert again.already_imported and not again.applied
     assert closed_hash(a, path_a) == before
@@ -187,7 +207,7 @@ def test_incremental_bundles_reimport_and_any_order_reach_the_same_state(tmp_pat
         results = [apply_bundle(other, b.path) for b in order]
         assert dump(other.conn) == expected, name
         assert other.conn.execute("SELECT count(*) FROM sync_pending").fetchone()[0] == 0
-        if order[0] is third:   # the follow-up came before its dispute: kept aside, then applied
+        if order[0] is third:  # the follow-up came before its dispute: kept aside, then applied
             assert results[0].totals["invalid"] >= 1
             assert results[0].gaps == [1, 2]
         other.conn.close()
@@ -202,8 +222,16 @@ def test_incremental_export_holds_exactly_the_changed_rows_and_tombstones(tmp_pa
     gone_id = village.conn.execute("SELECT id FROM hotline_calls ORDER BY id DESC LIMIT 1").fetchone()[0]
     hotline.update_call(village, call_id, {"answer": "更新后的答复"})
     records.delete_record(village, "hotline_calls", gone_id, reason="录错")
-    new_id = hotline.create_call(village, {"called_at": "2024-12-19 10:00", "channel": "电话", "anonymous": True,
-                                           "category": "其他", "question": "新问题"})
+    new_id = hotline.create_call(
+        village,
+        {
+            "called_at": "2024-12-19 10:00",
+            "channel": "电话",
+            "anonymous": True,
+            "category": "其他",
+            "question": "新问题",
+        },
+    )
     result = export_bundle(village, out)
     assert result.counts["hotline_calls"] == 3 and result.rows == 3
     with zipfile.ZipFile(result.path) as zf:
@@ -211,7 +239,7 @@ def test_incremental_export_holds_exactly_the_changed_rows_and_tombstones(tmp_pa
         descriptor = json.loads(zf.read("datapackage.json"))
         headers, rows = fmt.decode_csv(zf.read("hotline_calls.csv"), "hotline_calls.csv")
         audit_headers, audit_rows = fmt.decode_csv(zf.read("audit_log.csv"), "audit_log.csv")
-        assert zf.read("disputes.csv").count(b"\r\n") == 1          # header only
+        assert zf.read("disputes.csv").count(b"\r\n") == 1  # header only
     assert names == set(fmt.MEMBER_NAMES)
     by_id = {r[headers.index("id")]: dict(zip(headers, r)) for r in rows}
     assert set(by_id) == {call_id, gone_id, new_id}
@@ -229,13 +257,16 @@ def test_incremental_export_holds_exactly_the_changed_rows_and_tombstones(tmp_pa
     empty = export_bundle(village, out)
     assert empty.rows == 0 and empty.path.exists() and empty.seq == 3
     full = export_bundle(village, out, full=True)
-    assert full.from_seq == 0 and full.counts["hotline_calls"] == village.conn.execute(
-        "SELECT count(*) FROM hotline_calls").fetchone()[0]
+    assert (
+        full.from_seq == 0
+        and full.counts["hotline_calls"] == village.conn.execute("SELECT count(*) FROM hotline_calls").fetchone()[0]
+    )
 
 
 def test_export_cost_uses_the_change_index(village):
-    plan = village.conn.execute("EXPLAIN QUERY PLAN SELECT id FROM disputes WHERE change_seq > ? AND "
-                                "change_seq <= ?", (1, 2)).fetchall()
+    plan = village.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM disputes WHERE change_seq > ? AND change_seq <= ?", (1, 2)
+    ).fetchall()
     assert "disputes_change" in " ".join(str(tuple(r)) for r in plan)
 
 
@@ -246,6 +277,7 @@ def test_default_period():
 
 
 # --- refusals -----------------------------------------------------------------------------------------
+
 
 def _rezip(src: Path, dst: Path, edit) -> Path:
     with zipfile.ZipFile(src) as zf:
@@ -337,7 +369,7 @@ def test_bad_bundles_are_refused_and_the_township_file_is_unchanged(tmp_path, vi
         apply_bundle(town, bad)
     message = str(apply_refusal.value)
     assert message == str(preview_refusal.value)
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message       # a Chinese message
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message  # a Chinese message
     town.conn.close()
     assert file_hash(path) == before
     assert not (tmp_path / "backups").exists()

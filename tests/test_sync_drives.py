@@ -14,14 +14,20 @@ def test_windows_only_removable_letters():
 
 
 def test_linux_mount_points_under_media_run_media_and_mnt():
-    tree = {"/media/cadre": ["KINGSTON", "empty"], "/media": ["cadre"], "/run/media/cadre": ["U盘"],
-            "/run/media": ["cadre"], "/mnt": ["usb", "notmounted"]}
+    tree = {
+        "/media/cadre": ["KINGSTON", "empty"],
+        "/media": ["cadre"],
+        "/run/media/cadre": ["U盘"],
+        "/run/media": ["cadre"],
+        "/mnt": ["usb", "notmounted"],
+    }
     mounts = {"/media/cadre/KINGSTON", "/run/media/cadre/U盘", "/mnt/usb"}
 
     def listdir(folder):
         if folder not in tree:
             raise FileNotFoundError(folder)
         return tree[folder]
+
     found = linux_candidates("cadre", listdir=listdir, is_mount=lambda p: p in mounts)
     assert found == [Path("/media/cadre/KINGSTON"), Path("/run/media/cadre/U盘"), Path("/mnt/usb")]
 
@@ -37,11 +43,12 @@ def test_removable_drives_on_linux_keeps_the_writable_mounts_of_the_user(monkeyp
     monkeypatch.setattr(drives.getpass, "getuser", lambda: "cadre")
     monkeypatch.setattr(drives, "linux_candidates", lambda user: asked.append(user) or [stick, cdrom])
     monkeypatch.setattr(drives.os, "access", lambda path, mode: Path(path) == stick and mode == os.W_OK)
-    assert drives.removable_drives() == [stick]                 # the read-only disc is left out
+    assert drives.removable_drives() == [stick]  # the read-only disc is left out
     assert asked == ["cadre"]
 
     def no_user():
-        raise KeyError("uid not in passwd")                     # some containers
+        raise KeyError("uid not in passwd")  # some containers
+
     monkeypatch.setattr(drives.getpass, "getuser", no_user)
     monkeypatch.setenv("USER", "laowang")
     assert drives.removable_drives() == [stick] and asked[-1] == "laowang"

@@ -26,8 +26,19 @@ from reports_support import ID_FULL, ID_MASKED, NAME_FULL, NAME_MASKED, PHONE_FU
 NOW = dt.datetime(2024, 12, 20, 10, 0, 0)
 PW = "correct horse 9"
 V_CODE, T_CODE = "500243104201", "500243104000"
-INIT = ["init", "--role", "village", "--code", V_CODE, "--name", "都督村", "--township-code", T_CODE,
-        "--township-name", "都督乡"]
+INIT = [
+    "init",
+    "--role",
+    "village",
+    "--code",
+    V_CODE,
+    "--name",
+    "都督村",
+    "--township-code",
+    T_CODE,
+    "--township-name",
+    "都督乡",
+]
 T_INIT = ["init", "--role", "township", "--code", T_CODE, "--name", "都督乡"]
 
 
@@ -73,15 +84,33 @@ def site_of(db) -> dict:
 
 # ---------------------------------------------------------------- item 5: init needs ADMINISTER
 
-@pytest.mark.parametrize("init, changed", [
-    (INIT, ["init", "--role", "village", "--code", V_CODE, "--name", "改名村", "--township-code",
-            "500243999000", "--township-name", "别的乡"]),
-    (T_INIT, ["init", "--role", "township", "--code", T_CODE, "--name", "改名乡"]),
-])
+
+@pytest.mark.parametrize(
+    "init, changed",
+    [
+        (
+            INIT,
+            [
+                "init",
+                "--role",
+                "village",
+                "--code",
+                V_CODE,
+                "--name",
+                "改名村",
+                "--township-code",
+                "500243999000",
+                "--township-name",
+                "别的乡",
+            ],
+        ),
+        (T_INIT, ["init", "--role", "township", "--code", T_CODE, "--name", "改名乡"]),
+    ],
+)
 def test_cli_only_an_admin_changes_the_site_with_init(tmp_path, capsys, env, init, changed):
     db = secure(tmp_path / "s.sqlite3", capsys, env, init)
     before = site_of(db)
-    for name in ("kan", "xiaoli"):                      # 只读 and 录入员
+    for name in ("kan", "xiaoli"):  # 只读 and 录入员
         as_user(env, name, f"{name}-secret-1")
         code, _, err = run(capsys, "--db", db, *changed)
         assert code == 1 and "无权" in err, err
@@ -104,8 +133,7 @@ def test_cli_only_an_admin_changes_the_site_with_init(tmp_path, capsys, env, ini
 def test_init_site_service_needs_administer_once_the_site_exists(ctx):
     viewer = users.User("kan", "", Role.VIEWER).context(ctx.conn, clock=lambda: NOW)
     with pytest.raises(PermissionDenied):
-        site.init_site(viewer, role="village", code=V_CODE, name="改名村", township_code=T_CODE,
-                       township_name="都督乡")
+        site.init_site(viewer, role="village", code=V_CODE, name="改名村", township_code=T_CODE, township_name="都督乡")
     assert site.site(ctx.conn)["name"] == "都督村"
     assert not audit.entries(ctx.conn, user="kan")
     # the same values again: nothing to change, nothing written, no permission needed
@@ -115,6 +143,7 @@ def test_init_site_service_needs_administer_once_the_site_exists(ctx):
 
 
 # ---------------------------------------------------------------- item 6: lock-out
+
 
 @pytest.fixture
 def account(db_path, ctx):
@@ -169,8 +198,7 @@ def test_thirty_parallel_wrong_passwords_verify_at_most_five_and_lock(account, m
     assert counting.calls == 5
     database = open_database(account, create=False)
     assert state(database)["locked_until"] > NOW.isoformat(sep=" ")
-    assert [e["action"] for e in audit.entries(database, action="login_failed", limit=100)].count(
-        "login_failed") == 5
+    assert [e["action"] for e in audit.entries(database, action="login_failed", limit=100)].count("login_failed") == 5
     with pytest.raises(Refused, match="锁定"):
         users.authenticate(database, "laowang", PW, NOW + dt.timedelta(minutes=1))
     database.close()
@@ -194,17 +222,23 @@ def test_attempts_made_while_one_is_verifying_count_and_never_unlock(account, mo
     database = open_database(account, create=False)
     with pytest.raises(Refused, match="用户名或密码错误"):
         users.authenticate(database, "laowang", "still-wrong", NOW)
-    assert counting.calls == 5                       # 1 outer + 4 inner; the other 6 refused unchecked
+    assert counting.calls == 5  # 1 outer + 4 inner; the other 6 refused unchecked
     assert sum("锁定" in m for m in inner) == 6
     locked = state(database)["locked_until"]
-    assert locked and locked > NOW.isoformat(sep=" ")      # the outer failure, recorded last, did not unlock
+    assert locked and locked > NOW.isoformat(sep=" ")  # the outer failure, recorded last, did not unlock
     # the right password, verifying while the account gets locked, does not get in
     monkeypatch.setattr(users, "verify_password", counting.real)
     later = NOW + dt.timedelta(minutes=20)
-    users.authenticate(database, "laowang", PW, later)          # lock expired: fine
-    counting = Counting(monkeypatch, lambda n: n == 1 and [
-        pytest.raises(Refused, users.authenticate, other, "laowang", "wrong-password", later)
-        for _ in range(5)])
+    users.authenticate(database, "laowang", PW, later)  # lock expired: fine
+    counting = Counting(
+        monkeypatch,
+        lambda n: (
+            n == 1
+            and [
+                pytest.raises(Refused, users.authenticate, other, "laowang", "wrong-password", later) for _ in range(5)
+            ]
+        ),
+    )
     with pytest.raises(Refused, match="锁定"):
         users.authenticate(database, "laowang", PW, later)
     assert state(database)["locked_until"] > later.isoformat(sep=" ")
@@ -234,8 +268,17 @@ def test_cli_parallel_wrong_passwords_lock_the_account(tmp_path, capsys, env):
     db = secure(tmp_path / "p.sqlite3", capsys, env)
     cli_env = {**os.environ, "DUDU_USER": "xiaoli", "DUDU_PASSWORD": "wrong-password", "DUDU_LANG": "zh_CN"}
     exe = [sys.executable, "-m", "dudu_desktop", "--db", str(db), "stats", "--year", "2024"]
-    procs = [subprocess.Popen(exe, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parents[1]) for _ in range(8)]
+    procs = [
+        subprocess.Popen(
+            exe,
+            env=cli_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        for _ in range(8)
+    ]
     outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     for p in procs:
         p.stdout.close()
@@ -253,6 +296,7 @@ def test_cli_parallel_wrong_passwords_lock_the_account(tmp_path, capsys, env):
 
 # ---------------------------------------------------------------- item 11: unknown names, forced change
 
+
 def test_unknown_user_names_are_audited_with_the_same_work(account, monkeypatch):
     database = open_database(account, create=False)
     conn = database
@@ -262,12 +306,12 @@ def test_unknown_user_names_are_audited_with_the_same_work(account, monkeypatch)
     for name in ("ghost", "laowang"):
         with pytest.raises(Refused, match="用户名或密码错误"):
             users.authenticate(conn, name, "wrong-password", NOW)
-    assert len(calls) == 2                               # one scrypt each, known or not
+    assert len(calls) == 2  # one scrypt each, known or not
     entry = audit.entries(conn, action=users.UNKNOWN_USER_ACTION)[0]
     assert entry["record_id"] == "ghost" and entry["user"] == "ghost"
     assert users.get_user(conn, "ghost") is None and [u.username for u in users.list_users(conn)] == ["laowang"]
     with pytest.raises(Refused):
-        users.authenticate(conn, "x" * 5000, "pw", NOW)      # a huge name is cut short in the audit
+        users.authenticate(conn, "x" * 5000, "pw", NOW)  # a huge name is cut short in the audit
     entry = audit.entries(conn, action=users.UNKNOWN_USER_ACTION)[0]
     assert len(entry["record_id"]) <= users.MAX_AUDITED_NAME
     assert audit.verify_chain(conn) == []
@@ -291,9 +335,13 @@ def test_cli_a_reset_password_must_be_changed_before_any_other_command(tmp_path,
     env.setenv("DUDU_NEW_PASSWORD", "reset-by-boss-1")
     assert run(capsys, "--db", db, "user", "passwd", "xiaoli")[0] == 0
     as_user(env, "xiaoli", "reset-by-boss-1")
-    for command in (["stats"], ["user", "list"], ["user", "passwd", "kan"], ["backup"],
-                    ["report", "ledger", "--register", "disputes", "--month", "2024-05", "--out",
-                     tmp_path / "l.pdf"]):
+    for command in (
+        ["stats"],
+        ["user", "list"],
+        ["user", "passwd", "kan"],
+        ["backup"],
+        ["report", "ledger", "--register", "disputes", "--month", "2024-05", "--out", tmp_path / "l.pdf"],
+    ):
         code, out, err = run(capsys, "--db", db, *command)
         assert code == 1 and "user passwd xiaoli" in err and "DUDU_NEW_PASSWORD" in err, (command, err)
         assert out == ""
@@ -307,6 +355,7 @@ def test_cli_a_reset_password_must_be_changed_before_any_other_command(tmp_path,
 
 
 # ---------------------------------------------------------------- item 7: the agreement by role
+
 
 @pytest.fixture
 def seeded_cli(tmp_path, capsys, env):
@@ -333,8 +382,18 @@ def test_cli_viewer_gets_a_masked_agreement_and_cannot_unmask(seeded_cli, tmp_pa
     for masked in (NAME_MASKED, PHONE_MASKED, "139****0000", "都督村****", ID_MASKED, "李*"):
         assert masked in text, masked
     assert "人民调解协议书" in text and "排水沟" in text
-    code, _, err = run(capsys, "--db", db, "report", "agreement", "--dispute", ids["settled"], "--out",
-                       tmp_path / "full.pdf", "--unmasked")
+    code, _, err = run(
+        capsys,
+        "--db",
+        db,
+        "report",
+        "agreement",
+        "--dispute",
+        ids["settled"],
+        "--out",
+        tmp_path / "full.pdf",
+        "--unmasked",
+    )
     assert code == 1 and not (tmp_path / "full.pdf").exists()
     as_user(env, "boss", "boss-secret-1")
     code, out_json, _ = run(capsys, "--db", db, "audit", "--json", "--limit", "200")
@@ -347,9 +406,10 @@ def test_cli_admin_full_agreement_is_audited_with_document_record_and_user(seede
     out = tmp_path / "a.pdf"
     code, _, err = run(capsys, "--db", db, "report", "agreement", "--dispute", ids["settled"], "--out", out)
     assert code == 0, err
-    assert PHONE_FULL not in flat(pdf_text(out.read_bytes()))          # masked unless asked for
-    code, _, err = run(capsys, "--db", db, "report", "agreement", "--dispute", ids["settled"], "--out", out,
-                       "--unmasked")
+    assert PHONE_FULL not in flat(pdf_text(out.read_bytes()))  # masked unless asked for
+    code, _, err = run(
+        capsys, "--db", db, "report", "agreement", "--dispute", ids["settled"], "--out", out, "--unmasked"
+    )
     assert code == 0, err
     text = flat(pdf_text(out.read_bytes()))
     for full in PERSONAL_FULL:
@@ -366,6 +426,7 @@ def test_a_rehash_at_log_in_is_audited(account):
     """Old, weaker hash parameters are upgraded at the next log-in, on record like any change of
     the account (so that ``check`` does not take it for an edit outside the program)."""
     import base64
+
     salt = b"0123456789abcdef"
     key = users._scrypt(PW, salt, 1024, 8, 1, 32)
     weak = f"scrypt$n=1024,r=8,p=1${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"

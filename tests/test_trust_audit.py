@@ -59,8 +59,11 @@ def test_demo_data_is_clean_and_edited_content_is_named(demo_file, capsys):
     rid, serial = conn.execute("SELECT id, serial_no FROM disputes ORDER BY id LIMIT 1").fetchone()
     party = conn.execute("SELECT id FROM dispute_parties ORDER BY id LIMIT 1").fetchone()[0]
     conn.close()
-    sql(demo_file, f"UPDATE disputes SET summary = '改过的案情' WHERE id = '{rid}'",
-        f"UPDATE dispute_parties SET phone = '13900000000' WHERE id = '{party}'")
+    sql(
+        demo_file,
+        f"UPDATE disputes SET summary = '改过的案情' WHERE id = '{rid}'",
+        f"UPDATE dispute_parties SET phone = '13900000000' WHERE id = '{party}'",
+    )
     code, err = check(capsys, demo_file)
     assert code == 1
     assert serial in err and rid in err and "纠纷" in err and "程序之外" in err
@@ -79,8 +82,12 @@ def test_a_tombstone_or_version_set_by_hand_is_seen(demo_file, capsys):
 
 def test_a_record_inserted_with_sqlite3_is_reported(demo_file, capsys):
     conn = sqlite3.connect(demo_file)
-    row = dict(zip([d[0] for d in conn.execute("SELECT * FROM hotline_calls LIMIT 1").description],
-                   conn.execute("SELECT * FROM hotline_calls LIMIT 1").fetchone()))
+    row = dict(
+        zip(
+            [d[0] for d in conn.execute("SELECT * FROM hotline_calls LIMIT 1").description],
+            conn.execute("SELECT * FROM hotline_calls LIMIT 1").fetchone(),
+        )
+    )
     conn.close()
     row["id"] = "11111111-2222-4333-8444-555555555555"
     cols = ", ".join(row)

@@ -32,12 +32,39 @@ from dudu_desktop.storage.schema import MIGRATIONS
 from tests.conftest import make_context
 
 ROOT = Path(__file__).resolve().parent.parent
-CALL = {"called_at": "2024-12-01 09:30", "channel": "电话", "category": "劳动", "question": "拖欠工资怎么办",
-        "anonymous": True}
-VILLAGE = ["init", "--role", "village", "--code", "500243104201", "--name", "都督村",
-           "--township-code", "500243104000", "--township-name", "都督乡"]
-OTHER_VILLAGE = ["init", "--role", "village", "--code", "500243104202", "--name", "别村",
-                 "--township-code", "500243104000", "--township-name", "都督乡"]
+CALL = {
+    "called_at": "2024-12-01 09:30",
+    "channel": "电话",
+    "category": "劳动",
+    "question": "拖欠工资怎么办",
+    "anonymous": True,
+}
+VILLAGE = [
+    "init",
+    "--role",
+    "village",
+    "--code",
+    "500243104201",
+    "--name",
+    "都督村",
+    "--township-code",
+    "500243104000",
+    "--township-name",
+    "都督乡",
+]
+OTHER_VILLAGE = [
+    "init",
+    "--role",
+    "village",
+    "--code",
+    "500243104202",
+    "--name",
+    "别村",
+    "--township-code",
+    "500243104000",
+    "--township-name",
+    "都督乡",
+]
 
 
 def run(capsys, *args):
@@ -51,8 +78,12 @@ def add_calls(ctx, n):
 
 
 def child_env(**extra):
-    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-            "DUDU_LANG": "zh_CN", **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "DUDU_LANG": "zh_CN",
+        **extra,
+    }
 
 
 def digest(path: Path) -> str:
@@ -92,28 +123,41 @@ def _state(db: Path) -> dict:
         assert storage.integrity_problems(conn) == []
         assert audit.verify_chain(conn) == []
         restores = audit.entries(conn, action="restore")
-        after = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE seq > ?",
-                                            (restores[0]["seq"] if restores else 0,))]
-        return {"calls": conn.execute("SELECT count(*) FROM hotline_calls").fetchone()[0],
-                "restores": restores, "after": after, "epoch": epoch.epoch_state(conn)}
+        after = [
+            r[0]
+            for r in conn.execute(
+                "SELECT action FROM audit_log WHERE seq > ?", (restores[0]["seq"] if restores else 0,)
+            )
+        ]
+        return {
+            "calls": conn.execute("SELECT count(*) FROM hotline_calls").fetchone()[0],
+            "restores": restores,
+            "after": after,
+            "epoch": epoch.epoch_state(conn),
+        }
     finally:
         conn.close()
 
 
 def test_a_killed_restore_is_all_or_nothing_with_its_audit_entry_and_new_epoch(ctx, db_path, tmp_path):
     add_calls(ctx, 5)
-    copy_a = backup.backup_to(ctx, tmp_path / "a.sqlite3")            # 5 calls
+    copy_a = backup.backup_to(ctx, tmp_path / "a.sqlite3")  # 5 calls
     add_calls(ctx, 2)
-    copy_b = backup.backup_to(ctx, tmp_path / "b.sqlite3")            # 7 calls
-    add_calls(ctx, 2)                                                  # the live file: 9 calls, never restored
+    copy_b = backup.backup_to(ctx, tmp_path / "b.sqlite3")  # 7 calls
+    add_calls(ctx, 2)  # the live file: 9 calls, never restored
     ctx.conn.close()
     expected = {9: None, 5: copy_a.name, 7: copy_b.name}
     rng = random.Random(20241220)
     finished, last_epoch, seen = 0, 0, set()
     for _round in range(12):
-        proc = subprocess.Popen([sys.executable, "-c", RESTORER, str(db_path), str(copy_a), str(copy_b)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                env=child_env())
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RESTORER, str(db_path), str(copy_a), str(copy_b)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=child_env(),
+        )
         assert proc.stdout.readline() == "ready\n", proc.stderr.read()
         time.sleep(rng.uniform(0.02, 0.6))
         proc.kill()
@@ -121,22 +165,24 @@ def test_a_killed_restore_is_all_or_nothing_with_its_audit_entry_and_new_epoch(c
         assert "Traceback" not in err, err
         finished += len([line for line in out.split("\n")[:-1] if line])
         state = _state(db_path)
-        name = expected[state["calls"]]            # 9, 5 or 7 calls: nothing half-done
+        name = expected[state["calls"]]  # 9, 5 or 7 calls: nothing half-done
         seen.add(state["calls"])
-        if name is None:                           # the old state: no trace of a restore
+        if name is None:  # the old state: no trace of a restore
             assert state["restores"] == [] and state["epoch"]["epoch"] == 0
-        else:                                      # the restored state, with its entry and its new epoch
+        else:  # the restored state, with its entry and its new epoch
             assert len(state["restores"]) == 1
             assert changes(state["restores"][0])["file"][1] == name
-            assert set(state["after"]) <= {"backup"}     # the next round's copy of the state before
+            assert set(state["after"]) <= {"backup"}  # the next round's copy of the state before
             assert state["epoch"]["backup"] == name and state["epoch"]["announced"] is False
             assert state["epoch"]["epoch"] >= last_epoch and state["epoch"]["epoch"] > 0
             last_epoch = state["epoch"]["epoch"]
     assert finished >= 3, "no restore finished: make the delays longer"
     assert seen & {5, 7}
     # a killed restore leaves at most a temporary file beside the database, never in its place
-    assert all(p.name.startswith(".") or p.name.startswith("test.sqlite3") or p.name in ("a.sqlite3", "b.sqlite3",
-               "backups") for p in tmp_path.iterdir())
+    assert all(
+        p.name.startswith(".") or p.name.startswith("test.sqlite3") or p.name in ("a.sqlite3", "b.sqlite3", "backups")
+        for p in tmp_path.iterdir()
+    )
 
 
 def test_restore_audits_and_starts_a_new_epoch_in_the_restored_file(tmp_path, capsys):
@@ -168,7 +214,7 @@ def test_a_damaged_file_does_not_take_another_villages_backup(tmp_path, capsys):
     village = make_context_for(db)
     hotline.create_call(village, dict(CALL))
     village.conn.close()
-    assert run(capsys, "--db", db, "backup")[0] == 0               # this PC's copy, in its backups folder
+    assert run(capsys, "--db", db, "backup")[0] == 0  # this PC's copy, in its backups folder
     assert run(capsys, "--db", other, *OTHER_VILLAGE)[0] == 0
     foreign = tmp_path / "foreign.sqlite3"
     assert run(capsys, "--db", other, "backup", "--out", foreign)[0] == 0
@@ -189,18 +235,20 @@ def test_a_damaged_file_does_not_take_another_villages_backup(tmp_path, capsys):
 
 def make_context_for(db: Path):
     from dudu_desktop.services.context import Context
+
     return Context(conn=storage.open_database(db, create=False), user="tester")
 
 
 def test_an_unreadable_site_is_checked_against_the_backups_folder(ctx, db_path, tmp_path, township_ctx):
     backup.make_backup(ctx, "auto")
     foreign = backup.backup_to(township_ctx, tmp_path / "township-copy.sqlite3")
-    ctx.conn.execute("DELETE FROM settings WHERE key = 'site'")     # what a damaged settings page reads as
+    ctx.conn.execute("DELETE FROM settings WHERE key = 'site'")  # what a damaged settings page reads as
     with pytest.raises(backup.Refused, match="都督乡"):
         backup.restore(ctx, foreign)
 
 
 # --- item 13: a restore waits for another writer only so long ---------------------------------
+
 
 def test_restore_refuses_when_another_writer_holds_the_file(tmp_path, capsys):
     db = tmp_path / "v.sqlite3"
@@ -208,12 +256,17 @@ def test_restore_refuses_when_another_writer_holds_the_file(tmp_path, capsys):
     code, out, _ = run(capsys, "--db", db, "backup", "--json")
     copy = json.loads(out)["file"]
     holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")                                  # another program is writing
+    holder.execute("BEGIN IMMEDIATE")  # another program is writing
     try:
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "dudu_desktop", "--db", str(db), "restore", copy],
-                              capture_output=True, text=True, encoding="utf-8",
-                              env=child_env(DUDU_BUSY_TIMEOUT_MS="600"), timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "dudu_desktop", "--db", str(db), "restore", copy],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=child_env(DUDU_BUSY_TIMEOUT_MS="600"),
+            timeout=60,
+        )
         assert time.monotonic() - started < 30
     finally:
         holder.execute("ROLLBACK")
@@ -244,15 +297,23 @@ print(backup.make_backup(ctx, "manual", rotate_after=False), flush=True)
 def test_concurrent_backups_in_one_second_each_keep_their_own_file(ctx, db_path):
     with storage.transaction(ctx.conn):
         ctx.conn.execute("CREATE TABLE filler (x BLOB)")
-        ctx.conn.executemany("INSERT INTO filler VALUES (randomblob(65536))", [()] * 40)     # ~2.6 MB
+        ctx.conn.executemany("INSERT INTO filler VALUES (randomblob(65536))", [()] * 40)  # ~2.6 MB
     start = time.time() + 4
-    procs = [subprocess.Popen([sys.executable, "-c", BACKER, str(db_path), str(start)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, encoding="utf-8", env=child_env())
-             for _ in range(5)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", BACKER, str(db_path), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=child_env(),
+        )
+        for _ in range(5)
+    ]
     results = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
     assert all(code == 0 for _out, _err, code in results), [err for _o, err, _c in results]
     made = [Path(out.strip()) for out, _err, _code in results]
-    assert len(set(made)) == 5                     # five names, none overwritten by another
+    assert len(set(made)) == 5  # five names, none overwritten by another
     for path in made:
         copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -264,9 +325,9 @@ def test_concurrent_backups_in_one_second_each_keep_their_own_file(ctx, db_path)
 def test_a_backup_leaves_another_process_partial_alone_and_cleans_only_old_ones(ctx, db_path):
     folder = paths.backups_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
-    live = folder / "test-20241220-100000-manual.sqlite3.partial"          # another backup still writing
+    live = folder / "test-20241220-100000-manual.sqlite3.partial"  # another backup still writing
     live.write_bytes(b"in progress")
-    old = folder / "test-20241219-100000-manual.sqlite3.partial-1-abcd"     # a crash's leftover
+    old = folder / "test-20241219-100000-manual.sqlite3.partial-1-abcd"  # a crash's leftover
     old.write_bytes(b"left behind")
     hour_ago = time.time() - 7200
     os.utime(old, (hour_ago, hour_ago))
@@ -276,6 +337,7 @@ def test_a_backup_leaves_another_process_partial_alone_and_cleans_only_old_ones(
 
 
 # --- item 18: a read-only file or folder -------------------------------------------------------
+
 
 def _drop_root_powers() -> list[str] | None:
     """A command prefix under which root obeys permission bits (no CAP_DAC_OVERRIDE), or None."""
@@ -287,16 +349,30 @@ def _drop_root_powers() -> list[str] | None:
     if not setpriv:
         return None
     prefix = [setpriv, "--bounding-set=-dac_override,-fowner", "--inh-caps=-all", "--"]
-    probe = subprocess.run([*prefix, sys.executable, "-c", "import os, sys, tempfile\n"
-                            "fd, name = tempfile.mkstemp(); os.chmod(name, 0o444)\n"
-                            "writable = os.access(name, os.W_OK); os.close(fd); os.unlink(name)\n"
-                            "sys.exit(1 if writable else 0)"], capture_output=True)
+    probe = subprocess.run(
+        [
+            *prefix,
+            sys.executable,
+            "-c",
+            "import os, sys, tempfile\n"
+            "fd, name = tempfile.mkstemp(); os.chmod(name, 0o444)\n"
+            "writable = os.access(name, os.W_OK); os.close(fd); os.unlink(name)\n"
+            "sys.exit(1 if writable else 0)",
+        ],
+        capture_output=True,
+    )
     return prefix if probe.returncode == 0 else None
 
 
 def _cli(prefix, *args, **env):
-    return subprocess.run([*prefix, sys.executable, "-B", "-m", "dudu_desktop", *map(str, args)],
-                          capture_output=True, text=True, encoding="utf-8", env=child_env(**env), timeout=120)
+    return subprocess.run(
+        [*prefix, sys.executable, "-B", "-m", "dudu_desktop", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=child_env(**env),
+        timeout=120,
+    )
 
 
 def _files(folder: Path) -> dict:
@@ -325,10 +401,12 @@ def test_a_read_only_file_or_folder_is_refused_clearly_and_left_alone(tmp_path, 
         folder.chmod(0o555)
     before = _files(folder)
     try:
-        for args, env in ((["stats"], {"DUDU_USER": "boss", "DUDU_PASSWORD": "correct horse 42"}),
-                          (["stats"], {"DUDU_USER": "boss", "DUDU_PASSWORD": "wrong"}),
-                          (["backup"], {"DUDU_USER": "boss", "DUDU_PASSWORD": "correct horse 42"}),
-                          (["check"], {})):
+        for args, env in (
+            (["stats"], {"DUDU_USER": "boss", "DUDU_PASSWORD": "correct horse 42"}),
+            (["stats"], {"DUDU_USER": "boss", "DUDU_PASSWORD": "wrong"}),
+            (["backup"], {"DUDU_USER": "boss", "DUDU_PASSWORD": "correct horse 42"}),
+            (["check"], {}),
+        ):
             done = _cli(prefix, "--db", db, *args, DUDU_HOME=str(tmp_path / "home"), **env)
             assert done.returncode == 1, (args, done.stdout, done.stderr)
             assert "Traceback" not in done.stderr
@@ -337,15 +415,21 @@ def test_a_read_only_file_or_folder_is_refused_clearly_and_left_alone(tmp_path, 
     finally:
         folder.chmod(0o755)
         db.chmod(0o644)
-    assert _files(folder) == before                 # nothing written, nothing created
+    assert _files(folder) == before  # nothing written, nothing created
     assert sorted(p.name for p in folder.iterdir()) == sorted(before)
 
 
 def test_a_database_on_a_read_only_mount_is_refused(tmp_path, capsys):
     mount = tmp_path / "mnt"
     mount.mkdir()
-    if os.name != "posix" or not shutil.which("mount") or os.geteuid() != 0 or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True).returncode:
+    if (
+        os.name != "posix"
+        or not shutil.which("mount")
+        or os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("no tmpfs mount here")
     try:
         db = mount / "v.sqlite3"
@@ -365,13 +449,24 @@ def test_a_database_on_a_read_only_mount_is_refused(tmp_path, capsys):
 
 # --- item 19: only init and demo create a database ----------------------------------------------
 
-@pytest.mark.parametrize("command", [["stats"], ["audit"], ["check"], ["backup"], ["user", "list"],
-                                     ["restore", "some-backup.sqlite3"], ["export", "--out", "x"]])
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats"],
+        ["audit"],
+        ["check"],
+        ["backup"],
+        ["user", "list"],
+        ["restore", "some-backup.sqlite3"],
+        ["export", "--out", "x"],
+    ],
+)
 def test_a_mistyped_database_name_creates_nothing(tmp_path, capsys, command):
     for db in (tmp_path / "typo.sqlite3", tmp_path / "no-such-folder" / "typo.sqlite3"):
         try:
             code, _, err = run(capsys, "--db", db, *command)
-        except SystemExit:                         # a command spelled differently in this version
+        except SystemExit:  # a command spelled differently in this version
             pytest.skip(f"no command {command}")
         assert code == 1 and str(db) in err, err
         assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
@@ -385,6 +480,7 @@ def test_demo_still_sets_up_a_new_file(tmp_path, capsys):
 
 
 # --- item 20: a newer file in rollback-journal mode is left byte for byte --------------------------
+
 
 def test_a_newer_rollback_journal_file_is_refused_without_a_byte_changed(tmp_path, capsys):
     db = tmp_path / "newer.sqlite3"
@@ -403,10 +499,11 @@ def test_a_newer_rollback_journal_file_is_refused_without_a_byte_changed(tmp_pat
 
 # --- item 11 (backup part): every backup is audited -----------------------------------------------
 
+
 def test_every_backup_is_audited_and_a_failed_one_is_not(tmp_path, capsys):
     db = tmp_path / "v.sqlite3"
     assert run(capsys, "--db", db, *VILLAGE)[0] == 0
-    code, out, _ = run(capsys, "--db", db, "backup", "--json")     # also the day's automatic copy
+    code, out, _ = run(capsys, "--db", db, "backup", "--json")  # also the day's automatic copy
     manual = Path(json.loads(out)["file"])
     stick = tmp_path / "usb"
     stick.mkdir()
@@ -420,6 +517,6 @@ def test_every_backup_is_audited_and_a_failed_one_is_not(tmp_path, capsys):
     entries = audit.entries(conn, action="backup")
     conn.close()
     logged = [(changes(e)["file"][1], changes(e).get("reason", [None, None])[1]) for e in reversed(entries)]
-    assert len(logged) == 3 and logged[0][1] == "auto"       # the day's automatic copy, at the first command
+    assert len(logged) == 3 and logged[0][1] == "auto"  # the day's automatic copy, at the first command
     assert logged[1:] == [(manual.name, "manual"), (external.name, "external")]
     assert "copy.sqlite3" not in {name for name, _reason in logged}

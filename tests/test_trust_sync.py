@@ -33,9 +33,18 @@ def run(capsys, *args) -> tuple[int, str, str]:
 
 
 def new_dispute(ctx, summary="宅基地边界纠纷", name="张三") -> str:
-    return disputes.create_dispute(ctx, {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": summary,
-                                         "source": "主动排查", "method": "人民调解", "mediator": "王调解"},
-                                   [{"name": name, "role": "申请人"}, {"name": "李四", "role": "被申请人"}])
+    return disputes.create_dispute(
+        ctx,
+        {
+            "registered_on": "2024-12-01",
+            "dispute_type": "邻里",
+            "summary": summary,
+            "source": "主动排查",
+            "method": "人民调解",
+            "mediator": "王调解",
+        },
+        [{"name": name, "role": "申请人"}, {"name": "李四", "role": "被申请人"}],
+    )
 
 
 @pytest.fixture
@@ -52,6 +61,7 @@ def world(tmp_path):
 
 
 # --- 12. depth bombs; one bad file never stops the rest ------------------------------------------------
+
 
 def test_bounded_json_refuses_deep_and_large_text_before_parsing():
     assert bounded_json.loads('{"a": [1, {"b": "[[[["}]}', max_bytes=100, max_depth=3) == {"a": [1, {"b": "[[[["}]}
@@ -74,7 +84,7 @@ def test_import_a_depth_bomb_then_a_good_bundle_imports_the_good_one(world, tmp_
     code, out, err = run(capsys, "--db", db_file(town), "import", bomb, good)
     assert code == 1
     assert bomb.name in err and "Traceback" not in err
-    assert "新增" in out and good.name in out           # the good bundle after the bomb still went in
+    assert "新增" in out and good.name in out  # the good bundle after the bomb still went in
     assert town.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 1
 
 
@@ -100,6 +110,7 @@ def test_report_texts_set_with_a_deep_json_is_refused_cleanly(world, tmp_path, c
 
 # --- 13. export never leaves a bundle the database did not record ---------------------------------------
 
+
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
     real = storage.connect
@@ -108,6 +119,7 @@ def short_busy_timeout(monkeypatch):
         conn = real(path)
         conn.execute("PRAGMA busy_timeout = 200")
         return conn
+
     monkeypatch.setattr(storage, "connect", connect)
 
 
@@ -137,6 +149,7 @@ def test_export_while_another_writer_holds_the_lock_leaves_no_bundle(world, caps
 def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
     from dudu_desktop.domain.problems import Refused
     from dudu_desktop.sync import export as export_mod
+
     _town, village, usb = world
     new_dispute(village)
     real = export_mod.audit.append
@@ -145,10 +158,11 @@ def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
         if kw.get("action") == "export_bundle":
             raise sqlite3.OperationalError("database or disk is full")
         return real(conn, **kw)
+
     monkeypatch.setattr(export_mod.audit, "append", full_disk)
     with pytest.raises(Refused) as info:
         export_mod.export_bundle(village, usb)
-    message = info.value.problems[0].message              # the reason in Chinese (issue 11 item 21)
+    message = info.value.problems[0].message  # the reason in Chinese (issue 11 item 21)
     assert "磁盘已满" in message and "database or disk is full" not in message
     assert list(usb.glob("*.dudu")) == [] and list(usb.glob(".*partial")) == []
     assert village.conn.execute("SELECT count(*) FROM sync_exports").fetchone()[0] == 0
@@ -157,27 +171,36 @@ def test_export_whose_record_fails_removes_the_bundle(world, monkeypatch):
 
 # --- 10. registration files are ordered ------------------------------------------------------------------
 
+
 def test_an_old_registration_file_is_refused_after_a_rekey(world, tmp_path, capsys):
     town, village, _usb = world
     old_file = tmp_path / "old.dudukey"
-    code, _out, _err = run(capsys, "--db", db_file(town), "register-village", "--code", A[0], "--name", A[1],
-                           "--out", old_file)
+    code, _out, _err = run(
+        capsys, "--db", db_file(town), "register-village", "--code", A[0], "--name", A[1], "--out", old_file
+    )
     assert code == 0
     assert run(capsys, "--db", db_file(village), "import-registration", old_file)[0] == 0
     new_file = tmp_path / "new.dudukey"
-    assert run(capsys, "--db", db_file(town), "register-village", "--code", A[0], "--name", A[1],
-               "--out", new_file)[0] == 0                                     # re-key (the old stick was lost)
+    assert (
+        run(capsys, "--db", db_file(town), "register-village", "--code", A[0], "--name", A[1], "--out", new_file)[0]
+        == 0
+    )  # re-key (the old stick was lost)
     assert run(capsys, "--db", db_file(village), "import-registration", new_file)[0] == 0
-    key_after_rekey = village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL",
-                                           (A[0],)).fetchall()
+    key_after_rekey = village.conn.execute(
+        "SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL", (A[0],)
+    ).fetchall()
     code, _out, err = run(capsys, "--db", db_file(village), "import-registration", old_file)
     assert code == 1 and "old.dudukey" in err and "并不比" in err and "Traceback" not in err
-    assert village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL",
-                                (A[0],)).fetchall() == key_after_rekey
+    assert (
+        village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL", (A[0],)).fetchall()
+        == key_after_rekey
+    )
     # the file the village holds may be imported again (it changes nothing); bundles go through with the new key
     assert run(capsys, "--db", db_file(village), "import-registration", new_file)[0] == 0
-    assert village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL",
-                                (A[0],)).fetchall() == key_after_rekey
+    assert (
+        village.conn.execute("SELECT key_id FROM sync_keys WHERE owner = ? AND retired_at IS NULL", (A[0],)).fetchall()
+        == key_after_rekey
+    )
     usb = tmp_path / "stick"
     usb.mkdir()
     new_dispute(village)
@@ -188,9 +211,11 @@ def test_an_old_registration_file_is_refused_after_a_rekey(world, tmp_path, caps
 
 # --- 2. a bundle touches only its own village's records --------------------------------------------------
 
+
 def _members(zip_bytes: bytes) -> dict[str, bytes]:
     import io
     import zipfile
+
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
         return {n: zf.read(n) for n in zf.namelist()}
 
@@ -198,6 +223,7 @@ def _members(zip_bytes: bytes) -> dict[str, bytes]:
 def _csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
     import csv
     import io
+
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     return rows[0], rows[1:]
 
@@ -208,6 +234,7 @@ def _rebuild(members: dict[str, bytes], tables: dict[str, tuple[list[str], list[
     import hashlib
 
     from dudu_desktop.sync import bundle as fmt
+
     descriptor = json.loads(members[fmt.DESCRIPTOR])
     for table, (headers, rows) in tables.items():
         data = fmt.encode_csv(headers, rows)
@@ -222,6 +249,7 @@ def _rebuild(members: dict[str, bytes], tables: dict[str, tuple[list[str], list[
 def test_a_bundle_signed_by_one_village_cannot_take_another_villages_record(tmp_path, capsys):
     from dudu_desktop.storage.ids import new_id
     from dudu_desktop.sync import keys
+
     town = new_township(tmp_path / "town.sqlite3")
     village_a, village_b = new_village(tmp_path / "a.sqlite3"), new_village(tmp_path / "b.sqlite3", B)
     usb = tmp_path / "usb"
@@ -238,8 +266,11 @@ def test_a_bundle_signed_by_one_village_cannot_take_another_villages_record(tmp_
     plain.mkdir()
     a_zip = Path(run(capsys, "--db", db_file(village_a), "export", "--out", plain, "--unsealed")[1].strip())
     members = _members(a_zip.read_bytes())
-    b_rows = {t: _csv_rows(m) for t, m in _members(
-        seal.open_sealed(town.conn, b_bundle.read_bytes(), b_bundle.name).plain).items() if t.endswith(".csv")}
+    b_rows = {
+        t: _csv_rows(m)
+        for t, m in _members(seal.open_sealed(town.conn, b_bundle.read_bytes(), b_bundle.name).plain).items()
+        if t.endswith(".csv")
+    }
     headers, rows = _csv_rows(members["disputes.csv"])
     stolen = dict(zip(*[b_rows["disputes.csv"][0], next(r for r in b_rows["disputes.csv"][1] if r[0] == victim)]))
     stolen.update(village_code=A[0], version=str(int(stolen["version"]) + 1), summary="被改写")
@@ -257,10 +288,10 @@ def test_a_bundle_signed_by_one_village_cannot_take_another_villages_record(tmp_
     code, out, err = run(capsys, "--db", db_file(town), "import", sealed)
     assert code == 0, err
     row = town.conn.execute("SELECT village_code, summary, version FROM disputes WHERE id = ?", (victim,)).fetchone()
-    assert tuple(row) == (B[0], "桐木村的纠纷", 1)                      # B's record untouched
+    assert tuple(row) == (B[0], "桐木村的纠纷", 1)  # B's record untouched
     assert town.conn.execute("SELECT count(*) FROM dispute_parties WHERE name = '冒名者'").fetchone()[0] == 0
     assert town.conn.execute("SELECT village_code FROM disputes WHERE id = ?", (own,)).fetchone()[0] == A[0]
-    assert out.count(B[0]) >= 2 and "不得" in out                     # both refusals, with the reason
+    assert out.count(B[0]) >= 2 and "不得" in out  # both refusals, with the reason
     rejected = json.loads(town.conn.execute("SELECT rejected FROM sync_imports ORDER BY id DESC").fetchone()[0])
     assert {(r["table"], r["record_id"]) for r in rejected} >= {("disputes", victim), ("dispute_parties", party["id"])}
     for ctx in (town, village_a, village_b):
@@ -268,6 +299,7 @@ def test_a_bundle_signed_by_one_village_cannot_take_another_villages_record(tmp_
 
 
 # --- 1. edits after a village restores a backup reach the township -----------------------------------------
+
 
 def _simulated_restore(village_path: Path, backup_path: Path, now):
     """What ``services.backup.restore`` does for sync: the backup's content becomes the database, and a
@@ -278,17 +310,20 @@ def _simulated_restore(village_path: Path, backup_path: Path, now):
     from dudu_desktop.services import epoch
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database, transaction
+
     replaced = sqlite3.connect(village_path)
-    replaced_epoch = json.loads((replaced.execute("SELECT value FROM settings WHERE key = 'sync.epoch'").fetchone()
-                                 or ['{"epoch": 0}'])[0])["epoch"]
+    replaced_epoch = json.loads(
+        (replaced.execute("SELECT value FROM settings WHERE key = 'sync.epoch'").fetchone() or ['{"epoch": 0}'])[0]
+    )["epoch"]
     replaced.close()
     for suffix in ("-wal", "-shm"):
         Path(str(village_path) + suffix).unlink(missing_ok=True)
     shutil.copyfile(backup_path, village_path)
     ctx = Context(conn=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
     with transaction(ctx.conn):
-        epoch.begin_epoch(ctx.conn, when=dt.datetime(2024, 12, 20, 11, 0), backup_name=backup_path.name,
-                          replaced_epoch=replaced_epoch)
+        epoch.begin_epoch(
+            ctx.conn, when=dt.datetime(2024, 12, 20, 11, 0), backup_name=backup_path.name, replaced_epoch=replaced_epoch
+        )
     return ctx
 
 
@@ -314,6 +349,7 @@ def _cli_restore(capsys, village_path: Path, backup_path: Path, now):
     from dudu_desktop.domain.vocab import Role
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database
+
     code, _out, err = run(capsys, "--db", village_path, "restore", backup_path)
     assert code == 0, err
     return Context(conn=open_database(village_path), user="cadre", role=Role.ADMIN, clock=lambda: now)
@@ -323,6 +359,7 @@ def _cli_restore(capsys, village_path: Path, backup_path: Path, now):
 def test_edits_after_a_restore_reach_the_township_and_it_shows_what_was_rolled_back(tmp_path, capsys, how):
     from dudu_desktop.services import backup
     from tests.conftest import NOW
+
     town = new_township(tmp_path / "town.sqlite3")
     village = new_village(tmp_path / "a.sqlite3")
     usb = tmp_path / "usb"
@@ -334,15 +371,18 @@ def test_edits_after_a_restore_reach_the_township_and_it_shows_what_was_rolled_b
     assert _import_json(capsys, town, _export(capsys, village, usb))["totals"]["new"] >= 2
     saved = backup.make_backup(village)
     disputes.update_dispute(village, case, {"summary": "第二版"})
-    disputes.update_dispute(village, case, {"summary": "第三版"})                 # version 3
+    disputes.update_dispute(village, case, {"summary": "第三版"})  # version 3
     assert _import_json(capsys, town, _export(capsys, village, usb))["totals"]["updated"] >= 1
     disputes.update_dispute(village, case, {"summary": "第四版（未带到乡镇）"})
-    late = _export(capsys, village, usb)                    # written before the restore, carried later
+    late = _export(capsys, village, usb)  # written before the restore, carried later
     # the village restores the backup (case at version 1, "gone" as it was then), edits again: version 2
     village_path = Path(db_file(village))
     village.conn.close()
-    village = _cli_restore(capsys, village_path, Path(saved), NOW) if how == "restore command" \
+    village = (
+        _cli_restore(capsys, village_path, Path(saved), NOW)
+        if how == "restore command"
         else _simulated_restore(village_path, Path(saved), NOW)
+    )
     disputes.update_dispute(village, case, {"summary": "恢复后的修改"})
     records.delete_record(village, "disputes", gone, reason="登记重复")
     after_restore = _export(capsys, village, usb)
@@ -352,13 +392,13 @@ def test_edits_after_a_restore_reach_the_township_and_it_shows_what_was_rolled_b
     result = _import_json(capsys, town, after_restore)
     assert result["totals"]["updated"] >= 2 and result["totals"]["conflicting"] == 0
     row = town.conn.execute("SELECT summary, version, deleted FROM disputes WHERE id = ?", (case,)).fetchone()
-    assert tuple(row) == ("恢复后的修改", 2, 0)                                   # not "unchanged"
+    assert tuple(row) == ("恢复后的修改", 2, 0)  # not "unchanged"
     assert town.conn.execute("SELECT deleted FROM disputes WHERE id = ?", (gone,)).fetchone()[0] == 1
     rolled = {(r["table"], r["id"]): (r["before"], r["after"]) for r in result["rolled_back"]}
     assert rolled[("disputes", case)] == (3, 2)
     assert any("恢复" in note and Path(saved).name in note for note in result["notes"])
     assert any("回退" in note for note in result["notes"])
-    assert not result["witness"].get("rewritten")            # a restore is not a rewritten history
+    assert not result["witness"].get("rewritten")  # a restore is not a rewritten history
     # the bundle written before the restore, carried in later, is older history: ignored, said so
     stale = _import_json(capsys, town, late)
     assert stale["stale"] and stale["totals"]["updated"] == 0 and any("早于" in n for n in stale["notes"])
@@ -366,7 +406,7 @@ def test_edits_after_a_restore_reach_the_township_and_it_shows_what_was_rolled_b
     # and life goes on in the new epoch: incremental bundles, versions decide again
     disputes.update_dispute(village, case, {"summary": "恢复后的第二次修改"})
     following = _export(capsys, village, usb)
-    assert not _meta(town, following)["full"] and "restore" not in _meta(town, following)   # announced once
+    assert not _meta(town, following)["full"] and "restore" not in _meta(town, following)  # announced once
     result = _import_json(capsys, town, following)
     assert result["totals"]["updated"] == 1 and result["restore"] is None and not result["rolled_back"]
     mine = {

@@ -64,12 +64,13 @@ def ten_rows(tmp_path, change: dict[int, str], name: str = "ten.csv") -> Path:
 
 # --- item 3: CSV quoting ------------------------------------------------------------------------------
 
+
 def test_an_unclosed_quote_refuses_the_file_naming_the_line(ctx, db_path, tmp_path, capsys):
     path = ten_rows(tmp_path, {3: '"情况3 引号没有闭合'})
     before = snapshot(ctx.conn, db_path)
     code, out, err = run(db_path, "disputes", path, capsys)
     assert code == 1 and out == ""
-    assert "第 4 行" in err and "引号" in err and "没有闭合" in err          # row 3 of data is line 4
+    assert "第 4 行" in err and "引号" in err and "没有闭合" in err  # row 3 of data is line 4
     assert "Traceback" not in err
     assert count(ctx.conn) == 0 and snapshot(ctx.conn, db_path) == before
 
@@ -89,8 +90,7 @@ def test_a_quote_closed_on_the_next_line_is_refused_too(ctx, db_path, tmp_path, 
     assert code == 1 and "第 4 行" in err and count(ctx.conn) == 0
 
 
-def test_a_quoted_cell_with_text_after_its_closing_quote_is_refused_naming_the_line(ctx, db_path, tmp_path,
-                                                                                     capsys):
+def test_a_quoted_cell_with_text_after_its_closing_quote_is_refused_naming_the_line(ctx, db_path, tmp_path, capsys):
     path = ten_rows(tmp_path, {5: '"情况"5'})
     code, out, err = run(db_path, "disputes", path, capsys)
     assert code == 1 and "第 6 行" in err and "引号" in err and count(ctx.conn) == 0
@@ -105,15 +105,18 @@ def test_closed_multiline_cells_and_stray_quotes_import_every_row(ctx, db_path, 
     assert (result["rows"], result["imported"], result["skipped"], result["duplicates"]) == (10, 10, 0, 0)
     summaries = dict(ctx.conn.execute("SELECT registered_on, summary FROM disputes"))
     assert summaries["2024-05-02"] == "第一行，\r\n第二行, 含逗号\r\n第三行"
-    assert summaries["2024-05-05"] == '张"三说的"话'              # a stray quote inside a cell is a character
+    assert summaries["2024-05-05"] == '张"三说的"话'  # a stray quote inside a cell is a character
     assert summaries["2024-05-07"] == '他说"好"'
     assert summaries["2024-05-10"] == "情况10"
 
 
 def test_rows_with_more_or_fewer_cells_than_the_header_are_all_reported(ctx, db_path, tmp_path, capsys):
     path = tmp_path / "ragged.csv"
-    path.write_text(DISPUTE_HEAD + "\r\n2024-05-01,张1,邻里,情况1,主动排查,多出来的\r\n2024-05-02,张2,邻里\r\n"
-                    "2024-05-03,张3,邻里,情况3,主动排查\r\n", encoding="utf-8")
+    path.write_text(
+        DISPUTE_HEAD + "\r\n2024-05-01,张1,邻里,情况1,主动排查,多出来的\r\n2024-05-02,张2,邻里\r\n"
+        "2024-05-03,张3,邻里,情况3,主动排查\r\n",
+        encoding="utf-8",
+    )
     code, out, err = run(db_path, "disputes", path, capsys)
     result = json.loads(out)
     assert code == 0
@@ -123,6 +126,7 @@ def test_rows_with_more_or_fewer_cells_than_the_header_are_all_reported(ctx, db_
 
 
 # --- item 4: dates ------------------------------------------------------------------------------------
+
 
 def test_a_year_alone_or_an_impossible_date_is_a_problem_of_its_row(ctx, db_path, tmp_path, capsys):
     path = tmp_path / "dates.csv"

@@ -37,10 +37,10 @@ def test_every_picture_is_a_whole_screen_in_both_sizes_and_none_is_unused():
     text = GUIDE.read_text(encoding="utf-8")
     shown = re.findall(r"!\[[^\]]*\]\(screenshots/([^)]+)\)", text)
     named = re.findall(r"\]\(screenshots/([^)]+\.png)\)", text)
-    assert shown and all(s.startswith("1366/") for s in shown), shown          # inline: the 1366×768 set
+    assert shown and all(s.startswith("1366/") for s in shown), shown  # inline: the 1366×768 set
     stems = {n.split("/", 1)[1] for n in named}
     assert {n.split("/", 1)[0] for n in named} == set(SIZES), "the guide names both sets"
-    assert len(stems) >= 30                       # every page and dialog, not only the ones shown inline
+    assert len(stems) >= 30  # every page and dialog, not only the ones shown inline
     for stem in stems:
         for key, size in SIZES.items():
             path = SHOTS / key / stem
@@ -63,7 +63,7 @@ def test_the_commands_in_the_guide_parse():
         argv = [a for a in shlex.split(command.replace("\\", "/"))[1:] if a != "[--preview]"]
         if argv == ["--help"]:
             continue
-        parser.parse_args(argv)            # SystemExit (exit 2) on a command the program does not have
+        parser.parse_args(argv)  # SystemExit (exit 2) on a command the program does not have
 
 
 def test_help_guide_shows_the_screen_pictures_within_the_window(qtbot):

@@ -10,7 +10,7 @@ from dudu_desktop.domain.vocab import Role
 from dudu_desktop.services import audit, site, users
 from dudu_desktop.services.context import Context
 
-NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the fixed clock of the ctx fixture (tests/conftest.py)
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)  # the fixed clock of the ctx fixture (tests/conftest.py)
 PW = "correct horse 9"
 
 
@@ -25,7 +25,7 @@ def test_password_is_stored_as_a_salted_scrypt_hash(admin_ctx):
     rows = admin_ctx.conn.execute("SELECT password_hash FROM users").fetchall()
     hashes = [r[0] for r in rows]
     assert all(h.startswith("scrypt$n=32768,r=8,p=1$") for h in hashes)
-    assert hashes[0] != hashes[1]                      # same password, different salt
+    assert hashes[0] != hashes[1]  # same password, different salt
     dump = "\n".join(admin_ctx.conn.iterdump())
     assert PW not in dump
 
@@ -58,7 +58,7 @@ def test_bad_user_names_and_duplicates_are_refused(admin_ctx):
     for name in ("", "has space", "x" * 33, "semi;colon"):
         with pytest.raises(Refused):
             users.create_user(admin_ctx, name, PW, Role.CLERK)
-    users.create_user(admin_ctx, "张三", PW, Role.CLERK)       # Chinese names are fine
+    users.create_user(admin_ctx, "张三", PW, Role.CLERK)  # Chinese names are fine
     with pytest.raises(Refused) as exc:
         users.create_user(admin_ctx, "张三", PW, Role.VIEWER)
     assert "已被使用" in str(exc.value)
@@ -92,7 +92,7 @@ def test_lock_out_after_five_failures_for_fifteen_minutes(admin_ctx):
     for i in range(4):
         with pytest.raises(Refused):
             users.authenticate(conn, "laowang", "nope-nope", NOW + dt.timedelta(seconds=i))
-    assert users.authenticate(conn, "laowang", PW, NOW).username == "laowang"   # success resets the count
+    assert users.authenticate(conn, "laowang", PW, NOW).username == "laowang"  # success resets the count
     for i in range(5):
         with pytest.raises(Refused) as exc:
             users.authenticate(conn, "laowang", "nope-nope", NOW + dt.timedelta(seconds=i))
@@ -156,11 +156,11 @@ def test_disabled_accounts_cannot_log_in_and_the_last_admin_stays(admin_ctx):
 
 
 def test_weaker_hashes_are_upgraded_at_log_in(admin_ctx, monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2 ** 14)
+    monkeypatch.setattr(users, "SCRYPT_N", 2**14)
     users.reset_password(admin_ctx, "laowang", PW)
     old = admin_ctx.conn.execute("SELECT password_hash FROM users").fetchone()[0]
     assert old.startswith("scrypt$n=16384,")
-    monkeypatch.setattr(users, "SCRYPT_N", 2 ** 15)
+    monkeypatch.setattr(users, "SCRYPT_N", 2**15)
     users.authenticate(admin_ctx.conn, "laowang", PW, NOW)
     new = admin_ctx.conn.execute("SELECT password_hash FROM users").fetchone()[0]
     assert new.startswith("scrypt$n=32768,")
@@ -169,8 +169,9 @@ def test_weaker_hashes_are_upgraded_at_log_in(admin_ctx, monkeypatch):
 def test_every_account_change_is_audited_without_password_material(admin_ctx):
     users.create_user(admin_ctx, "xiaoli", PW, Role.CLERK)
     users.reset_password(admin_ctx, "xiaoli", "temporary-123")
-    users.change_own_password(users.get_user(admin_ctx.conn, "xiaoli").context(admin_ctx.conn), "temporary-123",
-                              "new-secret-456")
+    users.change_own_password(
+        users.get_user(admin_ctx.conn, "xiaoli").context(admin_ctx.conn), "temporary-123", "new-secret-456"
+    )
     users.disable_user(admin_ctx, "xiaoli")
     with pytest.raises(Refused):
         users.authenticate(admin_ctx.conn, "laowang", "wrong-guess-1", NOW)

@@ -16,9 +16,12 @@ def test_no_module_writes_a_status_word_as_an_sql_literal():
     """'已办结', '调解成功', '红' … quoted for SQL appear only where they are built (a migration keeps
     the DDL it ran, defaults included: it is history, not a query)."""
     quoted = re.compile("|".join(re.escape(f"'{w}'") for w in WORDS))
-    found = [f"{p.relative_to(PACKAGE)}: {m.group()}"
-             for p in PACKAGE.rglob("*.py") if p.name != "vocab_sql.py" and "migrations" not in p.parts
-             for m in quoted.finditer(p.read_text(encoding="utf-8"))]
+    found = [
+        f"{p.relative_to(PACKAGE)}: {m.group()}"
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "vocab_sql.py" and "migrations" not in p.parts
+        for m in quoted.finditer(p.read_text(encoding="utf-8"))
+    ]
     assert found == []
 
 
@@ -36,6 +39,8 @@ def test_the_literals_are_the_vocabulary(ctx):
 
 def test_levels_sort_by_severity_in_sql(ctx):
     rank = vocab_sql.LEVEL_RANK.format("level")
-    rows = ctx.conn.execute(f"SELECT level FROM (SELECT '蓝' AS level UNION ALL SELECT '红' UNION ALL SELECT '其他' "
-                            f"UNION ALL SELECT '黄') ORDER BY {rank}").fetchall()
+    rows = ctx.conn.execute(
+        f"SELECT level FROM (SELECT '蓝' AS level UNION ALL SELECT '红' UNION ALL SELECT '其他' "
+        f"UNION ALL SELECT '黄') ORDER BY {rank}"
+    ).fetchall()
     assert [r[0] for r in rows] == ["红", "黄", "蓝", "其他"]

@@ -17,10 +17,20 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.queries import Filters
 from tests.conftest import make_context
 
-CALL = {"called_at": "2024-12-20 09:30", "channel": "电话", "category": "劳动", "question": "王德明问拖欠工资",
-        "caller_name": "王德明", "caller_phone": "13812345678"}
-DISPUTE = {"registered_on": "2024-12-01", "dispute_type": "邻里", "summary": "王德明与李四因排水沟争吵",
-           "source": "主动排查"}
+CALL = {
+    "called_at": "2024-12-20 09:30",
+    "channel": "电话",
+    "category": "劳动",
+    "question": "王德明问拖欠工资",
+    "caller_name": "王德明",
+    "caller_phone": "13812345678",
+}
+DISPUTE = {
+    "registered_on": "2024-12-01",
+    "dispute_type": "邻里",
+    "summary": "王德明与李四因排水沟争吵",
+    "source": "主动排查",
+}
 
 
 def run(capsys, *args):
@@ -30,8 +40,11 @@ def run(capsys, *args):
 
 
 def last_audit(ctx, record_id):
-    return dict(ctx.conn.execute("SELECT * FROM audit_log WHERE record_id = ? ORDER BY seq DESC LIMIT 1",
-                                 (record_id,)).fetchone())
+    return dict(
+        ctx.conn.execute(
+            "SELECT * FROM audit_log WHERE record_id = ? ORDER BY seq DESC LIMIT 1", (record_id,)
+        ).fetchone()
+    )
 
 
 def test_void_needs_a_reason_and_leaves_an_audited_tombstone(ctx):
@@ -40,7 +53,7 @@ def test_void_needs_a_reason_and_leaves_an_audited_tombstone(ctx):
         records.delete_record(ctx, "hotline_calls", call, reason="  ")
     assert records.get_row(ctx.conn, "hotline_calls", call)["deleted"] == 0
     records.delete_record(ctx, "hotline_calls", call, reason="重复登记")
-    assert records.get_row(ctx.conn, "hotline_calls", call)["deleted"] == 1      # still in the file
+    assert records.get_row(ctx.conn, "hotline_calls", call)["deleted"] == 1  # still in the file
     entry = last_audit(ctx, call)
     assert entry["action"] == "delete" and entry["reason"] == "重复登记"
     with pytest.raises(Refused, match="原因"):
@@ -52,6 +65,7 @@ def test_void_needs_a_reason_and_leaves_an_audited_tombstone(ctx):
 
 def test_a_clerk_voids_only_their_own_record_of_today_not_yet_exported(ctx, tmp_path):
     from dudu_desktop.sync.export import export_bundle
+
     admins_call = hotline.create_call(ctx, CALL)
     clerk = Context(conn=ctx.conn, user="clerk1", role=Role.CLERK, clock=ctx.clock)
     mine = hotline.create_call(clerk, CALL)
@@ -61,9 +75,9 @@ def test_a_clerk_voids_only_their_own_record_of_today_not_yet_exported(ctx, tmp_
     old = hotline.create_call(yesterday, {**CALL, "called_at": "2024-12-19 09:00"})
     with pytest.raises(PermissionDenied, match="今天"):
         records.delete_record(clerk, "hotline_calls", old, reason="录错")
-    records.delete_record(clerk, "hotline_calls", mine, reason="录错")          # own, today, not exported
+    records.delete_record(clerk, "hotline_calls", mine, reason="录错")  # own, today, not exported
     with pytest.raises(PermissionDenied):
-        records.restore_record(clerk, "hotline_calls", mine, reason="误删")      # restoring: administrators
+        records.restore_record(clerk, "hotline_calls", mine, reason="误删")  # restoring: administrators
     exported = hotline.create_call(clerk, CALL)
     out = tmp_path / "usb"
     out.mkdir()
@@ -71,7 +85,7 @@ def test_a_clerk_voids_only_their_own_record_of_today_not_yet_exported(ctx, tmp_
     with pytest.raises(PermissionDenied, match="导出"):
         records.delete_record(clerk, "hotline_calls", exported, reason="录错")
     assert records.get_row(ctx.conn, "hotline_calls", exported)["deleted"] == 0
-    records.delete_record(ctx, "hotline_calls", exported, reason="重复登记")     # an administrator may
+    records.delete_record(ctx, "hotline_calls", exported, reason="重复登记")  # an administrator may
     viewer = Context(conn=ctx.conn, user="clerk1", role=Role.VIEWER, clock=ctx.clock)
     with pytest.raises(PermissionDenied):
         records.delete_record(viewer, "hotline_calls", admins_call, reason="录错")
@@ -80,9 +94,11 @@ def test_a_clerk_voids_only_their_own_record_of_today_not_yet_exported(ctx, tmp_
 def test_a_voided_record_travels_and_the_township_figures_drop_it(tmp_path):
     from dudu_desktop.sync.export import export_bundle
     from dudu_desktop.sync.merge import apply_bundle
+
     village = make_context(tmp_path / "v.sqlite3")
     town = make_context(tmp_path / "t.sqlite3", role="township")
     from dudu_desktop.services import site
+
     site.save_village(town, village_code := site.site(village.conn)["code"], "都督村")
     keep = disputes.create_dispute(village, DISPUTE, [{"role": "申请人", "name": "王德明"}])
     gone = disputes.create_dispute(village, DISPUTE, [{"role": "申请人", "name": "李四"}])
@@ -112,6 +128,7 @@ def test_resolve_by_number_id_or_short_id(ctx, township_ctx):
 
 # ---------------------------------------------------------------- the command line
 
+
 @pytest.fixture
 def accounts(tmp_path, monkeypatch):
     """A village file with an administrator and a clerk (张文书), records made today (real clock)."""
@@ -123,9 +140,12 @@ def accounts(tmp_path, monkeypatch):
     users.create_user(ctx, "boss", "boss-secret-1", Role.ADMIN)
     users.create_user(ctx, "clerk1", "clerk-secret-1", Role.CLERK, display_name="张文书")
     clerk = Context(conn=ctx.conn, user="clerk1", role=Role.CLERK, clock=lambda: now)
-    ids = {"boss_case": disputes.create_dispute(ctx, {**DISPUTE, "registered_on": now.date().isoformat()},
-                                                [{"role": "申请人", "name": "王德明"}]),
-           "clerk_call": hotline.create_call(clerk, {**CALL, "called_at": now.strftime("%Y-%m-%d %H:%M")})}
+    ids = {
+        "boss_case": disputes.create_dispute(
+            ctx, {**DISPUTE, "registered_on": now.date().isoformat()}, [{"role": "申请人", "name": "王德明"}]
+        ),
+        "clerk_call": hotline.create_call(clerk, {**CALL, "called_at": now.strftime("%Y-%m-%d %H:%M")}),
+    }
     ctx.conn.close()
     return path, ids, now
 
@@ -141,35 +161,39 @@ def test_cli_list_delete_undelete(accounts, capsys, monkeypatch):
     code, out, err = run(capsys, "--db", path, "list", "--register", "disputes", "--json")
     assert code == 0, err
     rows = json.loads(out)["rows"]
-    assert [(r["id"], r["number"], r["编号"]) for r in rows] == [(ids["boss_case"], "2024-001" if now.year == 2024
-                                                                 else f"{now.year}-001", rows[0]["number"])]
-    assert rows[0]["party_names"] == "王**" and "王德明" not in out       # masked as printing is
+    assert [(r["id"], r["number"], r["编号"]) for r in rows] == [
+        (ids["boss_case"], "2024-001" if now.year == 2024 else f"{now.year}-001", rows[0]["number"])
+    ]
+    assert rows[0]["party_names"] == "王**" and "王德明" not in out  # masked as printing is
     number = rows[0]["number"]
     # a clerk may not void the administrator's case: exit 1, the reason on stderr
-    code, out, err = run(capsys, "--db", path, "delete", "--register", "disputes", "--id", number,
-                         "--reason", "重复登记")
+    code, out, err = run(
+        capsys, "--db", path, "delete", "--register", "disputes", "--id", number, "--reason", "重复登记"
+    )
     assert code == 1 and "今天" in err
     # but may void their own call of today, named by its short id
     code, out, _ = run(capsys, "--db", path, "list", "--register", "hotline", "--month", now.strftime("%Y-%m"))
     assert code == 0 and ids["clerk_call"][:8] in out and "13812345678" not in out
-    code, out, err = run(capsys, "--db", path, "delete", "--register", "hotline", "--id", ids["clerk_call"][:8],
-                         "--reason", "打错了")
+    code, out, err = run(
+        capsys, "--db", path, "delete", "--register", "hotline", "--id", ids["clerk_call"][:8], "--reason", "打错了"
+    )
     assert code == 0, err
     code, out, _ = run(capsys, "--db", path, "list", "--register", "hotline", "--json")
     assert json.loads(out)["rows"] == []
     code, out, _ = run(capsys, "--db", path, "list", "--register", "hotline", "--deleted", "--json")
     assert [(r["id"], r["deleted"]) for r in json.loads(out)["rows"]] == [(ids["clerk_call"], True)]
-    code, _, err = run(capsys, "--db", path, "undelete", "--register", "hotline", "--id", ids["clerk_call"],
-                       "--reason", "误删")
-    assert code == 1 and "角色" in err                                       # restoring: administrators
+    code, _, err = run(
+        capsys, "--db", path, "undelete", "--register", "hotline", "--id", ids["clerk_call"], "--reason", "误删"
+    )
+    assert code == 1 and "角色" in err  # restoring: administrators
     as_user(monkeypatch, "boss", "boss-secret-1")
-    code, _, err = run(capsys, "--db", path, "undelete", "--register", "hotline", "--id", ids["clerk_call"],
-                       "--reason", "误删")
+    code, _, err = run(
+        capsys, "--db", path, "undelete", "--register", "hotline", "--id", ids["clerk_call"], "--reason", "误删"
+    )
     assert code == 0, err
     code, _, err = run(capsys, "--db", path, "delete", "--register", "disputes", "--id", number, "--reason", "")
     assert code == 1 and "原因" in err
-    code, _, err = run(capsys, "--db", path, "delete", "--register", "disputes", "--id", number,
-                       "--reason", "重复登记")
+    code, _, err = run(capsys, "--db", path, "delete", "--register", "disputes", "--id", number, "--reason", "重复登记")
     assert code == 0, err
     code, out, _ = run(capsys, "--db", path, "list", "--register", "disputes", "--search", "排水沟", "--json")
     assert json.loads(out)["rows"] == []
@@ -182,10 +206,12 @@ def test_cli_report_agreement_takes_the_number(accounts, capsys, monkeypatch, tm
     as_user(monkeypatch, "boss", "boss-secret-1")
     code, out, _ = run(capsys, "--db", path, "list", "--register", "disputes", "--json")
     number = json.loads(out)["rows"][0]["number"]
-    code, _, err = run(capsys, "--db", path, "report", "agreement", "--dispute", number, "--draft",
-                       "--out", tmp_path / "a.pdf")
+    code, _, err = run(
+        capsys, "--db", path, "report", "agreement", "--dispute", number, "--draft", "--out", tmp_path / "a.pdf"
+    )
     assert code == 0, err
     assert (tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
-    code, _, err = run(capsys, "--db", path, "report", "agreement", "--dispute", "1999-404", "--out",
-                       tmp_path / "b.pdf")
+    code, _, err = run(
+        capsys, "--db", path, "report", "agreement", "--dispute", "1999-404", "--out", tmp_path / "b.pdf"
+    )
     assert code == 1 and "1999-404" in err

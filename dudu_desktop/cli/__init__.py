@@ -29,8 +29,14 @@ from dudu_desktop.failures import (
 from dudu_desktop.i18n import _
 from dudu_desktop.paths import default_db_path
 
-COMMAND_MODULES = ("dudu_desktop.cli.core", "dudu_desktop.cli.trust", "dudu_desktop.cli.sync",
-                   "dudu_desktop.cli.reports", "dudu_desktop.cli.records", "dudu_desktop.cli.attachments")
+COMMAND_MODULES = (
+    "dudu_desktop.cli.core",
+    "dudu_desktop.cli.trust",
+    "dudu_desktop.cli.sync",
+    "dudu_desktop.cli.reports",
+    "dudu_desktop.cli.records",
+    "dudu_desktop.cli.attachments",
+)
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 
@@ -38,8 +44,9 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dudu-desktop", description="都督乡法治工作台账 (Dudu Desktop)")
     parser.add_argument("--version", action="version", version=f"dudu-desktop {__version__}")
-    parser.add_argument("--db", metavar="FILE", help="database file (default: the per-user data folder, "
-                                                     "or $DUDU_HOME/dudu.sqlite3)")
+    parser.add_argument(
+        "--db", metavar="FILE", help="database file (default: the per-user data folder, or $DUDU_HOME/dudu.sqlite3)"
+    )
     parser.add_argument("--user", default=None, help="act as this user (default: $DUDU_USER)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -57,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         from dudu_desktop.ui.app import run_gui  # Qt is imported only for the window
+
         return run_gui(db_path=args.db)
     try:
         return args.handler(args) or EXIT_OK
@@ -67,12 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_REFUSED
     except Exception as exc:  # noqa: BLE001 - every failure ends in a sentence, never a traceback
-        message = known_failure_message(exc)   # a locked database, a full disk, a read-only folder…
+        message = known_failure_message(exc)  # a locked database, a full disk, a read-only folder…
         if message is not None:
             print(_("Refused: {message}").format(message=message), file=sys.stderr)
             return EXIT_REFUSED
-        log = write_crash_log(exc, db_path=getattr(args, "db", None) or default_db_path(),
-                              where="dudu-desktop " + " ".join(argv))
+        log = write_crash_log(
+            exc, db_path=getattr(args, "db", None) or default_db_path(), where="dudu-desktop " + " ".join(argv)
+        )
         print(unexpected_message(log), file=sys.stderr)
         return EXIT_UNEXPECTED
     finally:

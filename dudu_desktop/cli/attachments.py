@@ -14,8 +14,8 @@ from __future__ import annotations
 from dudu_desktop.cli import EXIT_OK, print_json
 from dudu_desktop.cli.session import open_context
 
-REGISTERS = ("disputes", "trainings", "hotline", "publicity")   # = domain.fields.REGISTER_TABLES
-KINDS = ("签字协议书", "签到表", "现场照片", "申请书", "调解笔录", "回访记录", "其他")   # = domain.attachments
+REGISTERS = ("disputes", "trainings", "hotline", "publicity")  # = domain.fields.REGISTER_TABLES
+KINDS = ("签字协议书", "签到表", "现场照片", "申请书", "调解笔录", "回访记录", "其他")  # = domain.attachments
 
 
 def _record_args(p) -> None:
@@ -47,6 +47,7 @@ def add_commands(sub) -> None:
 
 def _target(args, ctx) -> tuple[str, str]:
     from dudu_desktop.services import listing
+
     table = listing.table_of(args.register)
     return table, listing.resolve_id(ctx.conn, args.register, args.id, village=args.village)
 
@@ -54,6 +55,7 @@ def _target(args, ctx) -> tuple[str, str]:
 def cmd_attach(args) -> int:
     from dudu_desktop.i18n import _
     from dudu_desktop.services import attachments
+
     ctx = open_context(args)
     table, record_id = _target(args, ctx)
     rows = attachments.add_paths(ctx, table, record_id, args.files, kind=args.kind, caption=args.caption)
@@ -64,6 +66,7 @@ def cmd_attach(args) -> int:
 
 def _size(row: dict) -> str:
     from dudu_desktop.i18n import _
+
     if row["pages"]:
         return _("{n} pages").format(n=row["pages"])
     if row["width"]:
@@ -74,17 +77,30 @@ def _size(row: dict) -> str:
 def cmd_list(args) -> int:
     from dudu_desktop.i18n import _
     from dudu_desktop.services import attachments
+
     ctx = open_context(args)
     table, record_id = _target(args, ctx)
-    rows = [attachments.public_row(r) for r in
-            attachments.list_for(ctx.conn, table, record_id, include_voided=args.voided)]
+    rows = [
+        attachments.public_row(r) for r in attachments.list_for(ctx.conn, table, record_id, include_voided=args.voided)
+    ]
     if args.json:
         print_json({"attachments": rows})
         return EXIT_OK
     for r in rows:
         mark = [_("[voided]")] if r["voided"] else []
-        print("  ".join([r["sha256"][:12], *mark, r["kind"], r["file_name"], f"{r['size'] / 1024:.0f} KB",
-                         _size(r), r["caption"]]).rstrip())
+        print(
+            "  ".join(
+                [
+                    r["sha256"][:12],
+                    *mark,
+                    r["kind"],
+                    r["file_name"],
+                    f"{r['size'] / 1024:.0f} KB",
+                    _size(r),
+                    r["caption"],
+                ]
+            ).rstrip()
+        )
     print(_("{count} attachments").format(count=len(rows)))
     return EXIT_OK
 
@@ -92,6 +108,7 @@ def cmd_list(args) -> int:
 def cmd_detach(args) -> int:
     from dudu_desktop.i18n import _
     from dudu_desktop.services import attachments
+
     ctx = open_context(args)
     table, record_id = _target(args, ctx)
     row = attachments.find(ctx.conn, table, record_id, args.attachment)

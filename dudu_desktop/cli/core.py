@@ -20,8 +20,11 @@ def add_commands(sub) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--township-code", default="")
     p.add_argument("--township-name", default="")
-    p.add_argument("--admin", metavar="NAME", help="create the first administrator account "
-                                                   "(password from DUDU_PASSWORD or a prompt)")
+    p.add_argument(
+        "--admin",
+        metavar="NAME",
+        help="create the first administrator account (password from DUDU_PASSWORD or a prompt)",
+    )
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("demo", help="fill the database with a year of realistic demo records")
@@ -56,26 +59,41 @@ def cmd_init(args) -> int:
     password = None
     if args.admin:  # the first admin's password is asked before anything is written
         first = not users.has_users(ctx.conn)  # later, DUDU_PASSWORD is the acting admin's own
-        password = new_password(args.admin, env=("DUDU_PASSWORD", "DUDU_NEW_PASSWORD") if first
-                                      else ("DUDU_NEW_PASSWORD",))
+        password = new_password(
+            args.admin, env=("DUDU_PASSWORD", "DUDU_NEW_PASSWORD") if first else ("DUDU_NEW_PASSWORD",)
+        )
         if first:
             ctx.user = args.admin
     with storage.transaction(ctx.conn):
-        info = site.init_site(ctx, role=args.role, code=args.code, name=args.name,
-                              township_code=args.township_code, township_name=args.township_name)
+        info = site.init_site(
+            ctx,
+            role=args.role,
+            code=args.code,
+            name=args.name,
+            township_code=args.township_code,
+            township_name=args.township_name,
+        )
         if args.admin:
             trust.create_first_admin(ctx, args.admin, password)
-    print(_("Set up {name} ({code}) in {path}").format(name=info["name"], code=info["code"],
-                                                       path=args.db or default_db_path()))
+    print(
+        _("Set up {name} ({code}) in {path}").format(
+            name=info["name"], code=info["code"], path=args.db or default_db_path()
+        )
+    )
     return EXIT_OK
 
 
 def cmd_demo(args) -> int:
     from dudu_desktop.services import demo  # all the register services: only for this command
+
     ctx = open_context(args, create=True)
     counts = demo.generate(ctx, year=args.year, villages=args.villages, seed=args.seed)
-    print(_("Demo data created: {disputes} disputes, {trainings} sessions, {hotline} consultations, "
-            "{publicity} publicity events.").format(**counts))
+    print(
+        _(
+            "Demo data created: {disputes} disputes, {trainings} sessions, {hotline} consultations, "
+            "{publicity} publicity events."
+        ).format(**counts)
+    )
     return EXIT_OK
 
 
@@ -96,8 +114,9 @@ def cmd_stats(args) -> int:
 
 def cmd_audit(args) -> int:
     ctx = open_context(args, create=False)
-    rows = audit.entries(ctx.conn, record_id=args.record, user=args.audit_user, since=args.since,
-                         until=args.until, limit=args.limit)
+    rows = audit.entries(
+        ctx.conn, record_id=args.record, user=args.audit_user, since=args.since, until=args.until, limit=args.limit
+    )
     if args.json:
         print_json(rows)
     else:
@@ -117,10 +136,18 @@ def cmd_check(args) -> int:
         return EXIT_REFUSED
     OPENED.append(conn)
     damage = storage.integrity_problems(conn)
-    problems = [_("The database file is damaged (SQLite's own check): {detail}").format(detail=p)
-                for p in damage if not p.startswith("foreign key:")]
-    problems += [_("A row refers to a record that does not exist (foreign key): {detail}").format(
-        detail=p.removeprefix("foreign key:").strip()) for p in damage if p.startswith("foreign key:")]
+    problems = [
+        _("The database file is damaged (SQLite's own check): {detail}").format(detail=p)
+        for p in damage
+        if not p.startswith("foreign key:")
+    ]
+    problems += [
+        _("A row refers to a record that does not exist (foreign key): {detail}").format(
+            detail=p.removeprefix("foreign key:").strip()
+        )
+        for p in damage
+        if p.startswith("foreign key:")
+    ]
     problems += audit.check(conn)
     if site.site(conn) is None:
         problems.append(_("This database is not set up yet: run init first."))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dudu_desktop.cli import EXIT_OK, print_json
 from dudu_desktop.cli.session import open_context
 
-REGISTERS = ("disputes", "trainings", "hotline", "publicity")   # = domain.fields.REGISTER_TABLES (tested)
+REGISTERS = ("disputes", "trainings", "hotline", "publicity")  # = domain.fields.REGISTER_TABLES (tested)
 
 
 def add_commands(sub) -> None:
@@ -30,9 +30,14 @@ def add_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help='print {"rows": [{"id": …, "number": …, …}]}')
     p.set_defaults(handler=cmd_list)
 
-    for name, handler, text in (("delete", cmd_delete, "void (作废) a record: it stays in the file, audited, "
-                                                           "and drops out of every list and figure"),
-                                ("undelete", cmd_undelete, "restore a voided record (administrators)")):
+    for name, handler, text in (
+        (
+            "delete",
+            cmd_delete,
+            "void (作废) a record: it stays in the file, audited, and drops out of every list and figure",
+        ),
+        ("undelete", cmd_undelete, "restore a voided record (administrators)"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--register", required=True, choices=REGISTERS)
         p.add_argument("--id", required=True, metavar="ID", help="the record's id or its number (e.g. 2024-011)")
@@ -45,10 +50,11 @@ def cmd_list(args) -> int:
     from dudu_desktop.i18n import _
     from dudu_desktop.services import listing, stats
     from dudu_desktop.storage.queries import Filters
+
     ctx = open_context(args)
     f = Filters(village=args.village, search=(args.search or "").strip() or None, include_deleted=args.deleted)
     if args.month:
-        stats.period_bounds(month=args.month)            # refuses a malformed month
+        stats.period_bounds(month=args.month)  # refuses a malformed month
         f = f.with_(month=args.month)
     elif args.year:
         f = f.with_(date_from=f"{args.year:04d}-01-01", date_to=f"{args.year:04d}-12-31")
@@ -66,14 +72,15 @@ def cmd_list(args) -> int:
 
 def _target(args, ctx, *, deleted: bool) -> tuple[str, str]:
     from dudu_desktop.services import listing
+
     table = listing.table_of(args.register)
-    return table, listing.resolve_id(ctx.conn, args.register, args.id, village=args.village,
-                                     include_deleted=deleted)
+    return table, listing.resolve_id(ctx.conn, args.register, args.id, village=args.village, include_deleted=deleted)
 
 
 def cmd_delete(args) -> int:
     from dudu_desktop.i18n import _
     from dudu_desktop.services import records
+
     ctx = open_context(args)
     table, record_id = _target(args, ctx, deleted=False)
     records.delete_record(ctx, table, record_id, reason=args.reason)
@@ -84,6 +91,7 @@ def cmd_delete(args) -> int:
 def cmd_undelete(args) -> int:
     from dudu_desktop.i18n import _
     from dudu_desktop.services import records
+
     ctx = open_context(args)
     table, record_id = _target(args, ctx, deleted=True)
     records.restore_record(ctx, table, record_id, reason=args.reason)

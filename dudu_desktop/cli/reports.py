@@ -22,7 +22,7 @@ from dudu_desktop.i18n import _
 
 # reportlab, pypdfium2 and the report modules are imported by the handlers, not when the parser is
 # built: every command builds this parser (issue 14).
-LEDGER_REGISTERS = ("disputes", "trainings", "hotline", "publicity")   # = reports.data.LEDGER_REGISTERS (tested)
+LEDGER_REGISTERS = ("disputes", "trainings", "hotline", "publicity")  # = reports.data.LEDGER_REGISTERS (tested)
 
 
 def add_commands(sub) -> None:
@@ -43,12 +43,18 @@ def add_commands(sub) -> None:
     p.add_argument("--dispute", required=True, metavar="ID", help="the dispute's id or its number (2024-011)")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--draft", action="store_true", help="a draft for a case still being mediated")
-    p.add_argument("--unmasked", action="store_true", help="the parties' full names, phones, ID numbers and "
-                                                          "addresses (needs the permission; audited)")
+    p.add_argument(
+        "--unmasked",
+        action="store_true",
+        help="the parties' full names, phones, ID numbers and addresses (needs the permission; audited)",
+    )
     p.set_defaults(handler=cmd_agreement)
 
-    p = rsub.add_parser("dossier", help="the dispute's dossier (卷宗): cover, contents, register form, "
-                                        "mediation record, agreement, follow-ups and every attachment")
+    p = rsub.add_parser(
+        "dossier",
+        help="the dispute's dossier (卷宗): cover, contents, register form, "
+        "mediation record, agreement, follow-ups and every attachment",
+    )
     p.add_argument("--dispute", required=True, metavar="ID", help="the dispute's id or its number (2024-011)")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--unmasked", action="store_true", help="full personal data (needs the permission; audited)")
@@ -66,10 +72,14 @@ def add_commands(sub) -> None:
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--village", metavar="CODE")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
-    p.add_argument("--date", metavar="YYYY-MM-DD",
-                   help="成文日期 (default: the day the report's texts were saved, else today)")
-    p.add_argument("--photos", action="store_true",
-                   help="add 附件：活动照片, one photo per publicity event (the chosen one, else its first 现场照片)")
+    p.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="成文日期 (default: the day the report's texts were saved, else today)"
+    )
+    p.add_argument(
+        "--photos",
+        action="store_true",
+        help="add 附件：活动照片, one photo per publicity event (the chosen one, else its first 现场照片)",
+    )
     p.set_defaults(handler=cmd_annual)
 
     p = rsub.add_parser("texts", help="the annual report's narrative: show (JSON), set from a JSON file, reset")
@@ -83,25 +93,42 @@ def add_commands(sub) -> None:
 
 def _done(path: str, pages: int | None) -> int:
     from dudu_desktop.reports import documents
+
     print(documents.written_message(path, pages))
     return EXIT_OK
 
 
 def cmd_ledger(args) -> int:
     from dudu_desktop.reports import documents
+
     ctx = open_context(args, create=False)
-    pages = documents.write_ledger(ctx, args.out, register=args.register, month=args.month, village=args.village,
-                                   unmasked=args.unmasked, filled_on=args.date, photos=args.photos)
+    pages = documents.write_ledger(
+        ctx,
+        args.out,
+        register=args.register,
+        month=args.month,
+        village=args.village,
+        unmasked=args.unmasked,
+        filled_on=args.date,
+        photos=args.photos,
+    )
     if args.unmasked and str(args.out).lower().endswith(".csv"):
-        print(_("Tip: for full ID numbers and phones an .xlsx file is safer; in this CSV they are written as "
-                "=\"…\" so that Excel, WPS and LibreOffice keep every digit."), file=sys.stderr)
+        print(
+            _(
+                "Tip: for full ID numbers and phones an .xlsx file is safer; in this CSV they are written as "
+                "=\"…\" so that Excel, WPS and LibreOffice keep every digit."
+            ),
+            file=sys.stderr,
+        )
     return _done(args.out, pages)
 
 
 def cmd_agreement(args) -> int:
     from dudu_desktop.reports import documents
+
     ctx = open_context(args, create=False)
     from dudu_desktop.services.listing import resolve_id  # the id or the 编号 (2024-011)
+
     dispute = resolve_id(ctx.conn, "disputes", args.dispute)
     pages = documents.write_agreement(ctx, args.out, dispute, draft=args.draft, unmasked=args.unmasked)
     return _done(args.out, pages)
@@ -109,8 +136,10 @@ def cmd_agreement(args) -> int:
 
 def cmd_dossier(args) -> int:
     from dudu_desktop.reports import dossier
+
     ctx = open_context(args, create=False)
     from dudu_desktop.services.listing import resolve_id  # the id or the 编号 (2024-011)
+
     dispute = resolve_id(ctx.conn, "disputes", args.dispute)
     pages = dossier.write_dossier(ctx, args.out, dispute, unmasked=args.unmasked, retention=args.retention)
     return _done(args.out, pages)
@@ -118,8 +147,10 @@ def cmd_dossier(args) -> int:
 
 def cmd_signin(args) -> int:
     from dudu_desktop.reports import documents
+
     ctx = open_context(args, create=False)
     from dudu_desktop.services.listing import resolve_id  # the id or its first 8 characters
+
     training = resolve_id(ctx.conn, "trainings", args.training)
     pages = documents.write_signin(ctx, args.out, training, after=args.after, filled_on=args.date)
     return _done(args.out, pages)
@@ -127,14 +158,17 @@ def cmd_signin(args) -> int:
 
 def cmd_annual(args) -> int:
     from dudu_desktop.reports import documents
+
     ctx = open_context(args, create=False)
-    pages = documents.write_annual(ctx, args.out, year=args.year, village=args.village, date=args.date,
-                                   photos=args.photos)
+    pages = documents.write_annual(
+        ctx, args.out, year=args.year, village=args.village, date=args.date, photos=args.photos
+    )
     return _done(args.out, pages)
 
 
 def cmd_texts(args) -> int:
     from dudu_desktop.services import report_texts
+
     ctx = open_context(args, create=False)
     if args.reset:
         texts = report_texts.reset_texts(ctx, args.year, args.village)

@@ -63,8 +63,11 @@ def new_password(name: str, *, env: tuple[str, ...] = ("DUDU_NEW_PASSWORD",)) ->
             break
     else:
         if not _interactive():
-            raise Refused(_("A new password is needed for {name}: set {var}, or run the command in a terminal "
-                            "to be asked.").format(name=name, var=env[0]))
+            raise Refused(
+                _(
+                    "A new password is needed for {name}: set {var}, or run the command in a terminal to be asked."
+                ).format(name=name, var=env[0])
+            )
         password = getpass.getpass(_("New password for {name}: ").format(name=name))
         problems = users.password_problems(password)
         if problems:
@@ -85,8 +88,12 @@ def logged_in_context(args, conn, *, auto_backup: bool = True) -> Context:
         name = args.user or os.environ.get("DUDU_USER")
         if not name:
             if not _interactive():
-                raise Refused(_("This database has accounts: name the user with --user or DUDU_USER "
-                                "(and the password in DUDU_PASSWORD)."))
+                raise Refused(
+                    _(
+                        "This database has accounts: name the user with --user or DUDU_USER "
+                        "(and the password in DUDU_PASSWORD)."
+                    )
+                )
             name = input(_("User name: ")).strip()
         password = os.environ.get("DUDU_PASSWORD")
         if password is None:
@@ -95,11 +102,17 @@ def logged_in_context(args, conn, *, auto_backup: bool = True) -> Context:
         ctx = user.context(conn)
         if user.must_change_password and not _changes_own_password(args, user.username):
             # issue 11: after a reset, nothing but `user passwd <self>` until the password is changed
-            raise Refused(Problem("password", _(
-                "Your password was reset by an administrator and must be changed before anything else: run "
-                "`dudu-desktop user passwd {name}` with the current password in DUDU_PASSWORD and the new one "
-                "in DUDU_NEW_PASSWORD (or in a terminal, to be asked). Every other command is refused until "
-                "then.").format(name=user.username)))
+            raise Refused(
+                Problem(
+                    "password",
+                    _(
+                        "Your password was reset by an administrator and must be changed before anything else: run "
+                        "`dudu-desktop user passwd {name}` with the current password in DUDU_PASSWORD and the new one "
+                        "in DUDU_NEW_PASSWORD (or in a terminal, to be asked). Every other command is refused until "
+                        "then."
+                    ).format(name=user.username),
+                )
+            )
     try:
         if auto_backup:
             backup.auto_backup_if_due(ctx)
@@ -110,5 +123,8 @@ def logged_in_context(args, conn, *, auto_backup: bool = True) -> Context:
 
 def _changes_own_password(args, username: str) -> bool:
     """Whether the command is ``user passwd <the logged-in user>``."""
-    return getattr(args, "command", None) == "user" and getattr(args, "user_command", None) == "passwd" \
+    return (
+        getattr(args, "command", None) == "user"
+        and getattr(args, "user_command", None) == "passwd"
         and getattr(args, "name", None) == username
+    )

@@ -35,8 +35,7 @@ def add_commands(sub) -> None:
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     q = usub.add_parser("add", help="add an account (admin); password from DUDU_NEW_PASSWORD or a prompt")
     q.add_argument("name")
-    q.add_argument("--role", required=True,
-                   help="管理员/录入员/只读/乡镇审核员 (or admin/clerk/viewer/reviewer)")
+    q.add_argument("--role", required=True, help="管理员/录入员/只读/乡镇审核员 (or admin/clerk/viewer/reviewer)")
     q.add_argument("--display-name", default="")
     q.set_defaults(handler=cmd_user_add)
     q = usub.add_parser("passwd", help="change your password, or (admin) reset another's")
@@ -55,15 +54,18 @@ def add_commands(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_backup)
 
-    p = sub.add_parser("restore", help="replace the database with a backup (admin); the current state is "
-                                       "backed up first")
+    p = sub.add_parser(
+        "restore", help="replace the database with a backup (admin); the current state is backed up first"
+    )
     p.add_argument("file")
     p.add_argument("--preview", action="store_true", help="only show what the backup holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_restore)
 
-    p = sub.add_parser("register-village", help="township admin: register (or re-key) a village and write its "
-                                                "registration file for the USB stick")
+    p = sub.add_parser(
+        "register-village",
+        help="township admin: register (or re-key) a village and write its registration file for the USB stick",
+    )
     p.add_argument("--code", required=True, help="the village's 12-digit code")
     p.add_argument("--name", required=True)
     p.add_argument("--out", required=True, metavar="FILE", help="registration file (or a folder for it)")
@@ -81,8 +83,14 @@ def _context(args) -> Context:
 
 
 def _user_row(u: users.User) -> dict:
-    return {"username": u.username, "display_name": u.display_name, "role": u.role.value,
-            "disabled": u.disabled, "locked_until": u.locked_until, "must_change_password": u.must_change_password}
+    return {
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role.value,
+        "disabled": u.disabled,
+        "locked_until": u.locked_until,
+        "must_change_password": u.must_change_password,
+    }
 
 
 def cmd_user_add(args) -> int:
@@ -90,7 +98,8 @@ def cmd_user_add(args) -> int:
     role = users.parse_role(args.role)
     if users.has_users(ctx.conn):
         from dudu_desktop.domain.vocab import Permission
-        ctx.require(Permission.ADMINISTER)               # before asking for a password
+
+        ctx.require(Permission.ADMINISTER)  # before asking for a password
     user = users.create_user(ctx, args.name, new_password(args.name), role, display_name=args.display_name)
     print(_("Account {name} ({role}) added.").format(name=user.username, role=user.role.value))
     return EXIT_OK
@@ -107,6 +116,7 @@ def cmd_user_passwd(args) -> int:
         users.change_own_password(ctx, old, new_password(args.name))
     else:
         from dudu_desktop.domain.vocab import Permission
+
         ctx.require(Permission.ADMINISTER)
         users.reset_password(ctx, args.name, new_password(args.name))
     print(_("The password of {name} was changed.").format(name=args.name))
@@ -120,8 +130,9 @@ def cmd_user_list(args) -> int:
         print_json(rows)
     else:
         for r in rows:
-            flags = (_("disabled") if r["disabled"] else "") + \
-                    (" " + _("locked until {time}").format(time=r["locked_until"]) if r["locked_until"] else "")
+            flags = (_("disabled") if r["disabled"] else "") + (
+                " " + _("locked until {time}").format(time=r["locked_until"]) if r["locked_until"] else ""
+            )
             print(f"{r['username']:<16} {r['role']:<8} {r['display_name']:<12} {flags}".rstrip())
     return EXIT_OK
 
@@ -152,13 +163,22 @@ def _print_preview(info: dict) -> None:
     site = info.get("site") or {}
     print(_("Backup: {path}").format(path=info["path"]))
     print(_("Belongs to: {name} ({code})").format(name=site.get("name", "?"), code=site.get("code", "?")))
-    print(_("Schema version: {version}; intact: {ok}").format(
-        version=info["schema_version"], ok=_("yes") if info["integrity_ok"] else _("no")))
-    print(_("Disputes {disputes}, sessions {trainings}, consultations {hotline}, publicity events {publicity}")
-          .format(**{k: info["counts"].get(k, 0) for k in ("disputes", "trainings", "hotline", "publicity")}))
+    print(
+        _("Schema version: {version}; intact: {ok}").format(
+            version=info["schema_version"], ok=_("yes") if info["integrity_ok"] else _("no")
+        )
+    )
+    print(
+        _("Disputes {disputes}, sessions {trainings}, consultations {hotline}, publicity events {publicity}").format(
+            **{k: info["counts"].get(k, 0) for k in ("disputes", "trainings", "hotline", "publicity")}
+        )
+    )
     if info["date_range"]:
-        print(_("Records dated {first} to {last}; last change {changed}").format(
-            first=info["date_range"][0], last=info["date_range"][1], changed=info["last_change"]))
+        print(
+            _("Records dated {first} to {last}; last change {changed}").format(
+                first=info["date_range"][0], last=info["date_range"][1], changed=info["last_change"]
+            )
+        )
     for problem in info["problems"]:
         print(problem, file=sys.stderr)
 
@@ -187,31 +207,56 @@ def cmd_restore(args) -> int:
 
 def cmd_register_village(args) -> int:
     from dudu_desktop.sync import keys
+
     reg = keys.register_village(_context(args), args.code, args.name, args.out)
     if args.json:
-        print_json({"file": str(reg.path), "village_code": reg.village_code, "village_key": reg.village_key,
-                    "township_key": reg.township_key, "retired": reg.rekeyed})
+        print_json(
+            {
+                "file": str(reg.path),
+                "village_code": reg.village_code,
+                "village_key": reg.village_key,
+                "township_key": reg.township_key,
+                "retired": reg.rekeyed,
+            }
+        )
         return EXIT_OK
     print(str(reg.path))
     if reg.rekeyed:
-        print(_("Village {name} ({code}) was given a new key {key}; bundles signed with its old key ({old}) "
-                "are refused from now on.").format(name=reg.village_name, code=reg.village_code, key=reg.village_key,
-                                                    old="、".join(reg.rekeyed)), file=sys.stderr)
+        print(
+            _(
+                "Village {name} ({code}) was given a new key {key}; bundles signed with its old key ({old}) "
+                "are refused from now on."
+            ).format(name=reg.village_name, code=reg.village_code, key=reg.village_key, old="、".join(reg.rekeyed)),
+            file=sys.stderr,
+        )
     else:
-        print(_("Village {name} ({code}) registered with key {key}.").format(
-            name=reg.village_name, code=reg.village_code, key=reg.village_key), file=sys.stderr)
-    print(_("The registration file holds the village's private signing key: carry it by hand, import it at the "
-            "village, then delete it from the stick."), file=sys.stderr)
+        print(
+            _("Village {name} ({code}) registered with key {key}.").format(
+                name=reg.village_name, code=reg.village_code, key=reg.village_key
+            ),
+            file=sys.stderr,
+        )
+    print(
+        _(
+            "The registration file holds the village's private signing key: carry it by hand, import it at the "
+            "village, then delete it from the stick."
+        ),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
 def cmd_import_registration(args) -> int:
     from dudu_desktop.sync import keys
+
     reg = keys.import_registration(_context(args), args.file)
     if args.json:
         print_json(reg.__dict__)
         return EXIT_OK
-    print(_("Registration imported: bundles of village {code} are now signed with key {key} and sealed for "
-            "{township} (key {township_key}). Delete the registration file from the stick.").format(
-        code=reg.village_code, key=reg.village_key, township=reg.township_name, township_key=reg.township_key))
+    print(
+        _(
+            "Registration imported: bundles of village {code} are now signed with key {key} and sealed for "
+            "{township} (key {township_key}). Delete the registration file from the stick."
+        ).format(code=reg.village_code, key=reg.village_key, township=reg.township_name, township_key=reg.township_key)
+    )
     return EXIT_OK

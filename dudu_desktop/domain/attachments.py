@@ -42,9 +42,22 @@ JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 EXTENSIONS = {".jpg": JPEG, ".jpeg": JPEG, ".jpe": JPEG, ".png": PNG, ".pdf": PDF}
 FORMAT_NAMES = {JPEG: "JPEG", PNG: "PNG", PDF: "PDF"}
 #: Formats phones and cameras produce that the program does not take, by extension.
-UNSUPPORTED = {".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".webp": "WebP", ".gif": "GIF",
-               ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".doc": "Word", ".docx": "Word",
-               ".xls": "Excel", ".xlsx": "Excel", ".mp4": "视频", ".mov": "视频"}
+UNSUPPORTED = {
+    ".heic": "HEIC",
+    ".heif": "HEIF",
+    ".avif": "AVIF",
+    ".webp": "WebP",
+    ".gif": "GIF",
+    ".bmp": "BMP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".doc": "Word",
+    ".docx": "Word",
+    ".xls": "Excel",
+    ".xlsx": "Excel",
+    ".mp4": "视频",
+    ".mov": "视频",
+}
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -69,8 +82,10 @@ def sniff(head: bytes) -> str | None:
 
 
 def heic_advice() -> str:
-    return _("HEIC photos (the iPhone's default) are not supported. On the phone choose Settings → Camera → "
-             "Formats → “Most Compatible” (JPEG), or export the photo from the album as JPG, then attach it again.")
+    return _(
+        "HEIC photos (the iPhone's default) are not supported. On the phone choose Settings → Camera → "
+        "Formats → “Most Compatible” (JPEG), or export the photo from the album as JPG, then attach it again."
+    )
 
 
 def file_problem(name: str, size: int, head: bytes, *, max_bytes: int) -> Problem | None:
@@ -80,19 +95,31 @@ def file_problem(name: str, size: int, head: bytes, *, max_bytes: int) -> Proble
     if found == "heif" or ext in (".heic", ".heif"):
         return Problem("file", _("{name}: {advice}").format(name=name, advice=heic_advice()))
     if size > max_bytes:
-        return Problem("file", _("{name} is too large ({size} MB); the limit is {limit} MB. Scan with a lower "
-                                 "resolution or split the document.").format(
-            name=name, size=f"{size / 1048576:.1f}", limit=f"{max_bytes / 1048576:g}"))
+        return Problem(
+            "file",
+            _(
+                "{name} is too large ({size} MB); the limit is {limit} MB. Scan with a lower "
+                "resolution or split the document."
+            ).format(name=name, size=f"{size / 1048576:.1f}", limit=f"{max_bytes / 1048576:g}"),
+        )
     if size == 0:
         return Problem("file", _("{name} is empty.").format(name=name))
     wanted = EXTENSIONS.get(ext)
     if wanted is None:
         what = UNSUPPORTED.get(ext) or ext or _("without an extension")
-        return Problem("file", _("{name}: files of this kind ({kind}) cannot be attached. Attach photos as JPEG "
-                                 "or PNG and scans as PDF.").format(name=name, kind=what))
+        return Problem(
+            "file",
+            _(
+                "{name}: files of this kind ({kind}) cannot be attached. Attach photos as JPEG or PNG and scans as PDF."
+            ).format(name=name, kind=what),
+        )
     if found != wanted:
-        return Problem("file", _("{name} is not a {format} file as its name says (it is damaged or was renamed); "
-                                 "nothing was attached.").format(name=name, format=FORMAT_NAMES[wanted]))
+        return Problem(
+            "file",
+            _(
+                "{name} is not a {format} file as its name says (it is damaged or was renamed); nothing was attached."
+            ).format(name=name, format=FORMAT_NAMES[wanted]),
+        )
     return None
 
 
@@ -104,8 +131,12 @@ def caption_problem(caption: str) -> Problem | None:
 
 def kind_problem(kind: str) -> Problem | None:
     if kind not in ATTACHMENT_KINDS:
-        return Problem("kind", _("Unknown kind of attachment: {kind} (one of {kinds}).").format(
-            kind=kind, kinds="、".join(ATTACHMENT_KINDS)))
+        return Problem(
+            "kind",
+            _("Unknown kind of attachment: {kind} (one of {kinds}).").format(
+                kind=kind, kinds="、".join(ATTACHMENT_KINDS)
+            ),
+        )
     return None
 
 

@@ -38,5 +38,5 @@ def loads(text: str | bytes, *, max_bytes: int, max_depth: int):
         raise ValueError(f"JSON nested deeper than {max_depth} levels")
     try:
         return json.loads(text)
-    except RecursionError as exc:          # not reachable within max_depth; kept as a last guard
+    except RecursionError as exc:  # not reachable within max_depth; kept as a last guard
         raise ValueError("JSON nested too deeply") from exc

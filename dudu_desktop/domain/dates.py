@@ -8,13 +8,16 @@ import unicodedata
 
 from dudu_desktop.i18n import _
 
-_DATE_FORMS = [re.compile(p) for p in (
-    # 2024-05-01, 2024/5/1, 2024.5.1 (one separator), optionally followed by a time
-    r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
-    r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?",
-    r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
-)]
+_DATE_FORMS = [
+    re.compile(p)
+    for p in (
+        # 2024-05-01, 2024/5/1, 2024.5.1 (one separator), optionally followed by a time
+        r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+        r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
+        r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?",
+        r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
+    )
+]
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -40,5 +43,4 @@ def parse_date(text: str | None) -> dt.date | None:
                 return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
             except ValueError:
                 raise ValueError(_("There is no such date: {text}").format(text=s)) from None
-    raise ValueError(_("Cannot read the date {text} (write it as 2024-05-01, 2024/5/1 or 2024年5月1日)").format(
-        text=s))
+    raise ValueError(_("Cannot read the date {text} (write it as 2024-05-01, 2024/5/1 or 2024年5月1日)").format(text=s))

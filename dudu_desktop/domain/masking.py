@@ -18,8 +18,30 @@ STAR = "*"
 
 #: 复姓 kept whole; a name no longer than its surname is treated as a one-character surname.
 COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "令狐", "澹台", "端木", "单于", "轩辕", "呼延", "独孤", "南宫", "西门", "申屠", "百里",
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "令狐",
+    "澹台",
+    "端木",
+    "单于",
+    "轩辕",
+    "呼延",
+    "独孤",
+    "南宫",
+    "西门",
+    "申屠",
+    "百里",
 )
 #: separators between several names in one cell (``张三、李四``) and inside minority names (·)
 _NAME_SEPARATORS = re.compile(r"([、，,；;/\s]+)")
@@ -31,7 +53,7 @@ def _star_middle(text: str, head: int, tail: int) -> str:
     if n <= head + tail:
         # too short to show both ends: hide all but the last character
         return STAR * (n - 1) + text[-1:] if n > 1 else STAR
-    return text[:head] + STAR * (n - head - tail) + text[n - tail:]
+    return text[:head] + STAR * (n - head - tail) + text[n - tail :]
 
 
 def mask_id(value: str | None) -> str:
@@ -68,8 +90,11 @@ def mask_name(value: str | None) -> str:
     text = (value or "").strip()
     if not text:
         return ""
-    return "".join(part if _NAME_SEPARATORS.fullmatch(part) else _mask_one_name(part)
-                   for part in _NAME_SEPARATORS.split(text) if part)
+    return "".join(
+        part if _NAME_SEPARATORS.fullmatch(part) else _mask_one_name(part)
+        for part in _NAME_SEPARATORS.split(text)
+        if part
+    )
 
 
 _ADDRESS_UNITS = re.compile(r".*(?:社区|村|居委会|街道|镇|乡)")
@@ -106,8 +131,15 @@ def mask_party(party: dict) -> dict:
 
 #: field kinds (domain.fields) and keys → masking function
 BY_KIND = {"idno": mask_id, "phone": mask_phone}
-BY_KEY = {"name": mask_name, "caller_name": mask_name, "party_names": mask_name, "address": mask_address,
-          "id_number": mask_id, "phone": mask_phone, "caller_phone": mask_phone}
+BY_KEY = {
+    "name": mask_name,
+    "caller_name": mask_name,
+    "party_names": mask_name,
+    "address": mask_address,
+    "id_number": mask_id,
+    "phone": mask_phone,
+    "caller_phone": mask_phone,
+}
 
 
 def mask_field(field, value) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    field: str      # the field's key ("registered_on"), or "" for the whole record
-    message: str    # a complete sentence for the user, in the active language
+    field: str  # the field's key ("registered_on"), or "" for the whole record
+    message: str  # a complete sentence for the user, in the active language
 
     def __str__(self) -> str:
         return self.message

@@ -35,8 +35,8 @@ ID_CHECK = "10X98765432"
 #: earlier date is a typo or a misread cell (a year alone, "0001-01-01"). The latest is 31 December of the year
 #: after ``today``; most dates must also not be later than today (see :func:`_check`).
 EARLIEST_DATE = dt.date(1949, 1, 1)
-_HUGE_DIGITS = 18               # numbers with more integer digits are beyond every bound: refused before an
-                                # int of that size is built ("1e999999999")
+_HUGE_DIGITS = 18  # numbers with more integer digits are beyond every bound: refused before an
+# int of that size is built ("1e999999999")
 
 
 class _OutOfRange(ValueError):
@@ -50,7 +50,8 @@ def date_range_problem(value: dt.date, today: dt.date, name: str) -> str | None:
     if EARLIEST_DATE <= value <= latest:
         return None
     return _("{field} {date} is outside the plausible range {first} to {last}; please check the year.").format(
-        field=name, date=value.isoformat(), first=EARLIEST_DATE.isoformat(), last=latest.isoformat())
+        field=name, date=value.isoformat(), first=EARLIEST_DATE.isoformat(), last=latest.isoformat()
+    )
 
 
 def id_number_problem(value: str) -> str | None:
@@ -140,8 +141,9 @@ def _bool(value) -> int:
     return 1 if value else 0
 
 
-def clean_record(spec: RecordSpec, data: dict, *, today: dt.date | None = None,
-                 partial: bool = False) -> tuple[dict, list[Problem]]:
+def clean_record(
+    spec: RecordSpec, data: dict, *, today: dt.date | None = None, partial: bool = False
+) -> tuple[dict, list[Problem]]:
     """Convert user input to stored values and check the per-field rules.
 
     Returns the cleaned values (only keys present in ``data`` when ``partial``) and the problems.
@@ -191,7 +193,7 @@ def _convert(f: Field, raw):
     if f.kind == DATE:
         return _a_date(raw).isoformat()
     if f.kind == DATETIME:
-        return _a_datetime(raw).isoformat(sep=" ", timespec="minutes")   # 4-digit year even before 1000
+        return _a_datetime(raw).isoformat(sep=" ", timespec="minutes")  # 4-digit year even before 1000
     if f.kind == INT:
         if isinstance(raw, bool):
             raise ValueError
@@ -232,12 +234,13 @@ def _invalid_message(f: Field) -> str:
 
 def _too_large_message(f: Field) -> str:
     bound = f.upper
-    if bound is None:                   # not a number field: nothing it could exceed
+    if bound is None:  # not a number field: nothing it could exceed
         return _invalid_message(f)
     if f.kind == MONEY:
         fen = int(bound)
         return _("{field} is too large (at most {limit} yuan).").format(
-            field=_(f.label), limit=f"{fen // 100}.{fen % 100:02d}")
+            field=_(f.label), limit=f"{fen // 100}.{fen % 100:02d}"
+        )
     upper = int(bound) if float(bound).is_integer() else bound
     return _("{field} is too large (at most {limit}).").format(field=_(f.label), limit=upper)
 
@@ -257,11 +260,9 @@ def _check(f: Field, value, today: dt.date) -> str | None:
     if f.kind in (INT, REAL, MONEY) and f.upper is not None and value > f.upper:
         return _too_large_message(f)
     if f.kind == CHOICE and value not in f.choices:
-        return _("{field} must be one of: {choices}.").format(
-            field=name, choices="、".join(c for c in f.choices if c))
+        return _("{field} must be one of: {choices}.").format(field=name, choices="、".join(c for c in f.choices if c))
     if f.kind == PHONE and not phone_valid(value):
-        return _("{field} is not a valid mobile (11 digits starting with 1) or landline number.").format(
-            field=name)
+        return _("{field} is not a valid mobile (11 digits starting with 1) or landline number.").format(field=name)
     if f.kind == IDNO:
         problem = id_number_problem(value)
         if problem:
@@ -273,14 +274,16 @@ def _check(f: Field, value, today: dt.date) -> str | None:
 
 # --- rules across fields -------------------------------------------------------------------------
 
+
 def dispute_problems(d: dict) -> list[Problem]:
     """Rules between a dispute's fields (after :func:`clean_record`)."""
     problems: list[Problem] = []
     status = d.get("status") or vocab.DisputeStatus.PENDING
     result = d.get("result") or ""
     if status in vocab.DONE_STATUSES and not result:
-        problems.append(Problem("result", _("A concluded case needs its result (mediation succeeded, "
-                                            "failed or withdrawn).")))
+        problems.append(
+            Problem("result", _("A concluded case needs its result (mediation succeeded, failed or withdrawn)."))
+        )
     if status in vocab.OPEN_STATUSES and result:
         problems.append(Problem("result", _("A result can only be recorded when the case is concluded.")))
     if status in vocab.DONE_STATUSES and not d.get("concluded_on"):
@@ -303,10 +306,17 @@ def agreement_problems(d: dict) -> list[Problem]:
     协议书 never prints blank terms (issue 12). Applied where a person states the outcome — the
     conclusion, a new case entered as concluded, an edit of the terms of a concluded case — not
     to spreadsheets and bundles, which carry cases concluded before the rule."""
-    if (d.get("status") in vocab.DONE_STATUSES and d.get("result") == vocab.DisputeResult.SUCCESS
-            and not (d.get("agreement_terms") or "").strip()):
-        return [Problem("agreement_terms", _("A successful mediation needs the content of the agreement "
-                                             "(the amount is optional)."))]
+    if (
+        d.get("status") in vocab.DONE_STATUSES
+        and d.get("result") == vocab.DisputeResult.SUCCESS
+        and not (d.get("agreement_terms") or "").strip()
+    ):
+        return [
+            Problem(
+                "agreement_terms",
+                _("A successful mediation needs the content of the agreement (the amount is optional)."),
+            )
+        ]
     return []
 
 
@@ -374,8 +384,7 @@ def village_code_problems(code: str) -> list[Problem]:
     return []
 
 
-def is_overdue(registered_on: str, status: str, concluded_on: str | None, *, days: int,
-               today: dt.date) -> bool:
+def is_overdue(registered_on: str, status: str, concluded_on: str | None, *, days: int, today: dt.date) -> bool:
     """Not concluded ``days`` days after registration (a case concluded late was overdue too)."""
     deadline = (dt.date.fromisoformat(registered_on) + dt.timedelta(days=days)).isoformat()
     if status in vocab.DONE_STATUSES and concluded_on:

@@ -40,8 +40,21 @@ DONE_STATUSES = (DisputeStatus.CONCLUDED, DisputeStatus.CLOSED_OUT)
 
 #: 人民调解纠纷类型 (the 15 categories of mediation statistics).
 DISPUTE_TYPES = (
-    "婚姻家庭", "邻里", "房屋宅基地", "合同", "生产经营", "损害赔偿", "山林土地", "征地拆迁",
-    "环境污染", "劳动争议", "消费", "医疗", "道路交通事故", "物业", "其他",
+    "婚姻家庭",
+    "邻里",
+    "房屋宅基地",
+    "合同",
+    "生产经营",
+    "损害赔偿",
+    "山林土地",
+    "征地拆迁",
+    "环境污染",
+    "劳动争议",
+    "消费",
+    "医疗",
+    "道路交通事故",
+    "物业",
+    "其他",
 )
 DISPUTE_SOURCES = ("当事人申请", "主动排查", "公安移交", "法院委托", "政府指定")
 MEDIATION_METHODS = ("人民调解", "行政调解", "司法调解")
@@ -51,9 +64,7 @@ SATISFACTION = ("满意", "基本满意", "不满意")
 SATISFIED = ("满意", "基本满意")
 PERFORMANCE = ("已履行", "部分履行", "未履行")
 
-TRAINING_TYPES = (
-    "村两委干部法治培训", "专题学习", "会前学法", "以案说法", "研讨", "宪法宣誓", "旁听庭审", "模拟执法",
-)
+TRAINING_TYPES = ("村两委干部法治培训", "专题学习", "会前学法", "以案说法", "研讨", "宪法宣誓", "旁听庭审", "模拟执法")
 #: Types counted as 专题学习 in the annual report ("开展…"以案说法"等专题学习10次").
 STUDY_TYPES = ("专题学习", "会前学法", "以案说法")
 SEMINAR_TYPES = ("研讨",)
@@ -63,8 +74,16 @@ HOTLINE_CATEGORIES = ("婚姻家庭", "劳动", "合同", "土地", "邻里", "�
 REFERRALS = ("", "转法律援助", "转调解", "转部门")
 
 PUBLICITY_THEMES = (
-    "民法典进农家", "3·8妇女节", "3·15消费者权益日", "4·15国家安全教育日", "6·26国际禁毒日",
-    "12·4宪法宣传周", "防溺水安全法治课", "丰收季法治赶场", "法治四季行", "其他",
+    "民法典进农家",
+    "3·8妇女节",
+    "3·15消费者权益日",
+    "4·15国家安全教育日",
+    "6·26国际禁毒日",
+    "12·4宪法宣传周",
+    "防溺水安全法治课",
+    "丰收季法治赶场",
+    "法治四季行",
+    "其他",
 )
 PUBLICITY_FORMS = ("赶集日咨询台", "讲座", "发放资料", "悬挂横幅", "专项治理", "其他")
 MATERIAL_KINDS = {"宣传册": "册", "宣传单": "份", "横幅": "条", "展板": "块", "其他": "份"}
@@ -80,12 +99,12 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    WRITE = "write"              # create and update records
-    DELETE = "delete"            # delete / restore records
-    REOPEN = "reopen"            # reopen a closed-out case
+    WRITE = "write"  # create and update records
+    DELETE = "delete"  # delete / restore records
+    REOPEN = "reopen"  # reopen a closed-out case
     PRINT_UNMASKED = "unmasked"  # print or export full personal data
-    ADMINISTER = "administer"    # settings, users, keys, restore
-    SYNC = "sync"                # export and import bundles
+    ADMINISTER = "administer"  # settings, users, keys, restore
+    SYNC = "sync"  # export and import bundles
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -20,9 +20,11 @@ _ALLOWED_IN: dict[str, tuple[DisputeStatus, ...]] = {
 }
 
 #: raising a level goes one step up; a red case is suggested back to yellow
-_SUGGESTED_LEVEL: dict[str, WarningLevel] = {WarningLevel.BLUE: WarningLevel.YELLOW,
-                                              WarningLevel.YELLOW: WarningLevel.RED,
-                                              WarningLevel.RED: WarningLevel.YELLOW}
+_SUGGESTED_LEVEL: dict[str, WarningLevel] = {
+    WarningLevel.BLUE: WarningLevel.YELLOW,
+    WarningLevel.YELLOW: WarningLevel.RED,
+    WarningLevel.RED: WarningLevel.YELLOW,
+}
 
 
 def action_allowed(action: str, status: str) -> bool:

@@ -84,6 +84,7 @@ def format_date(value, locale: str | None = None) -> str:
         return ""
     from babel import Locale
     from babel.dates import format_date as _babel_format_date
+
     return _babel_format_date(d, format="long", locale=Locale.parse(locale or current_locale()))
 
 
@@ -94,12 +95,14 @@ def format_month(year: int, month: int, locale: str | None = None) -> str:
         return f"{year}年{month}月"
     from babel import Locale
     from babel.dates import format_date as _babel_format_date
+
     return _babel_format_date(_dt.date(year, month, 1), format="MMMM y", locale=Locale.parse(loc))
 
 
 def format_number(value, locale: str | None = None) -> str:
     from babel import Locale
     from babel.numbers import format_decimal as _babel_format_decimal
+
     return _babel_format_decimal(value, locale=Locale.parse(locale or current_locale()))
 
 
@@ -119,4 +122,5 @@ def format_money(cents: int | None, locale: str | None = None) -> str:
     yuan = Decimal(cents) / 100
     from babel import Locale
     from babel.numbers import format_decimal as _babel_format_decimal
+
     return "¥" + _babel_format_decimal(yuan, format="#,##0.00", locale=Locale.parse(locale or current_locale()))

@@ -59,7 +59,7 @@ class Agreement:
     mediator: str
     draft: bool = False
     unmasked: bool = False
-    place: str = ""                 # 履行地点
+    place: str = ""  # 履行地点
     extra: dict = field(default_factory=dict)
 
 
@@ -82,18 +82,26 @@ def copies_text(n: int) -> str:
 def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmasked: bool = False) -> Agreement:
     """The agreement's content, or :class:`Refused` when the case has no agreement."""
     row = disputes.get_dispute(ctx.conn, dispute_id)
-    success = row["status"] in (DisputeStatus.CONCLUDED, DisputeStatus.CLOSED_OUT) and \
-        row["result"] == DisputeResult.SUCCESS
+    success = (
+        row["status"] in (DisputeStatus.CONCLUDED, DisputeStatus.CLOSED_OUT) and row["result"] == DisputeResult.SUCCESS
+    )
     if not success:
         if row["status"] in (DisputeStatus.PENDING, DisputeStatus.MEDIATING):
             if not draft:
                 raise Refused(_("This case is still being mediated: only a draft agreement can be printed."))
         else:
-            raise Refused(_("This case was concluded as {result}: there is no mediation agreement to print.")
-                          .format(result=row["result"] or row["status"]))
-    if success and not (row["agreement_terms"] or "").strip():     # never a 协议书 with blank terms (issue 12)
-        raise Refused(_("This case was concluded as 调解成功 without the content of the agreement: reopen it and "
-                        "record its result again with the terms before printing the agreement."))
+            raise Refused(
+                _("This case was concluded as {result}: there is no mediation agreement to print.").format(
+                    result=row["result"] or row["status"]
+                )
+            )
+    if success and not (row["agreement_terms"] or "").strip():  # never a 协议书 with blank terms (issue 12)
+        raise Refused(
+            _(
+                "This case was concluded as 调解成功 without the content of the agreement: reopen it and "
+                "record its result again with the terms before printing the agreement."
+            )
+        )
     if unmasked:
         require_unmasked(ctx)
     unit = unit_names(ctx.conn).get(row["village_code"], row["village_code"])
@@ -103,15 +111,26 @@ def agreement_data(ctx: Context, dispute_id: str, *, draft: bool = False, unmask
     result = Agreement(
         number=agreement_number(row["serial_no"], row["registered_on"], unit),
         committee=_("{unit} People's Mediation Committee").format(unit=unit),
-        parties=parties, facts=text(row["summary"]), terms=text(row["agreement_terms"]),
-        amount_cents=row["amount_cents"], performance=text(row["performance_terms"]), copies=len(parties) + 1,
+        parties=parties,
+        facts=text(row["summary"]),
+        terms=text(row["agreement_terms"]),
+        amount_cents=row["amount_cents"],
+        performance=text(row["performance_terms"]),
+        copies=len(parties) + 1,
         date=chinese_date(row["concluded_on"]) if success and row["concluded_on"] else "",
-        mediator=row["mediator"], draft=not success, unmasked=unmasked,
+        mediator=row["mediator"],
+        draft=not success,
+        unmasked=unmasked,
         place=text(row.get("place_of_performance")),
     )
     if unmasked:
-        audit_unmasked(ctx, document=_("People's mediation agreement") + " " + result.number,
-                       table_name="disputes", record_id=dispute_id, village=row["village_code"])
+        audit_unmasked(
+            ctx,
+            document=_("People's mediation agreement") + " " + result.number,
+            table_name="disputes",
+            record_id=dispute_id,
+            village=row["village_code"],
+        )
     return result
 
 
@@ -120,10 +139,18 @@ def _party_table(p: dict, width: float) -> Table:
     民族 | 年龄 / 职业或职务 | 联系方式 / 单位或住址 / 身份证号. The occupation is not personal
     identification data: printed as typed, masked or not."""
     small = [14 * mm, 12 * mm, 14 * mm, 18 * mm, 14 * mm, 12 * mm]  # 性别 男 民族 土家族 年龄 45
-    widths = [24 * mm, width - 24 * mm - sum(small), *small]      # 职业或职务 on one line
+    widths = [24 * mm, width - 24 * mm - sum(small), *small]  # 职业或职务 on one line
     rows = [
-        (p.get("role") or _("Party"), p["name"], _("Gender"), p["gender"], _("Ethnicity"), p["ethnicity"],
-         _("Age"), "" if p["age"] is None else str(p["age"])),
+        (
+            p.get("role") or _("Party"),
+            p["name"],
+            _("Gender"),
+            p["gender"],
+            _("Ethnicity"),
+            p["ethnicity"],
+            _("Age"),
+            "" if p["age"] is None else str(p["age"]),
+        ),
         (_("Occupation or post"), p.get("occupation") or "", _("Contact"), p["phone"]),
         (_("Work unit or address"), p["address"]),
         (_("ID number"), p["id_number"]),
@@ -147,8 +174,7 @@ class _SplittingBox(Flowable):
     LABEL_WIDTH = 35 * mm
     HPAD, TOP_PAD, BOTTOM_PAD = 6, 4, 5
 
-    def __init__(self, label: str, body: Paragraph, width: float, *, continued: bool = False,
-                 split: bool = False):
+    def __init__(self, label: str, body: Paragraph, width: float, *, continued: bool = False, split: bool = False):
         super().__init__()
         self._label, self._body, self._width = label, body, width
         self._continued = continued
@@ -159,12 +185,15 @@ class _SplittingBox(Flowable):
     def _make(self, top: bool) -> Table:
         commands = [
             ("VALIGN", (0, 0), (-1, -1), "TOP" if top else "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), self.HPAD), ("RIGHTPADDING", (0, 0), (-1, -1), self.HPAD),
-            ("TOPPADDING", (0, 0), (-1, -1), self.TOP_PAD), ("BOTTOMPADDING", (0, 0), (-1, -1), self.BOTTOM_PAD),
+            ("LEFTPADDING", (0, 0), (-1, -1), self.HPAD),
+            ("RIGHTPADDING", (0, 0), (-1, -1), self.HPAD),
+            ("TOPPADDING", (0, 0), (-1, -1), self.TOP_PAD),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), self.BOTTOM_PAD),
             *layout._rules([0], 0, 0.5, 1.0),
         ]
-        return layout._table([[self._heading, self._body]], [self.LABEL_WIDTH, self._width - self.LABEL_WIDTH],
-                             commands)
+        return layout._table(
+            [[self._heading, self._body]], [self.LABEL_WIDTH, self._width - self.LABEL_WIDTH], commands
+        )
 
     def wrap(self, availWidth, availHeight):
         self.width, self.height = self._table.wrap(availWidth, availHeight)
@@ -189,9 +218,14 @@ class _SplittingBox(Flowable):
 
 def _performance_section(ag: Agreement, width: float) -> Table:
     """履行方式、时限 and, under it in the same box, 履行地点 (blank lines to write in when empty)."""
-    return kv_table([(_("Manner and time limit of performance"), ag.performance.strip() or "\n" * 4),
-                     (_("Place of performance"), ag.place.strip() or "\n")],
-                    [35 * mm, width - 35 * mm], font_size=12)
+    return kv_table(
+        [
+            (_("Manner and time limit of performance"), ag.performance.strip() or "\n" * 4),
+            (_("Place of performance"), ag.place.strip() or "\n"),
+        ],
+        [35 * mm, width - 35 * mm],
+        font_size=12,
+    )
 
 
 def _watermark(canvas: Canvas, doc) -> None:
@@ -207,14 +241,14 @@ def _watermark(canvas: Canvas, doc) -> None:
 def render_agreement_pdf(out: Out, ag: Agreement) -> int:
     register_fonts()
     width = FORM_FRAME_WIDTH
-    blocks = [para(_("No. {number}").format(number=ag.number), font=FANG, size=12, align="right"),
-              Spacer(0, 3 * mm)]
+    blocks = [para(_("No. {number}").format(number=ag.number), font=FANG, size=12, align="right"), Spacer(0, 3 * mm)]
     for p in ag.parties:
         blocks += [_party_table(p, width), Spacer(0, 2 * mm)]
     terms = ag.terms.strip()
     if ag.amount_cents:
         terms += ("\n" if terms else "") + _("Amount involved: {figures} ({capitals})").format(
-            figures=format_money(ag.amount_cents, "zh_CN"), capitals=amount_in_capitals(ag.amount_cents))
+            figures=format_money(ag.amount_cents, "zh_CN"), capitals=amount_in_capitals(ag.amount_cents)
+        )
     blocks += [
         Spacer(0, 2 * mm),
         _boxed_section(_("Main facts of the dispute and matters in dispute"), ag.facts, width),
@@ -227,11 +261,22 @@ def render_agreement_pdf(out: Out, ag: Agreement) -> int:
     # the closing clauses, the signatures and the seal stay together on the last page: never
     # a page of signatures alone, never signatures split from the seal
     closing = [
-        para(_("This agreement is made in {copies} copies; each party and the people's mediation committee "
-               "keep one copy each.").format(copies=copies_text(ag.copies)), size=12, indent_chars=2),
-        para(_("This agreement takes effect on the day the parties sign it (or seal it or press their "
-               "fingerprints), the people's mediator signs it and the people's mediation committee seals it.")
-             , size=12, indent_chars=2),
+        para(
+            _(
+                "This agreement is made in {copies} copies; each party and the people's mediation committee "
+                "keep one copy each."
+            ).format(copies=copies_text(ag.copies)),
+            size=12,
+            indent_chars=2,
+        ),
+        para(
+            _(
+                "This agreement takes effect on the day the parties sign it (or seal it or press their "
+                "fingerprints), the people's mediator signs it and the people's mediation committee seals it."
+            ),
+            size=12,
+            indent_chars=2,
+        ),
         Spacer(0, 6 * mm),
         signature_lines(signers, width=width, per_row=2, font_size=12),
         Spacer(0, 10 * mm),
@@ -267,10 +312,16 @@ def _seal_block(ag: Agreement, width: float) -> Table:
     lines = [ag.committee + _("(seal)"), date]
     inner = 80 * mm
     rows = [["", para(line, size=12, align="center")] for line in lines]
-    return layout._table(rows, [width - inner, inner], [
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ])
+    return layout._table(
+        rows,
+        [width - inner, inner],
+        [
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ],
+    )
 
 
 def _build_draft(out: Out, title: str, blocks: list, number: str) -> int:
@@ -282,7 +333,11 @@ def _build_draft(out: Out, title: str, blocks: list, number: str) -> int:
         _running_number(number, canvas, doc)
 
     return layout._build(
-        out, [heading, Spacer(0, 4 * mm), *blocks], pagesize=layout.FORM_PAGE, margins=layout.FORM_MARGINS,
-        title=title, on_page=on_page,
+        out,
+        [heading, Spacer(0, 4 * mm), *blocks],
+        pagesize=layout.FORM_PAGE,
+        margins=layout.FORM_MARGINS,
+        title=title,
+        on_page=on_page,
         footer=partial(layout._page_x_of_n, x=layout.FORM_PAGE[0] / 2, y=layout.FORM_MARGINS[3] / 2),
     )

@@ -49,7 +49,7 @@ class AnnualReport:
     date: str
     months: list[str] = field(default_factory=list)
     series: dict[str, list[int]] = field(default_factory=dict)
-    photos: list = field(default_factory=list)      # reports.photos.Photo: the 附件：活动照片 (issue 16)
+    photos: list = field(default_factory=list)  # reports.photos.Photo: the 附件：活动照片 (issue 16)
 
 
 def approx(n: int) -> tuple[str, bool]:
@@ -76,41 +76,51 @@ def sentences(figures: dict, year: int) -> dict[str, str]:
     out = {}
     if d["total"]:
         disputes = _("In {year}, {total} disputes of all kinds were screened and mediated").format(
-            year=year, total=d["total"])
+            year=year, total=d["total"]
+        )
         if d["success_rate"] is not None:
             disputes += _(", with a mediation success rate of {rate}").format(rate=_rate(d["success_rate"]))
     else:
         disputes = ""
     out["矛盾纠纷"] = disputes
-    out["宣传活动"] = _join([
-        _("{n} legal publicity events were held").format(n=p["events"]) if p["events"] else "",
-        _("{n} legal lectures were held").format(n=p["lectures"]) if p["lectures"] else "",
-        _("{n} legal consultations from the public were received").format(n=h["consultations"])
-        if h["consultations"] else "",
-        _("{n} calls to the legal service hotline were answered").format(n=h["calls"]) if h["calls"] else "",
-    ])
+    out["宣传活动"] = _join(
+        [
+            _("{n} legal publicity events were held").format(n=p["events"]) if p["events"] else "",
+            _("{n} legal lectures were held").format(n=p["lectures"]) if p["lectures"] else "",
+            _("{n} legal consultations from the public were received").format(n=h["consultations"])
+            if h["consultations"]
+            else "",
+            _("{n} calls to the legal service hotline were answered").format(n=h["calls"]) if h["calls"] else "",
+        ]
+    )
     out["专项治理"] = _("{n} special campaigns").format(n=p["campaigns"]) if p["campaigns"] else ""
     kinds = p["materials_by_kind"]
     parts = []
     for kind, msg, msg_more in (
-            ("宣传册", N_("{n} legal publicity booklets"), N_("more than {n} legal publicity booklets")),
-            ("宣传单", N_("{n} leaflets"), N_("more than {n} leaflets"))):
+        ("宣传册", N_("{n} legal publicity booklets"), N_("more than {n} legal publicity booklets")),
+        ("宣传单", N_("{n} leaflets"), N_("more than {n} leaflets")),
+    ):
         if kinds.get(kind):
             number, rounded = approx(kinds[kind])
             parts.append(_(msg_more if rounded else msg).format(n=number))
     if not parts and p["materials"]:
         number, rounded = approx(p["materials"])
-        parts.append(_(N_("more than {n} publicity materials") if rounded else N_("{n} publicity materials"))
-                     .format(n=number))
+        parts.append(
+            _(N_("more than {n} publicity materials") if rounded else N_("{n} publicity materials")).format(n=number)
+        )
     out["宣传资料"] = _("{items} were handed out").format(items=_join(parts)) if parts else ""
     out["专题学习"] = _("{n} study sessions").format(n=t["study"]) if t["study"] else ""
     out["研讨"] = _("{n} seminars").format(n=t["seminars"]) if t["seminars"] else ""
-    out["普法考试"] = (_("the pass rate was {rate}").format(rate=_rate(t["exam_pass_rate"]))
-                   if t["exam_pass_rate"] is not None else "")
+    out["普法考试"] = (
+        _("the pass rate was {rate}").format(rate=_rate(t["exam_pass_rate"])) if t["exam_pass_rate"] is not None else ""
+    )
     cadres = t["by_type"].get("村两委干部法治培训", 0)
     out["法治培训"] = _("{n} legal training sessions for village cadres were held").format(n=cadres) if cadres else ""
-    out["满意度"] = (_("public satisfaction with the legal services reached {rate}").format(
-        rate=_rate(h["satisfaction_rate"])) if h["satisfaction_rate"] is not None else "")
+    out["满意度"] = (
+        _("public satisfaction with the legal services reached {rate}").format(rate=_rate(h["satisfaction_rate"]))
+        if h["satisfaction_rate"] is not None
+        else ""
+    )
     return out
 
 
@@ -183,7 +193,7 @@ def _statements(parts: list[str]) -> str:
     out = []
     for part in parts:
         if out and part.startswith("本年度") and any(p.startswith("本年度") for p in out):
-            part = part[len("本年度"):]
+            part = part[len("本年度") :]
         if part and part not in out:
             out.append(part)
     return "，".join(out) + "。" if out else ""
@@ -197,8 +207,9 @@ def issue_date(ctx: Context, year: int, village: str | None = None, date: str | 
             return dt.date.fromisoformat(str(date))
         except ValueError:
             raise Refused(_("The date must be written YYYY-MM-DD, not {value}.").format(value=date)) from None
-    saved = audit.entries(ctx.conn, record_id=report_texts.setting_key(ctx.conn, year, village),
-                          action="set_setting", limit=1)
+    saved = audit.entries(
+        ctx.conn, record_id=report_texts.setting_key(ctx.conn, year, village), action="set_setting", limit=1
+    )
     if saved and saved[0].get("at"):
         try:
             return dt.date.fromisoformat(str(saved[0]["at"])[:10])
@@ -207,8 +218,9 @@ def issue_date(ctx: Context, year: int, village: str | None = None, date: str | 
     return ctx.today()
 
 
-def annual_data(ctx: Context, year: int, village: str | None = None, date: str | None = None, *,
-                photos: bool = False) -> AnnualReport:
+def annual_data(
+    ctx: Context, year: int, village: str | None = None, date: str | None = None, *, photos: bool = False
+) -> AnnualReport:
     """The report's content; ``date`` (YYYY-MM-DD) sets the 成文日期 (:func:`issue_date`);
     ``photos`` adds the 附件：活动照片, one photo per publicity event of the year."""
     stats.period_bounds(year=year)  # validates the year
@@ -222,8 +234,9 @@ def annual_data(ctx: Context, year: int, village: str | None = None, date: str |
         issuer = _("{unit} People's Government").format(unit=unit)
     else:
         title = _("{unit} {year} annual report on rule-of-law work").format(unit=unit, year=year)
-        issuer = (_("{unit} Residents' Committee") if unit.endswith("社区") else
-                  _("{unit} Villagers' Committee")).format(unit=unit)
+        issuer = (
+            _("{unit} Residents' Committee") if unit.endswith("社区") else _("{unit} Villagers' Committee")
+        ).format(unit=unit)
     months = [f"{m}月" for m in range(1, 13)]
     by_month = figures["disputes"]["by_month_type"]
     series = {}
@@ -231,11 +244,22 @@ def annual_data(ctx: Context, year: int, village: str | None = None, date: str |
         values = [by_month.get(f"{year:04d}-{m:02d}", {}).get(kind, 0) for m in range(1, 13)]
         if any(values):
             series[kind] = values
-    return AnnualReport(title=title, unit=unit, township=township, year=int(year), figures=figures,
-                        sentences=sentences(figures, int(year)), texts=texts, issuer=issuer,
-                        date=chinese_date(issue_date(ctx, year, village, date)), months=months, series=series,
-                        photos=report_photos.event_photos(ctx.conn, f"{int(year):04d}-01-01", f"{int(year):04d}-12-31",
-                                                          code) if photos else [])
+    return AnnualReport(
+        title=title,
+        unit=unit,
+        township=township,
+        year=int(year),
+        figures=figures,
+        sentences=sentences(figures, int(year)),
+        texts=texts,
+        issuer=issuer,
+        date=chinese_date(issue_date(ctx, year, village, date)),
+        months=months,
+        series=series,
+        photos=report_photos.event_photos(ctx.conn, f"{int(year):04d}-01-01", f"{int(year):04d}-12-31", code)
+        if photos
+        else [],
+    )
 
 
 def fill_fields(text: str, values: dict[str, str]) -> str:
@@ -275,15 +299,19 @@ def section_headings(report: AnnualReport) -> dict[str, str]:
     if report.township:
         return {
             "measures": _("I. Main measures and results in building a rule-of-law government in {year}").format(year=y),
-            "leaders": _("II. How the principal Party and government leaders fulfilled their duties as the first "
-                         "persons responsible for building the rule of law"),
+            "leaders": _(
+                "II. How the principal Party and government leaders fulfilled their duties as the first "
+                "persons responsible for building the rule of law"
+            ),
             "problems": _("III. Problems and shortcomings"),
             "next_steps": _("IV. Measures for building a rule-of-law government in the next step"),
         }
     return {
         "measures": _("I. Main measures and results in rule-of-law work in {year}").format(year=y),
-        "leaders": _("II. How the village Party secretary fulfilled the duties of the first person responsible "
-                     "for building the rule of law"),
+        "leaders": _(
+            "II. How the village Party secretary fulfilled the duties of the first person responsible "
+            "for building the rule of law"
+        ),
         "problems": _("III. Problems and shortcomings"),
         "next_steps": _("IV. Measures for rule-of-law work in the next step"),
     }
@@ -294,12 +322,16 @@ def report_blocks(report: AnnualReport) -> list[Block]:
     for key, heading in section_headings(report).items():
         blocks.append(Heading(1, heading))
         blocks += text_blocks(report.texts[key], report)
-    if report.photos:        # 附件说明 (GB/T 9704 7.3.4): a blank line under the body, two characters in
+    if report.photos:  # 附件说明 (GB/T 9704 7.3.4): a blank line under the body, two characters in
         blocks += [Gap(1), Text(_("Attachment: photos of the events"))]
     return blocks
 
 
 def render_annual_pdf(out: Out, report: AnnualReport) -> int:
-    return build_official_document(out, title=report.title, blocks=report_blocks(report),
-                                   signature_lines=[report.issuer, report.date],
-                                   appendix=report_photos.appendix(report.photos) if report.photos else ())
+    return build_official_document(
+        out,
+        title=report.title,
+        blocks=report_blocks(report),
+        signature_lines=[report.issuer, report.date],
+        appendix=report_photos.appendix(report.photos) if report.photos else (),
+    )

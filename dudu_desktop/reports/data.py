@@ -105,9 +105,19 @@ class Ledger:
         rows = [shown(r) for r in self.rows]
         totals = shown(self.totals) if self.totals else None
         if not self.print_merge:
-            return Ledger(register=self.register, title=self.title, subtitle=self.subtitle, columns=self.columns,
-                          rows=rows, totals=totals, signature=self.signature, unmasked=self.unmasked,
-                          month=self.month, village=self.village, empty_note=self.empty_note)
+            return Ledger(
+                register=self.register,
+                title=self.title,
+                subtitle=self.subtitle,
+                columns=self.columns,
+                rows=rows,
+                totals=totals,
+                signature=self.signature,
+                unmasked=self.unmasked,
+                month=self.month,
+                village=self.village,
+                empty_note=self.empty_note,
+            )
         keys = [c.key for c in self.columns]
         merged = {k for _col, parts in self.print_merge for k in parts}
         columns, sources = [], []
@@ -129,10 +139,19 @@ class Ledger:
                     out.append(_join_lines([values[i] for i in idx]))
             return out
 
-        return Ledger(register=self.register, title=self.title, subtitle=self.subtitle, columns=columns,
-                      rows=[pick(r) for r in rows], totals=pick(totals) if totals else None,
-                      signature=self.signature, unmasked=self.unmasked, month=self.month, village=self.village,
-                      empty_note=self.empty_note)
+        return Ledger(
+            register=self.register,
+            title=self.title,
+            subtitle=self.subtitle,
+            columns=columns,
+            rows=[pick(r) for r in rows],
+            totals=pick(totals) if totals else None,
+            signature=self.signature,
+            unmasked=self.unmasked,
+            month=self.month,
+            village=self.village,
+            empty_note=self.empty_note,
+        )
 
 
 def _printed_value(value: Any, kind: str, year: int) -> Any:
@@ -159,12 +178,12 @@ def _join_lines(values: list[Any]) -> str:
     out = []
     for n in range(count):
         parts = [lines[n] for lines in split if lines and lines[n] not in ("", "—")]
-        out.append(parts[0] + ("\u3000" + parts[1] if len(parts) > 1 else "") +
-                   "".join("\n" + p for p in parts[2:]))
+        out.append(parts[0] + ("\u3000" + parts[1] if len(parts) > 1 else "") + "".join("\n" + p for p in parts[2:]))
     return "\n".join(out)
 
 
 # ---------------------------------------------------------------- shared helpers
+
 
 def chinese_date(value) -> str:
     """``2024-05-01`` → ``2024年5月1日`` whatever the interface language (documents are Chinese)."""
@@ -239,6 +258,7 @@ def filler_name(ctx: Context) -> str:
     """填表人: the acting user's display name when an account is known, else blank to sign."""
     try:
         from dudu_desktop.services import users
+
         user = users.get_user(ctx.conn, ctx.user)
     except Exception:  # noqa: BLE001 - a database from before accounts
         return ""
@@ -253,13 +273,27 @@ def require_unmasked(ctx: Context) -> None:
         raise Refused(_("Your role ({role}) may not print or export full personal data.").format(role=ctx.role))
 
 
-def audit_unmasked(ctx: Context, *, document: str, table_name: str = "", record_id: str = "",
-                   village: str | None = None, details: dict | None = None) -> None:
+def audit_unmasked(
+    ctx: Context,
+    *,
+    document: str,
+    table_name: str = "",
+    record_id: str = "",
+    village: str | None = None,
+    details: dict | None = None,
+) -> None:
     """One audit entry ``print_unmasked`` for a document produced with full personal data."""
     with transaction(ctx.conn):
-        audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action=UNMASKED_ACTION,
-                     table_name=table_name, record_id=record_id, village_code=village or "",
-                     changes={"document": [None, document], **{k: [None, v] for k, v in (details or {}).items()}})
+        audit.append(
+            ctx.conn,
+            at=ctx.now_text(),
+            user=ctx.user,
+            action=UNMASKED_ACTION,
+            table_name=table_name,
+            record_id=record_id,
+            village_code=village or "",
+            changes={"document": [None, document], **{k: [None, v] for k, v in (details or {}).items()}},
+        )
 
 
 class _Masker:
@@ -294,8 +328,16 @@ def _last_day(year: int, month: int) -> dt.date:
 
 # ---------------------------------------------------------------- ledgers
 
-def ledger(ctx: Context, register: str, *, month: str, village: str | None = None,
-           unmasked: bool = False, filled_on: str | None = None) -> Ledger:
+
+def ledger(
+    ctx: Context,
+    register: str,
+    *,
+    month: str,
+    village: str | None = None,
+    unmasked: bool = False,
+    filled_on: str | None = None,
+) -> Ledger:
     """The ledger of ``register`` (disputes, trainings, hotline, publicity) for ``month``
     ('YYYY-MM'), one village or (``None`` at the township) every village. 填报日期 is
     ``filled_on`` ('YYYY-MM-DD') when given, else left blank to be written by hand."""
@@ -311,8 +353,9 @@ def ledger(ctx: Context, register: str, *, month: str, village: str | None = Non
     rows = queries.fetch_rows(ctx.conn, register, filters)
     names = unit_names(ctx.conn)
     with_village = code is None
-    build: Callable = {"disputes": _disputes, "trainings": _trainings, "hotline": _hotline,
-                       "publicity": _publicity}[register]
+    build: Callable = {"disputes": _disputes, "trainings": _trainings, "hotline": _hotline, "publicity": _publicity}[
+        register
+    ]
     columns, body, totals = build(ctx.conn, rows, year, _Masker(unmasked))
     if with_village:
         columns.insert(0, LedgerColumn("village", _("Village\n(community)"), align="center", max_mm=22))
@@ -323,28 +366,42 @@ def ledger(ctx: Context, register: str, *, month: str, village: str | None = Non
         row.insert(0, i)
     totals.insert(0, _("Total"))
     columns.insert(0, LedgerColumn("no", _("Seq."), INT, align="center", max_mm=12))
-    title = _("{unit} {month} {ledger}").format(unit=unit, month=format_month(year, mon, "zh_CN"),
-                                                 ledger=_(LEDGER_TITLES[register]))
-    period = _("Period: {start} to {end}").format(start=chinese_date(dt.date(year, mon, 1)),
-                                                  end=f"{mon}月{_last_day(year, mon).day}日")
+    title = _("{unit} {month} {ledger}").format(
+        unit=unit, month=format_month(year, mon, "zh_CN"), ledger=_(LEDGER_TITLES[register])
+    )
+    period = _("Period: {start} to {end}").format(
+        start=chinese_date(dt.date(year, mon, 1)), end=f"{mon}月{_last_day(year, mon).day}日"
+    )
     parts = [_("Reporting unit: {unit}").format(unit=unit), period]
     if register in ("disputes", "hotline"):
-        parts.append(_("Full personal data — keep confidential") if unmasked else
-                     _("Personal data partly hidden"))
+        parts.append(_("Full personal data — keep confidential") if unmasked else _("Personal data partly hidden"))
     result = Ledger(
-        register=register, title=title, subtitle="\u3000\u3000".join(parts), columns=columns, rows=body,
-        totals=totals, unmasked=unmasked, month=month, village=code,
+        register=register,
+        title=title,
+        subtitle="\u3000\u3000".join(parts),
+        columns=columns,
+        rows=body,
+        totals=totals,
+        unmasked=unmasked,
+        month=month,
+        village=code,
         signature={"填表人": filler_name(ctx), "审核人": "", "填报日期": chinese_date(filled)},
     )
     if not body:  # 零报告: one line saying so, not a totals row of zeros
         result.totals = None
         result.empty_note = _(EMPTY_NOTES[register])
     if register == "disputes":  # on paper: name and phone on one line, the ID number under them
-        result.print_merge = [(LedgerColumn("party_details", _("Parties and contact"), max_mm=42),
-                               ("parties", "phones", "id_numbers"))]
+        result.print_merge = [
+            (LedgerColumn("party_details", _("Parties and contact"), max_mm=42), ("parties", "phones", "id_numbers"))
+        ]
     if unmasked:
-        audit_unmasked(ctx, document=title, table_name=queries.meta(register).table, village=code,
-                       details={"register": register, "month": month, "rows": len(body)})
+        audit_unmasked(
+            ctx,
+            document=title,
+            table_name=queries.meta(register).table,
+            village=code,
+            details={"register": register, "month": month, "rows": len(body)},
+        )
     return result
 
 
@@ -360,9 +417,11 @@ def parse_filled_on(value: str | None) -> dt.date | None:
 def _children(conn, table: str, key: str, ids: list[str], order: str) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        sql = (f"SELECT * FROM {table} WHERE deleted = 0 AND {key} IN ({', '.join('?' * len(chunk))}) "
-               f"ORDER BY {key}, {order}")
+        chunk = ids[start : start + 500]
+        sql = (
+            f"SELECT * FROM {table} WHERE deleted = 0 AND {key} IN ({', '.join('?' * len(chunk))}) "
+            f"ORDER BY {key}, {order}"
+        )
         for r in conn.execute(sql, chunk):
             out[r[key]].append(dict(r))
     return out
@@ -403,20 +462,34 @@ def _disputes(conn, rows: list[dict], year: int, m: _Masker):
             amount += r["amount_cents"]
         names = [m.name(p["name"]) for p in ps] or [m.name(r["party_names"])]
         full_names = [p["name"] for p in ps] or [r["party_names"]]
-        body.append([
-            r["serial_no"], day(r["registered_on"]), _lines(names),
-            _lines([m.phone(p["phone"]) or "—" for p in ps]) if any(p["phone"] for p in ps) else "",
-            _lines([m.id(p["id_number"]) or "—" for p in ps]) if any(p["id_number"] for p in ps) else "",
-            r["dispute_type"], r["source"], m.text(r["summary"], [p["name"] for p in ps]), r["mediator"],
-            r["level"], _outcome(r, m, full_names),
-            yuan(r["amount_cents"]) if r["result"] == DisputeResult.SUCCESS else None,
-            day(r["concluded_on"]) if r["status"] in vocab.DONE_STATUSES else None,
-            m.text(r["notes"], full_names),
-        ])
-    summary = _("{total} cases: {success} mediated successfully, {failed} unsuccessful, {withdrawn} withdrawn, "
-                "{open} in progress").format(total=len(rows), success=counts[DisputeResult.SUCCESS],
-                                             failed=counts[DisputeResult.FAILED],
-                                             withdrawn=counts[DisputeResult.WITHDRAWN], open=open_)
+        body.append(
+            [
+                r["serial_no"],
+                day(r["registered_on"]),
+                _lines(names),
+                _lines([m.phone(p["phone"]) or "—" for p in ps]) if any(p["phone"] for p in ps) else "",
+                _lines([m.id(p["id_number"]) or "—" for p in ps]) if any(p["id_number"] for p in ps) else "",
+                r["dispute_type"],
+                r["source"],
+                m.text(r["summary"], [p["name"] for p in ps]),
+                r["mediator"],
+                r["level"],
+                _outcome(r, m, full_names),
+                yuan(r["amount_cents"]) if r["result"] == DisputeResult.SUCCESS else None,
+                day(r["concluded_on"]) if r["status"] in vocab.DONE_STATUSES else None,
+                m.text(r["notes"], full_names),
+            ]
+        )
+    summary = _(
+        "{total} cases: {success} mediated successfully, {failed} unsuccessful, {withdrawn} withdrawn, "
+        "{open} in progress"
+    ).format(
+        total=len(rows),
+        success=counts[DisputeResult.SUCCESS],
+        failed=counts[DisputeResult.FAILED],
+        withdrawn=counts[DisputeResult.WITHDRAWN],
+        open=open_,
+    )
     totals = ["", "", "", "", "", "", "", summary, "", "", "", yuan(amount), "", ""]
     return columns, body, totals
 
@@ -471,13 +544,36 @@ def _trainings(conn, rows: list[dict], year: int, m: _Masker):
         hours += h or 0
         invited, attended = invited + len(ps), attended + n_in
         takers, passed = takers + n_take, passed + n_pass
-        body.append([
-            day(r["held_on"]), r["training_type"], r["topic"], r["speaker"], r["location"],
-            h, len(ps), n_in, n_in / len(ps) if ps else "—",
-            n_take if r["exam_held"] or n_take else None, n_pass if r["exam_held"] or n_take else None, r["notes"],
-        ])
-    totals = ["", "", _("{n} sessions").format(n=len(rows)), "", "", hours.normalize() if rows else None,
-              invited, attended, attended / invited if invited else "—", takers, passed, ""]
+        body.append(
+            [
+                day(r["held_on"]),
+                r["training_type"],
+                r["topic"],
+                r["speaker"],
+                r["location"],
+                h,
+                len(ps),
+                n_in,
+                n_in / len(ps) if ps else "—",
+                n_take if r["exam_held"] or n_take else None,
+                n_pass if r["exam_held"] or n_take else None,
+                r["notes"],
+            ]
+        )
+    totals = [
+        "",
+        "",
+        _("{n} sessions").format(n=len(rows)),
+        "",
+        "",
+        hours.normalize() if rows else None,
+        invited,
+        attended,
+        attended / invited if invited else "—",
+        takers,
+        passed,
+        "",
+    ]
     return columns, body, totals
 
 
@@ -505,13 +601,21 @@ def _hotline(conn, rows: list[dict], year: int, m: _Masker):
         satisfied += r["satisfaction"] in vocab.SATISFIED
         caller = _("Anonymous") if r["anonymous"] or not r["caller_name"] else m.name(r["caller_name"])
         answer = r["answer"] + ("\n" + r["referral"] if r["referral"] else "")
-        body.append([
-            moment(r["called_at"]), r["channel"], caller,
-            m.phone(r["caller_phone"]), r["category"], m.text(r["question"], [r["caller_name"]]),
-            m.text(answer.strip(), [r["caller_name"]]),
-            _("Yes") if r["legal_aid"] else _("No"), day(r["followup_on"]), r["satisfaction"],
-            r["handler"],
-        ])
+        body.append(
+            [
+                moment(r["called_at"]),
+                r["channel"],
+                caller,
+                m.phone(r["caller_phone"]),
+                r["category"],
+                m.text(r["question"], [r["caller_name"]]),
+                m.text(answer.strip(), [r["caller_name"]]),
+                _("Yes") if r["legal_aid"] else _("No"),
+                day(r["followup_on"]),
+                r["satisfaction"],
+                r["handler"],
+            ]
+        )
     by_channel = "、".join(f"{c}{n}" for c, n in channels.items() if n)
     summary = _("{n} consultations").format(n=len(rows)) + (f"（{by_channel}）" if by_channel else "")
     if rated:  # in the wide column: the satisfaction column is too narrow for it
@@ -529,8 +633,10 @@ def _publicity(conn, rows: list[dict], year: int, m: _Masker):
         LedgerColumn("form", _("Form"), align="center", max_mm=22),
         LedgerColumn("location", _("Location"), flex=0.8),
         LedgerColumn("audience", _("Audience\n(people)"), INT, align="right", max_mm=18),
-        *[LedgerColumn(f"material_{k}", f"{k}\n（{u}）", INT, align="right", max_mm=16)
-          for k, u in vocab.MATERIAL_KINDS.items()],
+        *[
+            LedgerColumn(f"material_{k}", f"{k}\n（{u}）", INT, align="right", max_mm=16)
+            for k, u in vocab.MATERIAL_KINDS.items()
+        ],
         LedgerColumn("organizer", _("Organizer"), max_mm=26),
         LedgerColumn("notes", _("Notes"), flex=0.7),
     ]
@@ -544,7 +650,17 @@ def _publicity(conn, rows: list[dict], year: int, m: _Masker):
         for k in kinds:
             sums[k] += qty[k]
         audience += r["audience"] or 0
-        body.append([day(r["held_on"]), r["theme"], r["form"], r["location"], r["audience"],
-                     *[qty[k] or None for k in kinds], r["organizer"], r["notes"]])
+        body.append(
+            [
+                day(r["held_on"]),
+                r["theme"],
+                r["form"],
+                r["location"],
+                r["audience"],
+                *[qty[k] or None for k in kinds],
+                r["organizer"],
+                r["notes"],
+            ]
+        )
     totals = ["", _("{n} activities").format(n=len(rows)), "", "", audience, *[sums[k] for k in kinds], "", ""]
     return columns, body, totals

@@ -45,30 +45,43 @@ class DocumentRequest:
     @property
     def has_personal_data(self) -> bool:
         """Whether a "show full personal data" choice means anything for this document."""
-        return self.kind in (AGREEMENT, DOSSIER) or (self.kind == LEDGER and self.params.get("register") in ("disputes",
-                                                                                                 "hotline"))
+        return self.kind in (AGREEMENT, DOSSIER) or (
+            self.kind == LEDGER and self.params.get("register") in ("disputes", "hotline")
+        )
 
 
 def _build(ctx: Context, request: DocumentRequest, out) -> int:
     p = request.params
     if request.kind == LEDGER:
-        ledger = data.ledger(ctx, p["register"], month=p["month"], village=p.get("village"),
-                             unmasked=bool(p.get("unmasked")), filled_on=p.get("filled_on"))
+        ledger = data.ledger(
+            ctx,
+            p["register"],
+            month=p["month"],
+            village=p.get("village"),
+            unmasked=bool(p.get("unmasked")),
+            filled_on=p.get("filled_on"),
+        )
         after = None
-        if p.get("photos") and p["register"] == "publicity":      # the events' photos after the table
-            after = photos.grid(photos.event_photos(ctx.conn, f"{ledger.month}-01", f"{ledger.month}-31",
-                                                    ledger.village), _("Photos of the events"))
+        if p.get("photos") and p["register"] == "publicity":  # the events' photos after the table
+            after = photos.grid(
+                photos.event_photos(ctx.conn, f"{ledger.month}-01", f"{ledger.month}-31", ledger.village),
+                _("Photos of the events"),
+            )
         return export.render_ledger_pdf(out, ledger, after=after)
     if request.kind == AGREEMENT:
-        content = agreement.agreement_data(ctx, p["dispute_id"], draft=bool(p.get("draft")),
-                                           unmasked=bool(p.get("unmasked")))
+        content = agreement.agreement_data(
+            ctx, p["dispute_id"], draft=bool(p.get("draft")), unmasked=bool(p.get("unmasked"))
+        )
         return agreement.render_agreement_pdf(out, content)
     if request.kind == SIGNIN:
-        return signin.render_signin_pdf(out, signin.signin_data(ctx, p["training_id"], after=bool(p.get("after")),
-                                                                filled_on=p.get("filled_on")))
+        return signin.render_signin_pdf(
+            out, signin.signin_data(ctx, p["training_id"], after=bool(p.get("after")), filled_on=p.get("filled_on"))
+        )
     if request.kind == ANNUAL:
-        return annual.render_annual_pdf(out, annual.annual_data(ctx, int(p["year"]), p.get("village"),
-                                                                date=p.get("date"), photos=bool(p.get("photos"))))
+        return annual.render_annual_pdf(
+            out,
+            annual.annual_data(ctx, int(p["year"]), p.get("village"), date=p.get("date"), photos=bool(p.get("photos"))),
+        )
     if request.kind == DOSSIER:
         made = dossier.build_dossier(ctx, p["dispute_id"], unmasked=bool(p.get("unmasked")))
         out.write(made.pdf)
@@ -90,8 +103,14 @@ def write(ctx: Context, request: DocumentRequest, path: str | os.PathLike) -> in
     fmt = export.output_format(path, allowed)
     if fmt != "pdf":
         p = request.params
-        ledger = data.ledger(ctx, p["register"], month=p["month"], village=p.get("village"),
-                             unmasked=bool(p.get("unmasked")), filled_on=p.get("filled_on"))
+        ledger = data.ledger(
+            ctx,
+            p["register"],
+            month=p["month"],
+            village=p.get("village"),
+            unmasked=bool(p.get("unmasked")),
+            filled_on=p.get("filled_on"),
+        )
         return export.write_ledger(path, ledger)
     content, pages = pdf_bytes(ctx, request)
     export.write_bytes(path, content)
@@ -106,8 +125,11 @@ def title_of(request: DocumentRequest) -> str:
     if request.kind == AGREEMENT:
         return _("People's mediation agreement")
     if request.kind == SIGNIN:
-        return _("Legal training (study) attendance record") if p.get("after") else \
-            _("Legal training (study) sign-in sheet")
+        return (
+            _("Legal training (study) attendance record")
+            if p.get("after")
+            else _("Legal training (study) sign-in sheet")
+        )
     if request.kind == ANNUAL:
         return _("Annual report {year}").format(year=p["year"])
     if request.kind == DOSSIER:
@@ -117,28 +139,51 @@ def title_of(request: DocumentRequest) -> str:
 
 # the command line's calls --------------------------------------------------------------------
 
-def write_ledger(ctx: Context, path, *, register: str, month: str, village: str | None = None,
-                 unmasked: bool = False, filled_on: str | None = None, photos: bool = False) -> int | None:
-    return write(ctx, DocumentRequest(LEDGER, {"register": register, "month": month, "village": village,
-                                               "unmasked": unmasked, "filled_on": filled_on, "photos": photos}),
-                 path)
+
+def write_ledger(
+    ctx: Context,
+    path,
+    *,
+    register: str,
+    month: str,
+    village: str | None = None,
+    unmasked: bool = False,
+    filled_on: str | None = None,
+    photos: bool = False,
+) -> int | None:
+    return write(
+        ctx,
+        DocumentRequest(
+            LEDGER,
+            {
+                "register": register,
+                "month": month,
+                "village": village,
+                "unmasked": unmasked,
+                "filled_on": filled_on,
+                "photos": photos,
+            },
+        ),
+        path,
+    )
 
 
 def write_agreement(ctx: Context, path, dispute_id: str, *, draft: bool = False, unmasked: bool = False) -> int:
-    return write(ctx, DocumentRequest(AGREEMENT, {"dispute_id": dispute_id, "draft": draft,
-                                                  "unmasked": unmasked}), path)
+    return write(
+        ctx, DocumentRequest(AGREEMENT, {"dispute_id": dispute_id, "draft": draft, "unmasked": unmasked}), path
+    )
 
 
-def write_signin(ctx: Context, path, training_id: str, *, after: bool = False,
-                 filled_on: str | None = None) -> int:
-    return write(ctx, DocumentRequest(SIGNIN, {"training_id": training_id, "after": after,
-                                               "filled_on": filled_on}), path)
+def write_signin(ctx: Context, path, training_id: str, *, after: bool = False, filled_on: str | None = None) -> int:
+    return write(
+        ctx, DocumentRequest(SIGNIN, {"training_id": training_id, "after": after, "filled_on": filled_on}), path
+    )
 
 
-def write_annual(ctx: Context, path, *, year: int, village: str | None = None, date: str | None = None,
-                 photos: bool = False) -> int:
-    return write(ctx, DocumentRequest(ANNUAL, {"year": year, "village": village, "date": date, "photos": photos}),
-                 path)
+def write_annual(
+    ctx: Context, path, *, year: int, village: str | None = None, date: str | None = None, photos: bool = False
+) -> int:
+    return write(ctx, DocumentRequest(ANNUAL, {"year": year, "village": village, "date": date, "photos": photos}), path)
 
 
 def written_message(path, pages: int | None) -> str:
@@ -155,12 +200,21 @@ def read_texts_file(path) -> dict[str, str]:
     except OSError as exc:
         raise Refused(_("Cannot read {path}: {error}").format(path=path, error=os_error_message(exc))) from None
     except json.JSONDecodeError as exc:
-        raise Refused(_("{path} is not valid JSON: check line {line}, column {column}.").format(
-            path=path, line=exc.lineno, column=exc.colno)) from None
-    except (ValueError, RecursionError):             # not UTF-8 text, or nested too deep
+        raise Refused(
+            _("{path} is not valid JSON: check line {line}, column {column}.").format(
+                path=path, line=exc.lineno, column=exc.colno
+            )
+        ) from None
+    except (ValueError, RecursionError):  # not UTF-8 text, or nested too deep
         raise Refused(_("{path} is not a JSON text file (UTF-8).").format(path=path)) from None
-    if not isinstance(given, dict) or not set(given) <= set(report_texts.SECTIONS) or \
-            not all(isinstance(v, str) for v in given.values()):
-        raise Refused(_("The file must hold a JSON object whose keys are among: {keys}.").format(
-            keys=", ".join(report_texts.SECTIONS)))
+    if (
+        not isinstance(given, dict)
+        or not set(given) <= set(report_texts.SECTIONS)
+        or not all(isinstance(v, str) for v in given.values())
+    ):
+        raise Refused(
+            _("The file must hold a JSON object whose keys are among: {keys}.").format(
+                keys=", ".join(report_texts.SECTIONS)
+            )
+        )
     return given

@@ -41,9 +41,19 @@ from dudu_desktop.services.context import Context
 
 PAGE = A4
 DEFAULT_RETENTION = "长期"
-ACTIONS = {"create_dispute": "登记受理", "update_dispute": "修改登记内容", "start_mediation": "开始调解",
-           "conclude": "调解结案", "close_out": "销号", "reopen": "重新调处", "change_level": "调整预警等级",
-           "record_followup": "回访", "delete": "作废", "restore": "恢复", "print_unmasked": "打印（未遮蔽）"}
+ACTIONS = {
+    "create_dispute": "登记受理",
+    "update_dispute": "修改登记内容",
+    "start_mediation": "开始调解",
+    "conclude": "调解结案",
+    "close_out": "销号",
+    "reopen": "重新调处",
+    "change_level": "调整预警等级",
+    "record_followup": "回访",
+    "delete": "作废",
+    "restore": "恢复",
+    "print_unmasked": "打印（未遮蔽）",
+}
 
 
 @dataclass
@@ -51,11 +61,12 @@ class Part:
     title: str
     pdf: bytes
     pages: int = 0
-    first: int = 0      # page number in the dossier
+    first: int = 0  # page number in the dossier
 
 
 def _pages(data: bytes) -> int:
     import pypdfium2 as pdfium
+
     pdf = pdfium.PdfDocument(data)
     try:
         return len(pdf)
@@ -68,9 +79,19 @@ def _flow_pdf(title: str, blocks: list) -> bytes:
     register_fonts()
     buf = io.BytesIO()
     left, right, top, bottom = FORM_MARGINS
-    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=left, rightMargin=right, topMargin=top,
-                            bottomMargin=bottom + 6 * mm, title=title, author="都督乡法治工作台账",
-                            creator="Dudu Desktop", invariant=1, initialFontName=FANG)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=PAGE,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom + 6 * mm,
+        title=title,
+        author="都督乡法治工作台账",
+        creator="Dudu Desktop",
+        invariant=1,
+        initialFontName=FANG,
+    )
     heading = para(title, font=SONG, size=20, leading=30, align="center", bold=True)
     doc.build([heading, Spacer(0, 5 * mm), *blocks])
     return buf.getvalue()
@@ -80,9 +101,16 @@ def _grid(header: list[str], rows: list[list[str]], widths: list[float]) -> Tabl
     data = [[para(h, font=HEI, size=11, align="center") for h in header]]
     data += [[para(str(c), font=FANG, size=11) for c in row] for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FANG), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6E6E6")),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FANG),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6E6E6")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     return table
 
 
@@ -97,19 +125,37 @@ def _party_names(row: dict, unmasked: bool) -> str:
 
 def _register_part(row: dict, unmasked: bool) -> Part:
     text = _masker(row, unmasked)
-    rows = [("编号", row["serial_no"], "登记日期", chinese_date(row["registered_on"])),
-            ("纠纷类型", row["dispute_type"], "纠纷来源", row["source"]),
-            ("调解方式", row["method"], "调解员", row["mediator"]),
-            ("预警等级", row["level"], "办理状态", row["status"]),
-            ("纠纷简要情况", text(row["summary"]))]
-    blocks = [kv_table(rows, width=FORM_FRAME_WIDTH), Spacer(0, 5 * mm),
-              para("当事人", font=HEI, size=13), Spacer(0, 2 * mm)]
-    parties = [[p["role"], p["name"] if unmasked else mask_name(p["name"]), p.get("gender") or "",
-                str(p.get("age") or ""), (p.get("address") or "") if unmasked else ("****" if p.get("address") else "")]
-               for p in row["parties"]]
+    rows = [
+        ("编号", row["serial_no"], "登记日期", chinese_date(row["registered_on"])),
+        ("纠纷类型", row["dispute_type"], "纠纷来源", row["source"]),
+        ("调解方式", row["method"], "调解员", row["mediator"]),
+        ("预警等级", row["level"], "办理状态", row["status"]),
+        ("纠纷简要情况", text(row["summary"])),
+    ]
+    blocks = [
+        kv_table(rows, width=FORM_FRAME_WIDTH),
+        Spacer(0, 5 * mm),
+        para("当事人", font=HEI, size=13),
+        Spacer(0, 2 * mm),
+    ]
+    parties = [
+        [
+            p["role"],
+            p["name"] if unmasked else mask_name(p["name"]),
+            p.get("gender") or "",
+            str(p.get("age") or ""),
+            (p.get("address") or "") if unmasked else ("****" if p.get("address") else ""),
+        ]
+        for p in row["parties"]
+    ]
     w = FORM_FRAME_WIDTH
-    blocks.append(_grid(["身份", "姓名", "性别", "年龄", "住址"], parties or [["", "", "", "", ""]],
-                        [w * 0.15, w * 0.2, w * 0.1, w * 0.1, w * 0.45]))
+    blocks.append(
+        _grid(
+            ["身份", "姓名", "性别", "年龄", "住址"],
+            parties or [["", "", "", "", ""]],
+            [w * 0.15, w * 0.2, w * 0.1, w * 0.1, w * 0.45],
+        )
+    )
     return Part("人民调解登记表", _flow_pdf("人民调解登记表", blocks))
 
 
@@ -128,19 +174,28 @@ def _history_part(ctx: Context, row: dict, unmasked: bool) -> Part:
             said.append(f"原因：{text(e['reason'])}")
         lines.append([e["at"][:16], ACTIONS.get(e["action"], e["action"]), e["user"], "；".join(said)])
     w = FORM_FRAME_WIDTH
-    blocks = [_grid(["时间", "事项", "经办人", "情况"], lines or [["", "", "", ""]],
-                    [w * 0.24, w * 0.18, w * 0.16, w * 0.42])]
+    blocks = [
+        _grid(["时间", "事项", "经办人", "情况"], lines or [["", "", "", ""]], [w * 0.24, w * 0.18, w * 0.16, w * 0.42])
+    ]
     return Part("调解记录", _flow_pdf("调解记录", blocks))
 
 
 def _followup_part(row: dict, unmasked: bool) -> Part:
     text = _masker(row, unmasked)
     w = FORM_FRAME_WIDTH
-    rows = [[chinese_date(f["visited_on"]), f["visitor"], f["performance"], f["satisfaction"], text(f["notes"])]
-            for f in row["followups"]]
-    blocks = [_grid(["回访日期", "回访人", "履行情况", "满意度", "备注"], rows, [w * 0.2, w * 0.15, w * 0.15,
-                                                                             w * 0.15, w * 0.35])
-              if rows else para("本案无回访记录。", size=12)]
+    rows = [
+        [chinese_date(f["visited_on"]), f["visitor"], f["performance"], f["satisfaction"], text(f["notes"])]
+        for f in row["followups"]
+    ]
+    blocks = [
+        _grid(
+            ["回访日期", "回访人", "履行情况", "满意度", "备注"],
+            rows,
+            [w * 0.2, w * 0.15, w * 0.15, w * 0.15, w * 0.35],
+        )
+        if rows
+        else para("本案无回访记录。", size=12)
+    ]
     return Part("回访记录", _flow_pdf("回访记录", blocks))
 
 
@@ -148,7 +203,7 @@ def _agreement_part(ctx: Context, dispute_id: str, unmasked: bool) -> Part | Non
     try:
         content = agreement.agreement_data(ctx, dispute_id, unmasked=unmasked)
     except Refused:
-        return None                       # no agreement for this case (failed, withdrawn, in progress)
+        return None  # no agreement for this case (failed, withdrawn, in progress)
     buf = io.BytesIO()
     agreement.render_agreement_pdf(buf, content)
     return Part("人民调解协议书", buf.getvalue())
@@ -200,10 +255,13 @@ def _cover_pdf(fields: list[tuple[str, str]]) -> bytes:
 
 def _toc_pdf(parts: list[Part]) -> bytes:
     w = FORM_FRAME_WIDTH
-    rows = [[str(i), p.title, str(p.first) if p.pages == 1 else f"{p.first}–{p.first + p.pages - 1}", ""]
-            for i, p in enumerate(parts, start=1)]
-    return _flow_pdf("卷内目录", [_grid(["序号", "文件材料名称", "页号", "备注"], rows,
-                                    [w * 0.1, w * 0.6, w * 0.17, w * 0.13])])
+    rows = [
+        [str(i), p.title, str(p.first) if p.pages == 1 else f"{p.first}–{p.first + p.pages - 1}", ""]
+        for i, p in enumerate(parts, start=1)
+    ]
+    return _flow_pdf(
+        "卷内目录", [_grid(["序号", "文件材料名称", "页号", "备注"], rows, [w * 0.1, w * 0.6, w * 0.17, w * 0.13])]
+    )
 
 
 def _footers(sizes: list[tuple[float, float]]) -> bytes:
@@ -223,11 +281,17 @@ def _footers(sizes: list[tuple[float, float]]) -> bytes:
 class Dossier:
     pdf: bytes
     pages: int
-    contents: list[tuple[str, int, int]]     # (title, first page, page count), the 目录 as printed
+    contents: list[tuple[str, int, int]]  # (title, first page, page count), the 目录 as printed
 
 
-def build_dossier(ctx: Context, dispute_id: str, *, unmasked: bool = False, retention: str = DEFAULT_RETENTION,
-                  filed_by: str | None = None) -> Dossier:
+def build_dossier(
+    ctx: Context,
+    dispute_id: str,
+    *,
+    unmasked: bool = False,
+    retention: str = DEFAULT_RETENTION,
+    filed_by: str | None = None,
+) -> Dossier:
     import pypdfium2 as pdfium
 
     if unmasked:
@@ -242,20 +306,22 @@ def build_dossier(ctx: Context, dispute_id: str, *, unmasked: bool = False, rete
     parts += _attachment_parts(ctx.conn, dispute_id)
     for p in parts:
         p.pages = _pages(p.pdf)
-    cover = _cover_pdf([
-        ("案号", agreement.agreement_number(row["serial_no"], row["registered_on"], unit)),
-        ("案由/纠纷类型", row["dispute_type"]),
-        ("当事人", _party_names(row, unmasked)),
-        ("调解员", row["mediator"]),
-        ("受理日期", chinese_date(row["registered_on"])),
-        ("结案日期", chinese_date(row["concluded_on"])),
-        ("调解结果", row["result"]),
-        ("立卷人", filed_by or ctx.user),
-        ("立卷日期", chinese_date(ctx.today().isoformat())),
-        ("保管期限", retention),
-    ])
+    cover = _cover_pdf(
+        [
+            ("案号", agreement.agreement_number(row["serial_no"], row["registered_on"], unit)),
+            ("案由/纠纷类型", row["dispute_type"]),
+            ("当事人", _party_names(row, unmasked)),
+            ("调解员", row["mediator"]),
+            ("受理日期", chinese_date(row["registered_on"])),
+            ("结案日期", chinese_date(row["concluded_on"])),
+            ("调解结果", row["result"]),
+            ("立卷人", filed_by or ctx.user),
+            ("立卷日期", chinese_date(ctx.today().isoformat())),
+            ("保管期限", retention),
+        ]
+    )
     toc_pages = 1
-    while True:                               # the 目录's own length moves the pages after it
+    while True:  # the 目录's own length moves the pages after it
         first = 1 + _pages(cover) + toc_pages
         for p in parts:
             p.first, first = first, first + p.pages
@@ -285,13 +351,19 @@ def build_dossier(ctx: Context, dispute_id: str, *, unmasked: bool = False, rete
         for src in sources:
             src.close()
     if unmasked:
-        audit_unmasked(ctx, document="人民调解卷宗 " + (row["serial_no"] or ""), table_name="disputes",
-                       record_id=dispute_id, village=row["village_code"])
+        audit_unmasked(
+            ctx,
+            document="人民调解卷宗 " + (row["serial_no"] or ""),
+            table_name="disputes",
+            record_id=dispute_id,
+            village=row["village_code"],
+        )
     return Dossier(buf.getvalue(), total, [(p.title, p.first, p.pages) for p in parts])
 
 
 def write_dossier(ctx: Context, path, dispute_id: str, **kwargs) -> int:
     from dudu_desktop.reports import export
+
     dossier = build_dossier(ctx, dispute_id, **kwargs)
     export.write_bytes(path, dossier.pdf)
     return dossier.pages

@@ -28,8 +28,7 @@ def output_format(path: str | os.PathLike, allowed: tuple[str, ...] = FORMATS) -
     """The format named by the file's extension, or :class:`Refused`."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in allowed:
-        raise Refused(_("The output file must end in {formats}.").format(
-            formats=" / ".join("." + f for f in allowed)))
+        raise Refused(_("The output file must end in {formats}.").format(formats=" / ".join("." + f for f in allowed)))
     return suffix
 
 

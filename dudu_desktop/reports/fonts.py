@@ -71,10 +71,18 @@ _SYSTEM_FILES = {
     HEI: (FontFile(Path("simhei.ttf")),),
     KAI: (FontFile(Path("simkai.ttf")), FontFile(Path("楷体_GB2312.ttf")), FontFile(Path("kaiti_GB2312.ttf"))),
     SONG: (FontFile(Path("simsun.ttc"), 0), FontFile(Path("simsun.ttf"))),
-    FANG: (FontFile(Path("simfang.ttf")), FontFile(Path("仿宋_GB2312.ttf")), FontFile(Path("FS_GB2312.ttf")),
-           FontFile(Path("fangsong_GB2312.ttf"))),
-    XBS: (FontFile(Path("FZXBSJW.TTF")), FontFile(Path("FZXBSK.TTF")), FontFile(Path("方正小标宋简体.ttf")),
-          FontFile(Path("方正小标宋_GBK.ttf"))),
+    FANG: (
+        FontFile(Path("simfang.ttf")),
+        FontFile(Path("仿宋_GB2312.ttf")),
+        FontFile(Path("FS_GB2312.ttf")),
+        FontFile(Path("fangsong_GB2312.ttf")),
+    ),
+    XBS: (
+        FontFile(Path("FZXBSJW.TTF")),
+        FontFile(Path("FZXBSK.TTF")),
+        FontFile(Path("方正小标宋简体.ttf")),
+        FontFile(Path("方正小标宋_GBK.ttf")),
+    ),
 }
 NOTO_REGULAR, NOTO_BOLD = FontFile(Path("NotoSerifSC-Regular.ttf")), FontFile(Path("NotoSerifSC-Bold.ttf"))
 WENKAI_REGULAR, WENKAI_BOLD = FontFile(Path("LXGWWenKai-Regular.ttf")), FontFile(Path("LXGWWenKai-Bold.ttf"))
@@ -87,8 +95,7 @@ _BUNDLED_FILES = {
     XBS: (NOTO_BOLD, None),
 }
 #: the bundled fonts, tried in this order for a character the chosen fonts lack
-_FALLBACK_FILES = (("FALLBACK-WENKAI", WENKAI_REGULAR), ("FALLBACK-NOTO", NOTO_REGULAR),
-                   ("FALLBACK-HEI", MICROHEI))
+_FALLBACK_FILES = (("FALLBACK-WENKAI", WENKAI_REGULAR), ("FALLBACK-NOTO", NOTO_REGULAR), ("FALLBACK-HEI", MICROHEI))
 _FONT_NAMES = {  # bundled file → the name the print preview shows
     NOTO_REGULAR.path.name: "Noto Serif SC",
     NOTO_BOLD.path.name: "Noto Serif SC Bold",
@@ -123,9 +130,11 @@ class FontSet:
         """Logical names printed in a bundled stand-in → the stand-in's name (empty when
         every Windows font was found)."""
         bundled = bundled_font_dir().resolve()
-        return {name: _FONT_NAMES.get(regular.path.name, regular.path.stem)
-                for name, (regular, _bold) in self.faces.items()
-                if regular.path.resolve().parent == bundled}
+        return {
+            name: _FONT_NAMES.get(regular.path.name, regular.path.stem)
+            for name, (regular, _bold) in self.faces.items()
+            if regular.path.resolve().parent == bundled
+        }
 
 
 def substitutes_note(fontset: FontSet) -> str:
@@ -178,10 +187,7 @@ def _listing(directory: Path) -> dict[str, Path]:
 def _bundled(name: str) -> tuple[FontFile, FontFile | None]:
     base = bundled_font_dir()
     regular, bold = _BUNDLED_FILES[name]
-    return (
-        FontFile(base / regular.path, regular.index),
-        FontFile(base / bold.path, bold.index) if bold else None,
-    )
+    return (FontFile(base / regular.path, regular.index), FontFile(base / bold.path, bold.index) if bold else None)
 
 
 def resolve_fonts(font_dir: str | os.PathLike | None = None) -> FontSet:
@@ -189,8 +195,15 @@ def resolve_fonts(font_dir: str | os.PathLike | None = None) -> FontSet:
     listings = [_listing(d) for d in _search_dirs(system_font_dir(font_dir))]
     faces = {}
     for name, candidates in _SYSTEM_FILES.items():
-        found = next((FontFile(listing[c.path.name.lower()], c.index)
-                      for c in candidates for listing in listings if c.path.name.lower() in listing), None)
+        found = next(
+            (
+                FontFile(listing[c.path.name.lower()], c.index)
+                for c in candidates
+                for listing in listings
+                if c.path.name.lower() in listing
+            ),
+            None,
+        )
         faces[name] = (found, None) if found else _bundled(name)
     return FontSet(faces)
 
@@ -215,9 +228,7 @@ def register_fonts(font_dir: str | os.PathLike | None = None) -> FontSet:
     with _lock:
         if _registered is not None:
             if _registered[0] != sysdir:
-                raise RuntimeError(
-                    f"fonts already registered from {_registered[0]}, cannot switch to {sysdir}"
-                )
+                raise RuntimeError(f"fonts already registered from {_registered[0]}, cannot switch to {sysdir}")
             return _registered[1]
         chosen = resolve_fonts(sysdir)
         faces = {}
@@ -234,9 +245,7 @@ def register_fonts(font_dir: str | os.PathLike | None = None) -> FontSet:
         fontset = FontSet(faces)
         for name in faces:
             bold_name = fontset.bold_name(name)
-            pdfmetrics.registerFontFamily(
-                name, normal=name, bold=bold_name, italic=name, boldItalic=bold_name
-            )
+            pdfmetrics.registerFontFamily(name, normal=name, bold=bold_name, italic=name, boldItalic=bold_name)
             # registerFontFamily's last mapping wins the reverse lookup: make the
             # regular face read as regular, not italic, when a paragraph starts in it
             if bold_name != name:
@@ -282,8 +291,12 @@ def font_for(char: str, preferred: str) -> str:
     for name in _fallback_names():
         if _covers(name, code):
             return name
-    raise Refused(_("The character “{char}” (U+{code:04X}) is in none of the fonts, so it cannot be printed. "
-                    "Install a font that has it, or write the text without it.").format(char=char, code=code))
+    raise Refused(
+        _(
+            "The character “{char}” (U+{code:04X}) is in none of the fonts, so it cannot be printed. "
+            "Install a font that has it, or write the text without it."
+        ).format(char=char, code=code)
+    )
 
 
 def runs(text: str, preferred: str) -> list[tuple[str, str]]:
@@ -300,6 +313,7 @@ def runs(text: str, preferred: str) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- ToUnicode beyond the BMP
 
+
 def _utf16_hex(code: int) -> str:
     """A code point as the UTF-16BE hex a ToUnicode CMap wants: ``20BB7`` → ``D842DFB7``."""
     return chr(code).encode("utf-16-be").hex().upper()
@@ -309,28 +323,30 @@ def _to_unicode_cmap(fontname: str, subset) -> str:
     """reportlab's ToUnicode CMap, but with each code written as UTF-16BE: reportlab writes
     ``%04X``, which maps 𠮷 (U+20BB7) to the five digits ``<20BB7>``, read by viewers as
     two wrong characters (copy and search fail). Same output for the BMP."""
-    return "\n".join([
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo",
-        f"<< /Registry ({fontname})",
-        f"/Ordering ({fontname})",
-        "/Supplement 0",
-        ">> def",
-        f"/CMapName /{fontname} def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        f"<00> <{len(subset) - 1:02X}>",
-        "endcodespacerange",
-        f"{len(subset)} beginbfchar",
-        *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
-        "endbfchar",
-        "endcmap",
-        "CMapName currentdict /CMap defineresource pop",
-        "end",
-        "end",
-    ])
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
 
 
 _ttfonts.makeToUnicodeCMap = _to_unicode_cmap

@@ -120,6 +120,7 @@ def _markup(text: str, font: str | None = None) -> str:
 
 # ---------------------------------------------------------------- documents and page numbers
 
+
 def _numbered_canvas(footer: Callable[[Canvas, int, int], None]) -> type[Canvas]:
     """A canvas class that holds every page until the end, then draws ``footer(canvas,
     page, total)`` on each: the two-pass way to print "第 1 页 共 N 页"."""
@@ -178,8 +179,7 @@ def _build(
         initialFontName=FANG,  # else the canvas adds an unused, unembedded Helvetica
     )
     frame = Frame(
-        left, bottom, doc.width, doc.height,
-        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
+        left, bottom, doc.width, doc.height, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body"
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page or _no_op)])
     canvasmaker = _numbered_canvas(footer) if footer else Canvas
@@ -192,6 +192,7 @@ def _no_op(canvas: Canvas, doc: BaseDocTemplate) -> None:
 
 
 # ---------------------------------------------------------------- tables
+
 
 def _table(data: list[list], col_widths: Sequence[float], commands: list, **kwargs) -> Table:
     """A Table whose empty cells use FANG too: reportlab sets the cell font even for "",
@@ -246,8 +247,7 @@ class _Lines(Flowable):
     :func:`para` would draw it (baseline one font size under the top, ``leading`` apart),
     without building a Paragraph."""
 
-    def __init__(self, lines: list[str], widths: list[float], font: str, size: float,
-                 leading: float, align: str):
+    def __init__(self, lines: list[str], widths: list[float], font: str, size: float, leading: float, align: str):
         super().__init__()
         self._lines, self._widths = lines, widths
         self._font, self._size, self._leading, self._align = font, size, leading, align
@@ -302,7 +302,8 @@ def _plain_lines(text: str, font: str, size: float, avail: float) -> tuple[list[
         return [], []
     lines = text.replace("\r\n", "\n").split("\n")
     if all(_PLAIN_LINE.fullmatch(line) and "  " not in line for line in lines) and all(
-            font_for(c, font) == font for c in set(text)):
+        font_for(c, font) == font for c in set(text)
+    ):
         widths = [text_width(line, font, size) for line in lines]
         if max(widths) < avail - 0.01:
             return lines, widths
@@ -331,7 +332,7 @@ class _PagedTable(Flowable):
         super().__init__()
         self._data, self._groups, self._col_widths = data, groups, col_widths
         self._fixed, self._has_tail, self._keep_from, self._start = fixed, has_tail, keep_from, start
-        self._size = size       # the first window's rows: the last page's rows and a few more
+        self._size = size  # the first window's rows: the last page's rows and a few more
         self._cache: dict = {}
         self.hAlign = "CENTER"
 
@@ -348,8 +349,12 @@ class _PagedTable(Flowable):
             commands.append(("LINEABOVE", (0, 1), (-1, 1), 0.5, GRID_COLOR))
         if end == n:
             if self._has_tail:
-                commands += [("SPAN", (0, -1), (-1, -1)), ("TOPPADDING", (0, -1), (-1, -1), 12),
-                             ("LEFTPADDING", (0, -1), (-1, -1), 0), ("RIGHTPADDING", (0, -1), (-1, -1), 0)]
+                commands += [
+                    ("SPAN", (0, -1), (-1, -1)),
+                    ("TOPPADDING", (0, -1), (-1, -1), 12),
+                    ("LEFTPADDING", (0, -1), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, -1), (-1, -1), 0),
+                ]
             keep = self._keep_from - start + 1
             if len(rows) - 1 > keep >= 1:
                 commands.append(("NOSPLIT", (0, keep), (-1, -1)))
@@ -384,8 +389,16 @@ class _PagedTable(Flowable):
         if len(parts) != 2:
             return parts
         taken = parts[0]._nrows - 1  # data rows on this page (the header repeats)
-        rest = _PagedTable(self._data, self._groups, self._col_widths, self._fixed, self._has_tail,
-                           self._keep_from, self._start + taken, size=max(4, taken + taken // 2 + 2))
+        rest = _PagedTable(
+            self._data,
+            self._groups,
+            self._col_widths,
+            self._fixed,
+            self._has_tail,
+            self._keep_from,
+            self._start + taken,
+            size=max(4, taken + taken // 2 + 2),
+        )
         return [parts[0], rest]
 
 
@@ -404,8 +417,7 @@ def _rules(groups: Sequence[int], last: int, inner: float, outer: float) -> list
         if groups[r] != groups[r + 1]:
             commands.append(("LINEBELOW", (0, r), (-1, r), inner, GRID_COLOR))
         else:
-            commands += [("BOTTOMPADDING", (0, r), (-1, r), 0),
-                         ("TOPPADDING", (0, r + 1), (-1, r + 1), 0)]
+            commands += [("BOTTOMPADDING", (0, r), (-1, r), 0), ("TOPPADDING", (0, r + 1), (-1, r + 1), 0)]
     return commands
 
 
@@ -458,16 +470,18 @@ def data_table(
     left_pad, right_pad, top_pad, bottom_pad = 3, 3 + font_size / 2, 2, 3
 
     def cells(values: Sequence[str], font: str) -> list[Flowable]:
-        return [_cell(v, font, font_size, c.align, w - left_pad - right_pad)
-                for v, c, w in zip(values, columns, col_widths)]
+        return [
+            _cell(v, font, font_size, c.align, w - left_pad - right_pad) for v, c, w in zip(values, columns, col_widths)
+        ]
 
     # as para() sets them, but a header that fits is plain lines and one that wraps remembers its
     # breaking: every page's table lays the header out again (issue 14, ledger speed)
-    header = [_cell(c.header, HEI, font_size, "center", w - left_pad - right_pad)
-              for c, w in zip(columns, col_widths)]
-    header_height = max(
-        p.wrap(w - left_pad - right_pad, frame_height)[1] for p, w in zip(header, col_widths)
-    ) + top_pad + bottom_pad
+    header = [_cell(c.header, HEI, font_size, "center", w - left_pad - right_pad) for c, w in zip(columns, col_widths)]
+    header_height = (
+        max(p.wrap(w - left_pad - right_pad, frame_height)[1] for p, w in zip(header, col_widths))
+        + top_pad
+        + bottom_pad
+    )
     room = frame_height - header_height - top_pad - bottom_pad - 1
 
     data: list[list] = [header]
@@ -497,8 +511,12 @@ def data_table(
     ]
     if tail is not None:
         data.append([tail] + [""] * (ncols - 1))
-        commands += [("SPAN", (0, -1), (-1, -1)), ("TOPPADDING", (0, -1), (-1, -1), 12),
-                     ("LEFTPADDING", (0, -1), (-1, -1), 0), ("RIGHTPADDING", (0, -1), (-1, -1), 0)]
+        commands += [
+            ("SPAN", (0, -1), (-1, -1)),
+            ("TOPPADDING", (0, -1), (-1, -1), 12),
+            ("LEFTPADDING", (0, -1), (-1, -1), 0),
+            ("RIGHTPADDING", (0, -1), (-1, -1), 0),
+        ]
     # the last (piece of the) last data row stays with the totals and the tail
     keep_from = last_ruled - 1 if totals is not None and rows else last_ruled
     if len(data) - 1 > keep_from >= 1:
@@ -537,8 +555,7 @@ def kv_table(
     data, groups, spans = [], [], []
     for r, row in enumerate(rows):
         cells = [
-            para(text, font=HEI if c % 2 == 0 else FANG, size=font_size,
-                 align="center" if c % 2 == 0 else "left")
+            para(text, font=HEI if c % 2 == 0 else FANG, size=font_size, align="center" if c % 2 == 0 else "left")
             for c, text in enumerate(row)
         ]
         widths = list(col_widths[: len(row) - 1]) + [sum(col_widths[len(row) - 1 :])]
@@ -560,12 +577,7 @@ def kv_table(
 
 
 def signature_lines(
-    fields: Sequence[tuple[str, str]],
-    *,
-    width: float,
-    per_row: int = 3,
-    font_size: float = 12,
-    gap: float = 10 * mm,
+    fields: Sequence[tuple[str, str]], *, width: float, per_row: int = 3, font_size: float = 12, gap: float = 10 * mm
 ) -> Table:
     """Borderless ``label：value`` fields, ``per_row`` to a line, each value written on a
     rule (a blank value leaves the rule to sign on)."""
@@ -579,12 +591,15 @@ def signature_lines(
     for label_width in label_widths:
         col_widths += [label_width, value_width, gap]
     col_widths[-1] = 0
-    data, commands = [], [
-        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 8),
-    ]
+    data, commands = (
+        [],
+        [
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 8),
+        ],
+    )
     for start in range(0, len(fields), per_row):
         row = []
         for c, (label, value) in enumerate(fields[start : start + per_row]):
@@ -624,22 +639,33 @@ def build_ledger(
     register_fonts()
     signature = signature or {}
     sign = signature_lines(
-        [(k, signature.get(k, "")) for k in ("填表人", "审核人", "填报日期")],
-        width=LEDGER_FRAME_WIDTH,
+        [(k, signature.get(k, "")) for k in ("填表人", "审核人", "填报日期")], width=LEDGER_FRAME_WIDTH
     )
     story: list[Flowable] = [para(title, font=HEI, size=18, leading=26, align="center")]
     if subtitle:
         story.append(para(subtitle, size=11, leading=18, align="left"))
     story.append(Spacer(0, 2 * mm))
-    below_title = LEDGER_FRAME_HEIGHT - sum(
-        f.wrap(LEDGER_FRAME_WIDTH, LEDGER_FRAME_HEIGHT)[1] for f in story
+    below_title = LEDGER_FRAME_HEIGHT - sum(f.wrap(LEDGER_FRAME_WIDTH, LEDGER_FRAME_HEIGHT)[1] for f in story)
+    story.append(
+        data_table(
+            columns,
+            rows,
+            width=LEDGER_FRAME_WIDTH,
+            frame_height=below_title,
+            totals=totals,
+            tail=sign,
+            font_size=font_size,
+            note=note,
+        )
     )
-    story.append(data_table(columns, rows, width=LEDGER_FRAME_WIDTH, frame_height=below_title,
-                            totals=totals, tail=sign, font_size=font_size, note=note))
     if after:
         story += [PageBreak(), *after]
     return _build(
-        out, story, pagesize=LEDGER_PAGE, margins=LEDGER_MARGINS, title=title,
+        out,
+        story,
+        pagesize=LEDGER_PAGE,
+        margins=LEDGER_MARGINS,
+        title=title,
         footer=partial(_page_x_of_n, x=LEDGER_PAGE[0] / 2, y=LEDGER_MARGINS[3] / 2),
     )
 
@@ -684,9 +710,12 @@ def _units(text: str, font: str, size: float, pitch: float) -> list[_Unit]:
             pieces.append(char)
         else:
             pieces[-1] += char
-    return [_Unit(p, pitch, True) if len(p) == 1 and _is_wide(p) else
-            _Unit(p, sum(text_width(c, font_for(c, font), size) for c in p) * scale, False)
-            for p in pieces]
+    return [
+        _Unit(p, pitch, True)
+        if len(p) == 1 and _is_wide(p)
+        else _Unit(p, sum(text_width(c, font_for(c, font), size) for c in p) * scale, False)
+        for p in pieces
+    ]
 
 
 def _break_lines(units: list[_Unit], width: float, first_indent: float) -> list[list[_Unit]]:
@@ -709,8 +738,10 @@ def _break_lines(units: list[_Unit], width: float, first_indent: float) -> list[
             while k < len(unit.text) and unit.width * (k + 1) / len(unit.text) <= avail:
                 k += 1
             head, tail = unit.text[:k], unit.text[k:]
-            units[i:i + 1] = [_Unit(head, unit.width * k / len(unit.text), False),
-                              _Unit(tail, unit.width * len(tail) / len(unit.text), False)]
+            units[i : i + 1] = [
+                _Unit(head, unit.width * k / len(unit.text), False),
+                _Unit(tail, unit.width * len(tail) / len(unit.text), False),
+            ]
             n += 1
             continue
         if j < n:
@@ -719,7 +750,7 @@ def _break_lines(units: list[_Unit], width: float, first_indent: float) -> list[
                 k += 1
             if k > j:
                 extra = sum(u.width for u in units[j:k])
-                room = sum(u.squeeze for u in units[i:k - 1])  # the last box keeps its cell
+                room = sum(u.squeeze for u in units[i : k - 1])  # the last box keeps its cell
                 if used + extra - room <= avail + eps:
                     j = k
                 else:
@@ -741,9 +772,20 @@ class GridText(Flowable):
     ``align="center"`` balances the lines (a title wraps into lines of even length).
     Characters a font lacks are drawn in one that has them (:func:`font_for`)."""
 
-    def __init__(self, text: str, *, font: str, size: float, pitch: float, leading: float,
-                 width: float, indent_cells: float = 0, align: str = "justify",
-                 _lines: list[list[_Unit]] | None = None, _last_ends: bool = True):
+    def __init__(
+        self,
+        text: str,
+        *,
+        font: str,
+        size: float,
+        pitch: float,
+        leading: float,
+        width: float,
+        indent_cells: float = 0,
+        align: str = "justify",
+        _lines: list[list[_Unit]] | None = None,
+        _last_ends: bool = True,
+    ):
         super().__init__()
         self.text, self.font, self.size, self.pitch, self.leading = text, font, size, pitch, leading
         self.frame_width, self.indent, self.align = width, indent_cells * pitch, align
@@ -770,10 +812,17 @@ class GridText(Flowable):
             return [self]
         if fit < 1:
             return []
-        kw = {"font": self.font, "size": self.size, "pitch": self.pitch, "leading": self.leading,
-              "width": self.frame_width, "align": self.align}
-        first = GridText(self.text, indent_cells=self.indent / self.pitch, _lines=self.lines[:fit],
-                         _last_ends=False, **kw)
+        kw = {
+            "font": self.font,
+            "size": self.size,
+            "pitch": self.pitch,
+            "leading": self.leading,
+            "width": self.frame_width,
+            "align": self.align,
+        }
+        first = GridText(
+            self.text, indent_cells=self.indent / self.pitch, _lines=self.lines[:fit], _last_ends=False, **kw
+        )
         rest = GridText(self.text, _lines=self.lines[fit:], _last_ends=self._last_ends, **kw)
         rest.indent = 0
         return [first, rest]
@@ -787,7 +836,7 @@ class GridText(Flowable):
         last = number == len(self.lines) - 1 and self._last_ends
         gaps = [0.0] * len(line)
         if slack < -0.01:  # squeezed punctuation: shrink, from the line end backwards (not the
-            need = -slack    # last box: its whole cell stays inside the type area)
+            need = -slack  # last box: its whole cell stays inside the type area)
             for k in range(len(line) - 2, -1, -1):
                 take = min(need, line[k].squeeze)
                 gaps[k] -= take
@@ -875,8 +924,15 @@ Block = Heading | Text | Figure | Gap
 
 
 def _block_flowable(block: Block) -> Flowable:
-    body = partial(GridText, size=DOC_BODY_SIZE, pitch=DOC_PITCH, leading=DOC_LEADING, width=DOC_FRAME[0],
-                   indent_cells=2, align="justify")
+    body = partial(
+        GridText,
+        size=DOC_BODY_SIZE,
+        pitch=DOC_PITCH,
+        leading=DOC_LEADING,
+        width=DOC_FRAME[0],
+        indent_cells=2,
+        align="justify",
+    )
     if isinstance(block, Heading):
         if block.level not in _HEADING_FONTS:
             raise ValueError(f"heading level must be 1-4, not {block.level}")
@@ -916,7 +972,7 @@ def _document_story(blocks: Sequence[Block]) -> list[Flowable]:
 
 
 def _gbt9704_page_number(canvas: Canvas, doc: BaseDocTemplate) -> None:
-    """"— n —" in 四号 宋体, its rule 7 mm under the type area; odd pages right, even left,
+    """ "— n —" in 四号 宋体, its rule 7 mm under the type area; odd pages right, even left,
     one character in from the type area edge."""
     page = canvas.getPageNumber()
     left, right, _, bottom = DOC_MARGINS
@@ -951,33 +1007,40 @@ def build_official_document(
     """
     register_fonts()
     story: list[Flowable] = [
-        GridText(title, font=XBS, size=DOC_TITLE_SIZE, pitch=DOC_TITLE_SIZE, leading=DOC_LEADING,
-                 width=DOC_FRAME[0], align="center")
+        GridText(
+            title,
+            font=XBS,
+            size=DOC_TITLE_SIZE,
+            pitch=DOC_TITLE_SIZE,
+            leading=DOC_LEADING,
+            width=DOC_FRAME[0],
+            align="center",
+        )
     ]
-    story += [
-        para(line, font=KAI, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center")
-        for line in subtitle_lines
-    ]
+    story += [para(line, font=KAI, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center") for line in subtitle_lines]
     story.append(Spacer(0, DOC_LEADING))
     story += _document_story(blocks)
     if signature_lines:
         story.append(KeepTogether([Spacer(0, DOC_LEADING * 2), _closing(signature_lines)]))
     if appendix:
         story += [PageBreak(), *appendix]
-    return _build(
-        out, story, pagesize=DOC_PAGE, margins=DOC_MARGINS, title=title,
-        on_page=_gbt9704_page_number,
-    )
+    return _build(out, story, pagesize=DOC_PAGE, margins=DOC_MARGINS, title=title, on_page=_gbt9704_page_number)
 
 
 def _closing(lines: Sequence[str]) -> Table:
     """署名 and 日期 centred on one another, 4 characters in from the right edge."""
     width = max(stringWidth(line, FANG, DOC_BODY_SIZE) for line in lines) + 2
     rows = [[para(line, size=DOC_BODY_SIZE, leading=DOC_LEADING, align="center"), ""] for line in lines]
-    table = _table(rows, [width, 4 * DOC_BODY_SIZE], [
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ])
+    table = _table(
+        rows,
+        [width, 4 * DOC_BODY_SIZE],
+        [
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ],
+    )
     table.hAlign = "RIGHT"
     return table
 
@@ -990,8 +1053,13 @@ FORM_FRAME_WIDTH = FORM_PAGE[0] - FORM_MARGINS[0] - FORM_MARGINS[1]
 FORM_FRAME_HEIGHT = FORM_PAGE[1] - FORM_MARGINS[2] - FORM_MARGINS[3]
 
 
-def build_form(out: Out, *, title: str, blocks: Sequence[Flowable],
-               on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None) -> int:
+def build_form(
+    out: Out,
+    *,
+    title: str,
+    blocks: Sequence[Flowable],
+    on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None,
+) -> int:
     """A portrait A4 form: bold 宋体 title (二号 centred), then ``blocks`` (flowables from
     :func:`para`, :func:`kv_table`, :func:`data_table`, :func:`signature_lines`, Spacer…),
     "第 1 页 共 N 页" at the foot of every page. Frame width: :data:`FORM_FRAME_WIDTH`.
@@ -999,8 +1067,12 @@ def build_form(out: Out, *, title: str, blocks: Sequence[Flowable],
     register_fonts()
     heading = para(title, font=SONG, size=22, leading=32, align="center", bold=True)
     return _build(
-        out, [heading, Spacer(0, 4 * mm), *blocks], pagesize=FORM_PAGE, margins=FORM_MARGINS,
-        title=title, on_page=on_page,
+        out,
+        [heading, Spacer(0, 4 * mm), *blocks],
+        pagesize=FORM_PAGE,
+        margins=FORM_MARGINS,
+        title=title,
+        on_page=on_page,
         footer=partial(_page_x_of_n, x=FORM_PAGE[0] / 2, y=FORM_MARGINS[3] / 2),
     )
 
@@ -1008,10 +1080,21 @@ def build_form(out: Out, *, title: str, blocks: Sequence[Flowable],
 # ---------------------------------------------------------------- chart
 
 #: one colour per shown type; 其他 is always grey
-CHART_COLORS = [colors.HexColor(c) for c in (
-    "#3A6EA5", "#E07B39", "#5AA469", "#C8553D", "#8E6C8A",
-    "#D4A72C", "#4B9DA9", "#B5651D", "#6B8E23", "#C71585",
-)]
+CHART_COLORS = [
+    colors.HexColor(c)
+    for c in (
+        "#3A6EA5",
+        "#E07B39",
+        "#5AA469",
+        "#C8553D",
+        "#8E6C8A",
+        "#D4A72C",
+        "#4B9DA9",
+        "#B5651D",
+        "#6B8E23",
+        "#C71585",
+    )
+]
 OTHER = "其他"
 OTHER_COLOR = colors.HexColor("#A0A0A0")
 

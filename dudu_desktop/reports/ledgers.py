@@ -52,8 +52,11 @@ def _natural(ledger: Ledger, size: float) -> dict[int, float]:
         if col.flex:
             continue
         cells = [cell_text(row[i], col.kind) for row in ledger.rows]
-        need = max(_widest([col.header], HEI, size), _widest(cells, FANG, size),
-                   _widest([cell_text(ledger.totals[i], col.kind)] if ledger.totals else [], HEI, size))
+        need = max(
+            _widest([col.header], HEI, size),
+            _widest(cells, FANG, size),
+            _widest([cell_text(ledger.totals[i], col.kind)] if ledger.totals else [], HEI, size),
+        )
         cap = col.max_mm * mm
         if col.kind in (INT, REAL, MONEY):  # a number never wraps (序号 1000 as "100/0"): as wide as it is
             cap = max(cap, _widest(cells, FANG, size) + _pad(size))
@@ -96,6 +99,15 @@ def render_ledger_pdf(out: Out, ledger: Ledger, *, after: list | None = None) ->
     columns = [Column(c.header, w, c.align) for c, w in zip(ledger.columns, widths)]
     rows = [[cell_text(v, c.kind) for v, c in zip(row, ledger.columns)] for row in ledger.rows]
     totals = [cell_text(v, c.kind) for v, c in zip(ledger.totals, ledger.columns)] if ledger.totals else None
-    return build_ledger(out, title=ledger.title, subtitle=ledger.subtitle, columns=columns, rows=rows,
-                        totals=totals, signature=ledger.signature, font_size=size,
-                        note=ledger.empty_note if not ledger.rows else None, after=after or ())
+    return build_ledger(
+        out,
+        title=ledger.title,
+        subtitle=ledger.subtitle,
+        columns=columns,
+        rows=rows,
+        totals=totals,
+        signature=ledger.signature,
+        font_size=size,
+        note=ledger.empty_note if not ledger.rows else None,
+        after=after or (),
+    )

@@ -29,7 +29,7 @@ APPENDIX_TITLE = "活动照片"
 @dataclass
 class Photo:
     caption: str
-    data: bytes          # JPEG
+    data: bytes  # JPEG
     width: int
     height: int
 
@@ -43,6 +43,7 @@ def caption_of(event: dict) -> str:
 
 def _print_copy(data: bytes) -> tuple[bytes, int, int]:
     from PIL import Image as PILImage
+
     image = PILImage.open(io.BytesIO(data))
     if image.format == "JPEG":
         image.draft("RGB", (PRINT_SIDE, PRINT_SIDE))
@@ -57,8 +58,9 @@ def _print_copy(data: bytes) -> tuple[bytes, int, int]:
 def event_photos(conn, start: str, end: str, village: str | None = None) -> list[Photo]:
     """The photo of each live publicity event held from ``start`` to ``end`` (YYYY-MM-DD,
     inclusive), of one village or all, in date order."""
-    sql = ("SELECT id, held_on, theme, form, location FROM publicity_events WHERE deleted = 0 "
-           "AND held_on BETWEEN ? AND ?")
+    sql = (
+        "SELECT id, held_on, theme, form, location FROM publicity_events WHERE deleted = 0 AND held_on BETWEEN ? AND ?"
+    )
     args: list = [start, end]
     if village:
         sql += " AND village_code = ?"
@@ -79,17 +81,24 @@ def _figure(photo: Photo, box: tuple[float, float]) -> Flowable:
     scale = min(box[0] / photo.width, box[1] / photo.height)
     image = Image(io.BytesIO(photo.data), width=photo.width * scale, height=photo.height * scale)
     image.hAlign = "CENTER"
-    return KeepTogether([image, Spacer(0, 2 * mm),
-                         para(photo.caption, font=KAI, size=14, leading=DOC_LEADING * 0.8, align="center"),
-                         Spacer(0, DOC_LEADING * 0.5)])
+    return KeepTogether(
+        [
+            image,
+            Spacer(0, 2 * mm),
+            para(photo.caption, font=KAI, size=14, leading=DOC_LEADING * 0.8, align="center"),
+            Spacer(0, DOC_LEADING * 0.5),
+        ]
+    )
 
 
 def appendix(photos: list[Photo], title: str = APPENDIX_TITLE) -> list[Flowable]:
     """The 附件 of an official document (GB/T 9704 7.4): "附件" in 三号黑体 at the top left,
     the title in 二号小标宋 centred, a blank line, then each photo with its caption."""
-    story: list[Flowable] = [para("附件", font=HEI, size=DOC_BODY_SIZE, leading=DOC_LEADING),
-                             para(title, font=XBS, size=DOC_TITLE_SIZE, leading=DOC_LEADING, align="center"),
-                             Spacer(0, DOC_LEADING / 2)]
+    story: list[Flowable] = [
+        para("附件", font=HEI, size=DOC_BODY_SIZE, leading=DOC_LEADING),
+        para(title, font=XBS, size=DOC_TITLE_SIZE, leading=DOC_LEADING, align="center"),
+        Spacer(0, DOC_LEADING / 2),
+    ]
     story += [_figure(p, BOX) for p in photos]
     return story
 
@@ -107,8 +116,17 @@ def grid(photos: list[Photo], title: str, *, width: float | None = None, columns
         scale = min(box[0] / p.width, box[1] / p.height)
         image = Image(io.BytesIO(p.data), width=p.width * scale, height=p.height * scale)
         cells.append([image, Spacer(0, 2 * mm), para(p.caption, font=KAI, size=11, leading=15, align="center")])
-    rows = [cells[i:i + columns] + [""] * (columns - len(cells[i:i + columns])) for i in range(0, len(cells), columns)]
+    rows = [
+        cells[i : i + columns] + [""] * (columns - len(cells[i : i + columns])) for i in range(0, len(cells), columns)
+    ]
     table = Table(rows, colWidths=[cell] * columns)
-    table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm),
+            ]
+        )
+    )
     return [para(title, font=HEI, size=16, leading=24, align="center"), Spacer(0, 3 * mm), table]

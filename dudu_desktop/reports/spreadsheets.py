@@ -55,6 +55,7 @@ _DIGITS = re.compile(r"\+?\d+")
 
 # ------------------------------------------------------------------------------------ helpers
 
+
 def _shown(value: Any, kind: str) -> str:
     """Roughly what a cell shows, to size columns and rows."""
     if value is None:
@@ -91,6 +92,7 @@ def _lines_needed(text: str, width: float) -> int:
 
 
 # ------------------------------------------------------------------------------------ .xlsx
+
 
 def write_ledger_xlsx(path: str | os.PathLike, ledger: Ledger) -> None:
     """Write ``ledger`` as a print-ready .xlsx (see the module's notes), atomically."""
@@ -134,8 +136,9 @@ def write_ledger_xlsx(path: str | os.PathLike, ledger: Ledger) -> None:
         cell.font, cell.border = bold_font, box
         cell.fill = PatternFill("solid", fgColor="EEEEEE")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.row_dimensions[header_row].height = max(_lines_needed(col.header, w) for col, w in zip(columns, widths)) \
-        * LINE_HEIGHT + ROW_PAD
+    ws.row_dimensions[header_row].height = (
+        max(_lines_needed(col.header, w) for col, w in zip(columns, widths)) * LINE_HEIGHT + ROW_PAD
+    )
 
     def put_row(r: int, values: list[Any], font) -> None:
         lines = 1
@@ -211,6 +214,7 @@ def write_ledger_xlsx(path: str | os.PathLike, ledger: Ledger) -> None:
 
 
 # ------------------------------------------------------------------------------------ .csv
+
 
 def csv_cell(value: Any, kind: str) -> str:
     """One CSV cell: one line, dates with the year, digits-only IDs and phones as ``="…"``

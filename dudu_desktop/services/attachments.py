@@ -45,10 +45,29 @@ from dudu_desktop.storage.chain import ATTACHMENTS
 from dudu_desktop.storage.db import transaction
 from dudu_desktop.storage.ids import new_id
 
-TABLES = tuple(REGISTER_TABLES.values())        # the four registers take attachments
-ROW_COLUMNS = ("id", "village_code", "created_at", "updated_at", "created_by", "updated_by", "version", "deleted",
-               "change_seq", "table_name", "record_id", "sha256", "kind", "caption", "file_name", "mime", "size",
-               "width", "height", "pages")
+TABLES = tuple(REGISTER_TABLES.values())  # the four registers take attachments
+ROW_COLUMNS = (
+    "id",
+    "village_code",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+    "version",
+    "deleted",
+    "change_seq",
+    "table_name",
+    "record_id",
+    "sha256",
+    "kind",
+    "caption",
+    "file_name",
+    "mime",
+    "size",
+    "width",
+    "height",
+    "pages",
+)
 JPEG_QUALITY = 88
 THUMBNAIL = 256
 
@@ -56,6 +75,7 @@ THUMBNAIL = 256
 @dataclass
 class Prepared:
     """A file checked and decoded, ready to store (what :func:`prepare` returns)."""
+
     file_name: str
     data: bytes
     sha256: str
@@ -63,8 +83,8 @@ class Prepared:
     width: int | None = None
     height: int | None = None
     pages: int | None = None
-    original: dict = field(default_factory=dict)     # sha256/size/width/height before it was changed
-    changed: list = field(default_factory=list)      # what was done: "rotated", "downscaled"
+    original: dict = field(default_factory=dict)  # sha256/size/width/height before it was changed
+    changed: list = field(default_factory=list)  # what was done: "rotated", "downscaled"
 
     @property
     def size(self) -> int:
@@ -72,6 +92,7 @@ class Prepared:
 
 
 # --- limits ------------------------------------------------------------------------------------------
+
 
 def max_bytes(conn) -> int:
     return int(float(site.get_setting(conn, "attachments.max_mb", A.DEFAULT_MAX_MB)) * 1048576)
@@ -83,14 +104,16 @@ def max_side(conn) -> int:
 
 # --- decoding ------------------------------------------------------------------------------------------
 
+
 def _refuse(message: str) -> Refused:
     return Refused(Problem("file", message))
 
 
-def prepare(name: str, data: bytes, *, limit_bytes: int = A.DEFAULT_MAX_MB * 1048576,
-            limit_side: int = A.DEFAULT_MAX_SIDE) -> Prepared:
+def prepare(
+    name: str, data: bytes, *, limit_bytes: int = A.DEFAULT_MAX_MB * 1048576, limit_side: int = A.DEFAULT_MAX_SIDE
+) -> Prepared:
     """Check and decode one file; raises :class:`Refused` (nothing is stored by this function)."""
-    name = os.path.basename(name.replace("\\", "/"))[:A.MAX_FILE_NAME] or "file"
+    name = os.path.basename(name.replace("\\", "/"))[: A.MAX_FILE_NAME] or "file"
     problem = A.file_problem(name, len(data), data[:1024], max_bytes=limit_bytes)
     if problem:
         raise Refused(problem)
@@ -103,8 +126,9 @@ def prepare(name: str, data: bytes, *, limit_bytes: int = A.DEFAULT_MAX_MB * 104
 def _prepare_image(name: str, data: bytes, mime: str, limit_side: int) -> Prepared:
     from PIL import Image, ImageOps  # Pillow is loaded when a picture is first handled
 
-    damaged = _("{name} cannot be read as a {format} picture (the file is damaged or incomplete); nothing was "
-                "attached.").format(name=name, format=A.FORMAT_NAMES[mime])
+    damaged = _(
+        "{name} cannot be read as a {format} picture (the file is damaged or incomplete); nothing was attached."
+    ).format(name=name, format=A.FORMAT_NAMES[mime])
     original = {"sha256": blobs.sha256_hex(data), "size": len(data)}
     try:
         with warnings.catch_warnings():
@@ -115,13 +139,22 @@ def _prepare_image(name: str, data: bytes, mime: str, limit_side: int) -> Prepar
                 raise _refuse(damaged)
             width, height = image.size
             if width * height > A.MAX_PIXELS:
-                raise _refuse(_("{name} has too many pixels ({width} × {height}); nothing was attached.").format(
-                    name=name, width=width, height=height))
-            image.load()                      # decodes every byte: a cut-off file fails here
+                raise _refuse(
+                    _("{name} has too many pixels ({width} × {height}); nothing was attached.").format(
+                        name=name, width=width, height=height
+                    )
+                )
+            image.load()  # decodes every byte: a cut-off file fails here
     except Refused:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError,
-            EOFError) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+        EOFError,
+    ) as exc:
         raise _refuse(damaged) from exc
     original.update(width=width, height=height)
     changed = []
@@ -142,8 +175,16 @@ def _prepare_image(name: str, data: bytes, mime: str, limit_side: int) -> Prepar
         else:
             out.save(buf, "PNG")
         data = buf.getvalue()
-    return Prepared(file_name=name, data=data, sha256=blobs.sha256_hex(data), mime=mime, width=out.size[0],
-                    height=out.size[1], original=original if changed else {}, changed=changed)
+    return Prepared(
+        file_name=name,
+        data=data,
+        sha256=blobs.sha256_hex(data),
+        mime=mime,
+        width=out.size[0],
+        height=out.size[1],
+        original=original if changed else {},
+        changed=changed,
+    )
 
 
 def _prepare_pdf(name: str, data: bytes) -> Prepared:
@@ -153,23 +194,34 @@ def _prepare_pdf(name: str, data: bytes) -> Prepared:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise _refuse(_("{name} is protected by a password; save it without the password and attach it "
-                            "again.").format(name=name)) from exc
-        raise _refuse(_("{name} cannot be read as a PDF (the file is damaged or incomplete); nothing was "
-                        "attached.").format(name=name)) from exc
+            raise _refuse(
+                _("{name} is protected by a password; save it without the password and attach it again.").format(
+                    name=name
+                )
+            ) from exc
+        raise _refuse(
+            _("{name} cannot be read as a PDF (the file is damaged or incomplete); nothing was attached.").format(
+                name=name
+            )
+        ) from exc
     try:
         pages = len(pdf)
         if pages < 1:
-            raise _refuse(_("{name} cannot be read as a PDF (the file is damaged or incomplete); nothing was "
-                            "attached.").format(name=name))
+            raise _refuse(
+                _("{name} cannot be read as a PDF (the file is damaged or incomplete); nothing was attached.").format(
+                    name=name
+                )
+            )
         width, height = (round(v) for v in pdf[0].get_size())
     finally:
         pdf.close()
-    return Prepared(file_name=name, data=data, sha256=blobs.sha256_hex(data), mime=A.PDF, width=width,
-                    height=height, pages=pages)
+    return Prepared(
+        file_name=name, data=data, sha256=blobs.sha256_hex(data), mime=A.PDF, width=width, height=height, pages=pages
+    )
 
 
 # --- reading -----------------------------------------------------------------------------------------
+
 
 def _table(table: str) -> str:
     if table not in TABLES:
@@ -185,9 +237,14 @@ def get(conn, attachment_id: str) -> dict | None:
 def list_for(conn, table: str, record_id: str, *, include_voided: bool = False) -> list[dict]:
     """A record's attachments, oldest first (rows without the bytes)."""
     alive = "" if include_voided else " AND deleted = 0"
-    return [dict(r) for r in conn.execute(
-        f"SELECT * FROM attachments WHERE record_id = ? AND table_name = ?{alive} ORDER BY created_at, change_seq, id",
-        (record_id, _table(table)))]
+    return [
+        dict(r)
+        for r in conn.execute(
+            f"SELECT * FROM attachments WHERE record_id = ? AND table_name = ?{alive} "
+            "ORDER BY created_at, change_seq, id",
+            (record_id, _table(table)),
+        )
+    ]
 
 
 def counts(conn, table: str, ids: Iterable[str]) -> dict[str, int]:
@@ -195,10 +252,14 @@ def counts(conn, table: str, ids: Iterable[str]) -> dict[str, int]:
     ids = list(ids)
     out: dict[str, int] = {}
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        out.update(conn.execute(
-            f"SELECT record_id, count(*) FROM attachments WHERE table_name = ? AND deleted = 0 AND record_id IN "
-            f"({', '.join('?' * len(part))}) GROUP BY record_id", [_table(table), *part]).fetchall())
+        part = ids[i : i + 500]
+        out.update(
+            conn.execute(
+                f"SELECT record_id, count(*) FROM attachments WHERE table_name = ? AND deleted = 0 AND record_id IN "
+                f"({', '.join('?' * len(part))}) GROUP BY record_id",
+                [_table(table), *part],
+            ).fetchall()
+        )
     return out
 
 
@@ -217,12 +278,13 @@ def thumbnail(conn, sha256: str, *, size: int = THUMBNAIL) -> bytes:
 
 def make_thumbnail(data: bytes, mime: str, *, size: int = THUMBNAIL) -> bytes:
     from PIL import Image
+
     if mime == A.PDF:
         image = render_pdf_page(data, 0, long_side=size)
     else:
         image = Image.open(io.BytesIO(data))
         if image.format == "JPEG":
-            image.draft("RGB", (size, size))      # decode at 1/2…1/8 scale: fast for big photos
+            image.draft("RGB", (size, size))  # decode at 1/2…1/8 scale: fast for big photos
     image.thumbnail((size, size))
     if image.mode not in ("RGB", "RGBA", "L"):
         image = image.convert("RGB")
@@ -234,6 +296,7 @@ def make_thumbnail(data: bytes, mime: str, *, size: int = THUMBNAIL) -> bytes:
 def render_pdf_page(data: bytes, index: int, *, long_side: int):
     """One page of a PDF as a Pillow image about ``long_side`` pixels on its long side."""
     import pypdfium2 as pdfium
+
     pdf = pdfium.PdfDocument(data)
     try:
         page = pdf[index]
@@ -276,17 +339,24 @@ def report_photos(conn, table: str, record_ids: Iterable[str]) -> dict[str, dict
     without one are left out)."""
     ids = list(dict.fromkeys(record_ids))
     out: dict[str, dict] = {}
-    chosen = {k[len("reports.photo."):]: site.get_setting(conn, k) for (k,) in conn.execute(
-        "SELECT key FROM settings WHERE key LIKE 'reports.photo.%'")}
+    chosen = {
+        k[len("reports.photo.") :]: site.get_setting(conn, k)
+        for (k,) in conn.execute("SELECT key FROM settings WHERE key LIKE 'reports.photo.%'")
+    }
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        rows = [dict(r) for r in conn.execute(
-            f"SELECT * FROM attachments WHERE table_name = ? AND deleted = 0 AND mime IN (?, ?) AND record_id IN "
-            f"({', '.join('?' * len(part))}) ORDER BY created_at, change_seq, id", [_table(table), *PICTURES, *part])]
-        for row in rows:                                # the default: the first 现场照片
+        part = ids[i : i + 500]
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                f"SELECT * FROM attachments WHERE table_name = ? AND deleted = 0 AND mime IN (?, ?) AND record_id IN "
+                f"({', '.join('?' * len(part))}) ORDER BY created_at, change_seq, id",
+                [_table(table), *PICTURES, *part],
+            )
+        ]
+        for row in rows:  # the default: the first 现场照片
             if row["record_id"] not in out and row["kind"] == A.AttachmentKind.PHOTO.value:
                 out[row["record_id"]] = row
-        for row in rows:                                # a live choice beats it
+        for row in rows:  # a live choice beats it
             if chosen.get(row["record_id"]) == row["id"]:
                 out[row["record_id"]] = row
     return out
@@ -301,24 +371,26 @@ def choose_report_photo(ctx: Context, attachment_id: str) -> dict:
     ctx.require(Permission.WRITE)
     row = _require(ctx.conn, attachment_id)
     if row["mime"] not in PICTURES:
-        raise Refused(_("Only a photo (JPEG or PNG) can be shown in the reports; {name} is a scan.").format(
-            name=row["file_name"]))
+        raise Refused(
+            _("Only a photo (JPEG or PNG) can be shown in the reports; {name} is a scan.").format(name=row["file_name"])
+        )
     site.set_setting(ctx, report_photo_key(row["record_id"]), row["id"], permission=Permission.WRITE)
     return row
 
 
 # --- writing -----------------------------------------------------------------------------------------
 
+
 def _parent(conn, table: str, record_id: str) -> dict:
-    row = conn.execute(f"SELECT id, village_code, deleted FROM {_table(table)} WHERE id = ?",
-                       (record_id,)).fetchone()
+    row = conn.execute(f"SELECT id, village_code, deleted FROM {_table(table)} WHERE id = ?", (record_id,)).fetchone()
     if row is None or row["deleted"]:
         raise NotFound(_("Record not found: {id}").format(id=record_id))
     return dict(row)
 
 
-def add_paths(ctx: Context, table: str, record_id: str, paths: Iterable, *, kind: str | None = None,
-              caption: str = "") -> list[dict]:
+def add_paths(
+    ctx: Context, table: str, record_id: str, paths: Iterable, *, kind: str | None = None, caption: str = ""
+) -> list[dict]:
     """:func:`add` with files read from disk (a file over the size limit is refused unread)."""
     ctx.require(Permission.WRITE)
     limit = max_bytes(ctx.conn)
@@ -332,13 +404,21 @@ def add_paths(ctx: Context, table: str, record_id: str, paths: Iterable, *, kind
                 raise Refused(problem or _("{name} cannot be read: {reason}").format(name=path.name, reason=size))
             files.append((path.name, path.read_bytes()))
         except OSError as exc:
-            raise Refused(_("{name} cannot be read: {reason}").format(
-                name=path.name, reason=os_error_message(exc))) from exc
+            raise Refused(
+                _("{name} cannot be read: {reason}").format(name=path.name, reason=os_error_message(exc))
+            ) from exc
     return add(ctx, table, record_id, files, kind=kind, caption=caption)
 
 
-def add(ctx: Context, table: str, record_id: str, files: Iterable[tuple[str, bytes]], *,
-        kind: str | None = None, caption: str = "") -> list[dict]:
+def add(
+    ctx: Context,
+    table: str,
+    record_id: str,
+    files: Iterable[tuple[str, bytes]],
+    *,
+    kind: str | None = None,
+    caption: str = "",
+) -> list[dict]:
     """Attach ``files`` to the record; all or nothing. Returns the new attachment rows."""
     ctx.require(Permission.WRITE)
     conn = ctx.conn
@@ -357,8 +437,9 @@ def add(ctx: Context, table: str, record_id: str, files: Iterable[tuple[str, byt
         taken = {r["sha256"] for r in list_for(conn, table, record_id)}
         for item in prepared:
             if item.sha256 in taken:
-                raise Refused(_("{name} is already attached to this record; nothing was attached.").format(
-                    name=item.file_name))
+                raise Refused(
+                    _("{name} is already attached to this record; nothing was attached.").format(name=item.file_name)
+                )
             taken.add(item.sha256)
             out.append(_insert(ctx, table, parent, item, kind or A.default_kind(item.mime), caption))
     return out
@@ -367,21 +448,49 @@ def add(ctx: Context, table: str, record_id: str, files: Iterable[tuple[str, byt
 def _insert(ctx: Context, table: str, parent: dict, item: Prepared, kind: str, caption: str) -> dict:
     conn = ctx.conn
     now = ctx.now_text()
-    values = {"table_name": table, "record_id": parent["id"], "sha256": item.sha256, "kind": kind,
-              "caption": caption, "file_name": item.file_name, "mime": item.mime, "size": item.size,
-              "width": item.width, "height": item.height, "pages": item.pages}
-    row = {"id": new_id(), "village_code": parent["village_code"], "created_at": now, "updated_at": now,
-           "created_by": ctx.user, "updated_by": ctx.user, "version": 1, "deleted": 0, **values}
+    values = {
+        "table_name": table,
+        "record_id": parent["id"],
+        "sha256": item.sha256,
+        "kind": kind,
+        "caption": caption,
+        "file_name": item.file_name,
+        "mime": item.mime,
+        "size": item.size,
+        "width": item.width,
+        "height": item.height,
+        "pages": item.pages,
+    }
+    row = {
+        "id": new_id(),
+        "village_code": parent["village_code"],
+        "created_at": now,
+        "updated_at": now,
+        "created_by": ctx.user,
+        "updated_by": ctx.user,
+        "version": 1,
+        "deleted": 0,
+        **values,
+    }
     changes = {k: [None, v] for k, v in values.items() if v not in (None, "")}
     if item.original:
         changes.update({f"original_{k}": [None, v] for k, v in item.original.items()})
         changes["processed"] = [None, ",".join(item.changed)]
-    row["change_seq"] = audit.append(conn, at=now, user=ctx.user, action="attach", table_name=ATTACHMENTS,
-                                     record_id=row["id"], village_code=row["village_code"], changes=changes)
+    row["change_seq"] = audit.append(
+        conn,
+        at=now,
+        user=ctx.user,
+        action="attach",
+        table_name=ATTACHMENTS,
+        record_id=row["id"],
+        village_code=row["village_code"],
+        changes=changes,
+    )
     blobs.put(conn, item.data, item.sha256)
     cols = list(row)
-    conn.execute(f"INSERT INTO attachments ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                 [row[c] for c in cols])
+    conn.execute(
+        f"INSERT INTO attachments ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols]
+    )
     audit.seal_rows(conn, row["change_seq"], ATTACHMENTS, [row["id"]])
     return row
 
@@ -398,20 +507,42 @@ def _update(ctx: Context, before: dict, changes: dict, *, action: str, reason: s
     if not changed:
         return before
     now = ctx.now_text()
-    seq = audit.append(ctx.conn, at=now, user=ctx.user, action=action, table_name=ATTACHMENTS,
-                       record_id=before["id"], village_code=before["village_code"],
-                       changes=audit.diff(before, {**before, **changed}), reason=reason)
-    after = {**before, **changed, "version": before["version"] + 1, "updated_at": now, "updated_by": ctx.user,
-             "change_seq": seq}
+    seq = audit.append(
+        ctx.conn,
+        at=now,
+        user=ctx.user,
+        action=action,
+        table_name=ATTACHMENTS,
+        record_id=before["id"],
+        village_code=before["village_code"],
+        changes=audit.diff(before, {**before, **changed}),
+        reason=reason,
+    )
+    after = {
+        **before,
+        **changed,
+        "version": before["version"] + 1,
+        "updated_at": now,
+        "updated_by": ctx.user,
+        "change_seq": seq,
+    }
     sets = [k for k in after if k != "id" and after[k] != before.get(k)]
-    ctx.conn.execute(f"UPDATE attachments SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-                     [after[k] for k in sets] + [before["id"]])
+    ctx.conn.execute(
+        f"UPDATE attachments SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+        [after[k] for k in sets] + [before["id"]],
+    )
     audit.seal_rows(ctx.conn, seq, ATTACHMENTS, [before["id"]])
     return after
 
 
-def update(ctx: Context, attachment_id: str, *, caption: str | None = None, kind: str | None = None,
-           expected_version: int | None = None) -> dict:
+def update(
+    ctx: Context,
+    attachment_id: str,
+    *,
+    caption: str | None = None,
+    kind: str | None = None,
+    expected_version: int | None = None,
+) -> dict:
     """Change an attachment's caption and/or kind."""
     ctx.require(Permission.WRITE)
     changes = {}
@@ -419,8 +550,11 @@ def update(ctx: Context, attachment_id: str, *, caption: str | None = None, kind
         changes["caption"] = " ".join(caption.split())
     if kind is not None:
         changes["kind"] = kind
-    problems = [p for p in (A.caption_problem(changes.get("caption", "")),
-                            A.kind_problem(kind) if kind is not None else None) if p]
+    problems = [
+        p
+        for p in (A.caption_problem(changes.get("caption", "")), A.kind_problem(kind) if kind is not None else None)
+        if p
+    ]
     if problems:
         raise Refused(problems)
     with transaction(ctx.conn):
@@ -446,7 +580,18 @@ def void(ctx: Context, attachment_id: str, reason: str = "") -> dict:
 
 def public_row(row: dict) -> dict:
     """What ``attachments --json`` prints of a row."""
-    return {"id": row["id"], "sha256": row["sha256"], "kind": row["kind"], "caption": row["caption"],
-            "file_name": row["file_name"], "mime": row["mime"], "size": row["size"], "width": row["width"],
-            "height": row["height"], "pages": row["pages"], "created_at": row["created_at"],
-            "created_by": row["created_by"], "voided": bool(row["deleted"])}
+    return {
+        "id": row["id"],
+        "sha256": row["sha256"],
+        "kind": row["kind"],
+        "caption": row["caption"],
+        "file_name": row["file_name"],
+        "mime": row["mime"],
+        "size": row["size"],
+        "width": row["width"],
+        "height": row["height"],
+        "pages": row["pages"],
+        "created_at": row["created_at"],
+        "created_by": row["created_by"],
+        "voided": bool(row["deleted"]),
+    }

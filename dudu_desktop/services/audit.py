@@ -21,8 +21,10 @@ from dudu_desktop.storage.schema import RECORD_TABLES
 
 #: Problems of one kind listed one by one before the rest are summed up.
 MAX_LISTED = 20
-SPECS = {s.name: s for s in (F.PERSON, F.DISPUTE, F.PARTY, F.FOLLOWUP, F.TRAINING, F.ATTENDANCE, F.HOTLINE,
-                             F.PUBLICITY, F.MATERIAL)}
+SPECS = {
+    s.name: s
+    for s in (F.PERSON, F.DISPUTE, F.PARTY, F.FOLLOWUP, F.TRAINING, F.ATTENDANCE, F.HOTLINE, F.PUBLICITY, F.MATERIAL)
+}
 
 
 def diff(before: dict | None, after: dict | None) -> dict:
@@ -32,12 +34,34 @@ def diff(before: dict | None, after: dict | None) -> dict:
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-def append(conn: sqlite3.Connection, *, at: str, user: str, action: str, table_name: str = "",
-           record_id: str = "", village_code: str = "", changes: dict | None = None, reason: str = "",
-           origin: str = "", uid: str | None = None) -> int:
+def append(
+    conn: sqlite3.Connection,
+    *,
+    at: str,
+    user: str,
+    action: str,
+    table_name: str = "",
+    record_id: str = "",
+    village_code: str = "",
+    changes: dict | None = None,
+    reason: str = "",
+    origin: str = "",
+    uid: str | None = None,
+) -> int:
     """Append an entry (inside the caller's transaction); returns its sequence number."""
-    return chain.append(conn, at=at, user=user, action=action, table_name=table_name, record_id=record_id,
-                        village_code=village_code, changes=changes, reason=reason, origin=origin, uid=uid)
+    return chain.append(
+        conn,
+        at=at,
+        user=user,
+        action=action,
+        table_name=table_name,
+        record_id=record_id,
+        village_code=village_code,
+        changes=changes,
+        reason=reason,
+        origin=origin,
+        uid=uid,
+    )
 
 
 def row_digest(conn: sqlite3.Connection, table: str, record_id: str) -> str | None:
@@ -47,11 +71,13 @@ def row_digest(conn: sqlite3.Connection, table: str, record_id: str) -> str | No
 
 # --- check -----------------------------------------------------------------------------------------
 
+
 class _ChainInfo(TypedDict):
     """What one pass over the chain tells the row checks."""
-    last: int                   # the newest seq (0: none)
-    base: int | None            # the baseline entry's seq
-    rows: dict[int, Any]        # seq of a batch entry → its side-table summary
+
+    last: int  # the newest seq (0: none)
+    base: int | None  # the baseline entry's seq
+    rows: dict[int, Any]  # seq of a batch entry → its side-table summary
 
 
 def _chain_pass(conn: sqlite3.Connection) -> tuple[list[str], _ChainInfo]:
@@ -95,8 +121,11 @@ def _chain_pass(conn: sqlite3.Connection) -> tuple[list[str], _ChainInfo]:
             if anchor[0] > info["last"]:
                 problems.append(_("The newest audit entries (from {seq}) are missing.").format(seq=info["last"] + 1))
             else:
-                problems.append(_("The newest audit entry {seq} does not match the record of the audit trail's "
-                                  "end.").format(seq=info["last"]))
+                problems.append(
+                    _("The newest audit entry {seq} does not match the record of the audit trail's end.").format(
+                        seq=info["last"]
+                    )
+                )
     return problems, info
 
 
@@ -143,38 +172,60 @@ def verify_rows(conn: sqlite3.Connection, info: _ChainInfo | None = None) -> lis
     problems += problems_side
     base, last = info["base"], info["last"]
     changed = _Listing(problems)
-    attached = (chain.ATTACHMENTS,) if _has_table(conn, chain.ATTACHMENTS) else ()    # issue 16
+    attached = (chain.ATTACHMENTS,) if _has_table(conn, chain.ATTACHMENTS) else ()  # issue 16
     for table in (*RECORD_TABLES, *attached):
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         serial = "t.serial_no" if "serial_no" in cols else "NULL"
-        sql = (f"SELECT t.id, t.change_seq, {chain.content_sql(table, 't')}, {serial}, a.seq, "
-               f"CASE WHEN a.table_name = :t AND a.record_id = t.id AND json_valid(a.changes) "
-               f"THEN json_extract(a.changes, '$._digest') END, r.digest, b.digest "
-               f"FROM {table} t LEFT JOIN audit_log a ON a.seq = t.change_seq "
-               f"LEFT JOIN audit_rows r ON r.seq = t.change_seq AND r.table_name = :t AND r.record_id = t.id "
-               + ("LEFT JOIN audit_rows b ON b.seq = :base AND b.table_name = :t AND b.record_id = t.id"
-                  if base is not None else "LEFT JOIN (SELECT NULL AS digest) b"))
+        sql = (
+            f"SELECT t.id, t.change_seq, {chain.content_sql(table, 't')}, {serial}, a.seq, "
+            f"CASE WHEN a.table_name = :t AND a.record_id = t.id AND json_valid(a.changes) "
+            f"THEN json_extract(a.changes, '$._digest') END, r.digest, b.digest "
+            f"FROM {table} t LEFT JOIN audit_log a ON a.seq = t.change_seq "
+            f"LEFT JOIN audit_rows r ON r.seq = t.change_seq AND r.table_name = :t AND r.record_id = t.id "
+            + (
+                "LEFT JOIN audit_rows b ON b.seq = :base AND b.table_name = :t AND b.record_id = t.id"
+                if base is not None
+                else "LEFT JOIN (SELECT NULL AS digest) b"
+            )
+        )
         digest_text = chain.digest_text
         for rid, seq, content, number, entry, inline, batch, baseline in conn.execute(
-                sql, {"t": table, "base": base if base is not None else -1}):
+            sql, {"t": table, "base": base if base is not None else -1}
+        ):
             if entry is None:
                 if seq is None or seq <= 0:
-                    changed.add(_("{record} is not in the audit trail (it was written outside the program).").format(
-                        record=_record_label(table, rid, number)))
+                    changed.add(
+                        _("{record} is not in the audit trail (it was written outside the program).").format(
+                            record=_record_label(table, rid, number)
+                        )
+                    )
                 elif seq > last:
-                    changed.add(_("{record} was changed after the newest audit entry ({seq}): the end of the "
-                                  "audit trail was cut.").format(record=_record_label(table, rid, number), seq=seq))
+                    changed.add(
+                        _(
+                            "{record} was changed after the newest audit entry ({seq}): the end of the "
+                            "audit trail was cut."
+                        ).format(record=_record_label(table, rid, number), seq=seq)
+                    )
                 else:
-                    changed.add(_("{record}: its audit entry {seq} is missing.").format(
-                        record=_record_label(table, rid, number), seq=seq))
+                    changed.add(
+                        _("{record}: its audit entry {seq} is missing.").format(
+                            record=_record_label(table, rid, number), seq=seq
+                        )
+                    )
                 continue
             expected = inline or batch or (baseline if base is not None and seq < base else None)
             if expected is None:
-                changed.add(_("{record} is not in the audit trail (it was written outside the program).").format(
-                    record=_record_label(table, rid, number)))
+                changed.add(
+                    _("{record} is not in the audit trail (it was written outside the program).").format(
+                        record=_record_label(table, rid, number)
+                    )
+                )
             elif expected != digest_text(content):
-                changed.add(_("{record} was changed outside the program: its content differs from its audit "
-                              "entry {seq}.").format(record=_record_label(table, rid, number), seq=seq))
+                changed.add(
+                    _(
+                        "{record} was changed outside the program: its content differs from its audit entry {seq}."
+                    ).format(record=_record_label(table, rid, number), seq=seq)
+                )
     changed.finish()
     return problems
 
@@ -204,11 +255,15 @@ def verify_accounts(conn: sqlite3.Connection, info: _ChainInfo | None = None) ->
         info = _chain_pass(conn)[1]
     expected: dict[str, str] = {}
     if info["base"] is not None:
-        expected.update(conn.execute("SELECT record_id, digest FROM audit_rows WHERE seq = ? AND table_name = ?",
-                                     (info["base"], chain.USERS)).fetchall())
+        expected.update(
+            conn.execute(
+                "SELECT record_id, digest FROM audit_rows WHERE seq = ? AND table_name = ?", (info["base"], chain.USERS)
+            ).fetchall()
+        )
     created = set()
     for name, action, changes in conn.execute(
-            "SELECT record_id, action, changes FROM audit_log WHERE table_name = 'users' ORDER BY seq"):
+        "SELECT record_id, action, changes FROM audit_log WHERE table_name = 'users' ORDER BY seq"
+    ):
         if action == "create_user":
             created.add(name)
         if '"_digest"' in changes:
@@ -224,8 +279,9 @@ def verify_accounts(conn: sqlite3.Connection, info: _ChainInfo | None = None) ->
         if name not in actual:
             problems.append(_("The account {name} was removed outside the program.").format(name=name))
         elif name in expected and actual[name] != expected[name]:
-            problems.append(_("The account {name} (role, password or status) was changed outside the "
-                              "program.").format(name=name))
+            problems.append(
+                _("The account {name} (role, password or status) was changed outside the program.").format(name=name)
+            )
     for name in sorted(set(actual) - set(expected) - created):
         problems.append(_("The account {name} was added outside the program.").format(name=name))
     return problems
@@ -251,15 +307,26 @@ def verify_files(conn: sqlite3.Connection) -> list[str]:
     for attachment_id, sha in blobs.missing(conn):
         listing.add(_("The file {sha} of attachment {id} is missing.").format(sha=sha[:12], id=attachment_id))
     for sha in blobs.damaged(conn):
-        listing.add(_("The stored file {sha} was changed outside the program: its content no longer matches its "
-                      "SHA-256.").format(sha=sha[:12]))
+        listing.add(
+            _(
+                "The stored file {sha} was changed outside the program: its content no longer matches its SHA-256."
+            ).format(sha=sha[:12])
+        )
     listing.finish()
     return problems
 
 
-def entries(conn: sqlite3.Connection, *, record_id: str | None = None, user: str | None = None,
-            since: str | None = None, until: str | None = None, action: str | None = None,
-            limit: int = 100, offset: int = 0) -> list[dict]:
+def entries(
+    conn: sqlite3.Connection,
+    *,
+    record_id: str | None = None,
+    user: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict]:
     """Newest first, filtered by record, user and date (``since``/``until`` as ``YYYY-MM-DD``)."""
     where, args = [], []
     if record_id:
@@ -284,7 +351,7 @@ def entries(conn: sqlite3.Connection, *, record_id: str | None = None, user: str
     for r in rows:
         d = dict(r)
         d["changes"] = json.loads(d["changes"])
-        if isinstance(d["changes"], dict):      # the row digests are for check, not for people
+        if isinstance(d["changes"], dict):  # the row digests are for check, not for people
             d["changes"].pop(chain.DIGEST_KEY, None)
             d["changes"].pop(chain.ROWS_KEY, None)
         out.append(d)

@@ -51,7 +51,7 @@ from dudu_desktop.storage.schema import MIGRATIONS
 
 KEEP_DAILY = 7
 KEEP_MONTHLY = 12
-KEEP_LATEST = 5          # also the newest few, so that two imports on one day both keep their "before" copy
+KEEP_LATEST = 5  # also the newest few, so that two imports on one day both keep their "before" copy
 AUTO_EVERY = dt.timedelta(days=1)
 STAMP = "%Y%m%d-%H%M%S"
 PARTIAL = ".partial"
@@ -59,6 +59,7 @@ REQUIRED_TABLES = {"settings", "villages", "audit_log", "_migrations", *(m.table
 
 
 # --- where and how copies are written ---------------------------------------------------------
+
 
 def db_path_of(conn: sqlite3.Connection) -> Path | None:
     """The file behind a connection (None for an in-memory database)."""
@@ -118,11 +119,11 @@ def make_backup(ctx: Context, reason: str = "manual", *, rotate_after: bool = Tr
     n = 1
     while True:
         target = folder / (base if n == 1 else base.replace(stamp, f"{stamp}-{n}", 1))
-        if not target.exists():                 # two copies in the same second: the next number
+        if not target.exists():  # two copies in the same second: the next number
             try:
                 write_copy(ctx.conn, target, exclusive=True)
                 break
-            except FileExistsError:             # taken meanwhile by another process
+            except FileExistsError:  # taken meanwhile by another process
                 pass
         n += 1
     _audit_backup(ctx, target, reason)
@@ -142,8 +143,15 @@ def _audit_backup(ctx: Context, target: Path, reason: str) -> None:
     reason = re.sub(r"[^a-z0-9_]+", "_", reason.lower()).strip("_") or "manual"
     try:
         with storage.transaction(ctx.conn):
-            audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="backup", table_name="",
-                         record_id="", changes={"file": [None, target.name], "reason": [None, reason]})
+            audit.append(
+                ctx.conn,
+                at=ctx.now_text(),
+                user=ctx.user,
+                action="backup",
+                table_name="",
+                record_id="",
+                changes={"file": [None, target.name], "reason": [None, reason]},
+            )
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -157,8 +165,9 @@ def backup_before(ctx: Context, reason: str) -> Path:
     except (OSError, sqlite3.Error) as exc:
         if isinstance(exc, sqlite3.Error):
             _refuse_if_busy(exc)
-        raise Refused(_("Could not make a backup before this step ({error}); nothing was changed.").format(
-            error=_reason(exc))) from exc
+        raise Refused(
+            _("Could not make a backup before this step ({error}); nothing was changed.").format(error=_reason(exc))
+        ) from exc
 
 
 def last_backup_time(ctx: Context) -> dt.datetime | None:
@@ -173,8 +182,10 @@ def auto_backup_if_due(ctx: Context, *, checked: bool = False) -> Path | None:
     if db_path_of(ctx.conn) is None:
         return None
     try:
-        if not ctx.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone() or \
-                not ctx.conn.execute("SELECT 1 FROM settings WHERE key = 'site'").fetchone():
+        if (
+            not ctx.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone()
+            or not ctx.conn.execute("SELECT 1 FROM settings WHERE key = 'site'").fetchone()
+        ):
             return None
     except sqlite3.DatabaseError:
         return None
@@ -186,8 +197,14 @@ def auto_backup_if_due(ctx: Context, *, checked: bool = False) -> Path | None:
     return make_backup(ctx, "auto")
 
 
-def rotate(folder: str | Path, stem: str = Path(paths.DB_NAME).stem, *, daily: int = KEEP_DAILY,
-           monthly: int = KEEP_MONTHLY, latest: int = KEEP_LATEST) -> list[Path]:
+def rotate(
+    folder: str | Path,
+    stem: str = Path(paths.DB_NAME).stem,
+    *,
+    daily: int = KEEP_DAILY,
+    monthly: int = KEEP_MONTHLY,
+    latest: int = KEEP_LATEST,
+) -> list[Path]:
     """Keep the newest copy of each of the ``daily`` most recent days and of each of the ``monthly``
     most recent months, and the ``latest`` newest copies; delete the rest (and stale ``.partial``
     leftovers). Returns what was deleted."""
@@ -195,7 +212,7 @@ def rotate(folder: str | Path, stem: str = Path(paths.DB_NAME).stem, *, daily: i
     keep: set[Path] = {path for _when, path in found[:latest]}
     days: dict[dt.date, Path] = {}
     months: dict[tuple[int, int], Path] = {}
-    for when, path in found:                    # newest first: the first seen in a bucket is its newest
+    for when, path in found:  # newest first: the first seen in a bucket is its newest
         days.setdefault(when.date(), path)
         months.setdefault((when.year, when.month), path)
     keep |= set(list(days.values())[:daily])
@@ -228,24 +245,26 @@ def backup_to(ctx: Context, target: str | Path) -> Path:
     if target.is_dir():
         target = target / _name(_stem(ctx), ctx.now(), "manual")
     if target.exists():
-        raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(
-            path=target)))
+        raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(path=target)))
     live = db_path_of(ctx.conn)
     if live and target.resolve() == live.resolve():
         raise Refused(Problem("target", _("A backup cannot replace the database itself.")))
     try:
         write_copy(ctx.conn, target, exclusive=True)
     except FileExistsError as exc:
-        raise Refused(Problem("target", _("The file {path} already exists; choose another name.").format(
-            path=target))) from exc
+        raise Refused(
+            Problem("target", _("The file {path} already exists; choose another name.").format(path=target))
+        ) from exc
     except (OSError, sqlite3.Error) as exc:
-        raise Refused(Problem("target", _("The backup could not be written ({error}).").format(
-            error=_reason(exc)))) from exc
+        raise Refused(
+            Problem("target", _("The backup could not be written ({error}).").format(error=_reason(exc)))
+        ) from exc
     _audit_backup(ctx, target, "external")
     return target
 
 
 # --- preview and restore ----------------------------------------------------------------------
+
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
     uri = "file:" + quote(str(path.resolve()).replace(os.sep, "/")) + "?mode=ro"
@@ -259,9 +278,19 @@ def preview_backup(path: str | Path) -> dict:
     schema_version, schema_ok, site, counts {register: n}, date_range [first, last], last_change,
     users}``. Never raises for a bad file: ``problems`` says what is wrong."""
     path = Path(path)
-    info: dict = {"path": str(path), "is_dudu": False, "integrity_ok": False, "problems": [],
-                  "schema_version": None, "schema_ok": False, "site": None, "counts": {}, "date_range": None,
-                  "last_change": None, "users": 0}
+    info: dict = {
+        "path": str(path),
+        "is_dudu": False,
+        "integrity_ok": False,
+        "problems": [],
+        "schema_version": None,
+        "schema_ok": False,
+        "site": None,
+        "counts": {},
+        "date_range": None,
+        "last_change": None,
+        "users": 0,
+    }
     if not path.is_file():
         info["problems"].append(_("File not found: {path}").format(path=path))
         return info
@@ -291,7 +320,8 @@ def preview_backup(path: str | Path) -> dict:
         firsts, lasts = [], []
         for register, meta in REGISTERS.items():
             count, first, last = conn.execute(
-                f"SELECT count(*), min({meta.date}), max({meta.date}) FROM {meta.table} WHERE deleted = 0").fetchone()
+                f"SELECT count(*), min({meta.date}), max({meta.date}) FROM {meta.table} WHERE deleted = 0"
+            ).fetchone()
             info["counts"][register] = count
             if first:
                 firsts.append(first[:10])
@@ -362,8 +392,14 @@ def _site_from_backups(db_path: Path, exclude: Path) -> dict | None:
 def _check_site(info: dict, mine: dict | None) -> None:
     theirs = info.get("site")
     if mine and theirs and (mine.get("code"), mine.get("role")) != (theirs.get("code"), theirs.get("role")):
-        raise Refused(Problem("file", _("This backup belongs to {name} ({code}), not to this PC's {mine}.").format(
-            name=theirs.get("name"), code=theirs.get("code"), mine=mine.get("name"))))
+        raise Refused(
+            Problem(
+                "file",
+                _("This backup belongs to {name} ({code}), not to this PC's {mine}.").format(
+                    name=theirs.get("name"), code=theirs.get("code"), mine=mine.get("name")
+                ),
+            )
+        )
 
 
 def _checked(path: Path) -> dict:
@@ -391,7 +427,7 @@ def _prepare(path: Path, folder: Path, stem: str) -> tuple[Path, sqlite3.Connect
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
-        storage.migrate(conn, None)            # an older copy: the backup itself stays as it was
+        storage.migrate(conn, None)  # an older copy: the backup itself stays as it was
     except BaseException:
         if conn is not None:
             conn.close()
@@ -405,14 +441,23 @@ def _discard(temp: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _write_restore_entries(ctx: Context, conn: sqlite3.Connection, path: Path, saved: Path | None,
-                           replaced_epoch: int | None) -> dict:
+def _write_restore_entries(
+    ctx: Context, conn: sqlite3.Connection, path: Path, saved: Path | None, replaced_epoch: int | None
+) -> dict:
     """In the prepared file, one transaction: the restore's audit entry and the new sync epoch."""
     with storage.transaction(conn):
         state = epoch.begin_epoch(conn, when=ctx.now(), backup_name=path.name, replaced_epoch=replaced_epoch)
-        audit.append(conn, at=ctx.now_text(), user=ctx.user, action="restore",
-                     changes={"file": [None, path.name], "saved_before": [None, saved.name if saved else None],
-                              "epoch": [state["previous"], state["epoch"]]})
+        audit.append(
+            conn,
+            at=ctx.now_text(),
+            user=ctx.user,
+            action="restore",
+            changes={
+                "file": [None, path.name],
+                "saved_before": [None, saved.name if saved else None],
+                "epoch": [state["previous"], state["epoch"]],
+            },
+        )
     return state
 
 
@@ -424,9 +469,11 @@ def _copy_into(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
     """Every page of ``source`` into ``target`` in one write transaction (SQLite's backup API: all or
     nothing). Waits for another writer only up to the busy timeout, then refuses (Python's own loop
     would retry for ever)."""
+
     def progress(status, _remaining, _total):
-        if status in (5, 6):                   # SQLITE_BUSY, SQLITE_LOCKED after the busy timeout
+        if status in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED after the busy timeout
             raise _Busy()
+
     try:
         source.backup(target, pages=-1, progress=progress)
     except _Busy:
@@ -458,7 +505,7 @@ def restore(ctx: Context, path: str | Path, *, allow_other_site: bool = False) -
         mine = _site_of(ctx.conn)
         replaced_epoch = epoch.current_epoch(ctx.conn)
     except (sqlite3.DatabaseError, ValueError):
-        pass                                     # the live file is damaged: that is why we restore
+        pass  # the live file is damaged: that is why we restore
     if mine is None and live is not None:
         mine = _site_from_backups(live, exclude=path)
     if not allow_other_site:

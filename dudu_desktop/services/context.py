@@ -19,7 +19,7 @@ def _now() -> dt.datetime:
 
 @dataclass
 class Context:
-    conn: sqlite3.Connection        # a plain connection (storage.db.open_database / connect)
+    conn: sqlite3.Connection  # a plain connection (storage.db.open_database / connect)
     user: str = "system"
     role: Role = Role.ADMIN
     clock: Callable[[], dt.datetime] = field(default=_now)

@@ -13,9 +13,28 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
 
 TOWNSHIP = ("500243104000", "都督乡")
-VILLAGE_NAMES = ("都督村", "桐木村", "红岩村", "杨柳村", "石院村", "中岭村", "新华村", "龙潭村", "青龙村",
-                 "白果村", "柏树村", "梨子村", "高峰村", "大坪村", "双河村", "三元村", "金竹村", "长坪村",
-                 "茶园村", "黄泥村")
+VILLAGE_NAMES = (
+    "都督村",
+    "桐木村",
+    "红岩村",
+    "杨柳村",
+    "石院村",
+    "中岭村",
+    "新华村",
+    "龙潭村",
+    "青龙村",
+    "白果村",
+    "柏树村",
+    "梨子村",
+    "高峰村",
+    "大坪村",
+    "双河村",
+    "三元村",
+    "金竹村",
+    "长坪村",
+    "茶园村",
+    "黄泥村",
+)
 AREA = "500243"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗谭冉向秦汪彭曾田任蒋唐邓冯余杜袁钟熊夏龚廖熊喻"
 GIVEN = "德明华建国志文军平玉兰秀英芳红霞娟勇强伟刚涛斌杰俊敏静丽燕鹏飞春梅桂珍海林云昌福贵忠兴全成玥堃喆"
@@ -23,16 +42,24 @@ MEDIATORS = ("冉光明", "谭晓燕", "向德华", "秦志强", "汪春梅")
 SPEAKERS = ("乡司法所 彭所长", "法律顾问 曾律师", "乡党委 田书记", "县法院 任法官", "派出所 蒋警官")
 
 STORIES = {
-    "婚姻家庭": ("{a}与妻子{b}因家庭琐事及子女抚养问题发生争吵，{b}回娘家居住，双方要求调解。",
-                 "{a}与{b}因赡养老人费用分担产生矛盾，兄妹之间多次争执。"),
-    "邻里": ("{a}与邻居{b}因房屋滴水、排水沟堵塞问题发生纠纷，双方多次争吵。",
-             "{a}家修建围墙占用公共通道，邻居{b}出行受阻，引发矛盾。"),
-    "房屋宅基地": ("{a}与{b}因宅基地界址不清发生争议，双方各执一词。",
-                   "{a}翻修房屋时地基越过界址约半米，{b}要求拆除。"),
+    "婚姻家庭": (
+        "{a}与妻子{b}因家庭琐事及子女抚养问题发生争吵，{b}回娘家居住，双方要求调解。",
+        "{a}与{b}因赡养老人费用分担产生矛盾，兄妹之间多次争执。",
+    ),
+    "邻里": (
+        "{a}与邻居{b}因房屋滴水、排水沟堵塞问题发生纠纷，双方多次争吵。",
+        "{a}家修建围墙占用公共通道，邻居{b}出行受阻，引发矛盾。",
+    ),
+    "房屋宅基地": (
+        "{a}与{b}因宅基地界址不清发生争议，双方各执一词。",
+        "{a}翻修房屋时地基越过界址约半米，{b}要求拆除。",
+    ),
     "合同": ("{a}承包{b}的果园，因承包费支付时间产生争议。", "{a}向{b}购买化肥后未按约定付款，{b}多次催要未果。"),
     "生产经营": ("{a}与{b}合伙养殖生猪，因利润分配不均产生纠纷。",),
-    "损害赔偿": ("{a}家的牛闯入{b}的玉米地，损毁庄稼约三分地，双方就赔偿金额协商不成。",
-                 "{a}的货车倒车时撞坏{b}家院墙，双方对赔偿数额有争议。"),
+    "损害赔偿": (
+        "{a}家的牛闯入{b}的玉米地，损毁庄稼约三分地，双方就赔偿金额协商不成。",
+        "{a}的货车倒车时撞坏{b}家院墙，双方对赔偿数额有争议。",
+    ),
     "山林土地": ("{a}与{b}因承包地边界及林木权属发生争议。", "{a}与{b}因山林界址不清，为砍伐杉木发生争执。"),
     "征地拆迁": ("{a}对道路建设征地补偿款分配有异议，与同组{b}发生矛盾。",),
     "环境污染": ("{a}家养猪场粪污排入沟渠，下游{b}家稻田受影响。",),
@@ -93,11 +120,16 @@ class _Gen:
         gender = self.rnd.choice(vocab.GENDERS)
         age = self.rnd.randrange(22, 80)
         birth = dt.date(self.year - age, self.rnd.randrange(1, 13), self.rnd.randrange(1, 29))
-        return {"role": role, "name": self.name(), "gender": gender,
-                "ethnicity": self.rnd.choice(("汉族",) * 5 + ("土家族", "苗族")),
-                "age": age, "phone": self.phone(),
-                "id_number": self.id_number(birth, gender) if self.rnd.random() < 0.6 else "",
-                "address": f"{village}{self.rnd.randrange(1, 9)}组"}
+        return {
+            "role": role,
+            "name": self.name(),
+            "gender": gender,
+            "ethnicity": self.rnd.choice(("汉族",) * 5 + ("土家族", "苗族")),
+            "age": age,
+            "phone": self.phone(),
+            "id_number": self.id_number(birth, gender) if self.rnd.random() < 0.6 else "",
+            "address": f"{village}{self.rnd.randrange(1, 9)}组",
+        }
 
 
 def generate(ctx: Context, *, year: int = 2024, villages: int = 5, seed: int = 1) -> dict:
@@ -114,8 +146,9 @@ def _generate(ctx: Context, *, year: int, villages: int, seed: int) -> dict:
     if info["role"] == site.VILLAGE:
         codes = [(info["code"], info["name"])]
     else:
-        codes = [(f"{info['code'][:9]}{201 + i:03d}", VILLAGE_NAMES[i % len(VILLAGE_NAMES)])
-                 for i in range(max(1, villages))]
+        codes = [
+            (f"{info['code'][:9]}{201 + i:03d}", VILLAGE_NAMES[i % len(VILLAGE_NAMES)]) for i in range(max(1, villages))
+        ]
         for code, name in codes:
             site.save_village(ctx, code, name)
     gen = _Gen(seed, year, ctx.today())
@@ -143,14 +176,25 @@ def _dispute(ctx: Context, gen: _Gen, code: str, village: str, registered: dt.da
     parties = [gen.party("申请人", village), gen.party("被申请人", village)]
     summary = rnd.choice(STORIES[dtype]).format(a=parties[0]["name"], b=parties[1]["name"])
     level = rnd.choices(("蓝", "黄", "红"), (80, 16, 4))[0]
-    dispute_id = disputes.create_dispute(ctx, {
-        "village_code": code, "registered_on": registered, "dispute_type": dtype, "summary": summary,
-        "source": rnd.choices(vocab.DISPUTE_SOURCES, (40, 45, 8, 3, 4))[0], "method": "人民调解",
-        "mediator": rnd.choice(MEDIATORS), "level": level,
-        "level_reason": ("" if level == "蓝" else "涉及人数较多，情绪激动" if level == "黄"
-                         else "有激化为民转刑案件的风险"),
-        "prevented_criminal": 1 if level == "红" else None, "prevented_criminal_people": 2 if level == "红" else None,
-    }, parties)
+    dispute_id = disputes.create_dispute(
+        ctx,
+        {
+            "village_code": code,
+            "registered_on": registered,
+            "dispute_type": dtype,
+            "summary": summary,
+            "source": rnd.choices(vocab.DISPUTE_SOURCES, (40, 45, 8, 3, 4))[0],
+            "method": "人民调解",
+            "mediator": rnd.choice(MEDIATORS),
+            "level": level,
+            "level_reason": (
+                "" if level == "蓝" else "涉及人数较多，情绪激动" if level == "黄" else "有激化为民转刑案件的风险"
+            ),
+            "prevented_criminal": 1 if level == "红" else None,
+            "prevented_criminal_people": 2 if level == "红" else None,
+        },
+        parties,
+    )
     age = (gen.last_day - registered).days
     if age < 3 and rnd.random() < 0.7:
         return
@@ -160,19 +204,34 @@ def _dispute(ctx: Context, gen: _Gen, code: str, village: str, registered: dt.da
     concluded = registered + dt.timedelta(days=min(age, rnd.choice((1, 3, 5, 7, 10, 15, 20, 28, 35))))
     result = rnd.choices(tuple(vocab.DisputeResult), (92, 5, 3))[0]
     amount = rnd.choice((None, None, 500, 1200, 3000, "1409.50", 10000)) if result == "调解成功" else None  # yuan
-    disputes.conclude(ctx, dispute_id, result=result, concluded_on=concluded, amount=amount,
-                      agreement_terms="双方自愿达成如下协议："
-                      + ("一方一次性赔偿另一方损失，" if amount else "各自退让，")
-                      + "今后互相尊重，和睦相处。" if result == "调解成功" else "",
-                      performance_terms="协议签订之日起十日内履行完毕。" if amount else "")
+    disputes.conclude(
+        ctx,
+        dispute_id,
+        result=result,
+        concluded_on=concluded,
+        amount=amount,
+        agreement_terms="双方自愿达成如下协议："
+        + ("一方一次性赔偿另一方损失，" if amount else "各自退让，")
+        + "今后互相尊重，和睦相处。"
+        if result == "调解成功"
+        else "",
+        performance_terms="协议签订之日起十日内履行完毕。" if amount else "",
+    )
     if result != "调解成功" or (gen.last_day - concluded).days < 10:
         return
     visited = concluded + dt.timedelta(days=rnd.randrange(7, 15))
     if visited > gen.last_day:
         return
-    disputes.record_followup(ctx, dispute_id, {"visited_on": visited, "performance": "已履行",
-                                               "satisfaction": rnd.choices(vocab.SATISFACTION, (85, 12, 3))[0],
-                                               "visitor": rnd.choice(MEDIATORS)})
+    disputes.record_followup(
+        ctx,
+        dispute_id,
+        {
+            "visited_on": visited,
+            "performance": "已履行",
+            "satisfaction": rnd.choices(vocab.SATISFACTION, (85, 12, 3))[0],
+            "visitor": rnd.choice(MEDIATORS),
+        },
+    )
     if rnd.random() < 0.8:
         disputes.close_out(ctx, dispute_id, closed_out_on=visited)
 
@@ -189,10 +248,20 @@ def _training(ctx: Context, gen: _Gen, code: str, village: str) -> None:
             seen.add(name)
             position = rnd.choice(("村支书", "村主任", "村委委员", "网格员", "村民代表"))
             roster.append({"name": name, "position": position})
-    training_id = trainings.create_training(ctx, {
-        "village_code": code, "held_on": gen.day(), "topic": rnd.choice(TRAINING_TOPICS[ttype]),
-        "training_type": ttype, "speaker": rnd.choice(SPEAKERS), "location": f"{village}便民服务中心会议室",
-        "duration_hours": rnd.choice((1, 1.5, 2, 3)), "exam_held": exam}, roster)
+    training_id = trainings.create_training(
+        ctx,
+        {
+            "village_code": code,
+            "held_on": gen.day(),
+            "topic": rnd.choice(TRAINING_TOPICS[ttype]),
+            "training_type": ttype,
+            "speaker": rnd.choice(SPEAKERS),
+            "location": f"{village}便民服务中心会议室",
+            "duration_hours": rnd.choice((1, 1.5, 2, 3)),
+            "exam_held": exam,
+        },
+        roster,
+    )
     present = [p["name"] for p in roster if rnd.random() < 0.88]
     trainings.sign_in(ctx, training_id, present)
     if exam:
@@ -206,14 +275,24 @@ def _call(ctx: Context, gen: _Gen, code: str) -> None:
     category = rnd.choice(tuple(QUESTIONS))
     anonymous = rnd.random() < 0.2
     day = gen.day()
-    hotline.create_call(ctx, {
-        "village_code": code, "called_at": f"{day} {rnd.randrange(8, 18):02d}:{rnd.randrange(60):02d}",
-        "channel": rnd.choices(vocab.HOTLINE_CHANNELS, (30, 60, 10))[0], "anonymous": anonymous,
-        "caller_name": "" if anonymous else gen.name(), "caller_phone": gen.phone() if rnd.random() < 0.7 else "",
-        "category": category, "question": rnd.choice(QUESTIONS[category]), "answer": rnd.choice(ANSWERS),
-        "referral": rnd.choices(vocab.REFERRALS, (80, 6, 10, 4))[0], "legal_aid": rnd.random() < 0.05,
-        "satisfaction": rnd.choices(("满意", "基本满意", "不满意", ""), (70, 15, 5, 10))[0],
-        "handler": rnd.choice(MEDIATORS)})
+    hotline.create_call(
+        ctx,
+        {
+            "village_code": code,
+            "called_at": f"{day} {rnd.randrange(8, 18):02d}:{rnd.randrange(60):02d}",
+            "channel": rnd.choices(vocab.HOTLINE_CHANNELS, (30, 60, 10))[0],
+            "anonymous": anonymous,
+            "caller_name": "" if anonymous else gen.name(),
+            "caller_phone": gen.phone() if rnd.random() < 0.7 else "",
+            "category": category,
+            "question": rnd.choice(QUESTIONS[category]),
+            "answer": rnd.choice(ANSWERS),
+            "referral": rnd.choices(vocab.REFERRALS, (80, 6, 10, 4))[0],
+            "legal_aid": rnd.random() < 0.05,
+            "satisfaction": rnd.choices(("满意", "基本满意", "不满意", ""), (70, 15, 5, 10))[0],
+            "handler": rnd.choice(MEDIATORS),
+        },
+    )
 
 
 def _event(ctx: Context, gen: _Gen, code: str, village: str) -> None:
@@ -224,7 +303,18 @@ def _event(ctx: Context, gen: _Gen, code: str, village: str) -> None:
         materials.append({"kind": "横幅", "quantity": rnd.randrange(1, 4)})
     if rnd.random() < 0.3:
         materials.append({"kind": "展板", "quantity": rnd.randrange(2, 8)})
-    publicity.create_event(ctx, {
-        "village_code": code, "held_on": gen.day(), "theme": rnd.choice(vocab.PUBLICITY_THEMES[:-1]), "form": form,
-        "location": rnd.choice((f"{village}赶集场", f"{village}便民服务中心", f"{village}文化广场", "都督乡中心校")),
-        "audience": rnd.randrange(30, 400), "organizer": rnd.choice(MEDIATORS)}, materials)
+    publicity.create_event(
+        ctx,
+        {
+            "village_code": code,
+            "held_on": gen.day(),
+            "theme": rnd.choice(vocab.PUBLICITY_THEMES[:-1]),
+            "form": form,
+            "location": rnd.choice(
+                (f"{village}赶集场", f"{village}便民服务中心", f"{village}文化广场", "都督乡中心校")
+            ),
+            "audience": rnd.randrange(30, 400),
+            "organizer": rnd.choice(MEDIATORS),
+        },
+        materials,
+    )

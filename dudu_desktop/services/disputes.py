@@ -35,8 +35,10 @@ def _clean_parties(ctx: Context, parties: list[dict]) -> tuple[list[dict], list[
         if party.get("id"):
             values["id"] = party["id"]
         cleaned.append(values)
-        problems += [Problem(f"parties[{i}].{p.field}", _("Party {n}: {message}").format(n=i + 1, message=p.message))
-                     for p in found]
+        problems += [
+            Problem(f"parties[{i}].{p.field}", _("Party {n}: {message}").format(n=i + 1, message=p.message))
+            for p in found
+        ]
     return cleaned, problems + party_problems(cleaned)
 
 
@@ -46,8 +48,9 @@ def party_names(parties: list[dict]) -> str:
 
 
 def _next_serial(conn, village_code: str, year: str) -> str:
-    row = conn.execute("SELECT max(serial_no) FROM disputes WHERE village_code = ? AND serial_no LIKE ?",
-                       (village_code, f"{year}-%")).fetchone()
+    row = conn.execute(
+        "SELECT max(serial_no) FROM disputes WHERE village_code = ? AND serial_no LIKE ?", (village_code, f"{year}-%")
+    ).fetchone()
     last = int(row[0].split("-")[1]) if row and row[0] else 0
     return f"{year}-{last + 1:03d}"
 
@@ -70,18 +73,31 @@ def create_dispute(ctx: Context, data: dict, parties: list[dict]) -> str:
         values["party_names"] = party_names(party_rows)
         dispute_id = records.insert(ctx, "disputes", values, action="create_dispute", village_code=village)
         for position, party in enumerate(party_rows):
-            records.insert(ctx, "dispute_parties", {**party, "dispute_id": dispute_id, "position": position},
-                           action="create_dispute", village_code=village)
+            records.insert(
+                ctx,
+                "dispute_parties",
+                {**party, "dispute_id": dispute_id, "position": position},
+                action="create_dispute",
+                village_code=village,
+            )
     return dispute_id
 
 
 def get_dispute(conn, dispute_id: str) -> dict:
     """The dispute with its ``parties`` and ``followups`` (deleted ones left out)."""
     row = records.require_row(conn, "disputes", dispute_id)
-    row["parties"] = [dict(r) for r in conn.execute(
-        "SELECT * FROM dispute_parties WHERE dispute_id = ? AND deleted = 0 ORDER BY position", (dispute_id,))]
-    row["followups"] = [dict(r) for r in conn.execute(
-        "SELECT * FROM dispute_followups WHERE dispute_id = ? AND deleted = 0 ORDER BY visited_on", (dispute_id,))]
+    row["parties"] = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT * FROM dispute_parties WHERE dispute_id = ? AND deleted = 0 ORDER BY position", (dispute_id,)
+        )
+    ]
+    row["followups"] = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT * FROM dispute_followups WHERE dispute_id = ? AND deleted = 0 ORDER BY visited_on", (dispute_id,)
+        )
+    ]
     return row
 
 
@@ -90,8 +106,9 @@ def _writable(row: dict) -> None:
         raise Refused(Problem("status", _("This case is closed out and read-only; reopen it with a reason first.")))
 
 
-def update_dispute(ctx: Context, dispute_id: str, data: dict, parties: list[dict] | None = None, *,
-                   expected_version: int | None = None) -> dict:
+def update_dispute(
+    ctx: Context, dispute_id: str, data: dict, parties: list[dict] | None = None, *, expected_version: int | None = None
+) -> dict:
     """Edit a dispute's details (and, when given, replace its list of parties)."""
     ctx.require(Permission.WRITE)
     with transaction(ctx.conn):
@@ -101,7 +118,7 @@ def update_dispute(ctx: Context, dispute_id: str, data: dict, parties: list[dict
         editable = {k: v for k, v in data.items() if k in DISPUTE.keys and k not in WORKFLOW_FIELDS}
         values, problems = clean_record(DISPUTE, editable, today=ctx.today(), partial=True)
         problems += record_problems(DISPUTE.name, {**before, **values})
-        if "agreement_terms" in values:       # an edit of the terms of a concluded 调解成功 case
+        if "agreement_terms" in values:  # an edit of the terms of a concluded 调解成功 case
             problems += agreement_problems({**before, **values})
         party_rows = None
         if parties is not None:
@@ -118,8 +135,10 @@ def update_dispute(ctx: Context, dispute_id: str, data: dict, parties: list[dict
 
 
 def _replace_parties(ctx: Context, dispute_id: str, village: str, party_rows: list[dict]) -> None:
-    existing = {r["id"]: dict(r) for r in ctx.conn.execute(
-        "SELECT * FROM dispute_parties WHERE dispute_id = ? AND deleted = 0", (dispute_id,))}
+    existing = {
+        r["id"]: dict(r)
+        for r in ctx.conn.execute("SELECT * FROM dispute_parties WHERE dispute_id = ? AND deleted = 0", (dispute_id,))
+    }
     kept = set()
     for position, party in enumerate(party_rows):
         party = {**party, "position": position}
@@ -128,8 +147,13 @@ def _replace_parties(ctx: Context, dispute_id: str, village: str, party_rows: li
             kept.add(pid)
             records.update(ctx, "dispute_parties", pid, party, action="update_dispute", before=existing[pid])
         else:
-            records.insert(ctx, "dispute_parties", {**party, "dispute_id": dispute_id}, action="update_dispute",
-                           village_code=village)
+            records.insert(
+                ctx,
+                "dispute_parties",
+                {**party, "dispute_id": dispute_id},
+                action="update_dispute",
+                village_code=village,
+            )
     for pid, row in existing.items():
         if pid not in kept:
             records.update(ctx, "dispute_parties", pid, {"deleted": 1}, action="update_dispute", before=row)
@@ -145,23 +169,41 @@ def start_mediation(ctx: Context, dispute_id: str, *, method: str | None = None,
     return change_status(ctx, dispute_id, DisputeStatus.MEDIATING, **changes)
 
 
-def conclude(ctx: Context, dispute_id: str, *, result: str, concluded_on=None, agreement: bool | None = None,
-             agreement_terms: str = "", amount=None, performance_terms: str = "",
-             place_of_performance: str = "") -> dict:
+def conclude(
+    ctx: Context,
+    dispute_id: str,
+    *,
+    result: str,
+    concluded_on=None,
+    agreement: bool | None = None,
+    agreement_terms: str = "",
+    amount=None,
+    performance_terms: str = "",
+    place_of_performance: str = "",
+) -> dict:
     """Record the outcome: 调解成功 (with agreement terms and amount, the manner, time and place of
     performance), 调解不成 or 撤回 → 已办结."""
     if agreement is None:
         agreement = result == DisputeResult.SUCCESS
-    return change_status(ctx, dispute_id, DisputeStatus.CONCLUDED, result=result,
-                         concluded_on=concluded_on or ctx.today().isoformat(), agreement=agreement,
-                         agreement_terms=agreement_terms, amount_cents=amount, performance_terms=performance_terms,
-                         place_of_performance=place_of_performance)
+    return change_status(
+        ctx,
+        dispute_id,
+        DisputeStatus.CONCLUDED,
+        result=result,
+        concluded_on=concluded_on or ctx.today().isoformat(),
+        agreement=agreement,
+        agreement_terms=agreement_terms,
+        amount_cents=amount,
+        performance_terms=performance_terms,
+        place_of_performance=place_of_performance,
+    )
 
 
 def close_out(ctx: Context, dispute_id: str, *, closed_out_on=None) -> dict:
     """已办结 → 已销号 (销号): the case becomes read-only."""
-    return change_status(ctx, dispute_id, DisputeStatus.CLOSED_OUT,
-                         closed_out_on=closed_out_on or ctx.today().isoformat())
+    return change_status(
+        ctx, dispute_id, DisputeStatus.CLOSED_OUT, closed_out_on=closed_out_on or ctx.today().isoformat()
+    )
 
 
 def change_status(ctx: Context, dispute_id: str, status: str, *, reason: str = "", **fields) -> dict:
@@ -175,17 +217,21 @@ def change_status(ctx: Context, dispute_id: str, status: str, *, reason: str = "
         values, problems = clean_record(DISPUTE, {**fields, "status": status}, today=ctx.today(), partial=True)
         merged = {**before, **values}
         problems += record_problems(DISPUTE.name, merged)
-        if status == DisputeStatus.CONCLUDED:   # the outcome stated now: 调解成功 needs its terms
+        if status == DisputeStatus.CONCLUDED:  # the outcome stated now: 调解成功 needs its terms
             problems += agreement_problems(merged)
         if status == DisputeStatus.CONCLUDED and not values.get("result"):
-            problems.append(Problem("result", _("A concluded case needs its result (mediation succeeded, "
-                                                "failed or withdrawn).")))
+            problems.append(
+                Problem("result", _("A concluded case needs its result (mediation succeeded, failed or withdrawn)."))
+            )
         if status == DisputeStatus.CLOSED_OUT and not merged.get("closed_out_on"):
             problems.append(Problem("closed_out_on", _("{field} is required.").format(field=_("Close-out date"))))
         if problems:
             raise Refused(problems)
-        action = {DisputeStatus.MEDIATING: "start_mediation", DisputeStatus.CONCLUDED: "conclude",
-                  DisputeStatus.CLOSED_OUT: "close_out"}[DisputeStatus(status)]
+        action = {
+            DisputeStatus.MEDIATING: "start_mediation",
+            DisputeStatus.CONCLUDED: "conclude",
+            DisputeStatus.CLOSED_OUT: "close_out",
+        }[DisputeStatus(status)]
         return records.update(ctx, "disputes", dispute_id, values, action=action, reason=reason, before=before)
 
 
@@ -199,10 +245,16 @@ def reopen(ctx: Context, dispute_id: str, reason: str) -> dict:
         before = records.require_row(ctx.conn, "disputes", dispute_id)
         if not workflow.action_allowed(workflow.REOPEN, before["status"]):
             raise Refused(Problem("status", _("Only a concluded or closed-out case can be reopened.")))
-        changes = {"status": DisputeStatus.MEDIATING, "result": "", "concluded_on": None, "closed_out_on": None,
-                   "agreement": 0}
-        return records.update(ctx, "disputes", dispute_id, changes, action="reopen", reason=reason.strip(),
-                              before=before)
+        changes = {
+            "status": DisputeStatus.MEDIATING,
+            "result": "",
+            "concluded_on": None,
+            "closed_out_on": None,
+            "agreement": 0,
+        }
+        return records.update(
+            ctx, "disputes", dispute_id, changes, action="reopen", reason=reason.strip(), before=before
+        )
 
 
 def change_level(ctx: Context, dispute_id: str, level: str, reason: str) -> dict:
@@ -215,11 +267,18 @@ def change_level(ctx: Context, dispute_id: str, level: str, reason: str) -> dict
         raise Refused(problems)
     with transaction(ctx.conn):
         before = records.require_row(ctx.conn, "disputes", dispute_id)
-        _writable(before)           # (workflow.LEVEL: any status but closed out)
+        _writable(before)  # (workflow.LEVEL: any status but closed out)
         if before["level"] == level:
             raise Refused(Problem("level", _("The case is already at this warning level.")))
-        return records.update(ctx, "disputes", dispute_id, {"level": level, "level_reason": reason.strip()},
-                              action="change_level", reason=reason.strip(), before=before)
+        return records.update(
+            ctx,
+            "disputes",
+            dispute_id,
+            {"level": level, "level_reason": reason.strip()},
+            action="change_level",
+            reason=reason.strip(),
+            before=before,
+        )
 
 
 def record_followup(ctx: Context, dispute_id: str, data: dict) -> str:
@@ -235,5 +294,10 @@ def record_followup(ctx: Context, dispute_id: str, data: dict) -> str:
             problems.append(Problem("visited_on", _("The visit cannot be before the case was concluded.")))
         if problems:
             raise Refused(problems)
-        return records.insert(ctx, "dispute_followups", {**values, "dispute_id": dispute_id},
-                              action="record_followup", village_code=dispute["village_code"])
+        return records.insert(
+            ctx,
+            "dispute_followups",
+            {**values, "dispute_id": dispute_id},
+            action="record_followup",
+            village_code=dispute["village_code"],
+        )

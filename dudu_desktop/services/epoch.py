@@ -53,17 +53,21 @@ def next_epoch(restored: int, replaced: int | None, when: dt.datetime) -> int:
     return max(candidates)
 
 
-def begin_epoch(conn: sqlite3.Connection, *, when: dt.datetime, backup_name: str,
-                replaced_epoch: int | None) -> dict:
+def begin_epoch(conn: sqlite3.Connection, *, when: dt.datetime, backup_name: str, replaced_epoch: int | None) -> dict:
     """Inside the caller's transaction, on the restored file: start a new epoch and return its state.
     ``replaced_epoch``: the epoch of the file being replaced, None when it could not be read."""
     previous = current_epoch(conn)
-    state = {"epoch": next_epoch(previous, replaced_epoch, when),
-             "restored_at": when.isoformat(sep=" ", timespec="seconds"), "backup": backup_name,
-             "previous": previous if replaced_epoch is None else max(previous, replaced_epoch),
-             "announced": False}
-    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                 "value = excluded.value", (KEY, json.dumps(state, ensure_ascii=False)))
+    state = {
+        "epoch": next_epoch(previous, replaced_epoch, when),
+        "restored_at": when.isoformat(sep=" ", timespec="seconds"),
+        "backup": backup_name,
+        "previous": previous if replaced_epoch is None else max(previous, replaced_epoch),
+        "announced": False,
+    }
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (KEY, json.dumps(state, ensure_ascii=False)),
+    )
     return state
 
 

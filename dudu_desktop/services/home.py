@@ -31,11 +31,11 @@ from dudu_desktop.storage.queries import Filters, count_rows
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: str              # English msgid; translate with _() at display time
+    label: str  # English msgid; translate with _() at display time
     value: int
     register: str
     filters: Filters
-    level: str | None = None    # for colouring the open-by-level figures
+    level: str | None = None  # for colouring the open-by-level figures
 
 
 def month_of(ctx: Context) -> str:
@@ -52,11 +52,12 @@ def figures(ctx: Context, *, village: str | None = None) -> list[Figure]:
         return Figure(key, label, count_rows(conn, register, filters, **kw), register, filters, level)
 
     out = [fig("new_disputes", N_("New disputes this month"), "disputes", base.with_(month=month))]
-    for level, label in ((WarningLevel.RED, N_("Open disputes, red warning")),
-                         (WarningLevel.YELLOW, N_("Open disputes, yellow warning")),
-                         (WarningLevel.BLUE, N_("Open disputes, blue warning"))):
-        out.append(fig(f"open_{level}", label, "disputes", base.with_(open_only=True, level=str(level)),
-                       str(level)))
+    for level, label in (
+        (WarningLevel.RED, N_("Open disputes, red warning")),
+        (WarningLevel.YELLOW, N_("Open disputes, yellow warning")),
+        (WarningLevel.BLUE, N_("Open disputes, blue warning")),
+    ):
+        out.append(fig(f"open_{level}", label, "disputes", base.with_(open_only=True, level=str(level)), str(level)))
     out += [
         fig("overdue", N_("Overdue disputes"), "disputes", base.with_(overdue=True)),
         fig("followups_due", N_("Follow-up visits due"), "disputes", base.with_(followup_due=True)),
@@ -69,9 +70,11 @@ def figures(ctx: Context, *, village: str | None = None) -> list[Figure]:
 
 def last_bundles(conn) -> dict:
     """``{"export": {...} | None, "import": {...} | None}`` from the sync engine's settings."""
+
     def read(key):
         value = site.get_setting(conn, key)
         return value if isinstance(value, dict) and value.get("at") else None
+
     return {"export": read("sync.last_export"), "import": read("sync.last_import")}
 
 
@@ -80,7 +83,15 @@ def disputes_per_village(conn, year: int) -> dict[str, int]:
     --year Y --village V`` — in one grouped pass over the covering statistics index (the home page's
     village chart; one ``compute_stats`` per village took 4 s at 200 villages and a million disputes)."""
     start, end = stats.period_bounds(year)
-    hint = " INDEXED BY disputes_live_stats" if conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'disputes_live_stats'").fetchone() else ""
-    return dict(conn.execute(f"SELECT village_code, count(*) FROM disputes{hint} WHERE deleted = 0 "
-                             "AND registered_on >= ? AND registered_on < ? GROUP BY village_code", (start, end)))
+    hint = (
+        " INDEXED BY disputes_live_stats"
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'disputes_live_stats'").fetchone()
+        else ""
+    )
+    return dict(
+        conn.execute(
+            f"SELECT village_code, count(*) FROM disputes{hint} WHERE deleted = 0 "
+            "AND registered_on >= ? AND registered_on < ? GROUP BY village_code",
+            (start, end),
+        )
+    )

@@ -20,13 +20,12 @@ SHORT_ID = 8
 
 #: The main fields of each register in ``list`` (after id, 编号, village and 已作废).
 MAIN_FIELDS = {
-    "disputes": ("registered_on", "dispute_type", "party_names", "level", "status", "result", "mediator",
-                 "summary"),
+    "disputes": ("registered_on", "dispute_type", "party_names", "level", "status", "result", "mediator", "summary"),
     "trainings": ("held_on", "training_type", "topic", "speaker", "location", "duration_hours"),
     "hotline": ("called_at", "channel", "category", "caller_name", "caller_phone", "question", "referral"),
     "publicity": ("held_on", "form", "theme", "location", "audience", "organizer"),
 }
-_NAMES = ("party_names", "caller_name")      # the people the record is about (staff names are kept)
+_NAMES = ("party_names", "caller_name")  # the people the record is about (staff names are kept)
 _FREE_TEXT = ("summary", "question", "topic", "theme")
 
 
@@ -45,8 +44,7 @@ def number_of(register: str, row: dict) -> str:
     return row["id"][:SHORT_ID]
 
 
-def resolve_id(conn, register: str, text: str, *, village: str | None = None,
-               include_deleted: bool = False) -> str:
+def resolve_id(conn, register: str, text: str, *, village: str | None = None, include_deleted: bool = False) -> str:
     """The id of the record of ``register`` named by ``text``: its full id, its 编号 (a dispute's
     serial number, e.g. ``2024-011``; at the township within ``village`` when several villages
     have that number) or the first characters of its id (at least :data:`SHORT_ID`)."""
@@ -66,15 +64,19 @@ def resolve_id(conn, register: str, text: str, *, village: str | None = None,
         found = conn.execute(sql, args).fetchall()
     if not found and len(text) >= SHORT_ID and all(c in "0123456789abcdef-" for c in text.lower()):
         prefix = text.lower().replace("%", "").replace("_", "")
-        found = conn.execute(f"SELECT id, village_code FROM {table} WHERE id LIKE ?{alive} LIMIT 5",
-                             (prefix + "%",)).fetchall()
+        found = conn.execute(
+            f"SELECT id, village_code FROM {table} WHERE id LIKE ?{alive} LIMIT 5", (prefix + "%",)
+        ).fetchall()
     if len(found) == 1:
         return found[0][0]
     if not found:
         raise NotFound(_("No record numbered or with the id {text} in this register.").format(text=text))
     names = "、".join(site.village_name(conn, r[1]) for r in found)
-    raise Refused(_("Several records are numbered {text} ({villages}): name the village or use the id.").format(
-        text=text, villages=names))
+    raise Refused(
+        _("Several records are numbered {text} ({villages}): name the village or use the id.").format(
+            text=text, villages=names
+        )
+    )
 
 
 def list_rows(conn, register: str, filters: Filters, *, limit: int = -1) -> list[dict]:

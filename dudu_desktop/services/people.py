@@ -25,8 +25,9 @@ def create_person(ctx: Context, data: dict) -> str:
 
 def update_person(ctx: Context, person_id: str, data: dict, *, expected_version: int | None = None) -> dict:
     ctx.require(Permission.WRITE)
-    values, problems = clean_record(PERSON, {k: v for k, v in data.items() if k in PERSON.keys},
-                                    today=ctx.today(), partial=True)
+    values, problems = clean_record(
+        PERSON, {k: v for k, v in data.items() if k in PERSON.keys}, today=ctx.today(), partial=True
+    )
     if problems:
         raise Refused(problems)
     with transaction(ctx.conn):
@@ -64,6 +65,7 @@ _PERSON_KEYS = ("name", "gender", "ethnicity", "age", "phone", "id_number", "add
 def display_name(conn, username: str | None) -> str:
     """The name a person is shown by (张文书), never the log-in name when the account has one."""
     from dudu_desktop.services import users
+
     if not username:
         return ""
     user = users.get_user(conn, username)
@@ -74,10 +76,19 @@ def staff_names(conn) -> list[str]:
     """Mediators, 接待人 and speakers: Settings → 工作人员, the accounts' display names and the
     directory's cadres and mediators."""
     names = list(site.staff(conn))
-    names += [r[0] for r in conn.execute("SELECT display_name FROM users WHERE display_name != '' "
-                                         "AND disabled = 0 ORDER BY display_name")]
-    names += [r[0] for r in conn.execute("SELECT name FROM people WHERE deleted = 0 AND kind IN "
-                                         "('村干部', '调解员', '主讲人', '乡镇干部') ORDER BY name")]
+    names += [
+        r[0]
+        for r in conn.execute(
+            "SELECT display_name FROM users WHERE display_name != '' AND disabled = 0 ORDER BY display_name"
+        )
+    ]
+    names += [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM people WHERE deleted = 0 AND kind IN "
+            "('村干部', '调解员', '主讲人', '乡镇干部') ORDER BY name"
+        )
+    ]
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -89,8 +100,8 @@ def initials(name: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def _pinyin(name: str) -> tuple[str, str]:
     from pypinyin import Style, lazy_pinyin  # loaded at the first completion, not at start
-    return ("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(),
-            "".join(lazy_pinyin(name)).lower())
+
+    return ("".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(), "".join(lazy_pinyin(name)).lower())
 
 
 def _matches(name: str, text: str, latin: bool) -> bool:
@@ -127,12 +138,22 @@ def directory(conn, text: str, *, staff_only: bool = False, limit: int = 20) -> 
             cols = f"{name} AS name, {phone} AS phone, {idno} AS id_number, {address} AS address"
             extra = " AND anonymous = 0" if table == "hotline_calls" else ""
             cond = "" if latin else f" AND {name} LIKE ?"
-            sql = (f"SELECT {cols}, max(updated_at) AS seen FROM {table} WHERE deleted = 0 AND {name} != ''"
-                   f"{extra}{cond} GROUP BY {name}, {phone}, {idno} ORDER BY seen DESC LIMIT 2000")
+            sql = (
+                f"SELECT {cols}, max(updated_at) AS seen FROM {table} WHERE deleted = 0 AND {name} != ''"
+                f"{extra}{cond} GROUP BY {name}, {phone}, {idno} ORDER BY seen DESC LIMIT 2000"
+            )
             for row in conn.execute(sql, [] if latin else [like]):
                 if _matches(row["name"], needle, latin):
-                    found.append({"id": None, "name": row["name"], "phone": row["phone"] or "",
-                                  "id_number": row["id_number"] or "", "address": row["address"] or "", "kind": kind})
+                    found.append(
+                        {
+                            "id": None,
+                            "name": row["name"],
+                            "phone": row["phone"] or "",
+                            "id_number": row["id_number"] or "",
+                            "address": row["address"] or "",
+                            "kind": kind,
+                        }
+                    )
     return _dedupe(found)[:limit]
 
 

@@ -37,10 +37,19 @@ def _write_setting(ctx: Context, key: str, value) -> None:
     before = get_setting(ctx.conn, key)
     if before == value:
         return
-    ctx.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
-                     "excluded.value", (key, json.dumps(value, ensure_ascii=False)))
-    audit.append(ctx.conn, at=ctx.now_text(), user=ctx.user, action="set_setting", table_name="settings",
-                 record_id=key, changes={key: [before, value]})
+    ctx.conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, json.dumps(value, ensure_ascii=False)),
+    )
+    audit.append(
+        ctx.conn,
+        at=ctx.now_text(),
+        user=ctx.user,
+        action="set_setting",
+        table_name="settings",
+        record_id=key,
+        changes={key: [before, value]},
+    )
 
 
 def site(conn) -> dict | None:
@@ -55,8 +64,9 @@ def require_site(conn) -> dict:
     return info
 
 
-def init_site(ctx: Context, *, role: str, code: str, name: str, township_code: str = "",
-              township_name: str = "") -> dict:
+def init_site(
+    ctx: Context, *, role: str, code: str, name: str, township_code: str = "", township_name: str = ""
+) -> dict:
     """First run: this PC is a village (code + name) or the township. Once set up, the code and
     role stay; changing the name or the township needs :data:`Permission.ADMINISTER` (issue 11:
     a 只读 account renamed the village and changed its township code); the same values again
@@ -71,9 +81,13 @@ def init_site(ctx: Context, *, role: str, code: str, name: str, township_code: s
         problems.append(Problem("name", _("{field} is required.").format(field=_("Name"))))
     if problems:
         raise Refused(problems)
-    info = {"role": role, "code": code, "name": name.strip(),
-            "township_code": township_code or (code if role == TOWNSHIP else ""),
-            "township_name": township_name.strip() or (name.strip() if role == TOWNSHIP else "")}
+    info = {
+        "role": role,
+        "code": code,
+        "name": name.strip(),
+        "township_code": township_code or (code if role == TOWNSHIP else ""),
+        "township_name": township_name.strip() or (name.strip() if role == TOWNSHIP else ""),
+    }
     with transaction(ctx.conn):
         existing = site(ctx.conn)
         if existing and (existing["code"], existing["role"]) != (code, role):
@@ -95,10 +109,20 @@ def _upsert_village(ctx: Context, code: str, name: str, township_code: str, town
         "INSERT INTO villages (code, name, township_code, township_name, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
         "township_code = excluded.township_code, township_name = excluded.township_name, "
-        "updated_at = excluded.updated_at", (code, name, township_code, township_name, now, now))
+        "updated_at = excluded.updated_at",
+        (code, name, township_code, township_name, now, now),
+    )
     if not before or before[0] != name:
-        audit.append(ctx.conn, at=now, user=ctx.user, action="save_village", table_name="villages",
-                     record_id=code, village_code=code, changes={"name": [before[0] if before else None, name]})
+        audit.append(
+            ctx.conn,
+            at=now,
+            user=ctx.user,
+            action="save_village",
+            table_name="villages",
+            record_id=code,
+            village_code=code,
+            changes={"name": [before[0] if before else None, name]},
+        )
 
 
 def save_village(ctx: Context, code: str, name: str) -> None:
@@ -145,8 +169,10 @@ def default_village_code(conn, requested: str | None = None) -> str:
     if requested and requested != info["code"]:
         if info["role"] == VILLAGE:
             raise Refused(_("A village PC can only record its own village's records."))
-        if not conn.execute("SELECT 1 FROM villages WHERE code = ?", (requested,)).fetchone() and \
-                requested != info["township_code"]:
+        if (
+            not conn.execute("SELECT 1 FROM villages WHERE code = ?", (requested,)).fetchone()
+            and requested != info["township_code"]
+        ):
             raise Refused(_("Unknown village code: {code}").format(code=requested))
         return requested
     return info["code"]

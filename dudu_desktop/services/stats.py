@@ -44,18 +44,23 @@ def _rate(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def compute_stats(conn, *, year: int | None = None, month: str | None = None, village: str | None = None,
-                  today: dt.date | None = None) -> dict:
+def compute_stats(
+    conn, *, year: int | None = None, month: str | None = None, village: str | None = None, today: dt.date | None = None
+) -> dict:
     start, end = period_bounds(year, month)
     today = today or dt.date.today()
     days = site.overdue_days(conn)
     vfilter = " AND village_code = :village" if village else ""
-    args = {"start": start, "end": end, "village": village, "today": today.isoformat(),
-            "days": f"+{days} days"}
+    args = {"start": start, "end": end, "village": village, "today": today.isoformat(), "days": f"+{days} days"}
     return {
-        "period": {"year": int(year) if year and not month else None, "month": month, "from": start,
-                   "to": (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat(), "village": village,
-                   "overdue_days": days},
+        "period": {
+            "year": int(year) if year and not month else None,
+            "month": month,
+            "from": start,
+            "to": (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat(),
+            "village": village,
+            "overdue_days": days,
+        },
         "disputes": _disputes(conn, vfilter, args),
         "trainings": _trainings(conn, vfilter, args),
         "hotline": _hotline(conn, vfilter, args),
@@ -72,8 +77,7 @@ def _disputes(conn, vfilter: str, args: dict) -> dict:
     # the whole township the hint keeps SQLite from the narrower date index (which reads every row of
     # the year from the table); the unary + below keeps it from the status index for concluded cases.
     hint = "" if vfilter or not _has_index(conn, "disputes_live_stats") else " INDEXED BY disputes_live_stats"
-    registered = (f"FROM disputes{hint} WHERE deleted = 0 AND registered_on >= :start AND registered_on < :end"
-                  f"{vfilter}")
+    registered = f"FROM disputes{hint} WHERE deleted = 0 AND registered_on >= :start AND registered_on < :end{vfilter}"
     # One pass over the index in its own order (day, type: no sorting), a few thousand groups summed
     # here (issue 14). Overdue: a case still open is overdue when today is past its deadline — the same
     # for the whole day's group (``late``, computed once per group); a concluded one when it was
@@ -81,7 +85,8 @@ def _disputes(conn, vfilter: str, args: dict) -> dict:
     total = open_ = overdue = red = yellow = blue = pc = pcp = pp = ppp = 0
     types: dict = {}
     months: dict = {}
-    for day, t, n, done, open_n, concluded_late, late, r, y, b, c1, c2, c3, c4 in conn.execute(f"""
+    for day, t, n, done, open_n, concluded_late, late, r, y, b, c1, c2, c3, c4 in conn.execute(
+        f"""
             SELECT registered_on, dispute_type, count(*), sum(status IN {V.DONE}),
                    sum(status IN {V.OPEN}),
                    sum(CASE WHEN status IN {V.DONE} THEN concluded_on > date(registered_on, :days) END),
@@ -89,7 +94,9 @@ def _disputes(conn, vfilter: str, args: dict) -> dict:
                    sum(level = {V.RED}), sum(level = {V.YELLOW}), sum(level = {V.BLUE}),
                    sum(prevented_criminal), sum(prevented_criminal_people), sum(prevented_petition),
                    sum(prevented_petition_people)
-            {registered} GROUP BY registered_on, dispute_type""", args):
+            {registered} GROUP BY registered_on, dispute_type""",
+        args,
+    ):
         total += n
         open_ += open_n or 0
         overdue += (concluded_late or 0) + ((n - (done or 0)) if late else 0)
@@ -99,31 +106,47 @@ def _disputes(conn, vfilter: str, args: dict) -> dict:
         month = months.setdefault(None if day is None else day[:7], {})
         month[t] = month.get(t, 0) + n
     by_type = dict.fromkeys(vocab.DISPUTE_TYPES, 0)
-    for t in sorted(types, key=_sql_order):              # the order SQLite's GROUP BY gave
+    for t in sorted(types, key=_sql_order):  # the order SQLite's GROUP BY gave
         by_type[t] = types[t]
     by_month: dict[str, dict[str, int]] = {}
     for m in sorted(months, key=_sql_order):
         by_month[m] = {t: months[m][t] for t in sorted(months[m], key=_sql_order)}
-    crow = conn.execute(f"""
+    crow = conn.execute(
+        f"""
         SELECT count(*), sum(result = {V.SUCCESS}), sum(result = {V.FAILED}), sum(result = {V.WITHDRAWN}),
                coalesce(sum(CASE WHEN result = {V.SUCCESS} THEN amount_cents END), 0), sum(agreement)
         FROM disputes WHERE deleted = 0 AND +status IN {V.DONE}
-             AND concluded_on >= :start AND concluded_on < :end{vfilter}""", args).fetchone()
+             AND concluded_on >= :start AND concluded_on < :end{vfilter}""",
+        args,
+    ).fetchone()
     closed, resolved, failed, withdrawn, amount, agreements = (v or 0 for v in crow)
-    frow = conn.execute(f"""
+    frow = conn.execute(
+        f"""
         SELECT count(*), sum(satisfaction IN {V.SATISFIED_IN}), sum(satisfaction != '')
         FROM dispute_followups WHERE deleted = 0 AND visited_on >= :start AND visited_on < :end{vfilter}""",
-                        args).fetchone()
+        args,
+    ).fetchone()
     followups, satisfied, rated = (v or 0 for v in frow)
     return {
-        "total": total, "open": open_, "closed": closed, "resolved": resolved, "failed": failed,
-        "withdrawn": withdrawn, "success_rate": _rate(resolved, resolved + failed), "overdue": overdue,
-        "agreements": agreements, "agreement_amount_cents": amount,
-        "by_type": by_type, "by_level": {"red": red, "yellow": yellow, "blue": blue},
+        "total": total,
+        "open": open_,
+        "closed": closed,
+        "resolved": resolved,
+        "failed": failed,
+        "withdrawn": withdrawn,
+        "success_rate": _rate(resolved, resolved + failed),
+        "overdue": overdue,
+        "agreements": agreements,
+        "agreement_amount_cents": amount,
+        "by_type": by_type,
+        "by_level": {"red": red, "yellow": yellow, "blue": blue},
         "by_month_type": by_month,
-        "prevented_criminal": pc, "prevented_criminal_people": pcp,
-        "prevented_petition": pp, "prevented_petition_people": ppp,
-        "followups": followups, "followup_satisfaction_rate": _rate(satisfied, rated),
+        "prevented_criminal": pc,
+        "prevented_criminal_people": pcp,
+        "prevented_petition": pp,
+        "prevented_petition_people": ppp,
+        "followups": followups,
+        "followup_satisfaction_rate": _rate(satisfied, rated),
     }
 
 
@@ -149,36 +172,54 @@ def _covering(conn, vfilter: str, index: str) -> str:
 def _trainings(conn, vfilter: str, args: dict) -> dict:
     period = f"deleted = 0 AND held_on >= :start AND held_on < :end{vfilter}"
     sessions_from = f"trainings{_covering(conn, vfilter, 'trainings_live_stats')}"
-    row = conn.execute(f"""
+    row = conn.execute(
+        f"""
         SELECT count(*), sum(training_type IN {_in(vocab.STUDY_TYPES)}),
                sum(training_type IN {_in(vocab.SEMINAR_TYPES)})
-        FROM {sessions_from} WHERE {period}""", args).fetchone()
+        FROM {sessions_from} WHERE {period}""",
+        args,
+    ).fetchone()
     sessions, study, seminars = (v or 0 for v in row)
     by_type = dict.fromkeys(vocab.TRAINING_TYPES, 0)
     for t, n in conn.execute(f"SELECT training_type, count(*) FROM {sessions_from} WHERE {period} GROUP BY 1", args):
         by_type[t] = n
-    arow = conn.execute(f"""
+    arow = conn.execute(
+        f"""
         SELECT count(*), sum(a.signed_in), sum(a.signed_in AND a.exam_passed IS NOT NULL),
                sum(a.signed_in AND a.exam_passed = 1)
         FROM training_attendance a JOIN trainings t ON t.id = a.training_id
         WHERE a.deleted = 0 AND t.deleted = 0 AND t.held_on >= :start AND t.held_on < :end
-              {vfilter.replace('village_code', 't.village_code')}""", args).fetchone()
+              {vfilter.replace('village_code', 't.village_code')}""",
+        args,
+    ).fetchone()
     invited, attended, takers, passed = (v or 0 for v in arow)
     return {
-        "sessions": sessions, "study": study, "seminars": seminars, "by_type": by_type,
-        "invited": invited, "attendances": attended, "attendance_rate": _rate(attended, invited),
-        "exam_takers": takers, "exam_passed": passed, "exam_pass_rate": _rate(passed, takers),
+        "sessions": sessions,
+        "study": study,
+        "seminars": seminars,
+        "by_type": by_type,
+        "invited": invited,
+        "attendances": attended,
+        "attendance_rate": _rate(attended, invited),
+        "exam_takers": takers,
+        "exam_passed": passed,
+        "exam_pass_rate": _rate(passed, takers),
     }
 
 
 def _hotline(conn, vfilter: str, args: dict) -> dict:
-    period = (f"FROM hotline_calls{_covering(conn, vfilter, 'hotline_live_stats')} WHERE deleted = 0 "
-              f"AND called_at >= :start AND called_at < :end{vfilter}")
-    row = conn.execute(f"""
+    period = (
+        f"FROM hotline_calls{_covering(conn, vfilter, 'hotline_live_stats')} WHERE deleted = 0 "
+        f"AND called_at >= :start AND called_at < :end{vfilter}"
+    )
+    row = conn.execute(
+        f"""
         SELECT count(*), sum(channel = '电话'), sum(channel = '来访'), sum(channel = '网上'),
                sum(satisfaction IN {V.SATISFIED_IN}), sum(satisfaction != ''), sum(legal_aid),
                sum(anonymous)
-        {period}""", args).fetchone()
+        {period}""",
+        args,
+    ).fetchone()
     total, calls, visits, online, satisfied, rated, legal_aid, anonymous = (v or 0 for v in row)
     by_category = dict.fromkeys(vocab.HOTLINE_CATEGORIES, 0)
     for c, n in conn.execute(f"SELECT category, count(*) {period} GROUP BY 1", args):
@@ -187,29 +228,47 @@ def _hotline(conn, vfilter: str, args: dict) -> dict:
     for r, n in conn.execute(f"SELECT referral, count(*) {period} AND referral != '' GROUP BY 1", args):
         referrals[r] = n
     return {
-        "consultations": total, "calls": calls, "visits": visits, "online": online,
-        "by_category": by_category, "referrals": referrals, "legal_aid": legal_aid, "anonymous": anonymous,
-        "rated": rated, "satisfaction_rate": _rate(satisfied, rated),
+        "consultations": total,
+        "calls": calls,
+        "visits": visits,
+        "online": online,
+        "by_category": by_category,
+        "referrals": referrals,
+        "legal_aid": legal_aid,
+        "anonymous": anonymous,
+        "rated": rated,
+        "satisfaction_rate": _rate(satisfied, rated),
     }
 
 
 def _publicity(conn, vfilter: str, args: dict) -> dict:
     period = f"deleted = 0 AND held_on >= :start AND held_on < :end{vfilter}"
     events_from = f"publicity_events{_covering(conn, vfilter, 'publicity_live_stats')}"
-    row = conn.execute(f"""
+    row = conn.execute(
+        f"""
         SELECT count(*), sum(form = '讲座'), sum(form = '专项治理'), coalesce(sum(audience), 0)
-        FROM {events_from} WHERE {period}""", args).fetchone()
+        FROM {events_from} WHERE {period}""",
+        args,
+    ).fetchone()
     events, lectures, campaigns, audience = (v or 0 for v in row)
     by_form = dict.fromkeys(vocab.PUBLICITY_FORMS, 0)
     for f, n in conn.execute(f"SELECT form, count(*) FROM {events_from} WHERE {period} GROUP BY 1", args):
         by_form[f] = n
     materials_by_kind = dict.fromkeys(vocab.MATERIAL_KINDS, 0)
-    for k, n in conn.execute(f"""
+    for k, n in conn.execute(
+        f"""
             SELECT m.kind, sum(m.quantity) FROM publicity_materials m JOIN publicity_events e ON e.id = m.event_id
             WHERE m.deleted = 0 AND e.deleted = 0 AND e.held_on >= :start AND e.held_on < :end
-            {vfilter.replace('village_code', 'e.village_code')} GROUP BY 1""", args):
+            {vfilter.replace('village_code', 'e.village_code')} GROUP BY 1""",
+        args,
+    ):
         materials_by_kind[k] = n
     return {
-        "events": events, "lectures": lectures, "campaigns": campaigns, "audience": audience,
-        "by_form": by_form, "materials": sum(materials_by_kind.values()), "materials_by_kind": materials_by_kind,
+        "events": events,
+        "lectures": lectures,
+        "campaigns": campaigns,
+        "audience": audience,
+        "by_form": by_form,
+        "materials": sum(materials_by_kind.values()),
+        "materials_by_kind": materials_by_kind,
     }

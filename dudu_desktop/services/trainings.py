@@ -34,8 +34,9 @@ def _latest_date(ctx: Context) -> dt.date:
 
 def update_training(ctx: Context, training_id: str, data: dict, *, expected_version: int | None = None) -> dict:
     ctx.require(Permission.WRITE)
-    values, problems = clean_record(TRAINING, {k: v for k, v in data.items() if k in TRAINING.keys},
-                                    today=_latest_date(ctx), partial=True)
+    values, problems = clean_record(
+        TRAINING, {k: v for k, v in data.items() if k in TRAINING.keys}, today=_latest_date(ctx), partial=True
+    )
     if problems:
         raise Refused(problems)
     with transaction(ctx.conn):
@@ -44,8 +45,9 @@ def update_training(ctx: Context, training_id: str, data: dict, *, expected_vers
         return records.update(ctx, "trainings", training_id, values, action="update_training", before=before)
 
 
-def save_training(ctx: Context, training_id: str | None, data: dict, roster: list[dict] | None = None,
-                  version: int | None = None) -> str:
+def save_training(
+    ctx: Context, training_id: str | None, data: dict, roster: list[dict] | None = None, version: int | None = None
+) -> str:
     """The training editor's save, all or nothing: the session's details (a new one when
     ``training_id`` is None, else an update refused if the stored ``version`` moved on) and its
     roster as the user left it, ``[{name, position, phone, person_id, signed_in, exam_score}]``.
@@ -66,8 +68,9 @@ def save_training(ctx: Context, training_id: str | None, data: dict, roster: lis
         else:
             before = records.require_row(ctx.conn, "trainings", training_id)
             records.check_version(before, version)
-            values, problems = clean_record(TRAINING, {k: v for k, v in data.items() if k in TRAINING.keys},
-                                            today=_latest_date(ctx), partial=True)
+            values, problems = clean_record(
+                TRAINING, {k: v for k, v in data.items() if k in TRAINING.keys}, today=_latest_date(ctx), partial=True
+            )
             village = before["village_code"]
             stored = {a["name"]: a for a in attendance(ctx.conn, training_id)}
         plan, roster_problems = _roster_plan(ctx, stored, roster)
@@ -83,8 +86,9 @@ def save_training(ctx: Context, training_id: str | None, data: dict, roster: lis
     return saved
 
 
-def _roster_plan(ctx: Context, stored: dict[str, dict], roster: list[dict] | None
-                 ) -> tuple[list[tuple[dict | None, dict]], list[Problem]]:
+def _roster_plan(
+    ctx: Context, stored: dict[str, dict], roster: list[dict] | None
+) -> tuple[list[tuple[dict | None, dict]], list[Problem]]:
     """``[(stored row or None for a new name, the attendance values it should have)]`` and the
     problems of every row (fields ``roster[i].<key>``, messages naming the person)."""
     if roster is None:
@@ -96,12 +100,12 @@ def _roster_plan(ctx: Context, stored: dict[str, dict], roster: list[dict] | Non
         given = {k: entry[k] for k in ("name", "position", "phone", "exam_score") if k in entry}
         given["signed_in"] = int(bool(entry.get("signed_in")))
         if row is not None and given.get("exam_score") in ("", None) and row["exam_score"] is None:
-            given.pop("exam_score", None)          # nothing typed, nothing stored: keep a bare passed/failed
+            given.pop("exam_score", None)  # nothing typed, nothing stored: keep a bare passed/failed
         values, found = clean_record(ATTENDANCE, given, today=ctx.today(), partial=row is not None)
         target = {**(row or {}), **values, "person_id": (row or entry).get("person_id") or None}
         typed_score = values.get("exam_score") is not None and values["exam_score"] != (row or {}).get("exam_score")
         if not target["signed_in"] and not typed_score:
-            target.update(exam_score=None, exam_passed=None)          # unticking clears the result
+            target.update(exam_score=None, exam_passed=None)  # unticking clears the result
         elif "exam_score" in values:
             target["exam_passed"] = _exam_passed(ctx, target["exam_score"], entry.get("exam_passed"))
         if row is None or target["signed_in"] != row["signed_in"]:
@@ -110,12 +114,23 @@ def _roster_plan(ctx: Context, stored: dict[str, dict], roster: list[dict] | Non
         if name and name in seen:
             found.append(Problem("name", _("{name} is already on the roster.").format(name=name)))
         seen.add(name)
-        problems += [Problem(f"roster[{i}].{p.field}", _("{name}: {message}").format(name=name, message=p.message)
-                             if name else p.message) for p in found]
+        problems += [
+            Problem(
+                f"roster[{i}].{p.field}",
+                _("{name}: {message}").format(name=name, message=p.message) if name else p.message,
+            )
+            for p in found
+        ]
         plan.append((row, {k: target[k] for k in (*ATTENDANCE.keys, "person_id", "signed_at")}))
     for name in stored.keys() - seen:
-        problems.append(Problem("roster", _("{name}: {message}").format(
-            name=name, message=_("People already saved on the roster stay; untick them instead."))))
+        problems.append(
+            Problem(
+                "roster",
+                _("{name}: {message}").format(
+                    name=name, message=_("People already saved on the roster stay; untick them instead.")
+                ),
+            )
+        )
     return plan, problems
 
 
@@ -123,12 +138,22 @@ def _write_roster(ctx: Context, training_id: str, village: str, plan: list[tuple
     """One audit entry per person added or changed (invite, sign_in, record_exam or update_attendance)."""
     for row, values in plan:
         if row is None:
-            records.insert(ctx, "training_attendance", {**values, "training_id": training_id}, action="invite",
-                           village_code=village)
+            records.insert(
+                ctx,
+                "training_attendance",
+                {**values, "training_id": training_id},
+                action="invite",
+                village_code=village,
+            )
             continue
         changed = {k for k, v in values.items() if row.get(k) != v}
-        action = ("sign_in" if "signed_in" in changed else
-                  "record_exam" if changed & {"exam_score", "exam_passed"} else "update_attendance")
+        action = (
+            "sign_in"
+            if "signed_in" in changed
+            else "record_exam"
+            if changed & {"exam_score", "exam_passed"}
+            else "update_attendance"
+        )
         records.update(ctx, "training_attendance", row["id"], values, action=action, before=row)
 
 
@@ -139,8 +164,12 @@ def get_training(conn, training_id: str) -> dict:
 
 
 def attendance(conn, training_id: str) -> list[dict]:
-    return [dict(r) for r in conn.execute(
-        "SELECT * FROM training_attendance WHERE training_id = ? AND deleted = 0 ORDER BY rowid", (training_id,))]
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT * FROM training_attendance WHERE training_id = ? AND deleted = 0 ORDER BY rowid", (training_id,)
+        )
+    ]
 
 
 def _invite(ctx: Context, training_id: str, village: str, roster: list[dict]) -> list[str]:
@@ -151,15 +180,23 @@ def _invite(ctx: Context, training_id: str, village: str, roster: list[dict]) ->
         found = found or record_problems(ATTENDANCE.name, values)
         problems += [Problem(f"roster[{i}].{p.field}", p.message) for p in found]
         if values.get("name") in existing:
-            problems.append(Problem(f"roster[{i}].name", _("{name} is already on the roster.").format(
-                name=values["name"])))
+            problems.append(
+                Problem(f"roster[{i}].name", _("{name} is already on the roster.").format(name=values["name"]))
+            )
         if found or values.get("name") in existing:
             continue
         existing.add(values["name"])
         values["person_id"] = person.get("person_id") or None
         values["exam_passed"] = _exam_passed(ctx, values["exam_score"], person.get("exam_passed"))
-        ids.append(records.insert(ctx, "training_attendance", {**values, "training_id": training_id},
-                                  action="invite", village_code=village))
+        ids.append(
+            records.insert(
+                ctx,
+                "training_attendance",
+                {**values, "training_id": training_id},
+                action="invite",
+                village_code=village,
+            )
+        )
     if problems:
         raise Refused(problems)
     return ids
@@ -223,12 +260,18 @@ def record_exam(ctx: Context, attendance_id: str, *, score=None, passed: bool | 
         problems += record_problems(ATTENDANCE.name, merged)
         if problems:
             raise Refused(problems)
-        return records.update(ctx, "training_attendance", attendance_id,
-                              {"exam_score": merged["exam_score"], "exam_passed": merged["exam_passed"]},
-                              action="record_exam", before=row)
+        return records.update(
+            ctx,
+            "training_attendance",
+            attendance_id,
+            {"exam_score": merged["exam_score"], "exam_passed": merged["exam_passed"]},
+            action="record_exam",
+            before=row,
+        )
 
 
 def attendance_rate(conn, training_id: str) -> float | None:
-    row = conn.execute("SELECT count(*), sum(signed_in) FROM training_attendance WHERE training_id = ? "
-                       "AND deleted = 0", (training_id,)).fetchone()
+    row = conn.execute(
+        "SELECT count(*), sum(signed_in) FROM training_attendance WHERE training_id = ? AND deleted = 0", (training_id,)
+    ).fetchone()
     return (row[1] or 0) / row[0] if row[0] else None

@@ -27,7 +27,7 @@ from dudu_desktop.services.context import Context
 from dudu_desktop.storage.db import transaction
 
 #: scrypt cost for new hashes: N=2**15 (32 MiB, ~0.1 s), r=8, p=1.
-SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES, SALT_BYTES = 2 ** 15, 8, 1, 32, 16
+SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES, SALT_BYTES = 2**15, 8, 1, 32, 16
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 MAX_NAME_LENGTH = 32
@@ -41,6 +41,7 @@ MAX_AUDITED_NAME = 64
 
 ROLE_ALIASES = {"admin": Role.ADMIN, "clerk": Role.CLERK, "viewer": Role.VIEWER, "reviewer": Role.REVIEWER}
 
+
 @dataclass(frozen=True)
 class User:
     username: str
@@ -52,25 +53,35 @@ class User:
 
     def context(self, conn, clock=None) -> Context:
         """A :class:`Context` acting as this user."""
-        return Context(conn=conn, user=self.username, role=self.role) if clock is None else \
-            Context(conn=conn, user=self.username, role=self.role, clock=clock)
+        return (
+            Context(conn=conn, user=self.username, role=self.role)
+            if clock is None
+            else Context(conn=conn, user=self.username, role=self.role, clock=clock)
+        )
 
 
 def _user(row) -> User:
-    return User(username=row["username"], display_name=row["display_name"], role=Role(row["role"]),
-                disabled=bool(row["disabled"]), must_change_password=bool(row["must_change_password"]),
-                locked_until=row["locked_until"])
+    return User(
+        username=row["username"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        disabled=bool(row["disabled"]),
+        must_change_password=bool(row["must_change_password"]),
+        locked_until=row["locked_until"],
+    )
 
 
 # --- password hashing -------------------------------------------------------------------------
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length,
-                          maxmem=256 * n * r + 16 * 1024 * 1024)
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * n * r + 16 * 1024 * 1024
+    )
 
 
 def hash_password(password: str) -> str:
@@ -103,8 +114,7 @@ def needs_rehash(stored: str) -> bool:
         params, _salt, digest = _parse(stored)
     except (ValueError, KeyError):
         return True
-    return (params["n"] < SCRYPT_N or params["r"] < SCRYPT_R or params["p"] < SCRYPT_P
-            or len(digest) < HASH_BYTES)
+    return params["n"] < SCRYPT_N or params["r"] < SCRYPT_R or params["p"] < SCRYPT_P or len(digest) < HASH_BYTES
 
 
 #: A hash to check against when the user does not exist, so that the answer takes as long.
@@ -118,6 +128,7 @@ def _dummy_hash() -> str:
 
 
 # --- validation ------------------------------------------------------------------------------
+
 
 def password_problems(password: str, field: str = "password") -> list[Problem]:
     if not password:
@@ -133,8 +144,14 @@ def username_problems(username: str) -> list[Problem]:
     if not username:
         return [Problem("username", _("{field} is required.").format(field=_("User name")))]
     if len(username) > MAX_NAME_LENGTH or not USERNAME_RE.match(username):
-        return [Problem("username", _("A user name has at most {n} letters, digits, '.', '-' or '_' "
-                                      "(no spaces).").format(n=MAX_NAME_LENGTH))]
+        return [
+            Problem(
+                "username",
+                _("A user name has at most {n} letters, digits, '.', '-' or '_' (no spaces).").format(
+                    n=MAX_NAME_LENGTH
+                ),
+            )
+        ]
     return []
 
 
@@ -146,11 +163,18 @@ def parse_role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise Refused(Problem("role", _("Unknown role: {role}. Choose one of: {choices}.").format(
-            role=value, choices="、".join(r.value for r in Role)))) from None
+        raise Refused(
+            Problem(
+                "role",
+                _("Unknown role: {role}. Choose one of: {choices}.").format(
+                    role=value, choices="、".join(r.value for r in Role)
+                ),
+            )
+        ) from None
 
 
 # --- queries ---------------------------------------------------------------------------------
+
 
 def has_users(conn) -> bool:
     """True once any account exists (from then on every action needs a log-in) — and also when the
@@ -161,8 +185,10 @@ def has_users(conn) -> bool:
 
 def accounts_expected(conn) -> bool:
     """True when the audit trail shows an account was created (index ``audit_users``)."""
-    return conn.execute("SELECT 1 FROM audit_log WHERE table_name = 'users' AND action = 'create_user' "
-                        "LIMIT 1").fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM audit_log WHERE table_name = 'users' AND action = 'create_user' LIMIT 1").fetchone()
+        is not None
+    )
 
 
 def get_user(conn, username: str) -> User | None:
@@ -190,8 +216,7 @@ def _require_user(conn, username: str):
 
 
 def _active_admins(conn) -> int:
-    return conn.execute("SELECT count(*) FROM users WHERE role = ? AND disabled = 0",
-                        (Role.ADMIN.value,)).fetchone()[0]
+    return conn.execute("SELECT count(*) FROM users WHERE role = ? AND disabled = 0", (Role.ADMIN.value,)).fetchone()[0]
 
 
 def _audit(ctx: Context, action: str, username: str, changes: dict | None = None) -> None:
@@ -201,15 +226,16 @@ def _audit(ctx: Context, action: str, username: str, changes: dict | None = None
 def _audit_entry(conn, at: str, actor: str, action: str, username: str, changes: dict | None = None) -> None:
     """Never pass password material here: only roles, flags, counters and times. The entry also
     records the digest of the account's row after the write (for ``check``; see services.audit)."""
-    seq = audit.append(conn, at=at, user=actor, action=action, table_name="users", record_id=username,
-                       changes=changes or {})
+    seq = audit.append(
+        conn, at=at, user=actor, action=action, table_name="users", record_id=username, changes=changes or {}
+    )
     audit.seal_rows(conn, seq, "users", [username])
 
 
 # --- actions ---------------------------------------------------------------------------------
 
-def create_user(ctx: Context, username: str, password: str, role: Role | str,
-                display_name: str = "") -> User:
+
+def create_user(ctx: Context, username: str, password: str, role: Role | str, display_name: str = "") -> User:
     """An admin adds an account. The very first account needs no admin, but must itself be an admin."""
     username, display_name = (username or "").strip(), (display_name or "").strip()
     role = parse_role(role) if not isinstance(role, Role) else role
@@ -219,8 +245,11 @@ def create_user(ctx: Context, username: str, password: str, role: Role | str,
             ctx.require(Permission.ADMINISTER)
         problems = username_problems(username) + password_problems(password)
         if len(display_name) > MAX_NAME_LENGTH:
-            problems.append(Problem("display_name", _("The display name can have at most {n} characters.").format(
-                n=MAX_NAME_LENGTH)))
+            problems.append(
+                Problem(
+                    "display_name", _("The display name can have at most {n} characters.").format(n=MAX_NAME_LENGTH)
+                )
+            )
         if first and role != Role.ADMIN:
             problems.append(Problem("role", _("The first account must be an administrator.")))
         if role == Role.REVIEWER and (site.site(ctx.conn) or {}).get("role") != site.TOWNSHIP:
@@ -232,15 +261,19 @@ def create_user(ctx: Context, username: str, password: str, role: Role | str,
         now = ctx.now_text()
         ctx.conn.execute(
             "INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name, role.value, hash_password(password), now, now))
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (username, display_name, role.value, hash_password(password), now, now),
+        )
         _audit(ctx, "create_user", username, {"role": [None, role.value], "display_name": [None, display_name]})
     return _stored_user(ctx.conn, username)
 
 
 def lockout_policy(conn) -> tuple[int, int]:
     """(attempts, minutes): the settings ``lockout_attempts`` and ``lockout_minutes``."""
-    return (int(site.get_setting(conn, "lockout_attempts", DEFAULT_LOCKOUT_ATTEMPTS)),
-            int(site.get_setting(conn, "lockout_minutes", DEFAULT_LOCKOUT_MINUTES)))
+    return (
+        int(site.get_setting(conn, "lockout_attempts", DEFAULT_LOCKOUT_ATTEMPTS)),
+        int(site.get_setting(conn, "lockout_minutes", DEFAULT_LOCKOUT_MINUTES)),
+    )
 
 
 def _wrong() -> Refused:
@@ -252,18 +285,24 @@ def _stamp(when: dt.datetime) -> str:
 
 
 def _locked(until: str) -> Refused:
-    return Refused(Problem("password", _("Too many failed attempts: this account is locked until {time}. "
-                                         "Try again later or ask an administrator to reset the password.")
-                           .format(time=until[11:16])))
+    return Refused(
+        Problem(
+            "password",
+            _(
+                "Too many failed attempts: this account is locked until {time}. "
+                "Try again later or ask an administrator to reset the password."
+            ).format(time=until[11:16]),
+        )
+    )
 
 
 def _lock(conn, row, now: dt.datetime, minutes: int, actor: str) -> str:
     """Lock the account (inside the caller's transaction): the lock only ever moves later."""
     locked = max(_stamp(now + dt.timedelta(minutes=minutes)), row["locked_until"] or "")
-    conn.execute("UPDATE users SET failed_attempts = 0, locked_until = ? WHERE username = ?",
-                 (locked, row["username"]))
-    _audit_entry(conn, _stamp(now), actor, "lock_account", row["username"],
-                 {"locked_until": [row["locked_until"], locked]})
+    conn.execute("UPDATE users SET failed_attempts = 0, locked_until = ? WHERE username = ?", (locked, row["username"]))
+    _audit_entry(
+        conn, _stamp(now), actor, "lock_account", row["username"], {"locked_until": [row["locked_until"], locked]}
+    )
     return locked
 
 
@@ -309,12 +348,11 @@ def authenticate(conn, username: str, password: str, now: dt.datetime | None = N
     attempts, minutes = lockout_policy(conn)
     row, n = _reserve_attempt(conn, username, now, attempts, minutes)
     if row is None:
-        verify_password(password, _dummy_hash())      # same work as for a real account
+        verify_password(password, _dummy_hash())  # same work as for a real account
         if username:
             name = username[:MAX_AUDITED_NAME]
             with transaction(conn):
-                audit.append(conn, at=_stamp(now), user=name, action=UNKNOWN_USER_ACTION, table_name="",
-                             record_id=name)
+                audit.append(conn, at=_stamp(now), user=name, action=UNKNOWN_USER_ACTION, table_name="", record_id=name)
         raise _wrong()
     ok = len(password) <= MAX_PASSWORD_LENGTH and verify_password(password, row["password_hash"])
     if not ok:
@@ -325,20 +363,22 @@ def authenticate(conn, username: str, password: str, now: dt.datetime | None = N
                 if current is not None:
                     _lock(conn, current, now, minutes, username)
         raise _wrong()
-    rehashed = hash_password(password) if needs_rehash(row["password_hash"]) else None   # before the write lock
+    rehashed = hash_password(password) if needs_rehash(row["password_hash"]) else None  # before the write lock
     locked = None
     with transaction(conn):
         current = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
         if current is None or current["password_hash"] != row["password_hash"]:
-            changed = True                               # deleted or given a new password meanwhile
+            changed = True  # deleted or given a new password meanwhile
         else:
             changed = False
             if current["locked_until"] and current["locked_until"] > _stamp(now):
-                locked = current["locked_until"]         # others used up the tries meanwhile: stays locked
+                locked = current["locked_until"]  # others used up the tries meanwhile: stays locked
             else:
-                conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? "
-                             "WHERE username = ?", (rehashed or current["password_hash"], username))
-                if rehashed:                             # stronger parameters: on record like any change
+                conn.execute(
+                    "UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? WHERE username = ?",
+                    (rehashed or current["password_hash"], username),
+                )
+                if rehashed:  # stronger parameters: on record like any change
                     _audit_entry(conn, _stamp(now), username, "rehash_password", username)
     if changed:
         raise _wrong()
@@ -357,9 +397,11 @@ def reset_password(ctx: Context, username: str, new_password: str) -> User:
         raise Refused(problems)
     with transaction(ctx.conn):
         _require_user(ctx.conn, username)
-        ctx.conn.execute("UPDATE users SET password_hash = ?, must_change_password = ?, failed_attempts = 0, "
-                         "locked_until = NULL, updated_at = ? WHERE username = ?",
-                         (hash_password(new_password), 0 if username == ctx.user else 1, ctx.now_text(), username))
+        ctx.conn.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = ?, failed_attempts = 0, "
+            "locked_until = NULL, updated_at = ? WHERE username = ?",
+            (hash_password(new_password), 0 if username == ctx.user else 1, ctx.now_text(), username),
+        )
         _audit(ctx, "reset_password", username)
     return _stored_user(ctx.conn, username)
 
@@ -375,8 +417,10 @@ def change_own_password(ctx: Context, old_password: str, new_password: str) -> U
     if problems:
         raise Refused(problems)
     with transaction(ctx.conn):
-        ctx.conn.execute("UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? "
-                         "WHERE username = ?", (hash_password(new_password), ctx.now_text(), ctx.user))
+        ctx.conn.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE username = ?",
+            (hash_password(new_password), ctx.now_text(), ctx.user),
+        )
         _audit(ctx, "change_password", ctx.user)
     return _stored_user(ctx.conn, ctx.user)
 
@@ -390,10 +434,16 @@ def set_disabled(ctx: Context, username: str, disabled: bool = True) -> User:
             return _user(row)
         if disabled and row["role"] == Role.ADMIN and _active_admins(ctx.conn) <= 1:
             raise Refused(Problem("username", _("The last active administrator cannot be disabled.")))
-        ctx.conn.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE username = ?",
-                         (int(disabled), ctx.now_text(), username))
-        _audit(ctx, "disable_user" if disabled else "enable_user", username,
-               {"disabled": [bool(row["disabled"]), disabled]})
+        ctx.conn.execute(
+            "UPDATE users SET disabled = ?, updated_at = ? WHERE username = ?",
+            (int(disabled), ctx.now_text(), username),
+        )
+        _audit(
+            ctx,
+            "disable_user" if disabled else "enable_user",
+            username,
+            {"disabled": [bool(row["disabled"]), disabled]},
+        )
     return _stored_user(ctx.conn, username)
 
 
@@ -417,7 +467,8 @@ def change_role(ctx: Context, username: str, role: Role | str) -> User:
             raise Refused(Problem("role", _("Township reviewers exist only on the township's PC.")))
         if row["role"] == Role.ADMIN and not row["disabled"] and _active_admins(ctx.conn) <= 1:
             raise Refused(Problem("role", _("The last active administrator must stay an administrator.")))
-        ctx.conn.execute("UPDATE users SET role = ?, updated_at = ? WHERE username = ?",
-                         (role.value, ctx.now_text(), username))
+        ctx.conn.execute(
+            "UPDATE users SET role = ?, updated_at = ? WHERE username = ?", (role.value, ctx.now_text(), username)
+        )
         _audit(ctx, "change_role", username, {"role": [row["role"], role.value]})
     return _stored_user(ctx.conn, username)

@@ -20,8 +20,9 @@ def put(conn: sqlite3.Connection, data: bytes, sha256: str | None = None) -> tup
     digest = sha256_hex(data)
     if sha256 is not None and sha256 != digest:
         raise ValueError("the bytes do not match their SHA-256")
-    cur = conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
-                       (digest, len(data), sqlite3.Binary(data)))
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)", (digest, len(data), sqlite3.Binary(data))
+    )
     return digest, cur.rowcount > 0
 
 
@@ -48,6 +49,10 @@ def damaged(conn: sqlite3.Connection) -> list[str]:
 
 def missing(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(attachment id, sha256) of attachments whose file is not in the store."""
-    return [tuple(r) for r in conn.execute(
-        "SELECT a.id, a.sha256 FROM attachments a LEFT JOIN blobs b ON b.sha256 = a.sha256 "
-        "WHERE b.sha256 IS NULL ORDER BY a.id")]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT a.id, a.sha256 FROM attachments a LEFT JOIN blobs b ON b.sha256 = a.sha256 "
+            "WHERE b.sha256 IS NULL ORDER BY a.id"
+        )
+    ]

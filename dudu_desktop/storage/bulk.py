@@ -61,8 +61,10 @@ class BulkLoad:
         if not conn.in_transaction:
             raise RuntimeError("BulkLoad needs the caller's transaction")
         self.conn = conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bulk_ids (tbl TEXT NOT NULL, id TEXT NOT NULL, "
-                     "PRIMARY KEY (tbl, id)) WITHOUT ROWID")
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _bulk_ids (tbl TEXT NOT NULL, id TEXT NOT NULL, "
+            "PRIMARY KEY (tbl, id)) WITHOUT ROWID"
+        )
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bulk_due (id TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bulk_one (id TEXT PRIMARY KEY) WITHOUT ROWID")
         for t in ("_bulk_ids", "_bulk_due", "_bulk_one"):
@@ -78,11 +80,13 @@ class BulkLoad:
         of the insert time. They are dropped and re-created from their own stored SQL inside the
         caller's transaction, so no other connection ever sees them missing and a rollback brings
         them back. Only triggers carrying the bulk condition are touched."""
-        names = [f"{t}_search_ai" for t in tables if t in SEARCHED] + (["disputes_due_ai"] if "disputes" in tables
-                                                                       else [])
+        names = [f"{t}_search_ai" for t in tables if t in SEARCHED] + (
+            ["disputes_due_ai"] if "disputes" in tables else []
+        )
         for name in names:
-            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                                    (name,)).fetchone()
+            row = self.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+            ).fetchone()
             if row and FLAG in row[0]:
                 self.suspended.append(row[0])
                 self.conn.execute(f"DROP TRIGGER {name}")
@@ -112,9 +116,11 @@ class BulkLoad:
             search.bulk_unindex(conn, SEARCHED[table], "temp._bulk_one")
         if table == "disputes":
             conn.execute("INSERT OR IGNORE INTO temp._bulk_due (id) SELECT id FROM temp._bulk_one")
-        elif table == "dispute_followups":       # the parent it had before (it may move)
-            conn.execute("INSERT OR IGNORE INTO temp._bulk_due (id) SELECT f.dispute_id FROM temp._bulk_one b "
-                         "JOIN dispute_followups f ON f.id = b.id")
+        elif table == "dispute_followups":  # the parent it had before (it may move)
+            conn.execute(
+                "INSERT OR IGNORE INTO temp._bulk_due (id) SELECT f.dispute_id FROM temp._bulk_one b "
+                "JOIN dispute_followups f ON f.id = b.id"
+            )
 
     def finish(self) -> None:
         """Index every row written, recompute the follow-ups due of the disputes touched, clear the flag."""
@@ -124,8 +130,10 @@ class BulkLoad:
                 conn.execute("DELETE FROM temp._bulk_one")
                 conn.execute("INSERT INTO temp._bulk_one (id) SELECT id FROM temp._bulk_ids WHERE tbl = ?", (table,))
                 search.bulk_index(conn, SEARCHED[table], "temp._bulk_one")
-        conn.execute("INSERT OR IGNORE INTO temp._bulk_due (id) SELECT f.dispute_id FROM temp._bulk_ids b "
-                     "JOIN dispute_followups f ON f.id = b.id WHERE b.tbl = 'dispute_followups'")
+        conn.execute(
+            "INSERT OR IGNORE INTO temp._bulk_due (id) SELECT f.dispute_id FROM temp._bulk_ids b "
+            "JOIN dispute_followups f ON f.id = b.id WHERE b.tbl = 'dispute_followups'"
+        )
         speed.refresh_followup_due(conn, "temp._bulk_due")
         for sql in self.suspended:
             conn.execute(sql)

@@ -42,8 +42,18 @@ from dudu_desktop.storage.migrations.m0014_agreement_fields import DIGESTED_WHEN
 ATTACHMENTS = "attachments"
 
 GENESIS = "0" * 64
-HASHED_FIELDS = ("uid", "at", "user", "action", "table_name", "record_id", "village_code", "changes",
-                 "reason", "origin")
+HASHED_FIELDS = (
+    "uid",
+    "at",
+    "user",
+    "action",
+    "table_name",
+    "record_id",
+    "village_code",
+    "changes",
+    "reason",
+    "origin",
+)
 USERS = "users"
 USER_COLUMNS = ("username", "display_name", "role", "password_hash", "must_change_password", "disabled")
 DIGEST_KEY, ROWS_KEY = "_digest", "_rows"
@@ -78,6 +88,7 @@ def dump_changes(changes: dict | None) -> str:
 
 # --- row digests -------------------------------------------------------------------------------
 
+
 @functools.cache
 def _initial_columns() -> dict[str, tuple[tuple[str, str], ...]]:
     """(name, declared type) of every register table as created by migration 0001 (never edited)."""
@@ -86,9 +97,11 @@ def _initial_columns() -> dict[str, tuple[tuple[str, str], ...]]:
         for statement in INITIAL.split(";\n"):
             if statement.strip():
                 mem.execute(statement)
-        mem.execute(ATTACHMENTS_TABLE)          # as first created by migration 0013 (never edited)
-        return {t: tuple((r[1], r[2].upper()) for r in mem.execute(f"PRAGMA table_info({t})"))
-                for t in (*RECORD_TABLES, ATTACHMENTS)}
+        mem.execute(ATTACHMENTS_TABLE)  # as first created by migration 0013 (never edited)
+        return {
+            t: tuple((r[1], r[2].upper()) for r in mem.execute(f"PRAGMA table_info({t})"))
+            for t in (*RECORD_TABLES, ATTACHMENTS)
+        }
     finally:
         mem.close()
 
@@ -124,16 +137,16 @@ def content_sql(table: str, alias: str = "", *, added: bool = True) -> str:
     if not later:
         return first
     when = " OR ".join(f"{prefix}{c} IS NOT ''" for c in later)
-    return (f"CASE WHEN {when} THEN json_array({', '.join([*parts, *(prefix + c for c in later)])}) "
-            f"ELSE {first} END")
+    return f"CASE WHEN {when} THEN json_array({', '.join([*parts, *(prefix + c for c in later)])}) ELSE {first} END"
 
 
 def digest_text(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def stored_digests(conn: sqlite3.Connection, table: str, *, ids=None, change_seq: int | None = None,
-                   after_rowid: int | None = None) -> dict[str, str]:
+def stored_digests(
+    conn: sqlite3.Connection, table: str, *, ids=None, change_seq: int | None = None, after_rowid: int | None = None
+) -> dict[str, str]:
     """``{id: digest}`` of rows as stored: by ``ids``, by ``change_seq``, by rowid > ``after_rowid``,
     or (none given) every row of the table."""
     key = key_column(table)
@@ -142,9 +155,11 @@ def stored_digests(conn: sqlite3.Connection, table: str, *, ids=None, change_seq
         ids = list(ids)
         out: dict[str, str] = {}
         for i in range(0, len(ids), CHUNK):
-            part = ids[i:i + CHUNK]
-            out.update((k, digest_text(j)) for k, j in conn.execute(
-                f"{base} WHERE {key} IN ({', '.join('?' * len(part))})", part))
+            part = ids[i : i + CHUNK]
+            out.update(
+                (k, digest_text(j))
+                for k, j in conn.execute(f"{base} WHERE {key} IN ({', '.join('?' * len(part))})", part)
+            )
         return out
     if change_seq is not None:
         rows = conn.execute(f"{base} WHERE change_seq = ?", (change_seq,))
@@ -159,8 +174,9 @@ def rows_hash(conn: sqlite3.Connection, seq: int) -> dict:
     """``{"n", "hash"}`` over the side-table rows of entry ``seq`` (in key order)."""
     h = hashlib.sha256()
     n = 0
-    for table, rid, digest in conn.execute("SELECT table_name, record_id, digest FROM audit_rows WHERE seq = ? "
-                                           "ORDER BY table_name, record_id", (seq,)):
+    for table, rid, digest in conn.execute(
+        "SELECT table_name, record_id, digest FROM audit_rows WHERE seq = ? ORDER BY table_name, record_id", (seq,)
+    ):
         h.update(f"{table}\t{rid}\t{digest}\n".encode())
         n += 1
     return {"n": n, "hash": h.hexdigest()}
@@ -168,33 +184,59 @@ def rows_hash(conn: sqlite3.Connection, seq: int) -> dict:
 
 # --- appending -----------------------------------------------------------------------------------
 
+
 def head(conn: sqlite3.Connection) -> tuple[int, str] | None:
     row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     return (row[0], row[1]) if row else None
 
 
 def write_head(conn: sqlite3.Connection, seq: int, hash_: str) -> None:
-    conn.execute("INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET "
-                 "seq = excluded.seq, hash = excluded.hash", (seq, hash_))
+    conn.execute(
+        "INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET "
+        "seq = excluded.seq, hash = excluded.hash",
+        (seq, hash_),
+    )
 
 
-def append(conn: sqlite3.Connection, *, at: str, user: str, action: str, table_name: str = "",
-           record_id: str = "", village_code: str = "", changes: dict | None = None, reason: str = "",
-           origin: str = "", uid: str | None = None) -> int:
+def append(
+    conn: sqlite3.Connection,
+    *,
+    at: str,
+    user: str,
+    action: str,
+    table_name: str = "",
+    record_id: str = "",
+    village_code: str = "",
+    changes: dict | None = None,
+    reason: str = "",
+    origin: str = "",
+    uid: str | None = None,
+) -> int:
     """Append an entry (inside the caller's transaction) and move the head; returns its sequence number."""
     last = head(conn)
     prev = last[1] if last else GENESIS
-    entry = {"uid": uid or new_id(), "at": at, "user": user, "action": action, "table_name": table_name,
-             "record_id": record_id, "village_code": village_code, "changes": dump_changes(changes),
-             "reason": reason or "", "origin": origin}
+    entry = {
+        "uid": uid or new_id(),
+        "at": at,
+        "user": user,
+        "action": action,
+        "table_name": table_name,
+        "record_id": record_id,
+        "village_code": village_code,
+        "changes": dump_changes(changes),
+        "reason": reason or "",
+        "origin": origin,
+    }
     entry["prev_hash"] = prev
     entry["hash"] = entry_hash(prev, entry)
     cur = conn.execute(
         "INSERT INTO audit_log (uid, at, user, action, table_name, record_id, village_code, changes, reason,"
         " origin, prev_hash, hash) VALUES (:uid, :at, :user, :action, :table_name, :record_id, :village_code,"
-        " :changes, :reason, :origin, :prev_hash, :hash)", entry)
+        " :changes, :reason, :origin, :prev_hash, :hash)",
+        entry,
+    )
     seq = cur.lastrowid
-    if seq is None:                     # an INSERT into a rowid table always sets it
+    if seq is None:  # an INSERT into a rowid table always sets it
         raise sqlite3.DatabaseError("the audit entry was not written")
     write_head(conn, seq, entry["hash"])
     return seq
@@ -204,8 +246,9 @@ def _rewrite(conn: sqlite3.Connection, entry: dict, changes: dict) -> None:
     """New ``changes`` for the newest entry: re-hash it and move the head."""
     entry["changes"] = dump_changes(changes)
     entry["hash"] = entry_hash(entry["prev_hash"], entry)
-    conn.execute("UPDATE audit_log SET changes = ?, hash = ? WHERE seq = ?",
-                 (entry["changes"], entry["hash"], entry["seq"]))
+    conn.execute(
+        "UPDATE audit_log SET changes = ?, hash = ? WHERE seq = ?", (entry["changes"], entry["hash"], entry["seq"])
+    )
     write_head(conn, entry["seq"], entry["hash"])
 
 
@@ -220,12 +263,13 @@ def attach_digests(conn: sqlite3.Connection, seq: int, table: str, digests: dict
         raise RuntimeError(f"audit entry {seq} is not the newest: digests must follow their entry")
     entry = dict(row)
     changes = json.loads(entry["changes"])
-    if (len(digests) == 1 and ROWS_KEY not in changes and entry["table_name"] == table
-            and entry["record_id"] in digests):
+    if len(digests) == 1 and ROWS_KEY not in changes and entry["table_name"] == table and entry["record_id"] in digests:
         changes[DIGEST_KEY] = digests[entry["record_id"]]
     else:
-        conn.executemany("INSERT OR REPLACE INTO audit_rows (seq, table_name, record_id, digest) VALUES (?, ?, ?, ?)",
-                         [(seq, table, rid, d) for rid, d in digests.items()])
+        conn.executemany(
+            "INSERT OR REPLACE INTO audit_rows (seq, table_name, record_id, digest) VALUES (?, ?, ?, ?)",
+            [(seq, table, rid, d) for rid, d in digests.items()],
+        )
         changes[ROWS_KEY] = rows_hash(conn, seq)
     _rewrite(conn, entry, changes)
 
@@ -244,6 +288,7 @@ def seal_rows(conn: sqlite3.Connection, seq: int, table: str, ids=None, *, after
 
 # --- migration 0010 --------------------------------------------------------------------------------
 
+
 def migrate_0010_audit_rows(conn: sqlite3.Connection) -> None:
     """The side table and the head; on a file with history, one ``audit_baseline`` entry with the
     digests of every row and account as they are now (entries written before carry no digest)."""
@@ -257,15 +302,22 @@ def migrate_0010_audit_rows(conn: sqlite3.Connection) -> None:
     now = dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     tables = (*RECORD_TABLES, USERS)
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-    seq = append(conn, at=now, user="", action=BASELINE_ACTION,
-                 changes={"rows": {t: n for t, n in counts.items() if n}},
-                 reason="digests of every record and account before the audit trail recorded them")
+    seq = append(
+        conn,
+        at=now,
+        user="",
+        action=BASELINE_ACTION,
+        changes={"rows": {t: n for t, n in counts.items() if n}},
+        reason="digests of every record and account before the audit trail recorded them",
+    )
     conn.create_function("dudu_row_digest", 1, digest_text, deterministic=True)
-    for table in tables:      # streamed in SQL: a million rows never sit in memory
-        content = content_sql(table, added=False)       # the columns of 0014 do not exist yet
-        conn.execute(f"INSERT INTO audit_rows (seq, table_name, record_id, digest) "
-                     f"SELECT ?, ?, {key_column(table)}, dudu_row_digest({content}) FROM {table}",
-                     (seq, table))
+    for table in tables:  # streamed in SQL: a million rows never sit in memory
+        content = content_sql(table, added=False)  # the columns of 0014 do not exist yet
+        conn.execute(
+            f"INSERT INTO audit_rows (seq, table_name, record_id, digest) "
+            f"SELECT ?, ?, {key_column(table)}, dudu_row_digest({content}) FROM {table}",
+            (seq, table),
+        )
     entry = dict(conn.execute("SELECT * FROM audit_log WHERE seq = ?", (seq,)).fetchone())
     changes = json.loads(entry["changes"])
     changes[ROWS_KEY] = rows_hash(conn, seq)

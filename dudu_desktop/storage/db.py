@@ -50,8 +50,7 @@ def busy_timeout_ms() -> int:
 
 def _plain_connect(path: str | Path) -> sqlite3.Connection:
     """A connection that has changed nothing yet (no journal mode switch): to read the version first."""
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms() / 1000,
-                           check_same_thread=False)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms() / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -92,7 +91,7 @@ def transaction(conn: sqlite3.Connection):
             try:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
-                pass            # the error that brought us here is the one to report
+                pass  # the error that brought us here is the one to report
         raise
 
 
@@ -103,8 +102,7 @@ def _still_in_transaction(conn: sqlite3.Connection) -> bool:
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-                          (MIGRATIONS_TABLE,)).fetchone()
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (MIGRATIONS_TABLE,)).fetchone()
     if not exists:
         return []
     return [r[0] for r in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid")]
@@ -119,10 +117,13 @@ def check_not_newer(conn: sqlite3.Connection, migrations=MIGRATIONS) -> None:
     applied = applied_migrations(conn)
     unknown = [name for name in applied if name not in known]
     if unknown or schema_version(conn) > len(known):
-        raise SchemaTooNew(_("This database was written by a newer version of the program "
-                             "(schema {found}, this program knows {known}). Please update the program; "
-                             "the file was not changed.").format(found=max(schema_version(conn), len(applied)),
-                                                                 known=len(known)))
+        raise SchemaTooNew(
+            _(
+                "This database was written by a newer version of the program "
+                "(schema {found}, this program knows {known}). Please update the program; "
+                "the file was not changed."
+            ).format(found=max(schema_version(conn), len(applied)), known=len(known))
+        )
 
 
 def backup_copy(conn: sqlite3.Connection, target: str | Path, *, exclusive: bool = False) -> Path:
@@ -141,7 +142,7 @@ def backup_copy(conn: sqlite3.Connection, target: str | Path, *, exclusive: bool
     try:
         dest = sqlite3.connect(str(partial), isolation_level=None)
         try:
-            conn.backup(dest)                       # all pages in one step, under a read lock
+            conn.backup(dest)  # all pages in one step, under a read lock
             dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
@@ -161,10 +162,10 @@ def backup_copy(conn: sqlite3.Connection, target: str | Path, *, exclusive: bool
 def _claim(partial: Path, target: Path) -> None:
     """Give ``partial`` the name ``target`` unless that name is taken (then ``FileExistsError``)."""
     try:
-        os.link(partial, target)                    # atomic, and fails if the name exists
+        os.link(partial, target)  # atomic, and fails if the name exists
     except FileExistsError:
         raise
-    except OSError:                                 # no hard links here (a FAT stick): check, then rename
+    except OSError:  # no hard links here (a FAT stick): check, then rename
         if target.exists():
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
         os.replace(partial, target)
@@ -172,8 +173,9 @@ def _claim(partial: Path, target: Path) -> None:
     partial.unlink()
 
 
-def migrate(conn: sqlite3.Connection, db_path: str | Path | None, migrations=MIGRATIONS,
-            backup_dir: str | Path | None = None) -> list[str]:
+def migrate(
+    conn: sqlite3.Connection, db_path: str | Path | None, migrations=MIGRATIONS, backup_dir: str | Path | None = None
+) -> list[str]:
     """Apply pending migrations, each in its own transaction. A non-empty file is copied aside first.
 
     Returns the names applied. Refuses (``SchemaTooNew``) a file from a newer program.
@@ -193,15 +195,18 @@ def migrate(conn: sqlite3.Connection, db_path: str | Path | None, migrations=MIG
     for name, apply in pending:
         with transaction(conn):
             apply(conn)
-            conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
-                         (name, dt.datetime.now().isoformat(timespec="seconds")))
+            conn.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+                (name, dt.datetime.now().isoformat(timespec="seconds")),
+            )
             conn.execute(f"PRAGMA user_version = {len(applied) + len(done) + 1}")
         done.append(name)
     return done
 
 
-def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATIONS,
-                  backup_dir: str | Path | None = None) -> sqlite3.Connection:
+def open_database(
+    path: str | Path, *, create: bool = True, migrations=MIGRATIONS, backup_dir: str | Path | None = None
+) -> sqlite3.Connection:
     """Open (and create/migrate) the database file; returns the connection (autocommit, the
     pragmas of :func:`connect`).
 
@@ -213,8 +218,12 @@ def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATION
     path = Path(path)
     if not path.exists():
         if not create:
-            raise DatabaseMissing(_("There is no database file {path}. Check the file name (--db), or set this "
-                                    "PC up with init first; nothing was created.").format(path=path))
+            raise DatabaseMissing(
+                _(
+                    "There is no database file {path}. Check the file name (--db), or set this "
+                    "PC up with init first; nothing was created."
+                ).format(path=path)
+            )
         _make_folder(path.parent)
     refusal = read_only_refusal(path)
     if refusal is not None:
@@ -222,7 +231,7 @@ def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATION
     conn = None
     try:
         conn = _plain_connect(path)
-        check_not_newer(conn, migrations)          # read before anything is changed
+        check_not_newer(conn, migrations)  # read before anything is changed
         _set_pragmas(conn)
         migrate(conn, path, migrations, backup_dir)
     except BaseException as exc:
@@ -233,25 +242,35 @@ def open_database(path: str | Path, *, create: bool = True, migrations=MIGRATION
             if "readonly" in message or "read-only" in message:
                 raise _read_only_file(path) from exc
             if "locked" in message or "busy" in message:
-                raise                               # another writer: the caller says so (not "damaged")
-            raise DatabaseDamaged(_("The database file cannot be read ({error}). "
-                                    "Restore it from a backup.").format(error=sqlite_reason(exc))) from exc
+                raise  # another writer: the caller says so (not "damaged")
+            raise DatabaseDamaged(
+                _("The database file cannot be read ({error}). Restore it from a backup.").format(
+                    error=sqlite_reason(exc)
+                )
+            ) from exc
         raise
     return conn
 
 
 def _read_only_file(path: Path) -> DatabaseReadOnly:
-    return DatabaseReadOnly(_("The database file {path} is read-only: nothing can be saved in it, not even a "
-                              "log-in. Nothing was changed. Make it writable (on Windows: the file's Properties, "
-                              "untick “Read-only”), or copy it into a writable folder and open the copy.").format(
-        path=path))
+    return DatabaseReadOnly(
+        _(
+            "The database file {path} is read-only: nothing can be saved in it, not even a "
+            "log-in. Nothing was changed. Make it writable (on Windows: the file's Properties, "
+            "untick “Read-only”), or copy it into a writable folder and open the copy."
+        ).format(path=path)
+    )
 
 
 def _read_only_folder(folder: Path) -> DatabaseReadOnly:
-    return DatabaseReadOnly(_("The folder {folder} is read-only: the program must create its working files "
-                              "(-wal, -shm) beside the database. Nothing was changed. Allow writing in the folder, "
-                              "or copy the database into a writable folder (not a CD or a write-protected USB "
-                              "stick) and open it there.").format(folder=folder))
+    return DatabaseReadOnly(
+        _(
+            "The folder {folder} is read-only: the program must create its working files "
+            "(-wal, -shm) beside the database. Nothing was changed. Allow writing in the folder, "
+            "or copy the database into a writable folder (not a CD or a write-protected USB "
+            "stick) and open it there."
+        ).format(folder=folder)
+    )
 
 
 _READ_ONLY_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)

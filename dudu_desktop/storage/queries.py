@@ -19,24 +19,31 @@ FOLLOWUP_AFTER_DAYS = 7
 @dataclass(frozen=True)
 class Filters:
     village: str | None = None
-    month: str | None = None          # 'YYYY-MM'
-    date_from: str | None = None      # inclusive 'YYYY-MM-DD'
-    date_to: str | None = None        # inclusive 'YYYY-MM-DD'
+    month: str | None = None  # 'YYYY-MM'
+    date_from: str | None = None  # inclusive 'YYYY-MM-DD'
+    date_to: str | None = None  # inclusive 'YYYY-MM-DD'
     type: str | None = None
     status: str | None = None
     level: str | None = None
     overdue: bool = False
     search: str | None = None
-    open_only: bool = False           # disputes still 待调处 or 调处中
-    followup_due: bool = False        # disputes due a follow-up visit (see services/home.py)
+    open_only: bool = False  # disputes still 待调处 or 调处中
+    followup_due: bool = False  # disputes due a follow-up visit (see services/home.py)
     include_deleted: bool = False
 
     def with_(self, **changes) -> Filters:
         return replace(self, **changes)
 
 
-def where_clause(register: str, f: Filters, *, today: dt.date | None = None, overdue_days: int = 30,
-                 alias: str = "", search_index: bool = True) -> tuple[str, list]:
+def where_clause(
+    register: str,
+    f: Filters,
+    *,
+    today: dt.date | None = None,
+    overdue_days: int = 30,
+    alias: str = "",
+    search_index: bool = True,
+) -> tuple[str, list]:
     """``(sql, args)`` for the WHERE part (without the keyword); always at least ``1``.
 
     The forms are chosen for the indexes of migration ``0007_speed`` (storage/speed.py): the
@@ -83,11 +90,13 @@ def where_clause(register: str, f: Filters, *, today: dt.date | None = None, ove
     if f.followup_due and register == "disputes":
         today = today or dt.date.today()
         if f.include_deleted:
-            parts.append(f"({a}status = {V.CONCLUDED} AND {a}result = {V.SUCCESS} AND {a}concluded_on <= ? "
-                         f"AND NOT EXISTS "
-                         f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id "
-                         f"AND fu.deleted = 0))")
-        else:       # the same rows, from the table the triggers keep (storage/speed.py)
+            parts.append(
+                f"({a}status = {V.CONCLUDED} AND {a}result = {V.SUCCESS} AND {a}concluded_on <= ? "
+                f"AND NOT EXISTS "
+                f"(SELECT 1 FROM dispute_followups fu WHERE fu.dispute_id = {a or m.table + '.'}id "
+                f"AND fu.deleted = 0))"
+            )
+        else:  # the same rows, from the table the triggers keep (storage/speed.py)
             parts.append(f"{a}id IN (SELECT dispute_id FROM dispute_followup_due WHERE concluded_on <= ?)")
         args.append((today - dt.timedelta(days=FOLLOWUP_AFTER_DAYS)).isoformat())
     if f.search:
@@ -126,9 +135,7 @@ def sort_key(register: str, order_by: str | None = None) -> tuple[str, ...]:
 
 #: Columns sorted by meaning, not by character code: 预警 by severity 红 → 黄 → 蓝 (issue 12).
 #: ``{}`` is the operand: the column in ORDER BY, a parameter ``?`` in a keyset comparison.
-SORT_EXPRESSIONS = {
-    ("disputes", "level"): V.LEVEL_RANK,
-}
+SORT_EXPRESSIONS = {("disputes", "level"): V.LEVEL_RANK}
 
 
 def _sort_sql(register: str, key: str, operand: str | None = None) -> str:
@@ -140,10 +147,22 @@ def _sort_sql(register: str, key: str, operand: str | None = None) -> str:
 DEFERRED_OFFSET = 1000
 
 
-def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, descending: bool = False,
-               limit: int = -1, offset: int = 0, columns: str = "*", after: tuple | None = None,
-               before: tuple | None = None, from_end: bool = False, search_index: bool | None = None,
-               **kw) -> list[dict]:
+def fetch_rows(
+    conn,
+    register: str,
+    f: Filters,
+    *,
+    order_by: str | None = None,
+    descending: bool = False,
+    limit: int = -1,
+    offset: int = 0,
+    columns: str = "*",
+    after: tuple | None = None,
+    before: tuple | None = None,
+    from_end: bool = False,
+    search_index: bool | None = None,
+    **kw,
+) -> list[dict]:
     """Rows in a stable order (:func:`sort_key`) for a window of ``limit`` from ``offset``.
 
     Paging without reading the rows skipped (what makes a jump to the end of a million rows fast):
@@ -169,14 +188,18 @@ def fetch_rows(conn, register: str, f: Filters, *, order_by: str | None = None, 
     if mark:
         if len(mark) != len(keys):
             raise ValueError("the key must have a value for each sort column")
-        where += (f" AND ({', '.join(_sort_sql(register, k) for k in keys)}) {'<' if desc else '>'} "
-                  f"({', '.join(_sort_sql(register, k, '?') for k in keys)})")
+        where += (
+            f" AND ({', '.join(_sort_sql(register, k) for k in keys)}) {'<' if desc else '>'} "
+            f"({', '.join(_sort_sql(register, k, '?') for k in keys)})"
+        )
         args = [*args, *mark]
     direction = "DESC" if desc else "ASC"
     order = ", ".join(f"{_sort_sql(register, k)} {direction}" for k in keys)
     if offset > DEFERRED_OFFSET and limit >= 0:
-        sql = (f"SELECT {columns} FROM {m.table} WHERE rowid IN (SELECT rowid FROM {m.table} WHERE {where} "
-               f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}")
+        sql = (
+            f"SELECT {columns} FROM {m.table} WHERE rowid IN (SELECT rowid FROM {m.table} WHERE {where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
+        )
     else:
         sql = f"SELECT {columns} FROM {m.table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
     rows = [dict(r) for r in conn.execute(sql, [*args, limit, offset])]

@@ -11,16 +11,22 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class RegisterMeta:
     table: str
-    date: str                 # the column a month / date range filters on
-    type: str                 # the column the "type" filter applies to
-    text: tuple[str, ...]     # columns searched by the search box
+    date: str  # the column a month / date range filters on
+    type: str  # the column the "type" filter applies to
+    text: tuple[str, ...]  # columns searched by the search box
     status: str | None = None
     level: str | None = None
 
 
 REGISTERS = {
-    "disputes": RegisterMeta("disputes", "registered_on", "dispute_type",
-                             ("party_names", "summary", "mediator", "serial_no"), "status", "level"),
+    "disputes": RegisterMeta(
+        "disputes",
+        "registered_on",
+        "dispute_type",
+        ("party_names", "summary", "mediator", "serial_no"),
+        "status",
+        "level",
+    ),
     "trainings": RegisterMeta("trainings", "held_on", "training_type", ("topic", "speaker", "location")),
     "hotline": RegisterMeta("hotline_calls", "called_at", "category", ("caller_name", "question", "answer")),
     "publicity": RegisterMeta("publicity_events", "held_on", "form", ("theme", "location", "organizer")),

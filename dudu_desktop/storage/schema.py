@@ -27,7 +27,8 @@ from dudu_desktop.storage.migrations.m0001_initial import INITIAL, RECORD_TABLES
 
 #: (name, apply) in order. Append only; the names are recorded in every file (``_migrations``).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
-    (m.NAME, m.apply) for m in (
+    (m.NAME, m.apply)
+    for m in (
         m0001_initial,
         m0002_search,
         m0004_users,

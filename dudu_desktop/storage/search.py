@@ -60,8 +60,10 @@ def _fts2(table: str) -> str:
 
 def _bigrams(expr: str) -> str:
     """SQL: ``expr`` as space-separated overlapping 2-grams (the last character alone at the end)."""
-    return (f"(WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < length({expr})) "
-            f"SELECT group_concat(substr({expr}, n, 2), ' ') FROM p)")
+    return (
+        f"(WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < length({expr})) "
+        f"SELECT group_concat(substr({expr}, n, 2), ' ') FROM p)"
+    )
 
 
 #: SQL function (registered on the connection by the bulk paths only) computing what :func:`_bigrams` does.
@@ -74,7 +76,7 @@ def bigrams(value) -> str | None:
     text, or text holding a NUL, where SQLite's ``length`` stops early); the SQL then falls back to the CTE."""
     if type(value) is not str or "\x00" in value:
         return None
-    return " ".join([value[i:i + 2] for i in range(len(value))])
+    return " ".join([value[i : i + 2] for i in range(len(value))])
 
 
 def _bulk_bigrams(expr: str) -> str:
@@ -119,8 +121,7 @@ def _fill(conn: sqlite3.Connection, register: str) -> None:
     cols = ", ".join(m.text)
     vals = ", ".join(f"coalesce(t.{c}, '')" for c in m.text)
     conn.execute(f"INSERT OR IGNORE INTO {key} (id) SELECT id FROM {m.table} ORDER BY rowid")
-    conn.execute(f"INSERT INTO {fts} (rowid, {cols}) SELECT s.k, {vals} FROM {m.table} t "
-                 f"JOIN {key} s ON s.id = t.id")
+    conn.execute(f"INSERT INTO {fts} (rowid, {cols}) SELECT s.k, {vals} FROM {m.table} t JOIN {key} s ON s.id = t.id")
 
 
 def migrate_0002_search(conn: sqlite3.Connection) -> None:
@@ -205,8 +206,10 @@ def bulk_index(conn: sqlite3.Connection, register: str, ids_table: str) -> None:
     """Index the rows of ``register`` whose ids are in ``ids_table (id)`` as they are now (after a
     bulk load that wrote them with the triggers off, and :func:`bulk_unindex` before it)."""
     m, key, fts, fts2, cols, vals, grams, rows = _bulk_parts(conn, register, ids_table)
-    conn.execute(f"INSERT OR IGNORE INTO {key} (id) SELECT t.id FROM {ids_table} b JOIN {m.table} t ON t.id = b.id "
-                 f"ORDER BY t.rowid")
+    conn.execute(
+        f"INSERT OR IGNORE INTO {key} (id) SELECT t.id FROM {ids_table} b JOIN {m.table} t ON t.id = b.id "
+        f"ORDER BY t.rowid"
+    )
     conn.execute(f"INSERT INTO {fts} (rowid, {cols}) SELECT s.k, {vals} {rows}")
     conn.execute(f"INSERT INTO {fts2} (rowid, {cols}) SELECT s.k, {grams} {rows}")
 
@@ -236,8 +239,10 @@ def migrate_0007_bigrams(conn: sqlite3.Connection) -> None:
         key, _fts = _names(m.table)
         cols = ", ".join(m.text)
         grams = ", ".join(_bigrams(f"coalesce(t.{c}, '')") for c in m.text)
-        conn.execute(f"INSERT INTO {_fts2(m.table)} (rowid, {cols}) SELECT s.k, {grams} FROM {m.table} t "
-                     f"JOIN {key} s ON s.id = t.id")
+        conn.execute(
+            f"INSERT INTO {_fts2(m.table)} (rowid, {cols}) SELECT s.k, {grams} FROM {m.table} t "
+            f"JOIN {key} s ON s.id = t.id"
+        )
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -253,7 +258,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
     migrate_0002_search(conn)
     migrate_0007_bigrams(conn)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BULK_FLAG,)).fetchone():
-        bulk_aware_triggers(conn)   # 0009_bulk_search: the triggers skip bulk loads
+        bulk_aware_triggers(conn)  # 0009_bulk_search: the triggers skip bulk loads
 
 
 def has_bigrams(conn: sqlite3.Connection, register: str) -> bool:
@@ -281,8 +286,13 @@ def _plain(ch: str) -> bool:
     """A character the 2-gram index answers exactly as LIKE does: ASCII letters and digits (both fold
     ASCII case only) and CJK ideographs (no case, no separators)."""
     o = ord(ch)
-    return (ch.isascii() and ch.isalnum()) or 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF \
-        or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
+    return (
+        (ch.isascii() and ch.isalnum())
+        or 0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x20000 <= o <= 0x2FA1F
+    )
 
 
 def indexed(word: str) -> str | None:
@@ -307,8 +317,7 @@ def fts_word_clause(register: str, word: str, *, alias: str = "") -> tuple[str, 
     key, fts = _names(m.table)
     if len(word) < MIN_TRIGRAM:
         fts = _fts2(m.table)
-    sql = (f"{a}id IN (SELECT s.id FROM {fts} f JOIN {key} s ON s.k = f.rowid "
-           f"WHERE {fts} MATCH ?)")
+    sql = f"{a}id IN (SELECT s.id FROM {fts} f JOIN {key} s ON s.k = f.rowid WHERE {fts} MATCH ?)"
     return sql, [_match(word)]
 
 
@@ -316,12 +325,13 @@ def hits(conn: sqlite3.Connection, register: str, word: str, cap: int = FEW_HITS
     """How many rows the index finds for ``word``, counting no further than ``cap + 1``."""
     m = meta(register)
     fts = _names(m.table)[1] if len(word) >= MIN_TRIGRAM else _fts2(m.table)
-    return conn.execute(f"SELECT count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
-                        (_match(word), cap + 1)).fetchone()[0]
+    return conn.execute(
+        f"SELECT count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?)", (_match(word), cap + 1)
+    ).fetchone()[0]
 
 
 def choose(conn: sqlite3.Connection, register: str, text: str | None) -> str:
-    """"index" when some word is answered by an index and found in at most :data:`FEW_HITS` rows
+    """ "index" when some word is answered by an index and found in at most :data:`FEW_HITS` rows
     (drive the query from the hits), else "scan" (walk the sort index, LIKE on each row)."""
     usable = [w for w in words(text) if indexed(w)]
     if not usable or (any(indexed(w) == "bigram" for w in usable) and not has_bigrams(conn, register)):

@@ -70,8 +70,7 @@ def migrate_0007_speed(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
     for name, (table, cols) in LIVE_INDEXES.items():
         conn.execute(f"CREATE INDEX {name} ON {table} ({cols}) WHERE deleted = 0")
-    conn.execute(f"CREATE INDEX disputes_open ON disputes (level, registered_on, id) "
-                 f"WHERE deleted = 0 AND {V.IS_OPEN}")
+    conn.execute(f"CREATE INDEX disputes_open ON disputes (level, registered_on, id) WHERE deleted = 0 AND {V.IS_OPEN}")
     for statement in FOLLOWUP_DUE:
         conn.execute(statement)
     refill_followup_due(conn)
@@ -144,8 +143,9 @@ def level_rank_index() -> str:
     million disputes every page of that sort was a 5-second sort of the whole table. An index on the
     same expression (SQLite matches the expression in ORDER BY and in the keyset comparison)."""
     rank = SORT_EXPRESSIONS[("disputes", "level")].format("level")
-    return (f"CREATE INDEX IF NOT EXISTS disputes_live_level_rank ON disputes ({rank}, registered_on, id) "
-            f"WHERE deleted = 0")
+    return (
+        f"CREATE INDEX IF NOT EXISTS disputes_live_level_rank ON disputes ({rank}, registered_on, id) WHERE deleted = 0"
+    )
 
 
 def migrate_0016_level_rank(conn: sqlite3.Connection) -> None:

@@ -31,19 +31,21 @@ def in_list(words: Iterable[str]) -> str:
     return "(" + ", ".join(literal(w) for w in words) + ")"
 
 
-OPEN = in_list(OPEN_STATUSES)                        # ('待调处', '调处中')
-DONE = in_list(DONE_STATUSES)                        # ('已办结', '已销号')
-CONCLUDED = literal(DisputeStatus.CONCLUDED)         # '已办结'
-SUCCESS = literal(DisputeResult.SUCCESS)             # '调解成功'
-FAILED = literal(DisputeResult.FAILED)               # '调解不成'
-WITHDRAWN = literal(DisputeResult.WITHDRAWN)         # '撤回'
+OPEN = in_list(OPEN_STATUSES)  # ('待调处', '调处中')
+DONE = in_list(DONE_STATUSES)  # ('已办结', '已销号')
+CONCLUDED = literal(DisputeStatus.CONCLUDED)  # '已办结'
+SUCCESS = literal(DisputeResult.SUCCESS)  # '调解成功'
+FAILED = literal(DisputeResult.FAILED)  # '调解不成'
+WITHDRAWN = literal(DisputeResult.WITHDRAWN)  # '撤回'
 RED, YELLOW, BLUE = (literal(level) for level in WarningLevel)
-SATISFIED_IN = in_list(SATISFIED)                    # ('满意', '基本满意')
+SATISFIED_IN = in_list(SATISFIED)  # ('满意', '基本满意')
 
 #: Open disputes, written as the partial index ``disputes_open`` says it.
 IS_OPEN = f"status IN {OPEN}"
 
 #: 预警 sorted by severity 红 → 黄 → 蓝 (then anything else); ``{}`` is the operand.
-LEVEL_RANK = "(CASE {} " + " ".join(f"WHEN {literal(level)} THEN {rank}"
-                                    for rank, level in enumerate(WarningLevel)) + \
-    f" ELSE {len(WarningLevel)} END)"
+LEVEL_RANK = (
+    "(CASE {} "
+    + " ".join(f"WHEN {literal(level)} THEN {rank}" for rank, level in enumerate(WarningLevel))
+    + f" ELSE {len(WarningLevel)} END)"
+)

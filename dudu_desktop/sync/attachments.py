@@ -38,8 +38,9 @@ INTEGER_COLUMNS = ("version", "deleted", "change_seq", "size", "width", "height"
 
 
 def has_table(conn) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments'").fetchone() \
-        is not None
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments'").fetchone() is not None
+    )
 
 
 def max_bundle_bytes(conn) -> int:
@@ -48,11 +49,11 @@ def max_bundle_bytes(conn) -> int:
 
 # --- village ---------------------------------------------------------------------------------------
 
+
 class ExportPart:
     """What :func:`export_part` chose: the CSV resource, the files, what waits."""
 
-    def __init__(self, fields, data: bytes, count: int, files: dict, waiting: int, waiting_bytes: int,
-                 through: int):
+    def __init__(self, fields, data: bytes, count: int, files: dict, waiting: int, waiting_bytes: int, through: int):
         self.fields, self.data, self.count, self.files = fields, data, count, files
         self.waiting, self.waiting_bytes, self.through = waiting, waiting_bytes, through
 
@@ -69,10 +70,12 @@ def export_part(conn, *, full: bool, to_seq: int, budget: int) -> ExportPart | N
     columns = bundle_columns(conn, ATTACHMENTS)
     names = [c["name"] for c in columns]
     fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])} for c in columns]
-    rows = conn.execute(f"SELECT {', '.join(names)} FROM attachments WHERE change_seq > ? AND change_seq <= ? "
-                        f"ORDER BY change_seq, id", (cursor, to_seq)).fetchall()
+    rows = conn.execute(
+        f"SELECT {', '.join(names)} FROM attachments WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq, id",
+        (cursor, to_seq),
+    ).fetchall()
     i_seq, i_sha, i_deleted = names.index("change_seq"), names.index("sha256"), names.index("deleted")
-    chosen: list = []                   # the rows sent
+    chosen: list = []  # the rows sent
     files: dict[str, bytes | None] = {}  # sha256 → the file
     used = 0
     through = to_seq
@@ -83,8 +86,9 @@ def export_part(conn, *, full: bool, to_seq: int, budget: int) -> ExportPart | N
             waiting = rows[n:]
             through = row[i_seq] - 1
             waiting_bytes = sum(blobs.size_of(conn, r[i_sha]) or 0 for r in waiting if not r[i_deleted])
-            return ExportPart(fields, fmt.encode_csv(names, chosen), len(chosen), files, len(waiting),
-                              waiting_bytes, through)
+            return ExportPart(
+                fields, fmt.encode_csv(names, chosen), len(chosen), files, len(waiting), waiting_bytes, through
+            )
         if need:
             files[sha] = blobs.get(conn, sha)
             used += need
@@ -98,12 +102,13 @@ def record_export(conn, part: ExportPart) -> None:
 
 
 def waiting_note(part: ExportPart, limit_bytes: int) -> str:
-    return _("{n} attachments ({size} MB) did not fit into this bundle (limit {limit} MB) and wait for the "
-             "next one.").format(n=part.waiting, size=f"{part.waiting_bytes / 1048576:.1f}",
-                                 limit=f"{round(limit_bytes / 1048576, 1):g}")
+    return _(
+        "{n} attachments ({size} MB) did not fit into this bundle (limit {limit} MB) and wait for the next one."
+    ).format(n=part.waiting, size=f"{part.waiting_bytes / 1048576:.1f}", limit=f"{round(limit_bytes / 1048576, 1):g}")
 
 
 # --- township --------------------------------------------------------------------------------------
+
 
 def _convert(headers: list[str], cells: list[str]) -> dict:
     row = {}
@@ -132,7 +137,8 @@ def _problem(row: dict, bundle: fmt.Bundle, conn, have: dict, coming: set) -> tu
         return "id", _("Not a valid record id.")
     if row.get("village_code") != bundle.village_code:
         return "village_code", _("This row belongs to village {code}, not to the village of the bundle.").format(
-            code=row.get("village_code"))
+            code=row.get("village_code")
+        )
     for key in ("version", "deleted", "size"):
         if not isinstance(row.get(key), int):
             return key, _("Not a whole number.")
@@ -142,11 +148,13 @@ def _problem(row: dict, bundle: fmt.Bundle, conn, have: dict, coming: set) -> tu
         return "sha256", _("Not a SHA-256.")
     if A.kind_problem(row.get("kind", "")) or row.get("mime") not in A.EXTENSIONS.values():
         return "kind", _("Unknown kind of attachment: {kind} (one of {kinds}).").format(
-            kind=row.get("kind"), kinds="、".join(A.ATTACHMENT_KINDS))
+            kind=row.get("kind"), kinds="、".join(A.ATTACHMENT_KINDS)
+        )
     if len(row.get("caption", "")) > A.MAX_CAPTION or len(row.get("file_name", "")) > A.MAX_FILE_NAME:
         return "caption", _("The caption is too long (at most {n} characters).").format(n=A.MAX_CAPTION)
-    parent = conn.execute(f"SELECT village_code FROM {row['table_name']} WHERE id = ?",
-                          (row.get("record_id", ""),)).fetchone()
+    parent = conn.execute(
+        f"SELECT village_code FROM {row['table_name']} WHERE id = ?", (row.get("record_id", ""),)
+    ).fetchone()
     if parent is None and (row["table_name"], row.get("record_id")) in coming:
         parent = (bundle.village_code,)
     if parent is None:
@@ -168,21 +176,34 @@ def apply_part(ctx, bundle: fmt.Bundle, result, now: str, problem_type, *, dry_r
     conn = ctx.conn
     if res is None or not has_table(conn):
         return
-    counts = result.counts.setdefault(ATTACHMENTS, {"new": 0, "updated": 0, "unchanged": 0, "conflicting": 0,
-                                                    "invalid": 0})
+    counts = result.counts.setdefault(
+        ATTACHMENTS, {"new": 0, "updated": 0, "unchanged": 0, "conflicting": 0, "invalid": 0}
+    )
     known = [c["name"] for c in bundle_columns(conn, ATTACHMENTS) if c["name"] != "change_seq"]
     if set(res.headers) - {*known, "change_seq"} or set(known) - set(res.headers):
         for n in range(len(res.rows)):
-            result.problems.append(problem_type(ATTACHMENTS, n + 2, "", _("The columns of {member} do not match the "
-                                                "bundle's description.").format(member="attachments.csv")))
+            result.problems.append(
+                problem_type(
+                    ATTACHMENTS,
+                    n + 2,
+                    "",
+                    _("The columns of {member} do not match the bundle's description.").format(
+                        member="attachments.csv"
+                    ),
+                )
+            )
         counts["invalid"] += len(res.rows)
         return
     incoming = [_convert(res.headers, cells) for cells in res.rows]
     ids = [r.get("id", "") for r in incoming]
     have: dict[str, dict] = {}
     for part in chunks(ids):
-        have.update((r["id"], dict(r)) for r in conn.execute(
-            f"SELECT id, village_code, version FROM attachments WHERE id IN ({', '.join('?' * len(part))})", part))
+        have.update(
+            (r["id"], dict(r))
+            for r in conn.execute(
+                f"SELECT id, village_code, version FROM attachments WHERE id IN ({', '.join('?' * len(part))})", part
+            )
+        )
     write, new_ids = [], set()
     coming = _bundle_records(bundle) if dry_run else set()
     for n, row in enumerate(incoming):
@@ -206,14 +227,26 @@ def apply_part(ctx, bundle: fmt.Bundle, result, now: str, problem_type, *, dry_r
         if sha in bundle.blobs:
             blobs.put(conn, bundle.blobs[sha], sha)
     names = known
-    sql = (f"INSERT INTO attachments ({', '.join(names)}, change_seq) VALUES ({', '.join('?' * (len(names) + 1))}) "
-           f"ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in [*names, "change_seq"]
-                                                       if c != "id"))
+    sql = (
+        f"INSERT INTO attachments ({', '.join(names)}, change_seq) VALUES ({', '.join('?' * (len(names) + 1))}) "
+        f"ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in [*names, "change_seq"] if c != "id")
+    )
     for part in chunks(write, AUDIT_BATCH):
-        seq = audit.append(conn, at=now, user=ctx.user, action="import_bundle", table_name=ATTACHMENTS,
-                           village_code=bundle.village_code, origin=bundle.village_code,
-                           changes={"bundle": bundle.file_name, "seq": bundle.seq,
-                                    "inserted": [r["id"] for r in part if r["id"] in new_ids],
-                                    "updated": [r["id"] for r in part if r["id"] not in new_ids]})
+        seq = audit.append(
+            conn,
+            at=now,
+            user=ctx.user,
+            action="import_bundle",
+            table_name=ATTACHMENTS,
+            village_code=bundle.village_code,
+            origin=bundle.village_code,
+            changes={
+                "bundle": bundle.file_name,
+                "seq": bundle.seq,
+                "inserted": [r["id"] for r in part if r["id"] in new_ids],
+                "updated": [r["id"] for r in part if r["id"] not in new_ids],
+            },
+        )
         conn.executemany(sql, [tuple(r.get(c) for c in names) + (seq,) for r in part])
         audit.seal_rows(conn, seq, ATTACHMENTS)

@@ -24,7 +24,7 @@ from dudu_desktop.i18n import _
 
 GiB = 1024 * MiB
 _CHUNK = MiB
-_RATIO_FLOOR = MiB   # the ratio limit applies from this size: small files of blanks compress well
+_RATIO_FLOOR = MiB  # the ratio limit applies from this size: small files of blanks compress well
 # What zipfile raises for a damaged archive besides BadZipFile: bad deflate data, data ending
 # early, undecodable names (UnicodeDecodeError is a ValueError), a garbled version field.
 _ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
@@ -42,8 +42,7 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_zip_atomic(path: str | os.PathLike,
-                     members: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> None:
+def write_zip_atomic(path: str | os.PathLike, members: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> None:
     """Write ``members`` as a deflated zip at ``path``, all or nothing.
 
     The zip is written under a temporary name in the target folder, fsync'd, re-opened and
@@ -66,8 +65,9 @@ def write_zip_atomic(path: str | os.PathLike,
                 os.fsync(f.fileno())
             _verify(tmp, items)
     except OSError as exc:
-        raise ContainerError(_("Cannot write “{name}”: {error}").format(name=target.name,
-                                                                         error=os_error_message(exc))) from exc
+        raise ContainerError(
+            _("Cannot write “{name}”: {error}").format(name=target.name, error=os_error_message(exc))
+        ) from exc
 
 
 def _verify(path: Path, items: list[tuple[str, bytes]]) -> None:
@@ -77,17 +77,29 @@ def _verify(path: Path, items: list[tuple[str, bytes]]) -> None:
             written = [(i.filename, i.file_size, i.CRC) for i in infos]
             wanted = [(n, len(d), zlib.crc32(d)) for n, d in items]
             if written != wanted or zf.testzip() is not None:
-                raise ContainerError(_("Check after writing failed: {name} differs from the data; please try "
-                                       "again").format(name=path.name))
+                raise ContainerError(
+                    _("Check after writing failed: {name} differs from the data; please try again").format(
+                        name=path.name
+                    )
+                )
     except _ZIP_FAILURES as exc:
-        raise ContainerError(_("Check after writing failed: the file just written cannot be read back; "
-                               "check the USB stick and try again")) from exc
+        raise ContainerError(
+            _(
+                "Check after writing failed: the file just written cannot be read back; "
+                "check the USB stick and try again"
+            )
+        ) from exc
 
 
-def read_zip_safely(path: str | os.PathLike | BinaryIO, *,
-                    allowed_names: set[str] | frozenset[str] | Callable[[str], bool],
-                    max_member_bytes: int = 200 * MiB, max_total_bytes: int = 1 * GiB,
-                    max_ratio: float = 200, max_members: int = 64) -> dict[str, bytes]:
+def read_zip_safely(
+    path: str | os.PathLike | BinaryIO,
+    *,
+    allowed_names: set[str] | frozenset[str] | Callable[[str], bool],
+    max_member_bytes: int = 200 * MiB,
+    max_total_bytes: int = 1 * GiB,
+    max_ratio: float = 200,
+    max_members: int = 64,
+) -> dict[str, bytes]:
     """Read every member of the zip at ``path`` into memory, refusing anything suspicious.
 
     Refused with :class:`ContainerError`: a file that is not a zip or is truncated; more than
@@ -104,8 +116,9 @@ def read_zip_safely(path: str | os.PathLike | BinaryIO, *,
         with _open_zip(path) as zf:
             infos = zf.infolist()
             if len(infos) != _declared_entry_count(zf):
-                raise ContainerError(_("The file is damaged or incomplete (its directory does not match the "
-                                       "recorded number of files)"))
+                raise ContainerError(
+                    _("The file is damaged or incomplete (its directory does not match the recorded number of files)")
+                )
             if len(infos) > max_members:
                 raise ContainerError(_("The archive holds too many files (over {n})").format(n=max_members))
             seen: set[str] = set()
@@ -116,15 +129,13 @@ def read_zip_safely(path: str | os.PathLike | BinaryIO, *,
             out: dict[str, bytes] = {}
             total = 0
             for info in infos:
-                data = _read_member(zf, info, max_member_bytes, max_total_bytes - total,
-                                    max_ratio)
+                data = _read_member(zf, info, max_member_bytes, max_total_bytes - total, max_ratio)
                 total += len(data)
                 out[info.filename] = data
             return out
-    except OSError as exc:    # missing file, no permission, stick pulled out while reading
-        name = Path(path).name if isinstance(path, (str, os.PathLike)) else ""    # (bytes in memory: none)
-        raise ContainerError(_("Cannot read “{name}”: {error}").format(name=name,
-                                                                        error=os_error_message(exc))) from exc
+    except OSError as exc:  # missing file, no permission, stick pulled out while reading
+        name = Path(path).name if isinstance(path, (str, os.PathLike)) else ""  # (bytes in memory: none)
+        raise ContainerError(_("Cannot read “{name}”: {error}").format(name=name, error=os_error_message(exc))) from exc
 
 
 def _open_zip(path: str | os.PathLike | BinaryIO) -> zipfile.ZipFile:
@@ -147,8 +158,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def _check_name(name: str, seen: set[str]) -> None:
     """Refuse a member name that could escape a folder or collide with another one."""
     parts = name.split("/")
-    if (not name or name.startswith("/") or "\\" in name or ":" in name  # ":" also catches C:
-            or _CONTROL.search(name) or any(p in ("", ".", "..") for p in parts)):
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or ":" in name  # ":" also catches C:
+        or _CONTROL.search(name)
+        or any(p in ("", ".", "..") for p in parts)
+    ):
         shown = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", name)
         raise ContainerError(_("The archive holds a file name that is not allowed: {name}").format(name=shown))
     if name.casefold() in seen:
@@ -156,8 +173,9 @@ def _check_name(name: str, seen: set[str]) -> None:
     seen.add(name.casefold())
 
 
-def _check_entry(info: zipfile.ZipInfo, seen: set[str], allowed: Callable[[str], bool],
-                 max_member_bytes: int, max_ratio: float) -> None:
+def _check_entry(
+    info: zipfile.ZipInfo, seen: set[str], allowed: Callable[[str], bool], max_member_bytes: int, max_ratio: float
+) -> None:
     # The name as stored: zipfile's .filename cuts it at a NUL and maps "\\" to "/" on Windows.
     name = info.orig_filename
     mode = info.external_attr >> 16
@@ -168,7 +186,7 @@ def _check_entry(info: zipfile.ZipInfo, seen: set[str], allowed: Callable[[str],
     _check_name(name, seen)
     if not allowed(name):
         raise ContainerError(_("The archive holds a file that does not belong there: {name}").format(name=name))
-    if info.flag_bits & 0x41:   # 0x01 encrypted, 0x40 strong encryption
+    if info.flag_bits & 0x41:  # 0x01 encrypted, 0x40 strong encryption
         raise ContainerError(_("A file in the archive is encrypted and cannot be read: {name}").format(name=name))
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise ContainerError(_("The archive uses an unsupported compression method: {name}").format(name=name))
@@ -186,8 +204,9 @@ def _too_large(limit: int, name: str) -> str:
     return _("A file in the archive is too large (over {size}): {name}").format(size=size_text(limit), name=name)
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member_bytes: int,
-                 budget: int, max_ratio: float) -> bytes:
+def _read_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member_bytes: int, budget: int, max_ratio: float
+) -> bytes:
     """Decompress one member in chunks, stopping as soon as a limit is crossed; zipfile checks
     the CRC when the end of the member is reached."""
     chunks: list[bytes] = []
@@ -198,11 +217,11 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member_bytes: i
                 size += len(chunk)
                 if size > max_member_bytes:
                     raise ContainerError(_too_large(max_member_bytes, info.filename))
-                if size > budget or (size > _RATIO_FLOOR
-                                     and size > max_ratio * max(info.compress_size, 1)):
+                if size > budget or (size > _RATIO_FLOOR and size > max_ratio * max(info.compress_size, 1)):
                     raise ContainerError(_bomb())
                 chunks.append(chunk)
-    except (*_ZIP_FAILURES, OSError) as exc:   # a damaged offset can make seek() fail too
-        raise ContainerError(_("The file is damaged or incomplete (error while reading {name})").format(
-            name=info.filename)) from exc
+    except (*_ZIP_FAILURES, OSError) as exc:  # a damaged offset can make seek() fail too
+        raise ContainerError(
+            _("The file is damaged or incomplete (error while reading {name})").format(name=info.filename)
+        ) from exc
     return b"".join(chunks)

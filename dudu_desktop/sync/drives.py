@@ -18,8 +18,11 @@ from pathlib import Path
 DRIVE_REMOVABLE = 2
 
 
-def windows_removable(drive_type: Callable[[str], int], letters: Iterable[str] = string.ascii_uppercase,
-                      exists: Callable[[str], bool] = os.path.exists) -> list[Path]:
+def windows_removable(
+    drive_type: Callable[[str], int],
+    letters: Iterable[str] = string.ascii_uppercase,
+    exists: Callable[[str], bool] = os.path.exists,
+) -> list[Path]:
     """Roots like ``E:\\`` whose drive type is removable."""
     out = []
     for letter in letters:
@@ -29,9 +32,13 @@ def windows_removable(drive_type: Callable[[str], int], letters: Iterable[str] =
     return out
 
 
-def linux_candidates(user: str, *, roots: Iterable[str] = ("/media", "/run/media", "/mnt"),
-                     listdir: Callable[[str], list[str]] = os.listdir,
-                     is_mount: Callable[[str], bool] = os.path.ismount) -> list[Path]:
+def linux_candidates(
+    user: str,
+    *,
+    roots: Iterable[str] = ("/media", "/run/media", "/mnt"),
+    listdir: Callable[[str], list[str]] = os.listdir,
+    is_mount: Callable[[str], bool] = os.path.ismount,
+) -> list[Path]:
     """Mounted folders under ``/media/<user>``, ``/run/media/<user>``, ``/media`` and ``/mnt``."""
     out: list[Path] = []
 
@@ -56,12 +63,16 @@ def removable_drives() -> list[Path]:
     """Writable removable drives on this machine (best effort; empty when none is found)."""
     if sys.platform.startswith("win"):
         import ctypes
+
         get_type = ctypes.windll.kernel32.GetDriveTypeW  # type: ignore[attr-defined]
         return windows_removable(lambda root: get_type(ctypes.c_wchar_p(root)))
     if sys.platform == "darwin":
         try:
-            return [Path("/Volumes", n) for n in sorted(os.listdir("/Volumes"))
-                    if not os.path.islink(os.path.join("/Volumes", n))]
+            return [
+                Path("/Volumes", n)
+                for n in sorted(os.listdir("/Volumes"))
+                if not os.path.islink(os.path.join("/Volumes", n))
+            ]
         except OSError:
             return []
     try:

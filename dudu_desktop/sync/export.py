@@ -64,9 +64,9 @@ class ExportResult:
     period: str
     rows: int
     counts: dict
-    files: int = 0                  # attachments' files carried (issue 16)
+    files: int = 0  # attachments' files carried (issue 16)
     file_bytes: int = 0
-    waiting: int = 0                # attachments left for the next bundle (over the size limit)
+    waiting: int = 0  # attachments left for the next bundle (over the size limit)
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -100,8 +100,11 @@ def _clean_partials(folder: Path) -> None:
     leftovers older than an hour go: a younger one may be another program's bundle being written."""
     try:
         for p in folder.iterdir():
-            if p.name.startswith(".") and p.name.endswith(".partial") and fmt.NAME_RE.match(
-                    re.sub(r"^\.(.*)\.(zip|dudu)\..*\.partial$", r"\1.zip", p.name)):
+            if (
+                p.name.startswith(".")
+                and p.name.endswith(".partial")
+                and fmt.NAME_RE.match(re.sub(r"^\.(.*)\.(zip|dudu)\..*\.partial$", r"\1.zip", p.name))
+            ):
                 try:
                     if time.time() - p.stat().st_mtime > PARTIAL_MAX_AGE_S:
                         p.unlink(missing_ok=True)
@@ -111,8 +114,9 @@ def _clean_partials(folder: Path) -> None:
         pass
 
 
-def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | None = None,
-                  unsealed: bool = False) -> ExportResult:
+def export_bundle(
+    ctx: Context, out_dir, *, full: bool = False, period: str | None = None, unsealed: bool = False
+) -> ExportResult:
     """Write the next bundle into ``out_dir``; returns what was written. Refused at the township.
     Sealed unless ``unsealed`` (administrators only: a plain bundle for inspection)."""
     ctx.require(Permission.SYNC)
@@ -125,9 +129,13 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
     else:
         identity = keys.sealing_identity(ctx.conn, info["code"])
         if identity is None:
-            raise Refused(_("This village has no keys yet, so its bundle cannot be sealed. An administrator "
-                            "imports the registration file the township issued (button “Import registration "
-                            "file…” on this page, or the command import-registration FILE); nothing was written."))
+            raise Refused(
+                _(
+                    "This village has no keys yet, so its bundle cannot be sealed. An administrator "
+                    "imports the registration file the township issued (button “Import registration "
+                    "file…” on this page, or the command import-registration FILE); nothing was written."
+                )
+            )
     if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         raise Refused(_("The month must be written like 2024-05."))
     folder = Path(out_dir)
@@ -141,9 +149,12 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        raise Refused(_("The database is busy (another window or program is writing to it), so the bundle "
-                        "was not written. Try again in a moment. ({reason})").format(
-            reason=sqlite_reason(exc))) from exc
+        raise Refused(
+            _(
+                "The database is busy (another window or program is writing to it), so the bundle "
+                "was not written. Try again in a moment. ({reason})"
+            ).format(reason=sqlite_reason(exc))
+        ) from exc
     written: list[Path] = []
     try:
         result = _write(ctx, info, identity, folder, now, full=full, period=period, written=written)
@@ -154,9 +165,12 @@ def export_bundle(ctx: Context, out_dir, *, full: bool = False, period: str | No
         for path in written:
             _remove(path)
         if isinstance(exc, sqlite3.Error):
-            raise Refused(_("The export could not be recorded in the database ({reason}); the bundle was "
-                            "removed from the stick again, nothing was changed. Try again.").format(
-                reason=sqlite_reason(exc))) from exc
+            raise Refused(
+                _(
+                    "The export could not be recorded in the database ({reason}); the bundle was "
+                    "removed from the stick again, nothing was changed. Try again."
+                ).format(reason=sqlite_reason(exc))
+            ) from exc
         raise
     return result
 
@@ -168,14 +182,15 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *, full: bool,
-           period: str | None, written: list) -> ExportResult:
+def _write(
+    ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *, full: bool, period: str | None, written: list
+) -> ExportResult:
     """Inside the export's transaction: read the changes, write the bundle (its path appended to
     ``written`` as soon as it exists), record it."""
     conn = ctx.conn
     state = epoch.epoch_state(conn)
     restore = _restore_announcement(state)
-    if restore is not None:                  # the first bundle after a restore: say so, and send everything
+    if restore is not None:  # the first bundle after a restore: say so, and send everything
         full = True
     previous = last_export(conn)
     seq = (previous["seq"] if previous else 0) + 1
@@ -183,8 +198,9 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     to_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
     tables, counts = _register_tables(conn, full=full, from_seq=from_seq, to_seq=to_seq)
     limit = attached.max_bundle_bytes(conn)
-    part = attached.export_part(conn, full=full, to_seq=to_seq,
-                                budget=limit - sum(len(d) for _f, d, _n in tables.values()))
+    part = attached.export_part(
+        conn, full=full, to_seq=to_seq, budget=limit - sum(len(d) for _f, d, _n in tables.values())
+    )
     if part is not None:
         tables[fmt.ATTACHMENTS_TABLE] = (part.fields, part.data, part.count)
         counts[fmt.ATTACHMENTS_TABLE] = part.count
@@ -192,11 +208,21 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     tables[fmt.VILLAGES_TABLE] = _village_table(conn, info["code"])
     version = schema_version(conn)
     period = period or default_period(now.date())
-    meta = {"schema_version": version, "village_code": info["code"], "village_name": info["name"],
-            "township_code": info.get("township_code", ""), "sequence": seq, "from_seq": from_seq,
-            "to_seq": to_seq, "full": bool(full), "period": period,
-            "created_at": now.isoformat(timespec="seconds"), "epoch": int(state["epoch"]),
-            "audit_head": _audit_point(conn, to_seq), "audit_checkpoints": _checkpoints(conn)}
+    meta = {
+        "schema_version": version,
+        "village_code": info["code"],
+        "village_name": info["name"],
+        "township_code": info.get("township_code", ""),
+        "sequence": seq,
+        "from_seq": from_seq,
+        "to_seq": to_seq,
+        "full": bool(full),
+        "period": period,
+        "created_at": now.isoformat(timespec="seconds"),
+        "epoch": int(state["epoch"]),
+        "audit_head": _audit_point(conn, to_seq),
+        "audit_checkpoints": _checkpoints(conn),
+    }
     if restore is not None:
         meta["restore"] = restore
     files = part.files if part is not None else {}
@@ -204,12 +230,14 @@ def _write(ctx: Context, info: dict, identity, folder: Path, now: dt.datetime, *
     descriptor_bytes = json.dumps(descriptor, ensure_ascii=False, indent=1).encode("utf-8")
     members = [(fmt.DESCRIPTOR, descriptor_bytes)] + [(f"{t}.csv", data) for t, (_f, data, _n) in tables.items()]
     members += [(fmt.BLOB_DIR + sha, data) for sha, data in files.items()]
-    path = _write_file(folder / fmt.bundle_name(info["code"], seq, now.date()), members, identity, seq=seq,
-                       created=meta["created_at"])
+    path = _write_file(
+        folder / fmt.bundle_name(info["code"], seq, now.date()), members, identity, seq=seq, created=meta["created_at"]
+    )
     written.append(path)
     rows = sum(counts.values())
-    result = ExportResult(path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period,
-                          rows=rows, counts=counts)
+    result = ExportResult(
+        path=path, seq=seq, from_seq=from_seq, to_seq=to_seq, full=bool(full), period=period, rows=rows, counts=counts
+    )
     if part is not None:
         result.files, result.file_bytes, result.waiting = len(files), part.file_bytes, part.waiting
         if part.waiting:
@@ -225,8 +253,12 @@ def _restore_announcement(state: dict) -> dict | None:
     """What the first bundle after a restore says about it (None when the restore was announced)."""
     if state.get("announced", True):
         return None
-    return {"epoch": int(state["epoch"]), "restored_at": str(state.get("restored_at", "")),
-            "backup": str(state.get("backup", "")), "previous": int(state.get("previous") or 0)}
+    return {
+        "epoch": int(state["epoch"]),
+        "restored_at": str(state.get("restored_at", "")),
+        "backup": str(state.get("backup", "")),
+        "previous": int(state.get("previous") or 0),
+    }
 
 
 def _register_tables(conn, *, full: bool, from_seq: int, to_seq: int) -> tuple[dict, dict[str, int]]:
@@ -236,12 +268,12 @@ def _register_tables(conn, *, full: bool, from_seq: int, to_seq: int) -> tuple[d
     counts: dict[str, int] = {}
     for table in RECORD_TABLES:
         cols = [c["name"] for c in bundle_columns(conn, table)]
-        fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])}
-                  for c in bundle_columns(conn, table)]
+        fields = [{"name": c["name"], "type": fmt.frictionless_type(c["type"])} for c in bundle_columns(conn, table)]
         where = "change_seq <= ?" if full else "change_seq > ? AND change_seq <= ?"
         args = (to_seq,) if full else (from_seq, to_seq)
-        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id",
-                            args).fetchall()
+        rows = conn.execute(
+            f"SELECT {', '.join(cols)} FROM {table} WHERE {where} ORDER BY change_seq, id", args
+        ).fetchall()
         tables[table] = (fields, fmt.encode_csv(cols, rows), len(rows))
         counts[table] = len(rows)
     return tables, counts
@@ -253,17 +285,26 @@ def _audit_table(conn, from_seq: int, to_seq: int) -> tuple[list[dict], bytes, i
     placeholders = ", ".join("?" * len(audited))
     audit_rows = conn.execute(
         f"SELECT {', '.join(fmt.AUDIT_COLUMNS)} FROM audit_log WHERE seq > ? AND seq <= ? "
-        f"AND table_name IN ({placeholders}) ORDER BY seq", (from_seq, to_seq, *audited)).fetchall()
-    return (_fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
-            fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows), len(audit_rows))
+        f"AND table_name IN ({placeholders}) ORDER BY seq",
+        (from_seq, to_seq, *audited),
+    ).fetchall()
+    return (
+        _fields(conn, "audit_log", fmt.AUDIT_COLUMNS),
+        fmt.encode_csv(list(fmt.AUDIT_COLUMNS), audit_rows),
+        len(audit_rows),
+    )
 
 
 def _village_table(conn, code: str) -> tuple[list[dict], bytes, int]:
     """The village's own row (its name as this PC knows it)."""
-    village_rows = conn.execute(f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?",
-                                (code,)).fetchall()
-    return (_fields(conn, "villages", fmt.VILLAGE_COLUMNS),
-            fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows), len(village_rows))
+    village_rows = conn.execute(
+        f"SELECT {', '.join(fmt.VILLAGE_COLUMNS)} FROM villages WHERE code = ?", (code,)
+    ).fetchall()
+    return (
+        _fields(conn, "villages", fmt.VILLAGE_COLUMNS),
+        fmt.encode_csv(list(fmt.VILLAGE_COLUMNS), village_rows),
+        len(village_rows),
+    )
 
 
 def _write_file(path: Path, members: list, identity, *, seq: int, created: str) -> Path:
@@ -292,28 +333,64 @@ def _audit_point(conn, seq: int) -> dict:
 def _checkpoints(conn) -> list[dict]:
     """The chain heads of the last :data:`CHECKPOINTS` bundles (what the township may have witnessed),
     as they read now: the township compares them with what it saw."""
-    return [{"seq": r[0], "hash": r[1]} for r in conn.execute(
-        "SELECT seq, hash FROM audit_log WHERE seq IN (SELECT to_seq FROM sync_exports ORDER BY seq DESC LIMIT ?) "
-        "ORDER BY seq", (CHECKPOINTS,))]
+    return [
+        {"seq": r[0], "hash": r[1]}
+        for r in conn.execute(
+            "SELECT seq, hash FROM audit_log WHERE seq IN (SELECT to_seq FROM sync_exports ORDER BY seq DESC LIMIT ?) "
+            "ORDER BY seq",
+            (CHECKPOINTS,),
+        )
+    ]
 
 
 def _record(ctx: Context, info: dict, identity, result: ExportResult, descriptor_bytes: bytes) -> None:
     conn = ctx.conn
     path, seq, from_seq, to_seq = result.path, result.seq, result.from_seq, result.to_seq
     full, period, rows, counts = result.full, result.period, result.rows, result.counts
-    conn.execute("INSERT INTO sync_exports (seq, file_name, path, at, user, period, full, from_seq, to_seq, rows,"
-                 " counts, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (seq, path.name, str(path), ctx.now_text(), ctx.user, period, int(full), from_seq, to_seq, rows,
-                  json.dumps(counts), sha256_hex(descriptor_bytes)))
-    write_setting(conn, "sync.last_export", {"at": ctx.now_text(), "path": str(path), "seq": seq,
-                                             "from_seq": from_seq, "to_seq": to_seq, "rows": rows})
-    audit.append(conn, at=ctx.now_text(), user=ctx.user, action="export_bundle", table_name="sync_exports",
-                 record_id=path.name, village_code=info["code"],
-                 changes={"seq": seq, "from_seq": from_seq, "to_seq": to_seq, "full": bool(full),
-                          "period": period, "rows": rows, "path": os.fspath(path),
-                          "sealed": identity is not None,
-                          "signed_by": identity.sign_key_id if identity else "",
-                          "sealed_for": identity.township_key_id if identity else ""})
+    conn.execute(
+        "INSERT INTO sync_exports (seq, file_name, path, at, user, period, full, from_seq, to_seq, rows,"
+        " counts, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            seq,
+            path.name,
+            str(path),
+            ctx.now_text(),
+            ctx.user,
+            period,
+            int(full),
+            from_seq,
+            to_seq,
+            rows,
+            json.dumps(counts),
+            sha256_hex(descriptor_bytes),
+        ),
+    )
+    write_setting(
+        conn,
+        "sync.last_export",
+        {"at": ctx.now_text(), "path": str(path), "seq": seq, "from_seq": from_seq, "to_seq": to_seq, "rows": rows},
+    )
+    audit.append(
+        conn,
+        at=ctx.now_text(),
+        user=ctx.user,
+        action="export_bundle",
+        table_name="sync_exports",
+        record_id=path.name,
+        village_code=info["code"],
+        changes={
+            "seq": seq,
+            "from_seq": from_seq,
+            "to_seq": to_seq,
+            "full": bool(full),
+            "period": period,
+            "rows": rows,
+            "path": os.fspath(path),
+            "sealed": identity is not None,
+            "signed_by": identity.sign_key_id if identity else "",
+            "sealed_for": identity.township_key_id if identity else "",
+        },
+    )
 
 
 def _fields(conn, table: str, names) -> list[dict]:

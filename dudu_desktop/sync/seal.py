@@ -58,7 +58,7 @@ MAGIC = b"DUDUSEAL"
 VERSION = 1
 SUFFIX = ".dudu"
 MAX_HEADER = 4096
-MAX_JSON_DEPTH = 8                  # the header is one flat object
+MAX_JSON_DEPTH = 8  # the header is one flat object
 MAX_SEALED_BYTES = 512 * MiB
 _PREFIX = struct.Struct(">8sBH")
 _EPHEMERAL, _NONCE, _SIGNATURE, _TAG = 32, 12, 64, 16
@@ -80,6 +80,7 @@ def _raw(public_key) -> bytes:
 
 # --- sealing (village) -------------------------------------------------------------------------------
 
+
 def zip_bytes(members: list[tuple[str, bytes]], allowed: set[str] | frozenset[str] | Callable[[str], bool]) -> bytes:
     """The plain bundle as a deflated zip in memory, read back and compared before it is sealed."""
     buf = io.BytesIO()
@@ -88,8 +89,9 @@ def zip_bytes(members: list[tuple[str, bytes]], allowed: set[str] | frozenset[st
             zf.writestr(name, data)
     data = buf.getvalue()
     try:
-        back = read_zip_safely(io.BytesIO(data), allowed_names=allowed,
-                               max_members=max(64, len(members)))    # attachments' files (issue 16)
+        back = read_zip_safely(
+            io.BytesIO(data), allowed_names=allowed, max_members=max(64, len(members))
+        )  # attachments' files (issue 16)
     except ContainerError as exc:
         raise Refused(_("The bundle could not be written: {reason}").format(reason=exc.message)) from exc
     if list(back.items()) != list(members):
@@ -99,9 +101,19 @@ def zip_bytes(members: list[tuple[str, bytes]], allowed: set[str] | frozenset[st
 
 def seal(plain: bytes, identity: keys.SealingIdentity, *, seq: int, name: str, created: str) -> bytes:
     """Sign ``plain`` with the village's key and encrypt it for the township."""
-    header = json.dumps({"village": identity.village_code, "seq": seq, "key": identity.sign_key_id,
-                         "to": identity.township_key_id, "name": name, "created": created},
-                        ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    header = json.dumps(
+        {
+            "village": identity.village_code,
+            "seq": seq,
+            "key": identity.sign_key_id,
+            "to": identity.township_key_id,
+            "name": name,
+            "created": created,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode("utf-8")
     ephemeral = X25519PrivateKey.generate()
     eph_pub = _raw(ephemeral.public_key())
     nonce = os.urandom(_NONCE)
@@ -123,23 +135,28 @@ def write_sealed(path: Path, data: bytes) -> None:
                 os.fsync(f.fileno())
             with open(tmp, "rb") as f:
                 if f.read() != data:
-                    raise Refused(_("The bundle could not be written: {reason}").format(
-                        reason=_("the file read back differs; check the USB stick and try again")))
+                    raise Refused(
+                        _("The bundle could not be written: {reason}").format(
+                            reason=_("the file read back differs; check the USB stick and try again")
+                        )
+                    )
     except OSError as exc:
         raise Refused(_("The bundle could not be written: {reason}").format(reason=os_error_message(exc))) from exc
 
 
 # --- opening (township) -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Opened:
     """What the import hands on to the bundle reader: the plain zip (None: read the file itself)."""
+
     sealed: bool
     plain: bytes | None = None
     village_code: str = ""
     seq: int = 0
-    signed_by: str = ""        # the village key id that signed it
-    name: str = ""             # the plain zip's name inside
+    signed_by: str = ""  # the village key id that signed it
+    name: str = ""  # the plain zip's name inside
 
 
 def is_sealed_file(path) -> bool:
@@ -151,8 +168,12 @@ def is_sealed_file(path) -> bool:
 
 
 def _damaged(name: str) -> Refused:
-    return Refused(_("The sealed bundle {name} is damaged, cut short or was altered; it cannot be opened. "
-                     "Nothing was changed; export it again at the village.").format(name=name))
+    return Refused(
+        _(
+            "The sealed bundle {name} is damaged, cut short or was altered; it cannot be opened. "
+            "Nothing was changed; export it again at the village."
+        ).format(name=name)
+    )
 
 
 def parse_header(data: bytes, name: str) -> tuple[dict, bytes, bytes, bytes, bytes]:
@@ -163,26 +184,33 @@ def parse_header(data: bytes, name: str) -> tuple[dict, bytes, bytes, bytes, byt
     if magic != MAGIC:
         raise Refused(_("{name} is not a sealed bundle of this program.").format(name=name))
     if version != VERSION:
-        raise Refused(_("{name} is sealed in a format this program does not know (version {found}). "
-                        "Please update the program.").format(name=name, found=version))
+        raise Refused(
+            _(
+                "{name} is sealed in a format this program does not know (version {found}). Please update the program."
+            ).format(name=name, found=version)
+        )
     start = _PREFIX.size
     end = start + size
     if size > MAX_HEADER or len(data) < end + _EPHEMERAL + _NONCE + _TAG + _SIGNATURE:
         raise _damaged(name)
     try:
         header = bounded_json.loads(data[start:end], max_bytes=MAX_HEADER, max_depth=MAX_JSON_DEPTH)
-        ok = isinstance(header, dict) and isinstance(header.get("village"), str) \
-            and re.fullmatch(r"\d{12}", header["village"]) is not None \
-            and type(header.get("seq")) is int and header["seq"] >= 1 \
+        ok = (
+            isinstance(header, dict)
+            and isinstance(header.get("village"), str)
+            and re.fullmatch(r"\d{12}", header["village"]) is not None
+            and type(header.get("seq")) is int
+            and header["seq"] >= 1
             and all(isinstance(header.get(k), str) and len(header[k]) <= 200 for k in ("key", "to", "name", "created"))
+        )
     except (UnicodeDecodeError, ValueError):
         ok = False
     if not ok:
         raise _damaged(name)
-    ephemeral = data[end:end + _EPHEMERAL]
-    nonce = data[end + _EPHEMERAL:end + _EPHEMERAL + _NONCE]
-    ad = data[:end + _EPHEMERAL + _NONCE]
-    return header, ad, ephemeral, nonce, data[len(ad):]
+    ephemeral = data[end : end + _EPHEMERAL]
+    nonce = data[end + _EPHEMERAL : end + _EPHEMERAL + _NONCE]
+    ad = data[: end + _EPHEMERAL + _NONCE]
+    return header, ad, ephemeral, nonce, data[len(ad) :]
 
 
 def _read_limited(path: Path) -> bytes:
@@ -190,8 +218,9 @@ def _read_limited(path: Path) -> bytes:
         with open(path, "rb") as f:
             data = f.read(MAX_SEALED_BYTES + 1)
     except OSError as exc:
-        raise Refused(_("{name} cannot be read: {reason}").format(name=path.name,
-                                                                  reason=os_error_message(exc))) from exc
+        raise Refused(
+            _("{name} cannot be read: {reason}").format(name=path.name, reason=os_error_message(exc))
+        ) from exc
     if len(data) > MAX_SEALED_BYTES:
         raise Refused(_("{name} is too large to be a bundle.").format(name=path.name))
     return data
@@ -205,10 +234,18 @@ def open_sealed(conn, data: bytes, name: str) -> Opened:
     private = keys.township_private_key(conn, header["to"])
     if private is None:
         if keys.current(conn, keys.TOWNSHIP, keys.ENCRYPT) is None:
-            raise Refused(_("{name} is sealed, but this township has no key yet: register the villages "
-                            "(register-village) first. Nothing was changed.").format(name=name))
-        raise Refused(_("{name} was not sealed for this township (it cannot be opened without the other "
-                        "township's key). Nothing was changed.").format(name=name))
+            raise Refused(
+                _(
+                    "{name} is sealed, but this township has no key yet: register the villages "
+                    "(register-village) first. Nothing was changed."
+                ).format(name=name)
+            )
+        raise Refused(
+            _(
+                "{name} was not sealed for this township (it cannot be opened without the other "
+                "township's key). Nothing was changed."
+            ).format(name=name)
+        )
     try:
         me = X25519PrivateKey.from_private_bytes(private)
         shared = me.exchange(X25519PublicKey.from_public_bytes(ephemeral))
@@ -217,14 +254,22 @@ def open_sealed(conn, data: bytes, name: str) -> Opened:
     except (InvalidTag, ValueError, OverflowError) as exc:
         raise _damaged(name) from exc
     signature, plain = content[:_SIGNATURE], content[_SIGNATURE:]
-    if not conn.execute("SELECT 1 FROM villages WHERE code = ?", (village,)).fetchone() \
-            or not keys.has_any(conn, village):
-        raise Refused(_("{name} comes from a village that is not registered at this township ({code}). "
-                        "Register it (register-village) and give it the registration file; nothing was "
-                        "changed.").format(name=name, code=village))
+    if not conn.execute("SELECT 1 FROM villages WHERE code = ?", (village,)).fetchone() or not keys.has_any(
+        conn, village
+    ):
+        raise Refused(
+            _(
+                "{name} comes from a village that is not registered at this township ({code}). "
+                "Register it (register-village) and give it the registration file; nothing was "
+                "changed."
+            ).format(name=name, code=village)
+        )
     row = keys.find(conn, village, keys.SIGN, header["key"])
-    forged = Refused(_("{name} does not carry a valid signature of village {code}: it may be forged. "
-                       "Nothing was changed.").format(name=name, code=village))
+    forged = Refused(
+        _("{name} does not carry a valid signature of village {code}: it may be forged. Nothing was changed.").format(
+            name=name, code=village
+        )
+    )
     if row is None:
         raise forged
     try:
@@ -232,11 +277,16 @@ def open_sealed(conn, data: bytes, name: str) -> Opened:
     except (InvalidSignature, ValueError) as exc:
         raise forged from exc
     if row.retired:
-        raise Refused(_("{name} was signed with an old key of village {code}, replaced on {date}. Nothing "
-                        "was changed: the village imports its new registration file and exports again "
-                        "(a full export).").format(name=name, code=village, date=(row.retired_at or "")[:10]))
-    return Opened(sealed=True, plain=plain, village_code=village, seq=header["seq"], signed_by=row.key_id,
-                  name=header["name"])
+        raise Refused(
+            _(
+                "{name} was signed with an old key of village {code}, replaced on {date}. Nothing "
+                "was changed: the village imports its new registration file and exports again "
+                "(a full export)."
+            ).format(name=name, code=village, date=(row.retired_at or "")[:10])
+        )
+    return Opened(
+        sealed=True, plain=plain, village_code=village, seq=header["seq"], signed_by=row.key_id, name=header["name"]
+    )
 
 
 def open_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> Opened:
@@ -248,9 +298,13 @@ def open_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> Opened:
     if not allow_unsealed:
         if not path.exists():
             raise Refused(_("{name} cannot be read: {reason}").format(name=path.name, reason=_("no such file")))
-        raise Refused(_("{name} is not sealed (not signed and encrypted by a registered village). The "
-                        "township refuses unsealed bundles; an administrator may import one on purpose "
-                        "(import --allow-unsealed).").format(name=path.name))
+        raise Refused(
+            _(
+                "{name} is not sealed (not signed and encrypted by a registered village). The "
+                "township refuses unsealed bundles; an administrator may import one on purpose "
+                "(import --allow-unsealed)."
+            ).format(name=path.name)
+        )
     ctx.require(Permission.ADMINISTER)
     return Opened(sealed=False)
 
@@ -258,9 +312,24 @@ def open_bundle(ctx: Context, path, *, allow_unsealed: bool = False) -> Opened:
 def matches(opened: Opened, village_code: str, seq: int, file_name: str) -> None:
     """The signed header and the bundle inside must tell the same story."""
     if opened.sealed and (opened.village_code != village_code or opened.seq != seq):
-        raise Refused(_("The sealed bundle {name} does not match its contents (village or number differ); "
-                        "it may be forged. Nothing was changed.").format(name=file_name))
+        raise Refused(
+            _(
+                "The sealed bundle {name} does not match its contents (village or number differ); "
+                "it may be forged. Nothing was changed."
+            ).format(name=file_name)
+        )
 
 
-__all__ = ["seal", "open_bundle", "open_sealed", "write_sealed", "zip_bytes", "sealed_name", "matches",
-           "is_sealed_file", "Opened", "SUFFIX", "MAGIC"]
+__all__ = [
+    "seal",
+    "open_bundle",
+    "open_sealed",
+    "write_sealed",
+    "zip_bytes",
+    "sealed_name",
+    "matches",
+    "is_sealed_file",
+    "Opened",
+    "SUFFIX",
+    "MAGIC",
+]

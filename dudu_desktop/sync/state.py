@@ -48,10 +48,13 @@ FORMAT_VERSION = 1
 #: Local bookkeeping columns that never travel in a bundle.
 LOCAL_COLUMNS = ("sync_base_version", "sync_base_epoch")
 
+
 def table_columns(conn: sqlite3.Connection, table: str) -> list[dict]:
     """``[{name, type, notnull, default}]`` of a table, in order."""
-    return [{"name": r[1], "type": (r[2] or "").upper(), "notnull": bool(r[3]), "default": r[4]}
-            for r in conn.execute(f"PRAGMA table_info({table})")]
+    return [
+        {"name": r[1], "type": (r[2] or "").upper(), "notnull": bool(r[3]), "default": r[4]}
+        for r in conn.execute(f"PRAGMA table_info({table})")
+    ]
 
 
 def bundle_columns(conn: sqlite3.Connection, table: str) -> list[dict]:
@@ -61,10 +64,12 @@ def bundle_columns(conn: sqlite3.Connection, table: str) -> list[dict]:
 
 def write_setting(conn: sqlite3.Connection, key: str, value) -> None:
     """Inside the caller's transaction (the sync action itself is audited)."""
-    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                 "value = excluded.value", (key, json.dumps(value, ensure_ascii=False)))
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, json.dumps(value, ensure_ascii=False)),
+    )
 
 
 def chunks(items: list, size: int = 900):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

@@ -64,8 +64,12 @@ IMPORT_BATCH = 1000
 #: transaction (``BulkLoad.suspend_insert_triggers``); a smaller file leaves the schema alone.
 SUSPEND_TRIGGERS_AT = 5000
 #: register → the tables its rows create (the main record first)
-REGISTER_TABLES = {"disputes": ("disputes", "dispute_parties"), "trainings": ("trainings", "training_attendance"),
-                   "hotline": ("hotline_calls",), "publicity": ("publicity_events", "publicity_materials")}
+REGISTER_TABLES = {
+    "disputes": ("disputes", "dispute_parties"),
+    "trainings": ("trainings", "training_attendance"),
+    "hotline": ("hotline_calls",),
+    "publicity": ("publicity_events", "publicity_materials"),
+}
 MAX_PLACEHOLDERS = 500
 PARTY_SPLIT = re.compile(r"[、，,;；/\s]+")
 VILLAGE_HEADERS = ("村（社区）", "村(社区)", "村社区", "村名", "村代码", "村")
@@ -74,7 +78,7 @@ VILLAGE_HEADERS = ("村（社区）", "村(社区)", "村社区", "村名", "村
 @dataclass(frozen=True)
 class Column:
     header: str
-    key: str            # the data key handed to the service (or a pseudo key handled here)
+    key: str  # the data key handed to the service (or a pseudo key handled here)
     kind: str = "text"  # text | date | datetime | int | money | choice
     required: bool = False
     choices: tuple = ()
@@ -134,18 +138,25 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("备注", "notes", example=""),
     ),
 }
-KEY_FIELDS = {"disputes": ("registered_on", "parties", "dispute_type", "summary"),
-              "trainings": ("held_on", "topic", "training_type"),
-              "hotline": ("called_at", "caller_name", "question"),
-              "publicity": ("held_on", "theme", "form", "location")}
-TITLES = {"disputes": "矛盾纠纷排查调处台账", "trainings": "法治培训（学法）台账",
-          "hotline": "法律服务热线（咨询）台账", "publicity": "法治宣传活动台账"}
+KEY_FIELDS = {
+    "disputes": ("registered_on", "parties", "dispute_type", "summary"),
+    "trainings": ("held_on", "topic", "training_type"),
+    "hotline": ("called_at", "caller_name", "question"),
+    "publicity": ("held_on", "theme", "form", "location"),
+}
+TITLES = {
+    "disputes": "矛盾纠纷排查调处台账",
+    "trainings": "法治培训（学法）台账",
+    "hotline": "法律服务热线（咨询）台账",
+    "publicity": "法治宣传活动台账",
+}
 
 
 def _register(register: str) -> str:
     if register not in COLUMNS:
-        raise Refused(_("Unknown register {name}: choose disputes, trainings, hotline or publicity.").format(
-            name=register))
+        raise Refused(
+            _("Unknown register {name}: choose disputes, trainings, hotline or publicity.").format(name=register)
+        )
     return register
 
 
@@ -154,6 +165,7 @@ def headers(register: str) -> list[str]:
 
 
 # --- templates ---------------------------------------------------------------------------------------
+
 
 def template(register: str, path) -> Path:
     """Write an import template (.xlsx with drop-down lists, or .csv with BOM) for ``register``."""
@@ -174,8 +186,10 @@ def template(register: str, path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = TITLES[register][:31]
-    note = (f"{TITLES[register]}（导入模板）：带 * 的列必填；日期可写 2024-05-01、2024/5/1 或 2024年5月1日；"
-            "第 3 行是示例，导入时会自动跳过，可直接覆盖或删除；有下拉箭头的列请从列表中选择。")
+    note = (
+        f"{TITLES[register]}（导入模板）：带 * 的列必填；日期可写 2024-05-01、2024/5/1 或 2024年5月1日；"
+        "第 3 行是示例，导入时会自动跳过，可直接覆盖或删除；有下拉箭头的列请从列表中选择。"
+    )
     ws.cell(1, 1, note).alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
     ws.row_dimensions[1].height = 45
@@ -194,17 +208,30 @@ def template(register: str, path) -> Path:
             for r in range(4, 504):
                 ws.cell(r, i).number_format = "@"
         if col.choices:
-            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="输入有误", error="请从下拉列表中选择")
+            dv = DataValidation(
+                type="list",
+                formula1='"' + ",".join(col.choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="输入有误",
+                error="请从下拉列表中选择",
+            )
             dv.add(f"{letter}3:{letter}2000")
             ws.add_data_validation(dv)
     ws.freeze_panes = "A3"
     info = wb.create_sheet("填写说明")
     info.append(["列名", "是否必填", "说明 / 可选值"])
     for col in cols:
-        hint = "、".join(col.choices) if col.choices else {
-            "date": "日期，如 2024-05-01", "datetime": "日期和时间，如 2024-05-01 09:30", "int": "整数",
-            "money": "金额（元），如 1409.50"}.get(col.kind, "文字")
+        hint = (
+            "、".join(col.choices)
+            if col.choices
+            else {
+                "date": "日期，如 2024-05-01",
+                "datetime": "日期和时间，如 2024-05-01 09:30",
+                "int": "整数",
+                "money": "金额（元），如 1409.50",
+            }.get(col.kind, "文字")
+        )
         if col.key == "parties":
             hint = "多个当事人用顿号、逗号或空格分开，第一个为申请人"
         info.append([col.header, "是" if col.required else "", hint])
@@ -216,6 +243,7 @@ def template(register: str, path) -> Path:
 
 
 # --- importing ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class CellIssue:
@@ -230,10 +258,10 @@ class TableImportResult:
     path: str
     dry_run: bool
     rows: int = 0
-    imported: int = 0                 # created (or, in a dry run, would be created)
-    duplicates: int = 0               # already imported earlier (or repeated in the file)
-    skipped: int = 0                  # rows with problems
-    problems: list = field(default_factory=list)      # [CellIssue]
+    imported: int = 0  # created (or, in a dry run, would be created)
+    duplicates: int = 0  # already imported earlier (or repeated in the file)
+    skipped: int = 0  # rows with problems
+    problems: list = field(default_factory=list)  # [CellIssue]
     notes: list = field(default_factory=list)
     ids: list = field(default_factory=list)
     encoding: str | None = None
@@ -253,9 +281,10 @@ def _parse_datetime(text: str) -> str | None:
     m = re.fullmatch(r"(.+?)\s+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?", s)
     if m:
         d = parse_date(m.group(1))
-        if d is None:                   # a date part that reads as blank (only invisible characters)
-            raise ValueError(_("Cannot read the date {text} (write it as 2024-05-01, 2024/5/1 or 2024年5月1日)").format(
-                text=s))
+        if d is None:  # a date part that reads as blank (only invisible characters)
+            raise ValueError(
+                _("Cannot read the date {text} (write it as 2024-05-01, 2024/5/1 or 2024年5月1日)").format(text=s)
+            )
         hour, minute = int(m.group(2)), int(m.group(3))
         if hour > 23 or minute > 59:
             raise ValueError(f"时间不存在：{s}")
@@ -293,8 +322,9 @@ class _DryRun(Exception):
     pass
 
 
-def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> TableImportResult:
+def import_table(
+    ctx: Context, register: str, path, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+) -> TableImportResult:
     """Read a spreadsheet and create its records in bulk; rows with problems are skipped and reported.
     ``progress(done, total)`` is called after each batch of rows (for a progress bar)."""
     ctx.require(Permission.WRITE)
@@ -302,18 +332,22 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
     path = Path(path)
     expected = [c.header for c in cols]
     try:
-        table = sheets.read_table(path, expected_headers=expected + list(VILLAGE_HEADERS),
-                                   date_headers=[c.header for c in cols if c.kind in ("date", "datetime")])
+        table = sheets.read_table(
+            path,
+            expected_headers=expected + list(VILLAGE_HEADERS),
+            date_headers=[c.header for c in cols if c.kind in ("date", "datetime")],
+        )
     except sheets.TableReadError as exc:
         raise Refused(exc.message) from exc
-    result = TableImportResult(register=register, path=str(path), dry_run=dry_run, encoding=table.encoding,
-                               sheet=table.sheet)
+    result = TableImportResult(
+        register=register, path=str(path), dry_run=dry_run, encoding=table.encoding, sheet=table.sheet
+    )
     index = {c.key: table.column(c.header) for c in cols}
     missing = [c.header for c in cols if c.required and index[c.key] is None]
     if missing:
         raise Refused(_("The file lacks the required columns: {columns}.").format(columns="、".join(missing)))
     village_col = next((table.column(h) for h in VILLAGE_HEADERS if table.column(h) is not None), None)
-    cell_problems: dict[int, list[tuple[int, str]]] = {}    # row → (column, message)
+    cell_problems: dict[int, list[tuple[int, str]]] = {}  # row → (column, message)
     for p in table.problems:
         if p.column >= len(table.headers):
             result.notes.append(p.message)
@@ -331,13 +365,15 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
             for start in range(0, total, IMPORT_BATCH):
                 # (row, issues or None for the template's example, data, village, key or "" with issues)
                 chunk: list[tuple[sheets.Row, list[CellIssue] | None, dict, str, str]] = []
-                for row in table.rows[start:start + IMPORT_BATCH]:
+                for row in table.rows[start : start + IMPORT_BATCH]:
                     cells = {c.key: row.cells[i] if (i := index[c.key]) is not None else "" for c in cols}
                     if [cells[c.key] for c in cols] == example:
                         chunk.append((row, None, {}, "", ""))
                         continue
-                    issues = [CellIssue(row.number, table.headers[c], message)
-                              for c, message in sorted(cell_problems.get(row.number, []), key=lambda x: x[0])]
+                    issues = [
+                        CellIssue(row.number, table.headers[c], message)
+                        for c, message in sorted(cell_problems.get(row.number, []), key=lambda x: x[0])
+                    ]
                     data, found = _row_data(register, cols, cells, row.number)
                     issues += found
                     village = info["code"]
@@ -352,8 +388,9 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
                     result.rows += 1
                     if row_issues is None:
                         result.rows -= 1
-                        result.notes.append(_("Row {row} is the template's example and was skipped.").format(
-                            row=row.number))
+                        result.notes.append(
+                            _("Row {row} is the template's example and was skipped.").format(row=row.number)
+                        )
                         continue
                     if row_issues:
                         _skip(result, row_issues)
@@ -361,15 +398,19 @@ def import_table(ctx: Context, register: str, path, *, dry_run: bool = False,
                     if key in seen or key in known:
                         result.duplicates += 1
                         if key in seen:
-                            result.notes.append(_("Row {row} repeats row {first}; it was not imported twice.").format(
-                                row=row.number, first=seen[key]))
+                            result.notes.append(
+                                _("Row {row} repeats row {first}; it was not imported twice.").format(
+                                    row=row.number, first=seen[key]
+                                )
+                            )
                         continue
                     seen[key] = row.number
                     try:
                         record_id = writer.add(data, key, village, row.number)
                     except Refused as exc:
-                        _skip(result, [CellIssue(row.number, _header_of(cols, p.field), p.message)
-                                       for p in exc.problems])
+                        _skip(
+                            result, [CellIssue(row.number, _header_of(cols, p.field), p.message) for p in exc.problems]
+                        )
                         continue
                     result.imported += 1
                     result.ids.append(record_id)
@@ -394,7 +435,7 @@ class _Cleaner:
     value and the day, and a spreadsheet repeats the same types, statuses, dates and names thousands
     of times (as ``sync.merge`` does for bundles). Same values and problems, in the same order."""
 
-    LIMIT = 20_000          # values remembered per field
+    LIMIT = 20_000  # values remembered per field
 
     def __init__(self):
         self.plans: dict = {}
@@ -402,21 +443,22 @@ class _Cleaner:
     def __call__(self, spec: RecordSpec, data: dict, *, today) -> tuple[dict, list[Problem]]:
         plan = self.plans.get((spec.name, today))
         if plan is None:
-            plan = self.plans[(spec.name, today)] = [(f.key, {}, RecordSpec(spec.name, spec.label, (f,)))
-                                                     for f in spec.fields]
+            plan = self.plans[(spec.name, today)] = [
+                (f.key, {}, RecordSpec(spec.name, spec.label, (f,))) for f in spec.fields
+            ]
         out: dict = {}
         problems: list[Problem] = []
         get = data.get
         for key, memo, one in plan:
             raw = get(key)
-            k = raw if raw.__class__ is str else (raw.__class__, raw)     # 1 and True are not the same
+            k = raw if raw.__class__ is str else (raw.__class__, raw)  # 1 and True are not the same
             try:
                 hit = memo.get(k)
-            except TypeError:                       # an unhashable value: no memory
+            except TypeError:  # an unhashable value: no memory
                 memo, hit = None, None
             if hit is None:
                 values, found = clean_record(one, {key: raw}, today=today)
-                hit = (values.get(key, _ABSENT), tuple(found))     # absent when it cannot be read
+                hit = (values.get(key, _ABSENT), tuple(found))  # absent when it cannot be read
                 if memo is not None:
                     if len(memo) > self.LIMIT:
                         memo.clear()
@@ -432,7 +474,7 @@ def _known_keys(conn, keys: list[str]) -> set[str]:
     """The row keys among ``keys`` imported before (one query per 500)."""
     known: set[str] = set()
     for i in range(0, len(keys), 500):
-        part = keys[i:i + 500]
+        part = keys[i : i + 500]
         marks = ", ".join("?" * len(part))
         known.update(k for (k,) in conn.execute(f"SELECT key FROM import_keys WHERE key IN ({marks})", part))
     return known
@@ -447,7 +489,7 @@ class _BulkWriter:
         self.conn = ctx.conn
         self.now = ctx.now_text()
         self.today = ctx.today()
-        self.bulk = BulkLoad(self.conn)                # search indexes and follow-ups due: in bulk
+        self.bulk = BulkLoad(self.conn)  # search indexes and follow-ups due: in bulk
         self.large = total_rows >= SUSPEND_TRIGGERS_AT
         self.rows: dict[str, list[dict]] = {t: [] for t in REGISTER_TABLES[register]}
         self.keys: list[tuple] = []
@@ -470,7 +512,7 @@ class _BulkWriter:
     def _serial(self, village: str, year: str) -> str:
         """The next 登记编号 of the village and year, as ``disputes.create_dispute`` numbers them."""
         if (village, year) not in self.serials:
-            first = disputes._next_serial(self.conn, village, year)       # noqa: SLF001 - the same numbering
+            first = disputes._next_serial(self.conn, village, year)  # noqa: SLF001 - the same numbering
             self.serials[(village, year)] = int(first.split("-")[1]) - 1
         self.serials[(village, year)] += 1
         return f"{year}-{self.serials[(village, year)]:03d}"
@@ -479,14 +521,24 @@ class _BulkWriter:
         """As ``records.insert`` stores a row (the audit entry and ``change_seq`` come with the batch)."""
         record_id = values.get("id") or new_id()
         user = self.ctx.user
-        self.rows[table].append({**values, "id": record_id, "village_code": village, "created_at": self.now,
-                                 "updated_at": self.now, "created_by": user, "updated_by": user, "version": 1,
-                                 "deleted": 0})
+        self.rows[table].append(
+            {
+                **values,
+                "id": record_id,
+                "village_code": village,
+                "created_at": self.now,
+                "updated_at": self.now,
+                "created_by": user,
+                "updated_by": user,
+                "version": 1,
+                "deleted": 0,
+            }
+        )
         return record_id
 
     def add(self, data: dict, key: str, village_code: str, number: int) -> str:
         """Check one spreadsheet row with the domain rules and queue its records; raises Refused."""
-        built = _BUILDERS[self.register](self, data)     # every check first: nothing is queued on a refusal
+        built = _BUILDERS[self.register](self, data)  # every check first: nothing is queued on a refusal
         record_id = built()
         self.keys.append((key, self.register, record_id, village_code, self.file_name, number, self.now))
         self.row_numbers.append(number)
@@ -498,30 +550,44 @@ class _BulkWriter:
         conn = self.conn
         tables = REGISTER_TABLES[self.register]
         main = tables[0]
-        if self.large:              # every row is new: the bulk-guarded insert triggers are dropped for now
+        if self.large:  # every row is new: the bulk-guarded insert triggers are dropped for now
             self.bulk.suspend_insert_triggers(tables)
             self.large = False
         info = site.require_site(conn)
-        seq = audit.append(conn, at=self.now, user=self.ctx.user, action="import_table", table_name=main,
-                           village_code=info["code"],
-                           changes={"file": self.file_name, "register": self.register,
-                                    "rows": [self.row_numbers[0], self.row_numbers[-1]],
-                                    "created": {t: [r["id"] for r in self.rows[t]] for t in tables if self.rows[t]}})
+        seq = audit.append(
+            conn,
+            at=self.now,
+            user=self.ctx.user,
+            action="import_table",
+            table_name=main,
+            village_code=info["code"],
+            changes={
+                "file": self.file_name,
+                "register": self.register,
+                "rows": [self.row_numbers[0], self.row_numbers[-1]],
+                "created": {t: [r["id"] for r in self.rows[t]] for t in tables if self.rows[t]},
+            },
+        )
         for table in tables:
             rows = self.rows[table]
             if not rows:
                 continue
             self.bulk.before_write(table, (r["id"] for r in rows), new=True)
             groups: dict[tuple, list] = {}
-            for r in rows:            # rows with the same columns in one statement (absent ones keep their default)
+            for r in rows:  # rows with the same columns in one statement (absent ones keep their default)
                 groups.setdefault(tuple(r), []).append(r)
             for names, group in groups.items():
                 cols = [*names, "change_seq"]
-                conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                                 [(*r.values(), seq) for r in group])
-            audit.seal_rows(conn, seq, table)     # each row's digest (its change_seq is seq), for check
-        conn.executemany("INSERT INTO import_keys (key, register, record_id, village_code, file_name, row_number, "
-                         "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)", self.keys)
+                conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [(*r.values(), seq) for r in group],
+                )
+            audit.seal_rows(conn, seq, table)  # each row's digest (its change_seq is seq), for check
+        conn.executemany(
+            "INSERT INTO import_keys (key, register, record_id, village_code, file_name, row_number, "
+            "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.keys,
+        )
         self.rows = {t: [] for t in tables}
         self.keys, self.row_numbers = [], []
 
@@ -545,11 +611,17 @@ def _build_dispute(w: _BulkWriter, data: dict):
     values, problems = w.clean(DISPUTE, d, today=w.today)
     party_rows, party_found = _clean_parties(w, data["parties"])
     problems += party_found + record_problems(DISPUTE.name, values)
-    if not problems and closed_out:                       # then 销号, as close_out checks it
+    if not problems and closed_out:  # then 销号, as close_out checks it
         problems = status_change_problems(values["status"], vocab.DisputeStatus.CLOSED_OUT)
-        later, found = clean_record(DISPUTE, {"closed_out_on": closed_on or d.get("concluded_on")
-                                              or w.today.isoformat(), "status": vocab.DisputeStatus.CLOSED_OUT},
-                                    today=w.today, partial=True)
+        later, found = clean_record(
+            DISPUTE,
+            {
+                "closed_out_on": closed_on or d.get("concluded_on") or w.today.isoformat(),
+                "status": vocab.DisputeStatus.CLOSED_OUT,
+            },
+            today=w.today,
+            partial=True,
+        )
         values = {**values, **later}
         problems += found + record_problems(DISPUTE.name, values)
     if problems:
@@ -564,6 +636,7 @@ def _build_dispute(w: _BulkWriter, data: dict):
         for position, party in enumerate(party_rows):
             w._record("dispute_parties", {**party, "dispute_id": dispute_id, "position": position}, village)
         return dispute_id
+
     return queue
 
 
@@ -576,8 +649,10 @@ def _clean_parties(w: _BulkWriter, parties: list[dict]) -> tuple[list[dict], lis
         if party.get("id"):
             values["id"] = party["id"]
         cleaned.append(values)
-        problems += [Problem(f"parties[{i}].{p.field}", _("Party {n}: {message}").format(n=i + 1, message=p.message))
-                     for p in found]
+        problems += [
+            Problem(f"parties[{i}].{p.field}", _("Party {n}: {message}").format(n=i + 1, message=p.message))
+            for p in found
+        ]
     return cleaned, problems + party_problems(cleaned)
 
 
@@ -585,14 +660,17 @@ def _build_training(w: _BulkWriter, data: dict):
     att, takers, passed = (data.get(k) or 0 for k in ("attended", "exam_takers", "exam_passed"))
     d = {k: v for k, v in data.items() if k not in ("attended", "exam_takers", "exam_passed") and v not in (None, "")}
     d["exam_held"] = 1 if takers else 0
-    values, problems = w.clean(TRAINING, d, today=trainings._latest_date(w.ctx))     # noqa: SLF001
+    values, problems = w.clean(TRAINING, d, today=trainings._latest_date(w.ctx))  # noqa: SLF001
     if problems:
         raise Refused(problems)
     village = w._village(d.get("village_code"))
     roster = []
-    for i in range(att):     # placeholders 参加人员1…N, as trainings._invite stores them
-        person = {"name": f"参加人员{i + 1}", "signed_in": 1,
-                  "exam_passed": (1 if i < passed else 0) if i < takers else None}
+    for i in range(att):  # placeholders 参加人员1…N, as trainings._invite stores them
+        person = {
+            "name": f"参加人员{i + 1}",
+            "signed_in": 1,
+            "exam_passed": (1 if i < passed else 0) if i < takers else None,
+        }
         values_a, found = w.clean(ATTENDANCE, {"signed_in": 0, **person}, today=w.today)
         found = found or record_problems(ATTENDANCE.name, values_a)
         if found:
@@ -606,6 +684,7 @@ def _build_training(w: _BulkWriter, data: dict):
         for person in roster:
             w._record("training_attendance", {**person, "training_id": training_id}, village)
         return training_id
+
     return queue
 
 
@@ -616,7 +695,7 @@ def _build_call(w: _BulkWriter, data: dict):
         d["anonymous"] = 1
         d["caller_name"] = ""
     d = {"called_at": w.ctx.now().strftime("%Y-%m-%d %H:%M"), "channel": "电话", **d}
-    values, problems = w.clean(HOTLINE, d, today=w.today)      # as hotline._clean
+    values, problems = w.clean(HOTLINE, d, today=w.today)  # as hotline._clean
     if values.get("anonymous"):
         values["caller_name"] = ""
     problems += record_problems(HOTLINE.name, values)
@@ -628,12 +707,13 @@ def _build_call(w: _BulkWriter, data: dict):
 
 def _build_event(w: _BulkWriter, data: dict):
     d = {k: v for k, v in data.items() if k not in ("materials", "material_kind") and v not in (None, "")}
-    materials = [{"kind": data.get("material_kind") or "其他", "quantity": data["materials"]}] \
-        if data.get("materials") else []
+    materials = (
+        [{"kind": data.get("material_kind") or "其他", "quantity": data["materials"]}] if data.get("materials") else []
+    )
     values, problems = w.clean(PUBLICITY, d, today=w.today)
     if problems:
         raise Refused(problems)
-    material_rows = publicity._clean_materials(w.ctx, materials)    # noqa: SLF001
+    material_rows = publicity._clean_materials(w.ctx, materials)  # noqa: SLF001
     village = w._village(d.get("village_code"))
 
     def queue() -> str:
@@ -641,11 +721,16 @@ def _build_event(w: _BulkWriter, data: dict):
         for item in material_rows:
             w._record("publicity_materials", {**item, "event_id": event_id}, village)
         return event_id
+
     return queue
 
 
-_BUILDERS = {"disputes": _build_dispute, "trainings": _build_training, "hotline": _build_call,
-             "publicity": _build_event}
+_BUILDERS = {
+    "disputes": _build_dispute,
+    "trainings": _build_training,
+    "hotline": _build_call,
+    "publicity": _build_event,
+}
 
 
 def _skip(result: TableImportResult, issues: list[CellIssue]) -> None:
@@ -655,8 +740,15 @@ def _skip(result: TableImportResult, issues: list[CellIssue]) -> None:
 
 def _header_of(cols, field_key: str) -> str:
     base = re.sub(r"\[\d+\].*$", "", field_key or "")
-    aliases = {"parties": "parties", "roster": "attended", "materials": "materials", "anonymous": "caller_name",
-               "amount_cents": "amount", "agreement": "result", "exam_held": "exam_takers"}
+    aliases = {
+        "parties": "parties",
+        "roster": "attended",
+        "materials": "materials",
+        "anonymous": "caller_name",
+        "amount_cents": "amount",
+        "agreement": "result",
+        "exam_held": "exam_takers",
+    }
     key = aliases.get(base, base)
     return next((c.header for c in cols if c.key == key), "")
 
@@ -691,8 +783,9 @@ def _row_data(register: str, cols, cells: dict, number: int) -> tuple[dict, list
     if register == "trainings":
         att, takers, passed = (data.get(k) or 0 for k in ("attended", "exam_takers", "exam_passed"))
         if att > MAX_PLACEHOLDERS:
-            issues.append(CellIssue(number, "参加人数",
-                                    _("At most {n} people per session.").format(n=MAX_PLACEHOLDERS)))
+            issues.append(
+                CellIssue(number, "参加人数", _("At most {n} people per session.").format(n=MAX_PLACEHOLDERS))
+            )
         if takers > att:
             issues.append(CellIssue(number, "考试人数", _("More exam takers than people attending.")))
         if passed > takers:
@@ -701,6 +794,9 @@ def _row_data(register: str, cols, cells: dict, number: int) -> tuple[dict, list
 
 
 def problems_as_refusal(result: TableImportResult) -> list[Problem]:
-    return [Problem(p.column, _("Row {row}, column {column}: {message}").format(row=p.row, column=p.column,
-                                                                               message=p.message))
-            for p in result.problems]
+    return [
+        Problem(
+            p.column, _("Row {row}, column {column}: {message}").format(row=p.row, column=p.column, message=p.message)
+        )
+        for p in result.problems
+    ]

@@ -39,8 +39,10 @@ COMPONENTS = (
     ("cryptography", N_("sealed bundles"), "Apache-2.0 / BSD-3-Clause"),
     ("platformdirs", N_("the data folder"), "MIT"),
 )
-FONT_LICENSES = (("LICENSE-wqy-microhei.txt", "文泉驿微米黑 WenQuanYi Micro Hei", "Apache-2.0"),
-                 ("LICENSE-LXGWWenKai-OFL.txt", "霞鹜文楷 LXGW WenKai", "SIL OFL-1.1"))
+FONT_LICENSES = (
+    ("LICENSE-wqy-microhei.txt", "文泉驿微米黑 WenQuanYi Micro Hei", "Apache-2.0"),
+    ("LICENSE-LXGWWenKai-OFL.txt", "霞鹜文楷 LXGW WenKai", "SIL OFL-1.1"),
+)
 
 
 def component_version(distribution: str) -> str:
@@ -63,9 +65,11 @@ def _row(name: str, licence: str, role: str, *, bold: bool = False) -> str:
 
 
 def licences_html() -> str:
-    rows = [_row(f"{APP_TITLE} {__version__}", APP_LICENSE, _("this program"), bold=True),
-            _row(f"Python {platform.python_version()}", "PSF", _("the language the program is written in")),
-            _row(f"Qt {qVersion()}", "LGPL-3.0", _("the window toolkit"))]
+    rows = [
+        _row(f"{APP_TITLE} {__version__}", APP_LICENSE, _("this program"), bold=True),
+        _row(f"Python {platform.python_version()}", "PSF", _("the language the program is written in")),
+        _row(f"Qt {qVersion()}", "LGPL-3.0", _("the window toolkit")),
+    ]
     for dist, role, licence in COMPONENTS:
         name = "PySide6" if dist == "PySide6_Essentials" else dist
         version = component_version(dist) or (PySide6.__version__ if name == "PySide6" else "")
@@ -75,14 +79,20 @@ def licences_html() -> str:
         rows.append(_row(font, licence, _("font for the screen and for printing")))
     cell = "style='padding: 2px 10px 2px 0'"
     table = "".join(r.replace("<td>", f"<td {cell}>") for r in rows)
-    lgpl = _("Qt and PySide6 are used under the GNU Lesser General Public License version 3 (LGPL-3.0). "
-             "They are linked dynamically: their libraries are separate files in the program folder and may be "
-             "replaced by compatible builds. Their source code is available from the Qt Project "
-             "(download.qt.io, code.qt.io). The licence texts are in the folder {folder}.")
-    fonts = _("The fonts are bundled for printing when the Windows fonts (SimSun, SimHei, SimKai, FangSong) "
-              "are missing; their licences follow in full on the next pages.")
-    return (f"<table>{table}</table><p>{html.escape(lgpl.format(folder=str(resources_dir() / 'licenses')))}</p>"
-            f"<p>{html.escape(fonts)}</p>")
+    lgpl = _(
+        "Qt and PySide6 are used under the GNU Lesser General Public License version 3 (LGPL-3.0). "
+        "They are linked dynamically: their libraries are separate files in the program folder and may be "
+        "replaced by compatible builds. Their source code is available from the Qt Project "
+        "(download.qt.io, code.qt.io). The licence texts are in the folder {folder}."
+    )
+    fonts = _(
+        "The fonts are bundled for printing when the Windows fonts (SimSun, SimHei, SimKai, FangSong) "
+        "are missing; their licences follow in full on the next pages."
+    )
+    return (
+        f"<table>{table}</table><p>{html.escape(lgpl.format(folder=str(resources_dir() / 'licenses')))}</p>"
+        f"<p>{html.escape(fonts)}</p>"
+    )
 
 
 class AboutDialog(QDialog):
@@ -97,16 +107,21 @@ class AboutDialog(QDialog):
         icon = QLabel()
         icon.setPixmap(self.windowIcon().pixmap(64, 64))
         head.addWidget(icon, 0, Qt.AlignTop)
-        self.title = QLabel(f"<span style='font-size: 20px; font-weight: bold'>{html.escape(APP_TITLE)}</span>"
-                            f"<br>Dudu Desktop")
+        self.title = QLabel(
+            f"<span style='font-size: 20px; font-weight: bold'>{html.escape(APP_TITLE)}</span><br>Dudu Desktop"
+        )
         self.version = QLabel(_("Version {version}").format(version=__version__))
         self.version.setObjectName("version")
         self.version.setTextInteractionFlags(Qt.TextSelectableByMouse)
         texts = QVBoxLayout()
         texts.addWidget(self.title)
         texts.addWidget(self.version)
-        summary = QLabel(_("Offline registers of the township's rule-of-law work: disputes and mediation, "
-                           "training and study, hotline and consultations, publicity events."))
+        summary = QLabel(
+            _(
+                "Offline registers of the township's rule-of-law work: disputes and mediation, "
+                "training and study, hotline and consultations, publicity events."
+            )
+        )
         summary.setWordWrap(True)
         texts.addWidget(summary)
         head.addLayout(texts, 1)
@@ -120,13 +135,17 @@ class AboutDialog(QDialog):
         self.licences.setHtml(licences_html())
         self.tabs.addTab(self.licences, _("Licences"))
         for file, font, _licence in FONT_LICENSES:
-            text = QPlainTextEdit(read_text(resources_dir() / "fonts" / file)
-                                  or _("The licence file {file} is missing.").format(file=file))
+            text = QPlainTextEdit(
+                read_text(resources_dir() / "fonts" / file)
+                or _("The licence file {file} is missing.").format(file=file)
+            )
             text.setReadOnly(True)
             text.setObjectName(file)
             self.tabs.addTab(text, font.split(" ")[0])
-        lgpl = QPlainTextEdit(read_text(resources_dir() / "licenses" / "LGPL-3.0.txt")
-                              or _("The licence file {file} is missing.").format(file="LGPL-3.0.txt"))
+        lgpl = QPlainTextEdit(
+            read_text(resources_dir() / "licenses" / "LGPL-3.0.txt")
+            or _("The licence file {file} is missing.").format(file="LGPL-3.0.txt")
+        )
         lgpl.setReadOnly(True)
         self.tabs.addTab(lgpl, "LGPL-3.0")
         layout.addWidget(self.tabs, 1)
@@ -150,9 +169,14 @@ class AboutDialog(QDialog):
             (_("Python / Qt"), f"{platform.python_version()} / Qt {qVersion()}, PySide6 {PySide6.__version__}"),
             (_("System"), f"{platform.system()} {platform.release()} ({platform.machine()})"),
         )
-        info.setText("<table>" + "".join(
-            f"<tr><td style='padding: 3px 14px 3px 0'>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
-            for k, v in lines) + "</table>")
+        info.setText(
+            "<table>"
+            + "".join(
+                f"<tr><td style='padding: 3px 14px 3px 0'>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                for k, v in lines
+            )
+            + "</table>"
+        )
         page = QWidget()
         v = QVBoxLayout(page)
         v.addWidget(info)

@@ -46,10 +46,18 @@ from dudu_desktop.ui.forms import error_label, mark_error, scrolling_page
 from dudu_desktop.ui.login import _Form, _password_field
 from dudu_desktop.ui.tables import fill, read_only_table
 
-ROLE_LABELS = {Role.ADMIN: N_("Administrator"), Role.CLERK: N_("Clerk (enters records)"),
-               Role.VIEWER: N_("Read only"), Role.REVIEWER: N_("Township reviewer")}
-REASON_LABELS = {"auto": N_("Automatic (daily)"), "manual": N_("Made by hand"),
-                 "before_import": N_("Before an import"), "before_restore": N_("Before a restore")}
+ROLE_LABELS = {
+    Role.ADMIN: N_("Administrator"),
+    Role.CLERK: N_("Clerk (enters records)"),
+    Role.VIEWER: N_("Read only"),
+    Role.REVIEWER: N_("Township reviewer"),
+}
+REASON_LABELS = {
+    "auto": N_("Automatic (daily)"),
+    "manual": N_("Made by hand"),
+    "before_import": N_("Before an import"),
+    "before_restore": N_("Before a restore"),
+}
 PURPOSE_LABELS = {keys.SIGN: N_("signing"), keys.ENCRYPT: N_("encryption")}
 GREY = "color: #5f6368;"
 #: the lists of this page: one row selected at a time, columns as wide as their contents
@@ -75,15 +83,17 @@ def reason_of(path: Path) -> str:
 def preview_text(info: dict) -> str:
     """What a backup holds, for the confirmation before restoring."""
     where = info.get("site") or {}
-    lines = [_("File: {name}").format(name=Path(info["path"]).name),
-             _("Village or township: {name} ({code})").format(name=where.get("name", "?"),
-                                                              code=where.get("code", "?"))]
+    lines = [
+        _("File: {name}").format(name=Path(info["path"]).name),
+        _("Village or township: {name} ({code})").format(name=where.get("name", "?"), code=where.get("code", "?")),
+    ]
     for register, count in info.get("counts", {}).items():
         label = _(REGISTER_LABELS[register]) if register in REGISTER_LABELS else register
         lines.append(_("{register}: {n} records").format(register=label, n=count))
     if info.get("date_range"):
-        lines.append(_("Records dated {first} to {last}").format(first=info["date_range"][0],
-                                                                 last=info["date_range"][1]))
+        lines.append(
+            _("Records dated {first} to {last}").format(first=info["date_range"][0], last=info["date_range"][1])
+        )
     lines.append(_("Last change: {at}").format(at=info.get("last_change") or _("none")))
     lines.append(_("Accounts: {n}").format(n=info.get("users", 0)))
     return "\n".join(lines)
@@ -97,6 +107,7 @@ def _note(text: str) -> QLabel:
 
 
 # --- dialogs --------------------------------------------------------------------------------------
+
 
 class NewUserDialog(_Form):
     """User name, display name, role and the password twice; ``self.user`` on success."""
@@ -124,17 +135,27 @@ class NewUserDialog(_Form):
     def submit(self) -> None:
         if self.password.text() != self.repeat.text():
             raise Refused([Problem("repeat", _("The two passwords differ."))])
-        self.user = users.create_user(self.ctx, self.username.text(), self.password.text(),
-                                      Role(self.role.currentData()), display_name=self.display_name.text())
+        self.user = users.create_user(
+            self.ctx,
+            self.username.text(),
+            self.password.text(),
+            Role(self.role.currentData()),
+            display_name=self.display_name.text(),
+        )
 
 
 class ResetPasswordDialog(_Form):
     """A new password, twice, for ``username``; the user must change it at the next log-in."""
 
     def __init__(self, ctx: Context, username: str, parent=None):
-        super().__init__(_("Reset password"),
-                         _("Set a new password for {user}. Tell it to them in person: they must choose their "
-                           "own at the next log-in. The account is also unlocked.").format(user=username), parent)
+        super().__init__(
+            _("Reset password"),
+            _(
+                "Set a new password for {user}. Tell it to them in person: they must choose their "
+                "own at the next log-in. The account is also unlocked."
+            ).format(user=username),
+            parent,
+        )
         self.ctx, self.username, self.user = ctx, username, None
         self.password = self.add_field("password", _("New password"), _password_field("password"))
         self.repeat = self.add_field("repeat", _("Repeat the new password"), _password_field("repeat"))
@@ -167,13 +188,14 @@ def _exec(dialog: QDialog) -> bool:
 
 # --- the page -------------------------------------------------------------------------------------
 
+
 class AdminPage(QWidget):
     """账户与备份. Test seams: ``exec_dialog(dialog) -> bool``, ``ask(title, text) -> bool``,
     ``inform(title, text)``, ``choose_folder(title, start) -> str``, ``choose_file(title, start) -> str``,
     ``quit_program()``."""
 
     changed = Signal()
-    restored = Signal(object)            # the preview of the restored copy
+    restored = Signal(object)  # the preview of the restored copy
 
     def __init__(self, ctx: Context, db_path=None, parent=None, *, threaded: bool = True):
         super().__init__(parent)
@@ -185,7 +207,8 @@ class AdminPage(QWidget):
         self.inform = lambda title, text: QMessageBox.information(self, title, text)
         self.choose_folder = lambda title, start: QFileDialog.getExistingDirectory(self, title, start)
         self.choose_file = lambda title, start: QFileDialog.getOpenFileName(
-            self, title, start, _("Backups (*.sqlite3);;All files (*)"))[0]
+            self, title, start, _("Backups (*.sqlite3);;All files (*)")
+        )[0]
         self.quit_program = self._quit_program
 
         # one column, as wide as the page (on a 1024 px screen two columns cut the backups' file names and the
@@ -208,7 +231,7 @@ class AdminPage(QWidget):
             # preferred height is its minimum, and it grows into the room there is ...
             table.setSizePolicy(table.sizePolicy().horizontalPolicy(), QSizePolicy.Ignored)
         for box in boxes:
-            box.setMinimumHeight(box.minimumSizeHint().height())     # ... never squeezed below it
+            box.setMinimumHeight(box.minimumSizeHint().height())  # ... never squeezed below it
         self.refresh()
 
     # --- the boxes of the page ---------------------------------------------------------------------
@@ -216,10 +239,13 @@ class AdminPage(QWidget):
         """The accounts, and new / reset password / change role / disable."""
         box = QGroupBox(_("Accounts"))
         v = QVBoxLayout(box)
-        self.users = read_only_table([_("User name"), _("Full name"), _("Role"), _("Disabled"), _("Locked until"),
-                                      _("Must change password")], stretch=1, **LIST)
+        self.users = read_only_table(
+            [_("User name"), _("Full name"), _("Role"), _("Disabled"), _("Locked until"), _("Must change password")],
+            stretch=1,
+            **LIST,
+        )
         self.users.setObjectName("users")
-        self.users.setMinimumHeight(120)         # a header and three accounts; more scroll
+        self.users.setMinimumHeight(120)  # a header and three accounts; more scroll
         self.users.itemSelectionChanged.connect(self._selection_changed)
         v.addWidget(self.users, 1)
         row = QHBoxLayout()
@@ -244,8 +270,14 @@ class AdminPage(QWidget):
         """The backups in the folder, and back up now / to a USB stick / restore."""
         box = QGroupBox(_("Backups"))
         v = QVBoxLayout(box)
-        v.addWidget(_note(_("A copy is made automatically every day and before each import or restore; the "
-                            "last 7 days, 12 months and 5 newest copies are kept in the folder below.")))
+        v.addWidget(
+            _note(
+                _(
+                    "A copy is made automatically every day and before each import or restore; the "
+                    "last 7 days, 12 months and 5 newest copies are kept in the folder below."
+                )
+            )
+        )
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
         self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -277,9 +309,19 @@ class AdminPage(QWidget):
         """(township) Register a village: its registration file written to a USB stick or folder."""
         box = QGroupBox(_("Register a village"))
         g = QGridLayout(box)
-        g.addWidget(_note(_("Each village needs a registration file from the township before its bundles "
-                            "can be imported. Registering a village again gives it a new key (for a lost "
-                            "file or a new PC); its old file stops working.")), 0, 0, 1, 3)
+        g.addWidget(
+            _note(
+                _(
+                    "Each village needs a registration file from the township before its bundles "
+                    "can be imported. Registering a village again gives it a new key (for a lost "
+                    "file or a new PC); its old file stops working."
+                )
+            ),
+            0,
+            0,
+            1,
+            3,
+        )
         self.known = QComboBox()
         self.known.addItem(_("Choose a known village…"), None)
         self.known.activated.connect(self._known_chosen)
@@ -321,10 +363,19 @@ class AdminPage(QWidget):
         box = QGroupBox(_("Keys on this PC"))
         v = QVBoxLayout(box)
         if self.role != site.TOWNSHIP:
-            v.addWidget(_note(_("The township's registration file for this village is imported on the “USB "
-                                "sync” page (Export to USB → Import registration file…).")))
-        self.keys = read_only_table([_("Owner"), _("Purpose"), _("Key id"), _("Private key here"), _("Created"),
-                                     _("Retired")], stretch=2, **LIST)
+            v.addWidget(
+                _note(
+                    _(
+                        "The township's registration file for this village is imported on the “USB "
+                        "sync” page (Export to USB → Import registration file…)."
+                    )
+                )
+            )
+        self.keys = read_only_table(
+            [_("Owner"), _("Purpose"), _("Key id"), _("Private key here"), _("Created"), _("Retired")],
+            stretch=2,
+            **LIST,
+        )
         self.keys.setObjectName("keys")
         self.keys.setMinimumHeight(110)
         v.addWidget(self.keys, 1)
@@ -340,9 +391,20 @@ class AdminPage(QWidget):
         select = select or self.selected_username()
         now = self.ctx.now().replace(microsecond=0).isoformat(sep=" ")
         self.user_list = users.list_users(self.ctx.conn)
-        fill(self.users, [[u.username, u.display_name, role_label(u.role), _("yes") if u.disabled else "",
-                            u.locked_until[:16] if u.locked_until and u.locked_until > now else "",
-                            _("yes") if u.must_change_password else ""] for u in self.user_list])
+        fill(
+            self.users,
+            [
+                [
+                    u.username,
+                    u.display_name,
+                    role_label(u.role),
+                    _("yes") if u.disabled else "",
+                    u.locked_until[:16] if u.locked_until and u.locked_until > now else "",
+                    _("yes") if u.must_change_password else "",
+                ]
+                for u in self.user_list
+            ],
+        )
         for r, u in enumerate(self.user_list):
             if u.disabled:
                 for c in range(self.users.columnCount()):
@@ -376,8 +438,9 @@ class AdminPage(QWidget):
         for k in keys.key_summary(self.ctx.conn):
             owner = _("Township") if k["owner"] == keys.TOWNSHIP else names.get(k["owner"], k["owner"])
             purpose = _(PURPOSE_LABELS[k["purpose"]]) if k["purpose"] in PURPOSE_LABELS else k["purpose"]
-            rows.append([owner, purpose, k["key_id"], _("yes") if k["private"] else "", k["created_at"],
-                         k["retired_at"] or ""])
+            rows.append(
+                [owner, purpose, k["key_id"], _("yes") if k["private"] else "", k["created_at"], k["retired_at"] or ""]
+            )
         fill(self.keys, rows)
         if self.register_box is not None:
             self.known.clear()
@@ -428,8 +491,10 @@ class AdminPage(QWidget):
         if not self.exec_dialog(dialog) or dialog.user is None:
             return None
         self.refresh_users(select=name)
-        self._say(self.user_status, _("New password set for {user}; they choose their own at the next "
-                                      "log-in.").format(user=name))
+        self._say(
+            self.user_status,
+            _("New password set for {user}; they choose their own at the next log-in.").format(user=name),
+        )
         return dialog.user
 
     def change_role(self) -> users.User | None:
@@ -440,8 +505,9 @@ class AdminPage(QWidget):
         if not self.exec_dialog(dialog) or dialog.user is None:
             return None
         self.refresh_users(select=user.username)
-        self._say(self.user_status, _("{user} is now: {role}.").format(user=user.username,
-                                                                       role=role_label(dialog.user.role)))
+        self._say(
+            self.user_status, _("{user} is now: {role}.").format(user=user.username, role=role_label(dialog.user.role))
+        )
         return dialog.user
 
     def toggle_disabled(self) -> users.User | None:
@@ -449,14 +515,23 @@ class AdminPage(QWidget):
         if user is None:
             return None
         try:
-            changed = users.enable_user(self.ctx, user.username) if user.disabled else \
-                users.disable_user(self.ctx, user.username)
-        except (Refused, sqlite3.Error) as exc:             # a locked or read-only database: in words
+            changed = (
+                users.enable_user(self.ctx, user.username)
+                if user.disabled
+                else users.disable_user(self.ctx, user.username)
+            )
+        except (Refused, sqlite3.Error) as exc:  # a locked or read-only database: in words
             self._say(self.user_status, user_message(exc, db_path=self.db_path), ok=False)
             return None
         self.refresh_users(select=user.username)
-        self._say(self.user_status, (_("Account {user} disabled: it can no longer log in.") if changed.disabled
-                                     else _("Account {user} enabled again.")).format(user=user.username))
+        self._say(
+            self.user_status,
+            (
+                _("Account {user} disabled: it can no longer log in.")
+                if changed.disabled
+                else _("Account {user} enabled again.")
+            ).format(user=user.username),
+        )
         return changed
 
     # --- backups ---------------------------------------------------------------------------------
@@ -486,6 +561,7 @@ class AdminPage(QWidget):
         def done(path):
             self.refresh_backups()
             self._say(self.backup_status, _("Backup made: {name}").format(name=Path(path).name))
+
         self._run(lambda ctx: backup.make_backup(ctx, "manual"), done, _("Making a backup…"))
 
     def backup_to_usb(self) -> None:
@@ -496,8 +572,13 @@ class AdminPage(QWidget):
             return
 
         def done(path):
-            self._say(self.backup_status, _("Backup written to {path}. It holds every personal detail: keep the "
-                                            "stick locked away.").format(path=path))
+            self._say(
+                self.backup_status,
+                _("Backup written to {path}. It holds every personal detail: keep the stick locked away.").format(
+                    path=path
+                ),
+            )
+
         self._run(lambda ctx: backup.backup_to(ctx, folder), done, _("Writing the backup…"))
 
     def choose_restore(self) -> None:
@@ -511,19 +592,28 @@ class AdminPage(QWidget):
 
     def preview_restore(self, path) -> None:
         """Read the copy off the UI thread, then ask with its summary before restoring."""
-        self._run(lambda _ctx: backup.preview_backup(path), lambda info: self._confirm_restore(path, info),
-                  _("Checking the backup…"))
+        self._run(
+            lambda _ctx: backup.preview_backup(path),
+            lambda info: self._confirm_restore(path, info),
+            _("Checking the backup…"),
+        )
 
     def _confirm_restore(self, path, info: dict) -> None:
         problems = backup.usable_problems(info)
         if problems:
-            self._say(self.backup_status, _("This backup cannot be restored:") + "\n" + "\n".join(problems),
-                      ok=False)
+            self._say(self.backup_status, _("This backup cannot be restored:") + "\n" + "\n".join(problems), ok=False)
             return
         self.backup_status.setText("")
-        text = (_("Restore this backup?") + "\n\n" + preview_text(info) + "\n\n"
-                + _("Everything entered after this copy was made will be replaced. The current state is saved "
-                    "in the backups folder first. The program closes afterwards; start it again."))
+        text = (
+            _("Restore this backup?")
+            + "\n\n"
+            + preview_text(info)
+            + "\n\n"
+            + _(
+                "Everything entered after this copy was made will be replaced. The current state is saved "
+                "in the backups folder first. The program closes afterwards; start it again."
+            )
+        )
         if self.ask(_("Restore from backup"), text):
             self.restore(path)
 
@@ -531,19 +621,22 @@ class AdminPage(QWidget):
         self._run(lambda ctx: backup.restore(ctx, path), self._after_restore, _("Restoring…"))
 
     def _after_restore(self, info: dict) -> None:
-        self.setEnabled(False)           # nothing more on the state read before the restore
+        self.setEnabled(False)  # nothing more on the state read before the restore
         self._say(self.backup_status, _("Restored."))
         self.restored.emit(info)
-        self.inform(_("Restore from backup"),
-                    _("The backup was restored (the previous state was saved as {saved}). The program now closes: "
-                      "start it again to work on the restored data.").format(
-                        saved=Path(info.get("saved_before") or "").name or "—"))
+        self.inform(
+            _("Restore from backup"),
+            _(
+                "The backup was restored (the previous state was saved as {saved}). The program now closes: "
+                "start it again to work on the restored data."
+            ).format(saved=Path(info.get("saved_before") or "").name or "—"),
+        )
         self.quit_program()
 
     def _quit_program(self) -> None:
         window = self.window()
         for dialog in list(getattr(window, "dialogs", [])):
-            dialog._closing_ok = True    # their contents were read before the restore
+            dialog._closing_ok = True  # their contents were read before the restore
             dialog.close()
         if window is not self:
             window.close()
@@ -557,8 +650,9 @@ class AdminPage(QWidget):
             self.reg_name.setText(site.village_name(self.ctx.conn, code) or "")
 
     def _choose_reg_folder(self) -> None:
-        folder = self.choose_folder(_("Choose where to write the registration file"),
-                                    self.reg_folder.text() or str(Path.home()))
+        folder = self.choose_folder(
+            _("Choose where to write the registration file"), self.reg_folder.text() or str(Path.home())
+        )
         if folder:
             self.reg_folder.setText(folder)
 
@@ -584,11 +678,19 @@ class AdminPage(QWidget):
         mark_error(self.reg_folder, None)
         self.reg_status.setStyleSheet("")
         self.reg_status.setText(
-            (_("{name} registered again with a new key: its old registration file no longer works.")
-             if reg.rekeyed else _("{name} registered.")).format(name=reg.village_name) + "\n"
-            + _("File: {path}\nVillage key: {key}").format(path=reg.path, key=reg.village_key) + "\n"
-            + _("This file holds the village's private signing key. Carry it to the village by hand, import "
-                "it there (USB sync → Import registration file…) and then delete it from the stick."))
+            (
+                _("{name} registered again with a new key: its old registration file no longer works.")
+                if reg.rekeyed
+                else _("{name} registered.")
+            ).format(name=reg.village_name)
+            + "\n"
+            + _("File: {path}\nVillage key: {key}").format(path=reg.path, key=reg.village_key)
+            + "\n"
+            + _(
+                "This file holds the village's private signing key. Carry it to the village by hand, import "
+                "it there (USB sync → Import registration file…) and then delete it from the stick."
+            )
+        )
         self.refresh_keys()
         self.changed.emit()
         return reg

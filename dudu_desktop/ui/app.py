@@ -24,7 +24,7 @@ from dudu_desktop.ui.language import saved_language
 from dudu_desktop.ui.main_window import WINDOW_TITLE, MainWindow, ui_settings
 
 FONT_FILE = "wqy-microhei.ttc"
-ICON_FILES = ("app.ico", "app.png")     # resources/icons, drawn by scripts/make_icons.py
+ICON_FILES = ("app.ico", "app.png")  # resources/icons, drawn by scripts/make_icons.py
 #: ``DUDU_SMOKE_TEST=1``: open the main window on the given database, quit after its first paint (exit 0).
 #: Used by scripts/build.py on the frozen program; log-in with DUDU_USER/DUDU_PASSWORD once accounts exist.
 SMOKE_TEST_ENV = "DUDU_SMOKE_TEST"
@@ -40,7 +40,7 @@ def load_fonts() -> str | None:
     family = next((f for f in families if "Mono" not in f), families[0] if families else None)
     if family:
         font = QFont(family)
-        font.setPointSizeF(10.5)        # 五号
+        font.setPointSizeF(10.5)  # 五号
         QApplication.setFont(font)
     return family
 
@@ -90,7 +90,7 @@ def load_qt_translations(app: QApplication) -> bool:
     translator = QTranslator(app)
     if translator.load(f"qtbase_{current_locale()}", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
         app.installTranslator(translator)
-        app._qt_translator = translator          # keep it alive
+        app._qt_translator = translator  # keep it alive
         return True
     return False
 
@@ -122,6 +122,7 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
     ctx = open_context(path)
     if site.site(ctx.conn) is None:
         from dudu_desktop.ui.wizard import FirstRunWizard  # the first run only
+
         wizard = FirstRunWizard(ctx, path)
         accepted = (wizard_exec or (lambda w: w.exec() == QDialog.Accepted))(wizard)
         if not accepted:
@@ -133,6 +134,7 @@ def start(db_path=None, *, wizard_exec=None, login_exec=None) -> MainWindow | No
             ctx = open_context(path)
     # log-in (the first run creates the administrator), then the start-up checks and daily backup
     from dudu_desktop.ui import login as login_ui
+
     user_ctx = login_ui.login(ctx.conn, exec_dialog=login_exec)
     if user_ctx is None:
         ctx.conn.close()
@@ -177,7 +179,7 @@ def smoke_test(app: QApplication, db_path=None) -> int:
     clock.start()
 
     def say(text: str) -> None:
-        if sys.stdout is not None:               # a windowed .exe has no stdout
+        if sys.stdout is not None:  # a windowed .exe has no stdout
             print(text, flush=True)
 
     path = Path(db_path) if db_path else default_db_path()
@@ -190,8 +192,7 @@ def smoke_test(app: QApplication, db_path=None) -> int:
         return 1
     if users.has_users(database):
         try:
-            user = users.authenticate(database, os.environ.get("DUDU_USER", ""),
-                                      os.environ.get("DUDU_PASSWORD", ""))
+            user = users.authenticate(database, os.environ.get("DUDU_USER", ""), os.environ.get("DUDU_PASSWORD", ""))
         except Refused as exc:
             say(f"smoke test: log-in refused: {exc}")
             return 1
@@ -203,7 +204,7 @@ def smoke_test(app: QApplication, db_path=None) -> int:
     window.installEventFilter(watcher)
     deadline = QTimer()
     deadline.setSingleShot(True)
-    deadline.timeout.connect(lambda: app.exit(3))       # never hang a build
+    deadline.timeout.connect(lambda: app.exit(3))  # never hang a build
     deadline.start(60_000)
     window.show()
     code = app.exec()
@@ -211,14 +212,17 @@ def smoke_test(app: QApplication, db_path=None) -> int:
     if not watcher.painted:
         say("smoke test: the window was never painted")
         return code or 2
-    pdf = os.environ.get("DUDU_SMOKE_PDF")        # also render a PDF's first page as the print preview does
+    pdf = os.environ.get("DUDU_SMOKE_PDF")  # also render a PDF's first page as the print preview does
     if pdf:
         from dudu_desktop.ui.print_preview import render_pages
+
         image = render_pages(Path(pdf).read_bytes(), dpi=50, pages=[0])[0]
         say(f"smoke test: print preview page 1 rendered {image.width()}×{image.height()} px")
-    say(f"smoke test: first paint {watcher.elapsed} ms after opening the database; {window.windowTitle()}; "
-        f"pages: {window.nav.count()}; Qt translation: {'yes' if getattr(app, '_qt_translator', None) else 'no'}")
-    window.hide()                                  # not close(): see _FirstPaint
+    say(
+        f"smoke test: first paint {watcher.elapsed} ms after opening the database; {window.windowTitle()}; "
+        f"pages: {window.nav.count()}; Qt translation: {'yes' if getattr(app, '_qt_translator', None) else 'no'}"
+    )
+    window.hide()  # not close(): see _FirstPaint
     return 0
 
 
@@ -253,7 +257,7 @@ def install_excepthook(db_path=None) -> None:
             sys.__excepthook__(kind, exc, tb)
             return
         message = user_message(exc.with_traceback(tb), db_path=db_path or default_db_path(), where="window")
-        if showing:                                   # one box at a time; the log has the rest
+        if showing:  # one box at a time; the log has the rest
             return
         showing.append(True)
         try:

@@ -51,9 +51,9 @@ from dudu_desktop.ui.forms import error_label
 from dudu_desktop.ui.geometry import available_geometry, fit_to_screen
 from dudu_desktop.ui.voiding import ReasonDialog
 
-ICON = 128                       # thumbnail size shown in the list
-ROLE = Qt.UserRole               # the attachment row of an item
-_CACHE: OrderedDict[str, QImage] = OrderedDict()      # sha256 → thumbnail (PNG decoded), most recent last
+ICON = 128  # thumbnail size shown in the list
+ROLE = Qt.UserRole  # the attachment row of an item
+_CACHE: OrderedDict[str, QImage] = OrderedDict()  # sha256 → thumbnail (PNG decoded), most recent last
 _CACHE_MAX = 600
 FILE_FILTER = "*.jpg *.jpeg *.jpe *.png *.pdf"
 
@@ -93,10 +93,12 @@ def megabytes(size: int) -> str:
 
 # --- thumbnails off the UI thread -------------------------------------------------------------
 
+
 def _thumbnails_work(shas: list[str]):
     """The work of a background job (ui.workers) on its own connection: ``(sha256, PNG)`` sent as
     ``partial`` for each thumbnail as it is made, ``(sha256, None)`` for a damaged one (the others
     go on)."""
+
     def work(job):
         for sha in shas:
             if job.cancelled:
@@ -106,6 +108,7 @@ def _thumbnails_work(shas: list[str]):
             except Exception:  # noqa: BLE001 - one damaged file does not stop the others
                 png = None
             job.partial((sha, png))
+
     return work
 
 
@@ -133,6 +136,7 @@ def _icon(image: QImage) -> QIcon:
 
 # --- asking -------------------------------------------------------------------------------------
 
+
 class AttachDetailsDialog(QDialog):
     """The kind and caption of the files about to be attached."""
 
@@ -152,8 +156,9 @@ class AttachDetailsDialog(QDialog):
         for k in A.ATTACHMENT_KINDS:
             self.kind.addItem(k, k)
         pictures = all(A.EXTENSIONS.get(A.extension(n)) in (A.JPEG, A.PNG) for n in names)
-        self.kind.setCurrentIndex(self.kind.findData(A.AttachmentKind.PHOTO.value if pictures
-                                                     else A.AttachmentKind.OTHER.value))
+        self.kind.setCurrentIndex(
+            self.kind.findData(A.AttachmentKind.PHOTO.value if pictures else A.AttachmentKind.OTHER.value)
+        )
         form.addRow(_("Kind:"), self.kind)
         self.caption = QLineEdit()
         self.caption.setObjectName("attachCaption")
@@ -176,6 +181,7 @@ class AttachDetailsDialog(QDialog):
 
 # --- the viewer -------------------------------------------------------------------------------
 
+
 class AttachmentViewer(QDialog):
     """One attachment large: a picture fitted to the window (the screen), a PDF page by page
     (←/→, PgUp/PgDn)."""
@@ -193,9 +199,15 @@ class AttachmentViewer(QDialog):
         self.page = 0
         self.image = QImage()
         v = QVBoxLayout(self)
-        info = QLabel(_("{file}    {size}    {bytes}    added by {user} on {at}").format(
-            file=row["file_name"], size=size_text(row), bytes=megabytes(row["size"]),
-            user=people.display_name(ctx.conn, row["created_by"]), at=row["created_at"][:16]))
+        info = QLabel(
+            _("{file}    {size}    {bytes}    added by {user} on {at}").format(
+                file=row["file_name"],
+                size=size_text(row),
+                bytes=megabytes(row["size"]),
+                user=people.display_name(ctx.conn, row["created_by"]),
+                at=row["created_at"][:16],
+            )
+        )
         info.setObjectName("viewerInfo")
         info.setWordWrap(True)
         v.addWidget(info)
@@ -255,10 +267,11 @@ class AttachmentViewer(QDialog):
             return
         room = self.scroll.viewport().size() - QSize(4, 4)
         scaled = self.image.size().scaled(room, Qt.KeepAspectRatio)
-        if scaled.width() > self.image.width():             # never blown up past its own size
+        if scaled.width() > self.image.width():  # never blown up past its own size
             scaled = self.image.size()
-        self.picture.setPixmap(QPixmap.fromImage(self.image.scaled(scaled, Qt.KeepAspectRatio,
-                                                                   Qt.SmoothTransformation)))
+        self.picture.setPixmap(
+            QPixmap.fromImage(self.image.scaled(scaled, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        )
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -266,24 +279,33 @@ class AttachmentViewer(QDialog):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._fit()                      # the viewport has its real size only once shown
+        self._fit()  # the viewport has its real size only once shown
 
 
 # --- the panel --------------------------------------------------------------------------------
+
 
 class AttachmentsPanel(QWidget):
     """A record's attachments. ``changed()`` after one was added or voided."""
 
     changed = Signal()
 
-    def __init__(self, ctx: Context, table: str, record_id: str | None = None, parent=None, *,
-                 threaded: bool = True, compact: bool = False):
+    def __init__(
+        self,
+        ctx: Context,
+        table: str,
+        record_id: str | None = None,
+        parent=None,
+        *,
+        threaded: bool = True,
+        compact: bool = False,
+    ):
         super().__init__(parent)
         self.setObjectName("attachmentsPanel")
         self.ctx, self.table, self.record_id = ctx, table, None
         self.db_path = _db_path(ctx) if threaded else None
         self.generation = 0
-        self.jobs: list[workers.Job] = []        # thumbnails being made for the record shown
+        self.jobs: list[workers.Job] = []  # thumbnails being made for the record shown
         self.viewer: AttachmentViewer | None = None
         self.may_write = ctx.can(Permission.WRITE)
         v = QVBoxLayout(self)
@@ -314,12 +336,12 @@ class AttachmentsPanel(QWidget):
         self.list.setUniformItemSizes(True)
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
         self.list.setDragEnabled(False)
-        self.list.setAcceptDrops(False)              # a drop goes to the dialog: attach
+        self.list.setAcceptDrops(False)  # a drop goes to the dialog: attach
         self.list.viewport().setAcceptDrops(False)
         if compact:
             self.list.setMinimumHeight(ICON + 60)
             self.list.setMaximumHeight(ICON + 60)
-        self.list.itemActivated.connect(lambda item: self.open_item(item))      # double-click or Enter
+        self.list.itemActivated.connect(lambda item: self.open_item(item))  # double-click or Enter
         self.list.currentItemChanged.connect(lambda *_a: self._enable())
         v.addWidget(self.list, 1)
         buttons = QHBoxLayout()
@@ -338,8 +360,12 @@ class AttachmentsPanel(QWidget):
         self.report_button = QPushButton(_("Use in reports"))
         self.report_button.setObjectName("reportPhoto")
         self.report_button.setAutoDefault(False)
-        self.report_button.setToolTip(_("The photo of this event in the annual report's 附件：活动照片 and after the "
-                                        "publicity ledger (★). Without a choice: its first 现场照片."))
+        self.report_button.setToolTip(
+            _(
+                "The photo of this event in the annual report's 附件：活动照片 and after the "
+                "publicity ledger (★). Without a choice: its first 现场照片."
+            )
+        )
         self.report_button.setVisible(table == "publicity_events")
         self.report_button.clicked.connect(lambda: self.choose_report_photo())
         for b in (self.add_button, self.open_button, self.void_button, self.report_button):
@@ -364,19 +390,31 @@ class AttachmentsPanel(QWidget):
         self.list.clear()
         rows = attachments.list_for(self.ctx.conn, self.table, self.record_id) if self.record_id else []
         waiting = []
-        shown = attachments.report_photo(self.ctx.conn, self.table, self.record_id) \
-            if rows and self.table == "publicity_events" else None
+        shown = (
+            attachments.report_photo(self.ctx.conn, self.table, self.record_id)
+            if rows and self.table == "publicity_events"
+            else None
+        )
         for row in rows:
             label = row["kind"] + ("\n" + row["caption"] if row["caption"] else "")
             if shown is not None and shown["id"] == row["id"]:
-                label = "★ " + label                  # the event's photo in the reports
+                label = "★ " + label  # the event's photo in the reports
             item = QListWidgetItem(label)
             item.setData(ROLE, row)
-            item.setToolTip("\n".join(t for t in (
-                row["file_name"], row["kind"] + (f"：{row['caption']}" if row["caption"] else ""),
-                f"{size_text(row)}  {megabytes(row['size'])}".strip(),
-                _("Added by {user} on {at}").format(user=people.display_name(self.ctx.conn, row["created_by"]),
-                                                    at=row["created_at"][:16])) if t))
+            item.setToolTip(
+                "\n".join(
+                    t
+                    for t in (
+                        row["file_name"],
+                        row["kind"] + (f"：{row['caption']}" if row["caption"] else ""),
+                        f"{size_text(row)}  {megabytes(row['size'])}".strip(),
+                        _("Added by {user} on {at}").format(
+                            user=people.display_name(self.ctx.conn, row["created_by"]), at=row["created_at"][:16]
+                        ),
+                    )
+                    if t
+                )
+            )
             image = _cached(row["sha256"])
             if image is not None:
                 item.setIcon(_icon(image))
@@ -385,20 +423,29 @@ class AttachmentsPanel(QWidget):
                 waiting.append(row["sha256"])
             self.list.addItem(item)
         if self.record_id is None:
-            self.hint.setText(_("Save this record first: attachments are added to a saved record. Press Save, "
-                                "then open the record again from its register."))
+            self.hint.setText(
+                _(
+                    "Save this record first: attachments are added to a saved record. Press Save, "
+                    "then open the record again from its register."
+                )
+            )
         elif not self.may_write:
-            self.hint.setText(_("Your role may look at the attachments but not add or void them. "
-                                "Double-click one to see it large."))
+            self.hint.setText(
+                _("Your role may look at the attachments but not add or void them. Double-click one to see it large.")
+            )
         else:
-            self.hint.setText(_("Drop photos (JPEG, PNG) or scans (PDF) onto this window, or press "
-                                "Add attachments…. Double-click one to see it large."))
+            self.hint.setText(
+                _(
+                    "Drop photos (JPEG, PNG) or scans (PDF) onto this window, or press "
+                    "Add attachments…. Double-click one to see it large."
+                )
+            )
         self._enable()
         if waiting:
             self._thumbnails(list(dict.fromkeys(waiting)))
 
     def _thumbnails(self, shas: list[str]) -> None:
-        if not self.db_path:                         # an in-memory database: made here
+        if not self.db_path:  # an in-memory database: made here
             for sha in shas:
                 try:
                     self._made(self.generation, sha, attachments.thumbnail(self.ctx.conn, sha, size=ICON))
@@ -407,8 +454,12 @@ class AttachmentsPanel(QWidget):
             return
         generation = self.generation
         job = workers.Job(_thumbnails_work(shas), db_path=self.db_path)
-        job.connect(self, partial=lambda made: self._made(generation, *made) if made[1] is not None
-                    else self._failed(generation, made[0]))
+        job.connect(
+            self,
+            partial=lambda made: (
+                self._made(generation, *made) if made[1] is not None else self._failed(generation, made[0])
+            ),
+        )
         self.jobs.append(workers.start(job))
 
     def _made(self, generation: int, sha: str, png: bytes) -> None:
@@ -471,8 +522,11 @@ class AttachmentsPanel(QWidget):
     # --- adding --------------------------------------------------------------------------------------
     def choose_files(self) -> list[dict]:
         paths, _filter = QFileDialog.getOpenFileNames(
-            self, _("Add attachments"), str(Path.home()),
-            _("Photos and scans ({patterns})").format(patterns=FILE_FILTER) + ";;" + _("All files (*)"))
+            self,
+            _("Add attachments"),
+            str(Path.home()),
+            _("Photos and scans ({patterns})").format(patterns=FILE_FILTER) + ";;" + _("All files (*)"),
+        )
         return self.add_files(paths) if paths else []
 
     def ask_details(self, paths: list[str]) -> tuple[str, str] | None:
@@ -521,10 +575,14 @@ class AttachmentsPanel(QWidget):
     def ask_reason(self, row: dict) -> str | None:
         """The reason for voiding ``row``, or None (a test may replace this)."""
         what = row["kind"] + (f"“{row['caption']}”" if row["caption"] else f"（{row['file_name']}）")
-        dialog = ReasonDialog(_("Void attachment"),
-                              _("Void the attachment {what}? It is hidden from the record, the dossier and the "
-                                "reports but stays in the file, with who voided it and why.").format(what=what),
-                              self)
+        dialog = ReasonDialog(
+            _("Void attachment"),
+            _(
+                "Void the attachment {what}? It is hidden from the record, the dossier and the "
+                "reports but stays in the file, with who voided it and why."
+            ).format(what=what),
+            self,
+        )
         return dialog.reason.text().strip() if dialog.exec() == QDialog.Accepted else None
 
     def void_selected(self) -> bool:
@@ -587,6 +645,7 @@ class AttachmentsPanel(QWidget):
 
 def _db_path(ctx: Context) -> str | None:
     from dudu_desktop.services.backup import db_path_of
+
     path = db_path_of(ctx.conn)
     return str(path) if path else None
 
@@ -597,5 +656,3 @@ def attach_panel(dialog, table: str, *, compact: bool = False) -> AttachmentsPan
     panel = AttachmentsPanel(dialog.ctx, table, getattr(dialog, "record_id", None), compact=compact)
     panel.watch_drops(dialog)
     return panel
-
-

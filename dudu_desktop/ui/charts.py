@@ -26,7 +26,7 @@ FOCUS = QColor("#0b3d91")
 @dataclass(frozen=True)
 class Series:
     name: str
-    colour: str                 # one colour for the series, or see ``colours`` of BarChart.set_data
+    colour: str  # one colour for the series, or see ``colours`` of BarChart.set_data
     values: tuple[int, ...]
 
 
@@ -43,9 +43,9 @@ def nice_step(top: int, ticks: int = 4) -> int:
 
 
 class BarChart(QWidget):
-    activated = Signal(int, int)         # category, series
+    activated = Signal(int, int)  # category, series
 
-    ROW = 24                             # height of one category in a horizontal chart
+    ROW = 24  # height of one category in a horizontal chart
     PAD = 8
 
     def __init__(self, title: str = "", *, horizontal: bool = False, parent=None):
@@ -54,9 +54,9 @@ class BarChart(QWidget):
         self.horizontal = horizontal
         self.categories: list[str] = []
         self.series: list[Series] = []
-        self.colours: list[str] | None = None     # per category (warning levels), overrides the series colour
+        self.colours: list[str] | None = None  # per category (warning levels), overrides the series colour
         self.empty_text = _("Nothing to show yet.")
-        self.current: tuple[int, int] | None = None   # the bar chosen with the keyboard
+        self.current: tuple[int, int] | None = None  # the bar chosen with the keyboard
         self.hover: tuple[int, int] | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -182,11 +182,13 @@ class BarChart(QWidget):
         p.setFont(title_font)
         p.setPen(LABEL)
         tfm = QFontMetrics(title_font)
-        p.drawText(QRectF(self.PAD, self.PAD / 2, self.width() - 2 * self.PAD, tfm.height()),
-                   Qt.AlignLeft | Qt.AlignVCenter, tfm.elidedText(self.title, Qt.ElideRight,
-                                                                   self.width() - 2 * self.PAD))
+        p.drawText(
+            QRectF(self.PAD, self.PAD / 2, self.width() - 2 * self.PAD, tfm.height()),
+            Qt.AlignLeft | Qt.AlignVCenter,
+            tfm.elidedText(self.title, Qt.ElideRight, self.width() - 2 * self.PAD),
+        )
         p.setFont(small)
-        if len(self.series) > 1:                # the legend under the title
+        if len(self.series) > 1:  # the legend under the title
             x, y = float(self.PAD), self.PAD / 2 + tfm.height() + 4
             for s in self.series:
                 p.fillRect(QRectF(x, y + 3, 12, fm.height() - 6), QColor(s.colour))
@@ -207,13 +209,14 @@ class BarChart(QWidget):
         plot = self._plot()
         top = self._axis_top()
         step = nice_step(self._top())
-        for tick in range(0, top + 1, step):         # grid lines and their numbers on the left
+        for tick in range(0, top + 1, step):  # grid lines and their numbers on the left
             y = plot.bottom() - plot.height() * tick / top
             p.setPen(QPen(GRID if tick else AXIS, 1))
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(LABEL)
-            p.drawText(QRectF(0, y - fm.height() / 2, plot.left() - 4, fm.height()),
-                       Qt.AlignRight | Qt.AlignVCenter, str(tick))
+            p.drawText(
+                QRectF(0, y - fm.height() / 2, plot.left() - 4, fm.height()), Qt.AlignRight | Qt.AlignVCenter, str(tick)
+            )
         col = plot.width() / len(self.categories)
         for c, name in enumerate(self.categories):
             for s in range(len(self.series)):
@@ -223,12 +226,16 @@ class BarChart(QWidget):
                 text = str(value)
                 if value and fm.horizontalAdvance(text) <= bar.width() + 6:
                     p.setPen(LABEL)
-                    p.drawText(QRectF(bar.center().x() - 20, bar.top() - fm.height() - 1, 40, fm.height()),
-                               Qt.AlignHCenter | Qt.AlignBottom, text)
+                    p.drawText(
+                        QRectF(bar.center().x() - 20, bar.top() - fm.height() - 1, 40, fm.height()),
+                        Qt.AlignHCenter | Qt.AlignBottom,
+                        text,
+                    )
             p.setPen(LABEL)
             label = fm.elidedText(name, Qt.ElideRight, int(col))
-            p.drawText(QRectF(plot.left() + c * col, plot.bottom() + 4, col, fm.height()),
-                       Qt.AlignHCenter | Qt.AlignTop, label)
+            p.drawText(
+                QRectF(plot.left() + c * col, plot.bottom() + 4, col, fm.height()), Qt.AlignHCenter | Qt.AlignTop, label
+            )
 
     def _paint_rows(self, p: QPainter, fm: QFontMetrics) -> None:
         plot = self._plot()
@@ -244,8 +251,9 @@ class BarChart(QWidget):
                 self._paint_bar(p, c, s)
                 bar = self.bar_rect(c, s)
                 p.setPen(LABEL)
-                p.drawText(QRectF(bar.right() + 4, bar.top() - 2, 60, bar.height() + 4), Qt.AlignVCenter,
-                           str(self.value(c, s)))
+                p.drawText(
+                    QRectF(bar.right() + 4, bar.top() - 2, 60, bar.height() + 4), Qt.AlignVCenter, str(self.value(c, s))
+                )
 
     def _paint_bar(self, p: QPainter, c: int, s: int) -> None:
         bar = self.bar_rect(c, s)

@@ -38,19 +38,46 @@ from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import PersonLineEdit, complete_names
 from dudu_desktop.ui.print_preview import add_agreement_button, add_dossier_button
 
-DETAIL_KEYS = ("registered_on", "dispute_type", "source", "level", "method", "mediator", "summary",
-               "prevented_criminal", "prevented_criminal_people", "prevented_petition",
-               "prevented_petition_people", "notes")
+DETAIL_KEYS = (
+    "registered_on",
+    "dispute_type",
+    "source",
+    "level",
+    "method",
+    "mediator",
+    "summary",
+    "prevented_criminal",
+    "prevented_criminal_people",
+    "prevented_petition",
+    "prevented_petition_people",
+    "notes",
+)
 PARTY_COLUMNS = ("role", "name", "gender", "ethnicity", "age", "occupation", "phone", "id_number", "address")
 
 ACTION_NAMES = {
-    "create_dispute": N_("Registered"), "update_dispute": N_("Edited"), "start_mediation": N_("Mediation started"),
-    "conclude": N_("Result recorded"), "close_out": N_("Closed out"), "reopen": N_("Reopened"),
-    "change_level": N_("Warning level changed"), "record_followup": N_("Follow-up visit"),
-    "delete": N_("Deleted"), "restore": N_("Restored"), "import": N_("Imported"),
+    "create_dispute": N_("Registered"),
+    "update_dispute": N_("Edited"),
+    "start_mediation": N_("Mediation started"),
+    "conclude": N_("Result recorded"),
+    "close_out": N_("Closed out"),
+    "reopen": N_("Reopened"),
+    "change_level": N_("Warning level changed"),
+    "record_followup": N_("Follow-up visit"),
+    "delete": N_("Deleted"),
+    "restore": N_("Restored"),
+    "import": N_("Imported"),
 }
-HIDDEN_CHANGES = ("id", "dispute_id", "position", "person_id", "party_names", "village_code", "created_at",
-                  "created_by", "deleted")
+HIDDEN_CHANGES = (
+    "id",
+    "dispute_id",
+    "position",
+    "person_id",
+    "party_names",
+    "village_code",
+    "created_at",
+    "created_by",
+    "deleted",
+)
 
 
 def field_label(key: str) -> str:
@@ -72,13 +99,14 @@ def show_value(key: str, value) -> str:
 
 # --- parties ---------------------------------------------------------------------------------
 
+
 class PartiesEditor(QWidget):
     """The parties sub-table: add from the directory (with completion) or type on the spot."""
 
     def __init__(self, ctx: Context, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self._ids: list[str | None] = []          # existing party row ids, kept for updates
+        self._ids: list[str | None] = []  # existing party row ids, kept for updates
         self._person_ids: list[str | None] = []
         v = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -106,8 +134,12 @@ class PartiesEditor(QWidget):
         self.errors = error_label()
         self.errors.setObjectName("partyErrors")
         v.addWidget(self.errors)
-        hint = QLabel(_("Pick people from the directory as you type, or type a new name and press Enter. "
-                        "Double-click a cell to edit it."))
+        hint = QLabel(
+            _(
+                "Pick people from the directory as you type, or type a new name and press Enter. "
+                "Double-click a cell to edit it."
+            )
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5f6368;")
         v.addWidget(hint)
@@ -148,8 +180,11 @@ class PartiesEditor(QWidget):
         self.picker.clear()
 
     def remove_selected(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()} |
-                      ({self.table.currentRow()} if self.table.currentRow() >= 0 else set()), reverse=True)
+        rows = sorted(
+            {i.row() for i in self.table.selectedIndexes()}
+            | ({self.table.currentRow()} if self.table.currentRow() >= 0 else set()),
+            reverse=True,
+        )
         for r in rows:
             self.table.removeRow(r)
             del self._ids[r]
@@ -194,7 +229,7 @@ class PartiesEditor(QWidget):
             if key == "parties" or key.startswith("parties["):
                 messages += msgs
                 if key.startswith("parties["):
-                    index = int(key[len("parties["):key.index("]")])
+                    index = int(key[len("parties[") : key.index("]")])
                     column = key.split(".", 1)[1] if "." in key else ""
                     if column in PARTY_COLUMNS and index < self.table.rowCount():
                         item = self.table.item(index, PARTY_COLUMNS.index(column))
@@ -211,13 +246,19 @@ class PartiesEditor(QWidget):
 # --- small action dialogs --------------------------------------------------------------------
 
 REASON = F.RecordSpec("reason", N_("Reason"), (F.Field("reason", N_("Reason"), F.LONGTEXT, required=True),))
-LEVEL_SPEC = F.RecordSpec("level", N_("Warning level"), (
-    dataclasses.replace(DISPUTE["level"]), REASON["reason"]))
-CONCLUDE_SPEC = F.RecordSpec("conclude", N_("Result"), (
-    dataclasses.replace(DISPUTE["result"], required=True),
-    dataclasses.replace(DISPUTE["concluded_on"], required=True),
-    DISPUTE["agreement_terms"], DISPUTE["amount_cents"], DISPUTE["performance_terms"],
-    DISPUTE["place_of_performance"]))
+LEVEL_SPEC = F.RecordSpec("level", N_("Warning level"), (dataclasses.replace(DISPUTE["level"]), REASON["reason"]))
+CONCLUDE_SPEC = F.RecordSpec(
+    "conclude",
+    N_("Result"),
+    (
+        dataclasses.replace(DISPUTE["result"], required=True),
+        dataclasses.replace(DISPUTE["concluded_on"], required=True),
+        DISPUTE["agreement_terms"],
+        DISPUTE["amount_cents"],
+        DISPUTE["performance_terms"],
+        DISPUTE["place_of_performance"],
+    ),
+)
 START_SPEC = F.RecordSpec("start", N_("Start mediation"), (DISPUTE["method"], DISPUTE["mediator"]))
 CLOSE_SPEC = F.RecordSpec("close", N_("Close out"), (dataclasses.replace(DISPUTE["closed_out_on"], required=True),))
 
@@ -226,8 +267,9 @@ class ActionDialog(QDialog):
     """A short form for one workflow action; ``run(values)`` calls the service. Problems are
     shown at the fields and nothing happens until they are fixed."""
 
-    def __init__(self, parent, title: str, spec: F.RecordSpec, run, *, values: dict | None = None,
-                 note: str = "", today=None):
+    def __init__(
+        self, parent, title: str, spec: F.RecordSpec, run, *, values: dict | None = None, note: str = "", today=None
+    ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.run = run
@@ -266,6 +308,7 @@ class ActionDialog(QDialog):
 
 # --- the dialog ------------------------------------------------------------------------------
 
+
 class DisputeDialog(RecordDialog):
     def __init__(self, ctx: Context, dispute_id: str | None = None, parent=None):
         super().__init__(parent, _("New dispute") if dispute_id is None else _("Dispute"))
@@ -277,7 +320,7 @@ class DisputeDialog(RecordDialog):
         self.body.addWidget(self.tabs)
 
         self.form = FieldForm(DISPUTE, DETAIL_KEYS, today=ctx.today())
-        self.names = complete_names(self.form, ctx.conn)      # the mediator from the staff
+        self.names = complete_names(self.form, ctx.conn)  # the mediator from the staff
         details = QWidget()
         dv = QVBoxLayout(details)
         self.status_line = QLabel()
@@ -297,15 +340,16 @@ class DisputeDialog(RecordDialog):
 
         self.history = QTableWidget(0, 5)
         self.history.setObjectName("historyTable")
-        self.history.setHorizontalHeaderLabels([_("Time"), _("User"), _("Action"), _("Changes (before → after)"),
-                                                _("Reason")])
+        self.history.setHorizontalHeaderLabels(
+            [_("Time"), _("User"), _("Action"), _("Changes (before → after)"), _("Reason")]
+        )
         self.history.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.history.setWordWrap(True)
         self.history.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
         self.history.setColumnWidth(0, 140)
         self.history.setColumnWidth(2, 110)
         self.tabs.addTab(self.history, _("History"))
-        self.attachments = attach_panel(self, "disputes")      # 附件 (issue 16)
+        self.attachments = attach_panel(self, "disputes")  # 附件 (issue 16)
         self.tabs.addTab(self.attachments, _("Attachments"))
 
         if dispute_id is None:
@@ -327,7 +371,7 @@ class DisputeDialog(RecordDialog):
         r = self.record
         self.setWindowTitle(_("Dispute {serial}: {parties}").format(serial=r["serial_no"], parties=r["party_names"]))
         self.form.set_values(r)
-        self.form.editor("level").setEnabled(False)         # changed only with a reason (an action)
+        self.form.editor("level").setEnabled(False)  # changed only with a reason (an action)
         self.parties.set_parties(r["parties"])
         read_only = r["status"] == DisputeStatus.CLOSED_OUT
         self.form.set_read_only(read_only)
@@ -352,12 +396,14 @@ class DisputeDialog(RecordDialog):
         box = QGroupBox(_("Actions"))
         grid = QGridLayout(box)
         self.action_buttons = {}
-        specs = (("start", _("Start mediation"), self.act_start),
-                 ("conclude", _("Record result…"), self.act_conclude),
-                 ("followup", _("Record follow-up visit…"), self.act_followup),
-                 ("level", _("Raise or lower warning level…"), self.act_level),
-                 ("close", _("Close out (销号)…"), self.act_close),
-                 ("reopen", _("Reopen…"), self.act_reopen))
+        specs = (
+            ("start", _("Start mediation"), self.act_start),
+            ("conclude", _("Record result…"), self.act_conclude),
+            ("followup", _("Record follow-up visit…"), self.act_followup),
+            ("level", _("Raise or lower warning level…"), self.act_level),
+            ("close", _("Close out (销号)…"), self.act_close),
+            ("reopen", _("Reopen…"), self.act_reopen),
+        )
         for i, (key, text, slot) in enumerate(specs):
             b = QPushButton(text)
             b.setObjectName(f"action_{key}")
@@ -375,7 +421,7 @@ class DisputeDialog(RecordDialog):
     def _refresh_actions(self) -> None:
         r = self.record
         status = r["status"]
-        allowed = workflow.allowed_actions(status)          # the rules the services apply
+        allowed = workflow.allowed_actions(status)  # the rules the services apply
         allowed["reopen"] = allowed["reopen"] and self.ctx.can(Permission.REOPEN)
         for key, b in self.action_buttons.items():
             b.setEnabled(allowed[key] and self.ctx.can(Permission.WRITE))
@@ -383,8 +429,11 @@ class DisputeDialog(RecordDialog):
         if r["level_reason"]:
             lines.append(_("Reason for the level: {reason}").format(reason=r["level_reason"]))
         if r["result"]:
-            lines.append(_("Result: {result}, concluded on {date}").format(result=r["result"],
-                                                                           date=format_date(r["concluded_on"])))
+            lines.append(
+                _("Result: {result}, concluded on {date}").format(
+                    result=r["result"], date=format_date(r["concluded_on"])
+                )
+            )
         if r["agreement_terms"]:
             lines.append(_("Agreed terms: {terms}").format(terms=r["agreement_terms"]))
         if r["amount_cents"]:
@@ -403,8 +452,7 @@ class DisputeDialog(RecordDialog):
                 self.followups.setItem(row, c, QTableWidgetItem(str(value)))
 
     def history_entries(self) -> list[dict]:
-        ids = [self.record_id] + [p["id"] for p in self.record["parties"]] + \
-              [f["id"] for f in self.record["followups"]]
+        ids = [self.record_id] + [p["id"] for p in self.record["parties"]] + [f["id"] for f in self.record["followups"]]
         entries = []
         for rid in ids:
             entries += audit.entries(self.ctx.conn, record_id=rid, limit=500)
@@ -420,10 +468,13 @@ class DisputeDialog(RecordDialog):
             if e["table_name"] == "dispute_parties":
                 action += _(" (party)")
             changes = "\n".join(
-                _("{field}: {before} → {after}").format(field=field_label(k), before=show_value(k, b),
-                                                         after=show_value(k, a))
-                for k, (b, a) in sorted(e["changes"].items()) if k not in HIDDEN_CHANGES)
-            who = people.display_name(self.ctx.conn, e["user"])    # 张文书, not the log-in name
+                _("{field}: {before} → {after}").format(
+                    field=field_label(k), before=show_value(k, b), after=show_value(k, a)
+                )
+                for k, (b, a) in sorted(e["changes"].items())
+                if k not in HIDDEN_CHANGES
+            )
+            who = people.display_name(self.ctx.conn, e["user"])  # 张文书, not the log-in name
             for c, text in enumerate((e["at"], who, action, changes, e["reason"])):
                 self.history.setItem(row, c, QTableWidgetItem(text))
         self.history.resizeRowsToContents()
@@ -435,7 +486,7 @@ class DisputeDialog(RecordDialog):
     def do_save(self) -> str:
         data = self.form.values()
         if self.parties.picker.text().strip():
-            self.parties.add_from_picker()      # a name typed but not yet added counts as a party
+            self.parties.add_from_picker()  # a name typed but not yet added counts as a party
         parties = self.parties.parties()
         if self.record_id is None:
             return disputes.create_dispute(self.ctx, data, parties)
@@ -484,43 +535,76 @@ class DisputeDialog(RecordDialog):
 
     def act_start(self) -> bool:
         r = self.record
-        return self._action(_("Start mediation"), START_SPEC,
-                            lambda v: disputes.start_mediation(self.ctx, self.record_id, method=v["method"] or None,
-                                                               mediator=v["mediator"] or None),
-                            values={"method": r["method"] or "人民调解", "mediator": r["mediator"]})
+        return self._action(
+            _("Start mediation"),
+            START_SPEC,
+            lambda v: disputes.start_mediation(
+                self.ctx, self.record_id, method=v["method"] or None, mediator=v["mediator"] or None
+            ),
+            values={"method": r["method"] or "人民调解", "mediator": r["mediator"]},
+        )
 
     def act_conclude(self) -> bool:
         def run(v):
-            return disputes.conclude(self.ctx, self.record_id, result=v["result"], concluded_on=v["concluded_on"],
-                                     agreement_terms=v["agreement_terms"], amount=v["amount_cents"] or None,
-                                     performance_terms=v["performance_terms"],
-                                     place_of_performance=v["place_of_performance"])
-        return self._action(_("Record result"), CONCLUDE_SPEC, run,
-                            values={"result": "调解成功", "concluded_on": self.ctx.today().isoformat()},
-                            note=_("调解成功: an agreement was reached (enter its terms and amount). "
-                                   "调解不成: referred elsewhere or to court. 撤回: the party withdrew."))
+            return disputes.conclude(
+                self.ctx,
+                self.record_id,
+                result=v["result"],
+                concluded_on=v["concluded_on"],
+                agreement_terms=v["agreement_terms"],
+                amount=v["amount_cents"] or None,
+                performance_terms=v["performance_terms"],
+                place_of_performance=v["place_of_performance"],
+            )
+
+        return self._action(
+            _("Record result"),
+            CONCLUDE_SPEC,
+            run,
+            values={"result": "调解成功", "concluded_on": self.ctx.today().isoformat()},
+            note=_(
+                "调解成功: an agreement was reached (enter its terms and amount). "
+                "调解不成: referred elsewhere or to court. 撤回: the party withdrew."
+            ),
+        )
 
     def act_followup(self) -> bool:
-        return self._action(_("Record follow-up visit"), FOLLOWUP,
-                            lambda v: disputes.record_followup(self.ctx, self.record_id, v),
-                            values={"visited_on": self.ctx.today().isoformat(), "performance": "已履行",
-                                    "satisfaction": "满意", "visitor": self.record["mediator"]})
+        return self._action(
+            _("Record follow-up visit"),
+            FOLLOWUP,
+            lambda v: disputes.record_followup(self.ctx, self.record_id, v),
+            values={
+                "visited_on": self.ctx.today().isoformat(),
+                "performance": "已履行",
+                "satisfaction": "满意",
+                "visitor": self.record["mediator"],
+            },
+        )
 
     def act_level(self) -> bool:
         current = self.record["level"]
         suggestion = workflow.suggested_level(current)
-        return self._action(_("Raise or lower warning level"), LEVEL_SPEC,
-                            lambda v: disputes.change_level(self.ctx, self.record_id, v["level"], v["reason"]),
-                            values={"level": suggestion},
-                            note=_("Current level: {level}. Every change needs a reason.").format(level=current))
+        return self._action(
+            _("Raise or lower warning level"),
+            LEVEL_SPEC,
+            lambda v: disputes.change_level(self.ctx, self.record_id, v["level"], v["reason"]),
+            values={"level": suggestion},
+            note=_("Current level: {level}. Every change needs a reason.").format(level=current),
+        )
 
     def act_close(self) -> bool:
-        return self._action(_("Close out"), CLOSE_SPEC,
-                            lambda v: disputes.close_out(self.ctx, self.record_id, closed_out_on=v["closed_out_on"]),
-                            values={"closed_out_on": self.ctx.today().isoformat()},
-                            note=_("A closed-out case becomes read-only."))
+        return self._action(
+            _("Close out"),
+            CLOSE_SPEC,
+            lambda v: disputes.close_out(self.ctx, self.record_id, closed_out_on=v["closed_out_on"]),
+            values={"closed_out_on": self.ctx.today().isoformat()},
+            note=_("A closed-out case becomes read-only."),
+        )
 
     def act_reopen(self) -> bool:
-        return self._action(_("Reopen"), REASON,
-                            lambda v: disputes.reopen(self.ctx, self.record_id, v["reason"]),
-                            note=_("The case goes back to mediation; its earlier result stays in the history."))
+        return self._action(
+            _("Reopen"),
+            REASON,
+            lambda v: disputes.reopen(self.ctx, self.record_id, v["reason"]),
+            note=_("The case goes back to mediation; its earlier result stays in the history."),
+        )

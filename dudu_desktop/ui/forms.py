@@ -42,8 +42,13 @@ from dudu_desktop.ui import style
 from dudu_desktop.ui.geometry import grow_to_fit, keep_height, scrolling
 
 #: hints of the format, never a value that looks filled in (a grey date reads as a date already entered)
-PLACEHOLDERS = {F.DATE: N_("yyyy-mm-dd"), F.DATETIME: N_("yyyy-mm-dd hh:mm"), F.MONEY: N_("yuan"),
-                F.PHONE: N_("mobile or landline"), F.IDNO: N_("18-digit ID number")}
+PLACEHOLDERS = {
+    F.DATE: N_("yyyy-mm-dd"),
+    F.DATETIME: N_("yyyy-mm-dd hh:mm"),
+    F.MONEY: N_("yuan"),
+    F.PHONE: N_("mobile or landline"),
+    F.IDNO: N_("18-digit ID number"),
+}
 
 
 def error_label() -> QLabel:
@@ -73,8 +78,15 @@ class FieldForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, spec: F.RecordSpec, keys: tuple[str, ...] | None = None, parent=None, *,
-                 labels: dict[str, str] | None = None, today: dt.date | None = None):
+    def __init__(
+        self,
+        spec: F.RecordSpec,
+        keys: tuple[str, ...] | None = None,
+        parent=None,
+        *,
+        labels: dict[str, str] | None = None,
+        today: dt.date | None = None,
+    ):
         super().__init__(parent)
         self.spec = spec
         self.keys = tuple(keys or spec.keys)
@@ -94,7 +106,7 @@ class FieldForm(QWidget):
             v = QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
             v.setSpacing(2)
-            v.setAlignment(Qt.AlignTop)        # spare height goes below the field, not around it
+            v.setAlignment(Qt.AlignTop)  # spare height goes below the field, not around it
             if f.kind in (F.DATE, F.DATETIME):
                 v.addWidget(self._with_calendar(f, editor))
             else:
@@ -120,7 +132,7 @@ class FieldForm(QWidget):
             w = QComboBox()
             choices = list(f.choices)
             if "" not in choices:
-                choices.insert(0, "")       # a required choice starts unchosen too: no default picked for the user
+                choices.insert(0, "")  # a required choice starts unchosen too: no default picked for the user
             for c in choices:
                 w.addItem(c if c else (_("(choose)") if f.required else _("(none)")), c)
             w.currentIndexChanged.connect(self._edited)
@@ -134,7 +146,7 @@ class FieldForm(QWidget):
             w.setTabChangesFocus(True)
             w.setMinimumHeight(60)
             w.setMaximumHeight(110)
-            w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)   # spare height stays below the form
+            w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)  # spare height stays below the form
             w.textChanged.connect(self._edited)
             return w
         w = QLineEdit()
@@ -156,7 +168,7 @@ class FieldForm(QWidget):
         button.setObjectName(f"calendar_{f.key}")
         button.setText(_("Calendar"))
         button.setToolTip(_("Pick the date from a calendar"))
-        button.setFocusPolicy(Qt.NoFocus)          # Tab goes from field to field
+        button.setFocusPolicy(Qt.NoFocus)  # Tab goes from field to field
         menu = QMenu(button)
         calendar = QCalendarWidget()
         calendar.setObjectName(f"calendarPopup_{f.key}")
@@ -240,7 +252,7 @@ class FieldForm(QWidget):
         if isinstance(w, QComboBox):
             i = w.findData(value if value is not None else "")
             if i < 0 and value:
-                w.addItem(str(value), value)        # a stored value outside today's list stays visible
+                w.addItem(str(value), value)  # a stored value outside today's list stays visible
                 i = w.count() - 1
             w.setCurrentIndex(max(i, 0))
         elif isinstance(w, QCheckBox):
@@ -310,7 +322,7 @@ class FieldForm(QWidget):
         """On leaving a field: show (or clear) its own problem at once, before any save."""
         value = self.value(key)
         if value in ("", None) and not self.errors[key].isVisible():
-            return          # an untouched empty field is reported on save, not while tabbing through
+            return  # an untouched empty field is reported on save, not while tabbing through
         _v, problems = clean_record(self.spec, {key: value}, today=self.today, partial=True)
         mine = [p.message for p in problems if p.field == key]
         mark_error(self.editors[key], mine, self.errors[key])
@@ -319,7 +331,7 @@ class FieldForm(QWidget):
 class RecordDialog(QDialog):
     """Base of the record editors: a problems banner, Save/Cancel, Ctrl+S, Esc, ask before losing work."""
 
-    saved = Signal(str)         # the record id
+    saved = Signal(str)  # the record id
 
     def __init__(self, parent=None, title: str = ""):
         super().__init__(parent)
@@ -333,7 +345,7 @@ class RecordDialog(QDialog):
         self.body_widget = QWidget()
         self.body = QVBoxLayout(self.body_widget)
         self.body.setContentsMargins(0, 0, 0, 0)
-        self.outer.addWidget(scrolling(self.body_widget), 1)     # a long form scrolls; the buttons stay
+        self.outer.addWidget(scrolling(self.body_widget), 1)  # a long form scrolls; the buttons stay
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Save).setText(_("Save (Ctrl+S)"))
         self.buttons.button(QDialogButtonBox.Cancel).setText(_("Cancel (Esc)"))
@@ -382,9 +394,13 @@ class RecordDialog(QDialog):
 
     def ask_unsaved(self) -> str:
         """``save``, ``discard`` or ``cancel`` (a test may replace this)."""
-        box = QMessageBox(QMessageBox.Question, _("Unsaved changes"),
-                          _("This record has changes that are not saved yet. Save them?"),
-                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Question,
+            _("Unsaved changes"),
+            _("This record has changes that are not saved yet. Save them?"),
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            self,
+        )
         box.button(QMessageBox.Save).setText(_("Save"))
         box.button(QMessageBox.Discard).setText(_("Discard changes"))
         box.button(QMessageBox.Cancel).setText(_("Keep editing"))

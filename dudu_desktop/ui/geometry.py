@@ -76,7 +76,7 @@ def scrolling(inner: QWidget) -> QScrollArea:
 
 def keep_height(field: QWidget) -> None:
     """A field keeps its own height when a message appears under it (never squashed by it)."""
-    if not isinstance(field, QAbstractScrollArea):          # text boxes have their own minimum
+    if not isinstance(field, QAbstractScrollArea):  # text boxes have their own minimum
         field.setMinimumHeight(max(field.minimumHeight(), field.sizeHint().height()))
 
 

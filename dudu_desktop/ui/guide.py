@@ -13,13 +13,13 @@ from dudu_desktop.i18n import _
 from dudu_desktop.ui.geometry import fit_to_screen
 
 GUIDE_NAME = "使用说明.md"
-PICTURE_WIDTH = 820         # the guide's screenshots (1366 px wide) shown at this width: no sideways scrolling
+PICTURE_WIDTH = 820  # the guide's screenshots (1366 px wide) shown at this width: no sideways scrolling
 #                             (narrower when the window is: see GuideDialog.fit_width)
 
 
 def guide_path() -> Path | None:
     """The guide beside the program: the source tree's docs/, or the frozen build's docs/."""
-    here = Path(__file__).resolve().parent.parent            # the dudu_desktop package
+    here = Path(__file__).resolve().parent.parent  # the dudu_desktop package
     candidates = [here / "docs" / GUIDE_NAME, here.parent / "docs" / GUIDE_NAME]
     if getattr(sys, "_MEIPASS", None):
         candidates.insert(0, Path(sys._MEIPASS) / "docs" / GUIDE_NAME)
@@ -39,7 +39,7 @@ class GuideDialog(QDialog):
         if path is None:
             self.browser.setPlainText(_("The user guide is not installed with this copy of the program."))
         else:
-            self.browser.setSearchPaths([str(path.parent)])      # the screenshots beside it
+            self.browser.setSearchPaths([str(path.parent)])  # the screenshots beside it
             self.browser.setMarkdown(path.read_text(encoding="utf-8"))
             wrap_code(self.browser)
             unlink_missing(self.browser, path.parent)
@@ -73,7 +73,7 @@ def unlink_missing(browser: QTextBrowser, base: Path) -> None:
     """A link to a picture that is not beside the guide (the program carries only the pictures the guide
     shows, not the 1024×768 set its appendix lists) becomes plain grey text instead of a dead link."""
     doc = browser.document()
-    dead = []                                   # (start, end, format): changed after the walk
+    dead = []  # (start, end, format): changed after the walk
     block = doc.begin()
     while block.isValid():
         it = block.begin()
@@ -121,7 +121,7 @@ def fit_pictures(browser: QTextBrowser, base: Path, width: int) -> None:
             if fmt.isImageFormat():
                 image = fmt.toImageFormat()
                 size = QImageReader(str(base / image.name())).size()
-                if size.isValid() and image.width() != min(width, size.width()):     # a missing picture: left be
+                if size.isValid() and image.width() != min(width, size.width()):  # a missing picture: left be
                     shown = min(width, size.width())
                     image.setWidth(shown)
                     image.setHeight(size.height() * shown / size.width())

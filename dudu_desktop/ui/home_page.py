@@ -17,19 +17,22 @@ from dudu_desktop.ui.charts import BarChart, Series
 
 THIS_YEAR_COLOUR, LAST_YEAR_COLOUR = "#1e63c4", "#a8b8cc"
 TYPE_COLOUR, VILLAGE_COLOUR = "#2e7d6b", "#6a4fb3"
-LEVELS = (("red", vocab.WarningLevel.RED, N_("Red warning")), ("yellow", vocab.WarningLevel.YELLOW,
-                                                               N_("Yellow warning")),
-          ("blue", vocab.WarningLevel.BLUE, N_("Blue warning")))
+LEVELS = (
+    ("red", vocab.WarningLevel.RED, N_("Red warning")),
+    ("yellow", vocab.WarningLevel.YELLOW, N_("Yellow warning")),
+    ("blue", vocab.WarningLevel.BLUE, N_("Blue warning")),
+)
 
 
 @dataclass(frozen=True)
 class Chart:
     """One chart of the home page: its bars and, for each bar, the register filter behind it."""
+
     key: str
     title: str
     categories: list[str]
     series: list[Series]
-    filters: list[list[Filters]]        # [series][category]
+    filters: list[list[Filters]]  # [series][category]
     colours: list[str] | None = None
     horizontal: bool = False
 
@@ -48,27 +51,53 @@ def dispute_charts(ctx: Context) -> list[Chart]:
         return tuple(sum(figures["by_month_type"].get(f"{y:04d}-{m:02d}", {}).values()) for m in range(1, 13))
 
     months = [_("{m} mo.").format(m=m) for m in range(1, 13)]
-    charts = [Chart(
-        "months", _("Disputes registered per month: {year} and {last}").format(year=year, last=year - 1), months,
-        [Series(_("Year {year}").format(year=year), THIS_YEAR_COLOUR, per_month(now, year)),
-         Series(_("Year {year}").format(year=year - 1), LAST_YEAR_COLOUR, per_month(before, year - 1))],
-        [[Filters(month=f"{y:04d}-{m:02d}") for m in range(1, 13)] for y in (year, year - 1)])]
+    charts = [
+        Chart(
+            "months",
+            _("Disputes registered per month: {year} and {last}").format(year=year, last=year - 1),
+            months,
+            [
+                Series(_("Year {year}").format(year=year), THIS_YEAR_COLOUR, per_month(now, year)),
+                Series(_("Year {year}").format(year=year - 1), LAST_YEAR_COLOUR, per_month(before, year - 1)),
+            ],
+            [[Filters(month=f"{y:04d}-{m:02d}") for m in range(1, 13)] for y in (year, year - 1)],
+        )
+    ]
     types = sorted(((t, n) for t, n in now["by_type"].items() if n), key=lambda tn: -tn[1])
-    charts.append(Chart("types", _("By type ({year})").format(year=year), [t for t, _n in types],
-                        [Series(str(year), TYPE_COLOUR, tuple(n for _t, n in types))],
-                        [[whole_year.with_(type=t) for t, _n in types]], horizontal=True))
-    charts.append(Chart("levels", _("By warning level ({year})").format(year=year),
-                        [_(label) for _k, _lvl, label in LEVELS],
-                        [Series(str(year), THIS_YEAR_COLOUR, tuple(now["by_level"][k] for k, _l, _n in LEVELS))],
-                        [[whole_year.with_(level=str(level)) for _k, level, _n in LEVELS]],
-                        colours=[style.LEVEL_STRONG[str(level)] for _k, level, _n in LEVELS]))
+    charts.append(
+        Chart(
+            "types",
+            _("By type ({year})").format(year=year),
+            [t for t, _n in types],
+            [Series(str(year), TYPE_COLOUR, tuple(n for _t, n in types))],
+            [[whole_year.with_(type=t) for t, _n in types]],
+            horizontal=True,
+        )
+    )
+    charts.append(
+        Chart(
+            "levels",
+            _("By warning level ({year})").format(year=year),
+            [_(label) for _k, _lvl, label in LEVELS],
+            [Series(str(year), THIS_YEAR_COLOUR, tuple(now["by_level"][k] for k, _l, _n in LEVELS))],
+            [[whole_year.with_(level=str(level)) for _k, level, _n in LEVELS]],
+            colours=[style.LEVEL_STRONG[str(level)] for _k, level, _n in LEVELS],
+        )
+    )
     if (site.site(conn) or {}).get("role") == site.TOWNSHIP:
-        per_village = home.disputes_per_village(conn, year)       # one query, not a compute_stats per village
+        per_village = home.disputes_per_village(conn, year)  # one query, not a compute_stats per village
         counts = [(v["code"], v["name"], per_village.get(v["code"], 0)) for v in site.villages(conn)]
         counts.sort(key=lambda c: -c[2])
-        charts.append(Chart("villages", _("Per village ({year})").format(year=year), [n for _c, n, _v in counts],
-                            [Series(str(year), VILLAGE_COLOUR, tuple(v for _c, _n, v in counts))],
-                            [[whole_year.with_(village=c) for c, _n, _v in counts]], horizontal=True))
+        charts.append(
+            Chart(
+                "villages",
+                _("Per village ({year})").format(year=year),
+                [n for _c, n, _v in counts],
+                [Series(str(year), VILLAGE_COLOUR, tuple(v for _c, _n, v in counts))],
+                [[whole_year.with_(village=c) for c, _n, _v in counts]],
+                horizontal=True,
+            )
+        )
     return charts
 
 
@@ -97,9 +126,11 @@ class FigureButton(QPushButton):
             w.setAttribute(Qt.WA_TransparentForMouseEvents)
             v.addWidget(w)
         self.setMinimumHeight(84)
-        self.setStyleSheet("QPushButton { border: 1px solid #d0d7e2; border-radius: 6px; background: #fff; }"
-                           "QPushButton:hover { background: #eef4ff; border-color: #1e63c4; }"
-                           "QPushButton:focus { border: 2px solid #1e63c4; }")
+        self.setStyleSheet(
+            "QPushButton { border: 1px solid #d0d7e2; border-radius: 6px; background: #fff; }"
+            "QPushButton:hover { background: #eef4ff; border-color: #1e63c4; }"
+            "QPushButton:focus { border: 2px solid #1e63c4; }"
+        )
 
     def set_figure(self, value: int, label: str, colour: str) -> None:
         self.number.setText(str(value))
@@ -119,7 +150,7 @@ class HomePage(QWidget):
         self.ctx = ctx
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()             # the page scrolls on a small screen
+        self.scroll = QScrollArea()  # the page scrolls on a small screen
         self.scroll.setObjectName("homeScroll")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
@@ -204,8 +235,11 @@ class HomePage(QWidget):
     def refresh(self) -> None:
         today = self.ctx.today()
         info = site.site(self.ctx.conn) or {}
-        self.title.setText(_("{place}: {month} at a glance").format(place=info.get("name", ""),
-                                                                  month=format_month(today.year, today.month)))
+        self.title.setText(
+            _("{place}: {month} at a glance").format(
+                place=info.get("name", ""), month=format_month(today.year, today.month)
+            )
+        )
         for i, fig in enumerate(home.figures(self.ctx)):
             b = self.buttons.get(fig.key)
             if b is None:
@@ -221,10 +255,15 @@ class HomePage(QWidget):
             b.set_figure(fig.value, _(fig.label), colour)
             self.figures[fig.key] = fig
         criteria = site.warning_criteria(self.ctx.conn)
-        self.criteria.setText(_("Overdue: not concluded within {days} days of registration. "
-                                "Follow-up due: mediated successfully, concluded at least 7 days ago, "
-                                "no follow-up visit yet.").format(days=site.overdue_days(self.ctx.conn))
-                              + "\n" + "\n".join(f"{k}：{v}" for k, v in criteria.items()))
+        self.criteria.setText(
+            _(
+                "Overdue: not concluded within {days} days of registration. "
+                "Follow-up due: mediated successfully, concluded at least 7 days ago, "
+                "no follow-up visit yet."
+            ).format(days=site.overdue_days(self.ctx.conn))
+            + "\n"
+            + "\n".join(f"{k}：{v}" for k, v in criteria.items())
+        )
         bundles = home.last_bundles(self.ctx.conn)
         self.last_export.setText(bundle_text(bundles["export"]))
         self.last_import.setText(bundle_text(bundles["import"]))

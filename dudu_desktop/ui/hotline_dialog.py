@@ -19,24 +19,42 @@ from dudu_desktop.ui.forms import FieldForm, RecordDialog, show_all
 from dudu_desktop.ui.geometry import fit_to_screen, scrolling
 from dudu_desktop.ui.people import complete_names
 
-KEYS = ("called_at", "channel", "anonymous", "caller_name", "caller_phone", "category", "question", "answer",
-        "referral", "satisfaction", "legal_aid", "followup_on", "handler")
+KEYS = (
+    "called_at",
+    "channel",
+    "anonymous",
+    "caller_name",
+    "caller_phone",
+    "category",
+    "question",
+    "answer",
+    "referral",
+    "satisfaction",
+    "legal_aid",
+    "followup_on",
+    "handler",
+)
 
 
 class HotlineDialog(RecordDialog):
     def __init__(self, ctx: Context, call_id: str | None = None, parent=None):
-        super().__init__(parent, _("Hotline / consultation: quick entry") if call_id is None
-                         else _("Hotline / consultation"))
+        super().__init__(
+            parent, _("Hotline / consultation: quick entry") if call_id is None else _("Hotline / consultation")
+        )
         self.ctx = ctx
         self.record_id = call_id
         self.record = None
-        hint = QLabel(_("Tab moves to the next field, Ctrl+S saves, Esc cancels. "
-                        "Use the arrow keys to choose in a list, Space to tick."))
+        hint = QLabel(
+            _(
+                "Tab moves to the next field, Ctrl+S saves, Esc cancels. "
+                "Use the arrow keys to choose in a list, Space to tick."
+            )
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5f6368;")
         self.body.addWidget(hint)
         self.form = FieldForm(HOTLINE, KEYS, today=ctx.today())
-        self.names = complete_names(self.form, ctx.conn)     # callers and 接待人 from the directory
+        self.names = complete_names(self.form, ctx.conn)  # callers and 接待人 from the directory
         # the call on the first tab, its 附件 on the second (issue 16), as in the dispute and training
         # windows: the attachment buttons in sight without scrolling, even at 1024×768 (issue 12)
         self.tabs = QTabWidget()
@@ -49,8 +67,14 @@ class HotlineDialog(RecordDialog):
         self.tabs.addTab(self.attachments, _("Attachments"))
         self.form.editor("anonymous").toggled.connect(self._anonymous)
         if call_id is None:
-            self.form.set_values({"called_at": ctx.now().strftime("%Y-%m-%d %H:%M"), "channel": "电话",
-                                  "category": "其他", "handler": people.display_name(ctx.conn, ctx.user)})
+            self.form.set_values(
+                {
+                    "called_at": ctx.now().strftime("%Y-%m-%d %H:%M"),
+                    "channel": "电话",
+                    "category": "其他",
+                    "handler": people.display_name(ctx.conn, ctx.user),
+                }
+            )
         else:
             self.record = hotline.get_call(ctx.conn, call_id)
             self.form.set_values(self.record)

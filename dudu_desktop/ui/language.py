@@ -41,5 +41,5 @@ def restart_command() -> tuple[str, list[str]]:
 
 def restart() -> bool:
     program, args = restart_command()
-    result = QProcess.startDetached(program, args)       # (started, pid) in PySide6
+    result = QProcess.startDetached(program, args)  # (started, pid) in PySide6
     return bool(result[0] if isinstance(result, tuple) else result)

@@ -40,7 +40,7 @@ from dudu_desktop.ui.geometry import grow_to_fit, keep_height
 from dudu_desktop.ui.uistate import last_user, remember_user
 
 ExecDialog = Callable[[QDialog], bool]
-ERROR = "#c62828"                      # the colour of ui/style.py's ERROR (kept here: no import cycle)
+ERROR = "#c62828"  # the colour of ui/style.py's ERROR (kept here: no import cycle)
 ERROR_BORDER = f"border: 2px solid {ERROR}; border-radius: 3px;"
 
 
@@ -53,7 +53,7 @@ def error_label() -> QLabel:
 
 
 def mark_error(widget: QWidget, messages: list[str] | None, label: QLabel) -> None:
-    keep_height(widget)                 # the message goes under the field, never squashes it
+    keep_height(widget)  # the message goes under the field, never squashes it
     widget.setStyleSheet(ERROR_BORDER if messages else "")
     widget.setProperty("hasError", bool(messages))
     label.setText("\n".join(messages or []))
@@ -169,7 +169,7 @@ class LoginDialog(_Form):
         self.username.setObjectName("username")
         self.username.setMaxLength(users.MAX_NAME_LENGTH)
         self.password = self.add_field("password", _("Password"), _password_field("password"))
-        self.username.setText(last_user())          # the last user name, remembered (ui.ini)
+        self.username.setText(last_user())  # the last user name, remembered (ui.ini)
 
     def submit(self) -> None:
         try:
@@ -184,10 +184,15 @@ class FirstAdminDialog(_Form):
     """The first account, an administrator (the first run creates it). ``self.user`` on success."""
 
     def __init__(self, ctx: Context, parent=None):
-        super().__init__(_("Create the administrator account"),
-                         _("No account exists yet. Create the administrator: this person adds the other "
-                           "accounts and can reset their passwords. Keep the password safe: it cannot be "
-                           "recovered, only reset by another administrator."), parent)
+        super().__init__(
+            _("Create the administrator account"),
+            _(
+                "No account exists yet. Create the administrator: this person adds the other "
+                "accounts and can reset their passwords. Keep the password safe: it cannot be "
+                "recovered, only reset by another administrator."
+            ),
+            parent,
+        )
         self.ctx, self.user = ctx, None
         self.username = self.add_field("username", _("User name"), QLineEdit())
         self.username.setObjectName("username")
@@ -202,19 +207,26 @@ class FirstAdminDialog(_Form):
     def submit(self) -> None:
         if self.password.text() != self.repeat.text():
             raise Refused([Problem("repeat", _("The two passwords differ."))])
-        actor = Context(conn=self.ctx.conn, user=self.username.text().strip() or self.ctx.user, role=Role.ADMIN,
-                        clock=self.ctx.clock)
-        self.user = users.create_user(actor, self.username.text(), self.password.text(), Role.ADMIN,
-                                      display_name=self.display_name.text())
+        actor = Context(
+            conn=self.ctx.conn,
+            user=self.username.text().strip() or self.ctx.user,
+            role=Role.ADMIN,
+            clock=self.ctx.clock,
+        )
+        self.user = users.create_user(
+            actor, self.username.text(), self.password.text(), Role.ADMIN, display_name=self.display_name.text()
+        )
 
 
 class ChangePasswordDialog(_Form):
     """The acting user changes their own password (``forced`` after an admin's reset)."""
 
     def __init__(self, ctx: Context, parent=None, *, forced: bool = False):
-        super().__init__(_("Change your password"),
-                         _("An administrator reset your password: choose a new one now.") if forced else "",
-                         parent)
+        super().__init__(
+            _("Change your password"),
+            _("An administrator reset your password: choose a new one now.") if forced else "",
+            parent,
+        )
         self.ctx = ctx
         self.old = self.add_field("old_password", _("Current password"), _password_field("old_password"))
         self.new = self.add_field("new_password", _("New password"), _password_field("new_password"))
@@ -226,13 +238,15 @@ class ChangePasswordDialog(_Form):
         users.change_own_password(self.ctx, self.old.text(), self.new.text())
 
 
-def login(conn, parent=None, *, exec_dialog: ExecDialog | None = None,
-          clock: Callable[[], dt.datetime] | None = None) -> Context | None:
+def login(
+    conn, parent=None, *, exec_dialog: ExecDialog | None = None, clock: Callable[[], dt.datetime] | None = None
+) -> Context | None:
     """The Context of the person using the program, or None if they cancelled."""
     run = exec_dialog or _exec
     if not users.has_users(conn):
-        base = Context(conn=conn, role=Role.ADMIN) if clock is None else \
-            Context(conn=conn, role=Role.ADMIN, clock=clock)
+        base = (
+            Context(conn=conn, role=Role.ADMIN) if clock is None else Context(conn=conn, role=Role.ADMIN, clock=clock)
+        )
         dialog = FirstAdminDialog(base, parent)
         if not run(dialog) or dialog.user is None:
             return None
@@ -289,8 +303,9 @@ def check_in_background(window, db_path, *, ask: Callable[[str], bool] | None = 
             window.statusBar().showMessage(_("The automatic backup could not be made."), 8000)
             return
         if start_checks_damaged(ctx, db_path, window, ask=ask) == "restored":
-            QMessageBox.information(window, _("Database damaged"),
-                                    _("The backup was restored. The program closes now; start it again."))
+            QMessageBox.information(
+                window, _("Database damaged"), _("The backup was restored. The program closes now; start it again.")
+            )
             QApplication.instance().exit(0)
 
     job = workers.Job(work, db_path=db_path, ctx=ctx)
@@ -304,19 +319,22 @@ def start_checks_damaged(ctx: Context, db_path, parent=None, *, ask: Callable[[s
     ask = ask or (lambda text: QMessageBox.question(parent, _("Database damaged"), text) == QMessageBox.Yes)
     good = backup.latest_good_backup(db_path)
     if good is None:
-        QMessageBox.critical(parent, _("Database damaged"),
-                             _("The database file is damaged and no good backup was found. "
-                               "Stop using this PC's data and ask for help."))
+        QMessageBox.critical(
+            parent,
+            _("Database damaged"),
+            _("The database file is damaged and no good backup was found. Stop using this PC's data and ask for help."),
+        )
         return "damaged"
     info = backup.preview_backup(good)
-    text = _("The database file is damaged. Restore the latest good backup ({name}, last change {changed})? "
-             "Changes made after it will be lost; the damaged file is kept in the backups folder.").format(
-        name=Path(good).name, changed=info["last_change"])
+    text = _(
+        "The database file is damaged. Restore the latest good backup ({name}, last change {changed})? "
+        "Changes made after it will be lost; the damaged file is kept in the backups folder."
+    ).format(name=Path(good).name, changed=info["last_change"])
     if not ask(text):
         return "damaged"
     try:
         backup.restore(ctx, good)
-    except (Refused, OSError, sqlite3.Error) as exc:       # a full disk, a read-only folder…: in words
+    except (Refused, OSError, sqlite3.Error) as exc:  # a full disk, a read-only folder…: in words
         QMessageBox.critical(parent, _("Database damaged"), user_message(exc, db_path=db_path))
         return "damaged"
     return "restored"
@@ -327,7 +345,7 @@ def start_checks(ctx: Context, db_path, parent=None, *, ask: Callable[[str], boo
     (an admin restores it); then the daily automatic backup. Returns "ok", "restored", "damaged"
     (not restored), "backup_failed", or "deferred" for a large file (see :func:`check_in_background`)."""
     if is_large(db_path):
-        return "deferred"          # checked on a worker thread once the window shows: check_in_background
+        return "deferred"  # checked on a worker thread once the window shows: check_in_background
     if backup.startup_problems(ctx.conn):
         return start_checks_damaged(ctx, db_path, parent, ask=ask)
     try:

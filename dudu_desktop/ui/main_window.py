@@ -23,25 +23,35 @@ from dudu_desktop.ui.uistate import ui_settings  # noqa: F401 - also imported fr
 # pypdfium2), the admin page the key handling; none of it is needed for the first paint.
 
 WINDOW_TITLE = "都督乡法治工作台账"
-PAGES = (("home", N_("Home")), ("disputes", N_("Disputes")), ("trainings", N_("Training and study")),
-         ("hotline", N_("Hotline and consultations")), ("publicity", N_("Publicity events")),
-         ("sync", N_("USB sync")), ("settings", N_("Settings")),
-         ("admin", N_("Accounts and backups")))          # last: administrators only
+PAGES = (
+    ("home", N_("Home")),
+    ("disputes", N_("Disputes")),
+    ("trainings", N_("Training and study")),
+    ("hotline", N_("Hotline and consultations")),
+    ("publicity", N_("Publicity events")),
+    ("sync", N_("USB sync")),
+    ("settings", N_("Settings")),
+    ("admin", N_("Accounts and backups")),
+)  # last: administrators only
 
 
 def dialog_class(register: str):
     """The editor of a register's records (its module is imported on first use)."""
     if register == "disputes":
         from dudu_desktop.ui.dispute_dialog import DisputeDialog
+
         return DisputeDialog
     if register == "trainings":
         from dudu_desktop.ui.training_dialog import TrainingDialog
+
         return TrainingDialog
     if register == "hotline":
         from dudu_desktop.ui.hotline_dialog import HotlineDialog
+
         return HotlineDialog
     if register == "publicity":
         from dudu_desktop.ui.publicity_dialog import PublicityDialog
+
         return PublicityDialog
     raise KeyError(register)
 
@@ -59,7 +69,7 @@ class LazyPages(Mapping):
     def __getitem__(self, key: str) -> QWidget:
         page = self._built.get(key)
         if page is None:
-            page = self._factories[key]()            # KeyError for a page this window has not
+            page = self._factories[key]()  # KeyError for a page this window has not
             self._built[key] = page
             self._on_built(key, page)
         return page
@@ -94,7 +104,7 @@ class MainWindow(QMainWindow):
         h.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFixedWidth(132)       # the longest page name, 账户与备份: room for the registers at 1024 px
+        self.nav.setFixedWidth(132)  # the longest page name, 账户与备份: room for the registers at 1024 px
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.nav.setWordWrap(True)
         self.stack = QStackedWidget()
@@ -110,7 +120,7 @@ class MainWindow(QMainWindow):
         if ctx.can(Permission.ADMINISTER):
             factories["admin"] = self._make_admin
         self.pages = LazyPages(factories, self._page_built)
-        for key in self.pages:                  # a placeholder per page until it is first shown
+        for key in self.pages:  # a placeholder per page until it is first shown
             self.stack.addWidget(QWidget())
             self.nav.addItem(_(dict(PAGES)[key]))
         self.nav.currentRowChanged.connect(self._page_changed)
@@ -123,39 +133,44 @@ class MainWindow(QMainWindow):
         self.db_label.setStyleSheet("color: #5f6368;")
         for w in (self.site_label, self.user_label, self.db_label):
             self.statusBar().addPermanentWidget(w)
-        page = ui_settings().value("window/page")         # the page restore_state shows: only it is built
+        page = ui_settings().value("window/page")  # the page restore_state shows: only it is built
         self.show_page(page if page in self.pages else "home")
         self.restore_state()
 
     # --- the pages, each built when first shown -------------------------------------------------
     def _make_home(self) -> QWidget:
         from dudu_desktop.ui.home_page import HomePage
+
         page = HomePage(self.ctx)
         page.go.connect(self.navigate)
         return page
 
     def _make_register(self, register: str) -> QWidget:
         from dudu_desktop.ui.register_page import RegisterPage
+
         page = RegisterPage(self.ctx, register, self.db_path, threaded=self._threaded)
         page.open_record.connect(self.open_record)
         page.new_record.connect(self.new_record)
-        page.changed.connect(self.refresh_all)          # voided / restored: the figures change
+        page.changed.connect(self.refresh_all)  # voided / restored: the figures change
         return page
 
     def _make_sync(self) -> QWidget:
         from dudu_desktop.ui.sync_pages import SyncPage
+
         page = SyncPage(self.ctx, self.db_path, threaded=self._threaded)
-        page.changed.connect(lambda: self.refresh_all(sync=False))     # it refreshed itself
+        page.changed.connect(lambda: self.refresh_all(sync=False))  # it refreshed itself
         return page
 
     def _make_settings(self) -> QWidget:
         from dudu_desktop.ui.settings_page import SettingsPage
+
         page = SettingsPage(self.ctx)
         page.changed.connect(self.refresh_all)
         return page
 
     def _make_admin(self) -> QWidget:
         from dudu_desktop.ui.admin_page import AdminPage
+
         page = AdminPage(self.ctx, self.db_path, threaded=self._threaded)
         page.changed.connect(self.refresh_all)
         return page
@@ -204,10 +219,12 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu(_("&File"))
-        self.hotline_action = self._action(m, _("New hotline entry (from anywhere)"), self.new_hotline,
-                                           "Ctrl+N", app_wide=True, name="newHotline")
-        self.new_action = self._action(m, _("New record in this register"), self.new_in_current, "Ctrl+Shift+N",
-                                       name="newHere")
+        self.hotline_action = self._action(
+            m, _("New hotline entry (from anywhere)"), self.new_hotline, "Ctrl+N", app_wide=True, name="newHotline"
+        )
+        self.new_action = self._action(
+            m, _("New record in this register"), self.new_in_current, "Ctrl+Shift+N", name="newHere"
+        )
         m.addSeparator()
         self.print_action = self._action(m, _("Print…"), self.print_current, QKeySequence.Print, name="print")
         m.addSeparator()
@@ -220,8 +237,7 @@ class MainWindow(QMainWindow):
             if key in self.pages:
                 self._action(m, _(label), lambda k=key: self.show_page(k), f"Ctrl+{i + 1}")
         m = bar.addMenu(_("&Help"))
-        self.guide_action = self._action(m, _("User guide"), self.show_guide, QKeySequence.HelpContents,
-                                         name="guide")
+        self.guide_action = self._action(m, _("User guide"), self.show_guide, QKeySequence.HelpContents, name="guide")
         self._action(m, _("Keyboard shortcuts"), self.show_shortcuts)
         m.addSeparator()
         self.about_action = self._action(m, _("About"), self.show_about, name="about")
@@ -240,7 +256,7 @@ class MainWindow(QMainWindow):
         new = not self.pages.is_built(key)
         page = self.pages[key]
         self.stack.setCurrentIndex(row)
-        if key == "home" and not new:            # a new home page has just read its figures
+        if key == "home" and not new:  # a new home page has just read its figures
             page.refresh()
         elif key in REGISTER_TABLES and not getattr(page, "_loaded_once", False):
             page._loaded_once = True
@@ -250,6 +266,7 @@ class MainWindow(QMainWindow):
             self.new_action.setEnabled(register is not None)
             if register:
                 from dudu_desktop.ui.register_page import NEW_LABELS
+
                 self.new_action.setText(_("{new} (this register)").format(new=_(NEW_LABELS[register])))
             else:
                 self.new_action.setText(_("New record in this register"))
@@ -263,7 +280,7 @@ class MainWindow(QMainWindow):
     def refresh_all(self, *, sync: bool = True) -> None:
         """After any action that changes the records, the villages or the sync state: every page
         shows it (the registers, the home figures and charts, the township's sync pages)."""
-        built = self.pages.built()              # a page built later reads everything then
+        built = self.pages.built()  # a page built later reads everything then
         for key, page in built.items():
             if key in REGISTER_TABLES:
                 page.reload_villages()
@@ -279,7 +296,7 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._record_saved)
         dialog.destroyed.connect(lambda _o=None, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         self.dialogs.append(dialog)
-        dialog.setWindowModality(Qt.NonModal)      # Ctrl+N still works while an editor is open
+        dialog.setWindowModality(Qt.NonModal)  # Ctrl+N still works while an editor is open
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
@@ -330,10 +347,12 @@ class MainWindow(QMainWindow):
         """Ctrl+P: print preview of the current register page's monthly ledger (its month and
         village filters), or of this year's annual report from the other pages."""
         from dudu_desktop.ui.print_preview import preview_page
+
         preview_page(self, self.ctx, self.pages[self.page_key()])
 
     def show_about(self):
         from dudu_desktop.ui.about import AboutDialog
+
         dialog = AboutDialog(self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
@@ -342,6 +361,7 @@ class MainWindow(QMainWindow):
     def show_guide(self):
         """Help → 使用说明 (F1): the user guide, rendered, offline."""
         from dudu_desktop.ui.guide import GuideDialog
+
         dialog = GuideDialog(self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.show()
@@ -349,19 +369,28 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, _("Keyboard shortcuts"), "\n".join((
-            _("Ctrl+N  new hotline entry (from anywhere)"),
-            _("Ctrl+Shift+N  new record in the register shown"),
-            _("Ctrl+F  search"), _("Ctrl+S  save the record being edited"), _("Ctrl+P  print"),
-            _("Esc  cancel (asks first if there are unsaved changes)"),
-            _("Ctrl+1 … Ctrl+{n}  go to a page").format(n=len(self.pages)))))
+        QMessageBox.information(
+            self,
+            _("Keyboard shortcuts"),
+            "\n".join(
+                (
+                    _("Ctrl+N  new hotline entry (from anywhere)"),
+                    _("Ctrl+Shift+N  new record in the register shown"),
+                    _("Ctrl+F  search"),
+                    _("Ctrl+S  save the record being edited"),
+                    _("Ctrl+P  print"),
+                    _("Esc  cancel (asks first if there are unsaved changes)"),
+                    _("Ctrl+1 … Ctrl+{n}  go to a page").format(n=len(self.pages)),
+                )
+            ),
+        )
 
     # --- window state -----------------------------------------------------------------------------
     def restore_state(self) -> None:
         s = ui_settings()
         geometry = s.value("window/geometry")
         if geometry is not None and self.restoreGeometry(geometry):
-            keep_on_screen(self)            # saved on a larger screen: shrink it onto this one
+            keep_on_screen(self)  # saved on a larger screen: shrink it onto this one
         else:
             fit_to_screen(self, 1280, 760)
         state = s.value("window/state")
@@ -384,5 +413,5 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_state()
-        workers.close_readers(self)         # the register pages' long-lived read connections
+        workers.close_readers(self)  # the register pages' long-lived read connections
         event.accept()

@@ -45,9 +45,9 @@ from dudu_desktop.ui import style, workers
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str                      # msgid
-    sortable: bool = False          # only columns with an index are sortable
-    width: int = 100                # initial width in pixels, at least the header's (the user may resize);
+    label: str  # msgid
+    sortable: bool = False  # only columns with an index are sortable
+    width: int = 100  # initial width in pixels, at least the header's (the user may resize);
     #                                 the last column (the long text) stretches to fill the view
     show: Callable[[dict, RegisterModel], str] | None = None
     #: the widest values the column shows (dates): its width is the widest of them in the view's font,
@@ -86,13 +86,20 @@ def _date(key):
 # Roles as plain values, looked up once: reading ``Qt.DisplayRole`` goes through PySide's enum machinery,
 # and ``data()`` is called for every visible cell and role on every paint.
 _DISPLAY, _TOOLTIP, _BACKGROUND, _FOREGROUND, _FONT, _ALIGN = (
-    Qt.DisplayRole, Qt.ToolTipRole, Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole, Qt.TextAlignmentRole)
+    Qt.DisplayRole,
+    Qt.ToolTipRole,
+    Qt.BackgroundRole,
+    Qt.ForegroundRole,
+    Qt.FontRole,
+    Qt.TextAlignmentRole,
+)
 #: the invisible root a flat table model is asked about (one instance: no call in argument defaults)
 _ROOT = QModelIndex()
 _CENTER = int(Qt.AlignCenter)
 _CENTERED = frozenset(("level", "status", "serial_no", "audience", "duration_hours", "channel"))
-_LONG_TEXT = frozenset(("summary", "question", "topic", "theme", "dispute_type", "party_names",
-                        "mediator"))     # whole in the tooltip
+_LONG_TEXT = frozenset(
+    ("summary", "question", "topic", "theme", "dispute_type", "party_names", "mediator")
+)  # whole in the tooltip
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,12 +143,13 @@ def _one_line(key, limit=60):
     def show(row, _m):
         text = " ".join((row.get(key) or "").split())
         return text if len(text) <= limit else text[:limit] + "…"
+
     return show
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "disputes": (
-        Column("serial_no", N_("No."), True, 70, samples=lambda: ("2024-000",)),       # 3 digits a village a year
+        Column("serial_no", N_("No."), True, 70, samples=lambda: ("2024-000",)),  # 3 digits a village a year
         Column("registered_on", N_("Registration date"), True, 104, _date("registered_on"), widest_dates),
         Column("village_code", N_("Village"), True, 80, _village),
         Column("party_names", N_("Parties"), False, 96),
@@ -149,10 +157,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("dispute_type", N_("Type"), True, 72, samples=lambda: tuple(t for t in DISPUTE_TYPES if len(t) <= 4)),
         Column("level", N_("Warning"), True, 44),
         Column("status", N_("Status"), True, 56),
-        Column("overdue", N_("Overdue"), False, 60, _overdue,
-               lambda: (_("{days} days overdue").format(days=99),)),
+        Column("overdue", N_("Overdue"), False, 60, _overdue, lambda: (_("{days} days overdue").format(days=99),)),
         Column("result", N_("Result"), False, 72, samples=lambda: tuple(DisputeResult)),
-        Column("mediator", N_("Mediator"), False, 60, samples=lambda: ("王德明",)),     # names of three characters
+        Column("mediator", N_("Mediator"), False, 60, samples=lambda: ("王德明",)),  # names of three characters
         Column("summary", N_("Summary"), False, 300, _one_line("summary", 120)),
     ),
     "trainings": (
@@ -186,8 +193,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 #: Sort orders the user may pick: the column, then id (every one is backed by an index).
-SORT_DEFAULT = {"disputes": "registered_on", "trainings": "held_on", "hotline": "called_at",
-                "publicity": "held_on"}
+SORT_DEFAULT = {"disputes": "registered_on", "trainings": "held_on", "hotline": "called_at", "publicity": "held_on"}
 
 
 @dataclass(frozen=True)
@@ -213,21 +219,24 @@ def _query(request: QueryRequest, shown: threading.Event | None = None):
     laid it out and painted it; :data:`COUNT_WAITS_S` at most). Over a million rows a search's count
     takes 0.1–0.6 s of CPU; started at once, on a two-core or busy PC it took the CPU from the view's
     layout and paint of the page the user is waiting for."""
+
     def work(job):
         r = request
         kw = {"today": r.today, "overdue_days": r.overdue_days}
-        rows = queries.fetch_rows(job.conn, r.register, r.filters, order_by=r.order_by, descending=r.descending,
-                                  limit=r.page, **kw)
+        rows = queries.fetch_rows(
+            job.conn, r.register, r.filters, order_by=r.order_by, descending=r.descending, limit=r.page, **kw
+        )
         if len(rows) < r.page:
-            return len(rows), rows              # the whole list is in the first page
+            return len(rows), rows  # the whole list is in the first page
         job.partial(rows)
         if shown is not None:
             deadline = time.monotonic() + COUNT_WAITS_S
             while not shown.wait(0.005) and not job.cancelled and time.monotonic() < deadline:
                 pass
         if job.cancelled:
-            return 0, rows                      # a newer query replaced this one: nothing is reported
+            return 0, rows  # a newer query replaced this one: nothing is reported
         return queries.count_rows(job.conn, r.register, r.filters, **kw), rows
+
     return work
 
 
@@ -237,9 +246,9 @@ class RegisterModel(QAbstractTableModel):
     PAGE = 200
     MAX_PAGES = 6
 
-    loading = Signal()              # a query started (show the busy bar)
-    rows_ready = Signal()           # the first page is shown (the count may still be coming)
-    loaded = Signal(int)            # the row count, when the count and first page are in
+    loading = Signal()  # a query started (show the busy bar)
+    rows_ready = Signal()  # the first page is shown (the count may still be coming)
+    loaded = Signal(int)  # the row count, when the count and first page are in
     failed = Signal(str)
 
     def __init__(self, ctx: Context, register: str, db_path=None, parent=None, *, threaded: bool = True):
@@ -253,7 +262,7 @@ class RegisterModel(QAbstractTableModel):
         self.order_by = SORT_DEFAULT[register]
         self.descending = True
         self._count = 0
-        self.counting = False           # the first page is shown, the exact count not yet
+        self.counting = False  # the first page is shown, the exact count not yet
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
         self._generation = 0
         self._job: workers.Job | None = None
@@ -288,23 +297,37 @@ class RegisterModel(QAbstractTableModel):
         if self._job is not None:
             self._job.cancel()
             self._job = None
-        request = QueryRequest(self.register, self.filters, self.order_by, self.descending, self.PAGE,
-                               self.ctx.today(), self._overdue_days)
+        request = QueryRequest(
+            self.register, self.filters, self.order_by, self.descending, self.PAGE, self.ctx.today(), self._overdue_days
+        )
         self.busy = True
         self.loading.emit()
         if not self.threaded:
-            rows = queries.fetch_rows(self.ctx.conn, self.register, self.filters, order_by=self.order_by,
-                                      descending=self.descending, limit=self.PAGE, **self._kw())
-            count = len(rows) if len(rows) < self.PAGE else \
-                queries.count_rows(self.ctx.conn, self.register, self.filters, **self._kw())
+            rows = queries.fetch_rows(
+                self.ctx.conn,
+                self.register,
+                self.filters,
+                order_by=self.order_by,
+                descending=self.descending,
+                limit=self.PAGE,
+                **self._kw(),
+            )
+            count = (
+                len(rows)
+                if len(rows) < self.PAGE
+                else queries.count_rows(self.ctx.conn, self.register, self.filters, **self._kw())
+            )
             self._apply(self._generation, count, rows)
             return
         generation = self._generation
         shown = threading.Event()
         job = workers.Job(_query(request, shown), reader=self.reader)
-        job.connect(self, partial=lambda rows: self._apply_first(generation, rows, shown),
-                    done=lambda result: self._apply(generation, *result),
-                    failed=lambda message: self._failed(generation, message))
+        job.connect(
+            self,
+            partial=lambda rows: self._apply_first(generation, rows, shown),
+            done=lambda result: self._apply(generation, *result),
+            failed=lambda message: self._failed(generation, message),
+        )
         self._job = workers.start(job)
 
     def close(self) -> None:
@@ -344,10 +367,10 @@ class RegisterModel(QAbstractTableModel):
 
     def _apply(self, generation: int, count: int, rows: list) -> None:
         if generation != self._generation:
-            return          # an older query finished after a newer one started
+            return  # an older query finished after a newer one started
         self._job = None
-        if self.counting and count >= self._count:      # the first page came with rows_ready
-            if count > self._count:             # the first page is already shown: add the rest
+        if self.counting and count >= self._count:  # the first page came with rows_ready
+            if count > self._count:  # the first page is already shown: add the rest
                 self.beginInsertRows(QModelIndex(), self._count, count - 1)
                 self._count = count
                 self.endInsertRows()
@@ -383,8 +406,7 @@ class RegisterModel(QAbstractTableModel):
         if nxt and n == self.PAGE and self._key(nxt[0]):
             return queries.fetch_rows(conn, register, f, before=self._key(nxt[0]), limit=n, **kw)
         if not self.counting and start >= self._count // 2:
-            return queries.fetch_rows(conn, register, f, from_end=True, offset=self._count - start - n, limit=n,
-                                      **kw)
+            return queries.fetch_rows(conn, register, f, from_end=True, offset=self._count - start - n, limit=n, **kw)
         return queries.fetch_rows(conn, register, f, offset=start, limit=n, **kw)
 
     def _page(self, page: int) -> list[dict]:
@@ -426,7 +448,7 @@ class RegisterModel(QAbstractTableModel):
 
     def overdue_by(self, row: dict) -> int:
         """Days past the deadline for a dispute still open after the overdue days (else 0)."""
-        days = row.get("\0overdue")          # worked out once per row held (the view asks per cell and role)
+        days = row.get("\0overdue")  # worked out once per row held (the view asks per cell and role)
         if days is None:
             days = row["\0overdue"] = self._overdue_by(row)
         return days
@@ -435,8 +457,9 @@ class RegisterModel(QAbstractTableModel):
         if self.register != "disputes" or row.get("status") in DONE_STATUSES or not row.get("registered_on"):
             return 0
         today = self.ctx.today()
-        if not is_overdue(row["registered_on"], row["status"], row.get("concluded_on"), days=self._overdue_days,
-                          today=today):
+        if not is_overdue(
+            row["registered_on"], row["status"], row.get("concluded_on"), days=self._overdue_days, today=today
+        ):
             return 0
         deadline = dt.date.fromisoformat(row["registered_on"]) + dt.timedelta(days=self._overdue_days)
         return (today - deadline).days

@@ -74,7 +74,7 @@ class PersonLineEdit(QLineEdit):
         return label(p)
 
     def _chosen(self, person: dict | str) -> None:
-        if isinstance(person, str):             # a label from the popup
+        if isinstance(person, str):  # a label from the popup
             self.directory.choose(person)
             return
         self._person = person
@@ -88,7 +88,10 @@ class PersonLineEdit(QLineEdit):
 
 #: name fields of the forms → (staff only?, {directory key: form field filled when a person is picked})
 NAME_FIELDS = {
-    "mediator": (True, {}), "speaker": (True, {}), "handler": (True, {}), "visitor": (True, {}),
+    "mediator": (True, {}),
+    "speaker": (True, {}),
+    "handler": (True, {}),
+    "visitor": (True, {}),
     "organizer": (True, {}),
     "caller_name": (False, {"phone": "caller_phone"}),
 }
@@ -107,6 +110,7 @@ def complete_names(form, conn) -> dict[str, DirectoryCompleter]:
             for source, target in fills.items():
                 if person.get(source) and target in form.editors:
                     form.set_value(target, person[source])
+
         completer.picked.connect(fill)
         out[key] = completer
     return out

@@ -64,12 +64,14 @@ def L(key: str, **kw) -> str:  # noqa: N802 - short for the labels' translations
 def database_path(ctx: Context) -> str | None:
     """The file behind ``ctx`` (a worker opens its own connection to it)."""
     from dudu_desktop.services.backup import db_path_of
+
     path = db_path_of(ctx.conn)
     return str(path) if path else None
 
 
 def _pdfium():
     import pypdfium2  # imported when a preview is made, not at start-up (~0.2 s)
+
     return pypdfium2
 
 
@@ -83,22 +85,23 @@ def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
             doc.close()
 
 
-def render_pages(pdf: bytes, *, width_px: int | None = None, dpi: float | None = None,
-                 pages: list[int] | None = None) -> list[QImage]:
+def render_pages(
+    pdf: bytes, *, width_px: int | None = None, dpi: float | None = None, pages: list[int] | None = None
+) -> list[QImage]:
     """Page images (white background): ``width_px`` wide, or at ``dpi``."""
     images = []
     pdfium = _pdfium()
     with _pdfium_lock:
         doc = pdfium.PdfDocument(pdf)
         try:
-            for i in (range(len(doc)) if pages is None else pages):
+            for i in range(len(doc)) if pages is None else pages:
                 page = doc[i]
                 w, _h = page.get_size()
                 scale = width_px / w if width_px else (dpi or 72) / 72
-                bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True,
-                                     fill_color=(255, 255, 255, 255))
-                image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
-                               QImage.Format_RGBX8888).copy()
+                bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True, fill_color=(255, 255, 255, 255))
+                image = QImage(
+                    bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride, QImage.Format_RGBX8888
+                ).copy()
                 images.append(image)
                 bitmap.close()
                 page.close()
@@ -140,7 +143,7 @@ class OneLineLabel(QLabel):
 
     def _elide(self) -> None:
         width = self.contentsRect().width()
-        if self.isVisible() and width > 0:     # not laid out yet: whole
+        if self.isVisible() and width > 0:  # not laid out yet: whole
             self.setText(self.fontMetrics().elidedText(self.full_text, Qt.ElideRight, width))
 
 
@@ -148,10 +151,12 @@ def _preview(request: DocumentRequest):
     def work(ctx: Context):
         pdf, pages = documents.pdf_bytes(ctx, request)
         return pdf, pages, render_pages(pdf, width_px=PREVIEW_WIDTH)
+
     return work
 
 
 # ---------------------------------------------------------------- the dialog
+
 
 class PrintPreviewDialog(QDialog):
     """Preview of ``request``; ``ready(pages)`` once shown, ``failed(message)`` otherwise,
@@ -180,8 +185,13 @@ class PrintPreviewDialog(QDialog):
         allowed = ctx.can(Permission.PRINT_UNMASKED)
         self.unmasked.setEnabled(request.has_personal_data and allowed)
         self.unmasked.setChecked(bool(request.params.get("unmasked")) and self.unmasked.isEnabled())
-        self.unmasked.setToolTip(L("unmasked_tip") if self.unmasked.isEnabled() else
-                                 L("unmasked_none") if not request.has_personal_data else L("unmasked_denied"))
+        self.unmasked.setToolTip(
+            L("unmasked_tip")
+            if self.unmasked.isEnabled()
+            else L("unmasked_none")
+            if not request.has_personal_data
+            else L("unmasked_denied")
+        )
         self.unmasked.toggled.connect(self._unmasked_toggled)
         top.addWidget(self.unmasked)
         self.edit_texts = QPushButton(L("edit_texts"))
@@ -200,11 +210,13 @@ class PrintPreviewDialog(QDialog):
         for w in (self.issue_date_label, self.issue_date):
             w.setVisible(request.kind == ANNUAL)
             top.addWidget(w)
-        self.photos = QCheckBox(L("photos"))       # 附件：活动照片 / the ledger's photo pages (issue 16)
+        self.photos = QCheckBox(L("photos"))  # 附件：活动照片 / the ledger's photo pages (issue 16)
         self.photos.setObjectName("withPhotos")
         self.photos.setToolTip(L("photos_tip"))
-        self.photos.setVisible(request.kind == ANNUAL or (request.kind == documents.LEDGER and
-                                                          request.params.get("register") == "publicity"))
+        self.photos.setVisible(
+            request.kind == ANNUAL
+            or (request.kind == documents.LEDGER and request.params.get("register") == "publicity")
+        )
         self.photos.setChecked(bool(request.params.get("photos")))
         self.photos.toggled.connect(lambda on: self._set_param(photos=on))
         top.addWidget(self.photos)
@@ -263,11 +275,13 @@ class PrintPreviewDialog(QDialog):
         # keys: Ctrl+P print, Ctrl+S save the PDF, Esc close (QDialog), Ctrl++ / Ctrl+- / Ctrl+0 zoom
         self.zoom = 1.0
         self.images: list[QImage] = []
-        for keys, slot in (((QKeySequence.Print,), lambda: self.print_button.isEnabled() and self.print_document()),
-                           ((QKeySequence.Save,), lambda: self.pdf_button.isEnabled() and self.save_pdf()),
-                           ((QKeySequence.ZoomIn, "Ctrl+="), lambda: self.set_zoom(+1)),
-                           ((QKeySequence.ZoomOut,), lambda: self.set_zoom(-1)),
-                           (("Ctrl+0",), lambda: self.set_zoom(0))):
+        for keys, slot in (
+            ((QKeySequence.Print,), lambda: self.print_button.isEnabled() and self.print_document()),
+            ((QKeySequence.Save,), lambda: self.pdf_button.isEnabled() and self.save_pdf()),
+            ((QKeySequence.ZoomIn, "Ctrl+="), lambda: self.set_zoom(+1)),
+            ((QKeySequence.ZoomOut,), lambda: self.set_zoom(-1)),
+            (("Ctrl+0",), lambda: self.set_zoom(0)),
+        ):
             for key in keys:
                 QShortcut(QKeySequence(key), self, activated=slot)
         self.generate()
@@ -280,8 +294,11 @@ class PrintPreviewDialog(QDialog):
         self.generation += 1
         generation = self.generation
         job = workers.Job(lambda job: work(job.ctx), db_path=self.db_path, ctx=self.ctx)
-        job.connect(self, done=lambda value: on_done(generation, value),
-                    failed=lambda message: on_failed(generation, message.replace("\n", "；")))
+        job.connect(
+            self,
+            done=lambda value: on_done(generation, value),
+            failed=lambda message: on_failed(generation, message.replace("\n", "；")),
+        )
         workers.start(job, threaded=self.threaded)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
@@ -357,9 +374,14 @@ class PrintPreviewDialog(QDialog):
     # --- output ---------------------------------------------------------------------------------
     def _audit_output(self, output: str) -> None:
         if self.request.params.get("unmasked"):
-            audit_unmasked(self.ctx, document=documents.title_of(self.request),
-                           details={"output": output, **{k: v for k, v in self.request.params.items()
-                                                         if isinstance(v, (str, int)) and k != "unmasked"}})
+            audit_unmasked(
+                self.ctx,
+                document=documents.title_of(self.request),
+                details={
+                    "output": output,
+                    **{k: v for k, v in self.request.params.items() if isinstance(v, (str, int)) and k != "unmasked"},
+                },
+            )
 
     def _suggested(self, ext: str) -> str:
         name = documents.title_of(self.request).replace("/", "-").replace(" ", "")
@@ -370,8 +392,7 @@ class PrintPreviewDialog(QDialog):
         if self.pdf is None:
             return False
         if path is None:
-            path, _filter = QFileDialog.getSaveFileName(self, L("save_pdf"), self._suggested("pdf"),
-                                                        L("pdf_filter"))
+            path, _filter = QFileDialog.getSaveFileName(self, L("save_pdf"), self._suggested("pdf"), L("pdf_filter"))
             if not path:
                 return False
         if not path.lower().endswith(".pdf"):
@@ -388,8 +409,9 @@ class PrintPreviewDialog(QDialog):
     def export_table(self, fmt: str, path: str | None = None) -> None:
         """Export the ledger as .xlsx or .csv in the background (``exported(path)`` when done)."""
         if path is None:
-            path, _filter = QFileDialog.getSaveFileName(self, L(f"export_{fmt}"), self._suggested(fmt),
-                                                        L(f"{fmt}_filter"))
+            path, _filter = QFileDialog.getSaveFileName(
+                self, L(f"export_{fmt}"), self._suggested(fmt), L(f"{fmt}_filter")
+            )
             if not path:
                 return
         if not path.lower().endswith("." + fmt):
@@ -457,6 +479,7 @@ class PrintPreviewDialog(QDialog):
 
 def _pixmap(image: QImage):
     from PySide6.QtGui import QPixmap
+
     return QPixmap.fromImage(image)
 
 
@@ -508,8 +531,9 @@ class ReportTextsDialog(QDialog):
 
     def save(self) -> bool:
         try:
-            report_texts.save_texts(self.ctx, self.year, self.village,
-                                    {k: e.toPlainText() for k, e in self.editors.items()})
+            report_texts.save_texts(
+                self.ctx, self.year, self.village, {k: e.toPlainText() for k, e in self.editors.items()}
+            )
         except Refused as exc:
             self.error.setText("\n".join(p.message for p in exc.problems))
             return False
@@ -526,6 +550,7 @@ def open_preview(parent, ctx: Context, request: DocumentRequest) -> PrintPreview
 
 
 # ---------------------------------------------------------------- entry points for the window
+
 
 def request_for_page(ctx: Context, page) -> DocumentRequest:
     """Ctrl+P on a register page: that register's monthly ledger for the page's month (the
@@ -562,6 +587,7 @@ def add_agreement_button(dialog) -> QPushButton | None:
     ``dialog.buttons``): the agreement of a 调解成功 case, a draft for a case still being
     mediated (after asking), the reason otherwise."""
     from PySide6.QtWidgets import QDialogButtonBox
+
     if not getattr(dialog, "record_id", None):
         return None
     button = dialog.buttons.addButton(L("print_agreement"), QDialogButtonBox.ActionRole)
@@ -577,6 +603,7 @@ def print_agreement(parent, ctx: Context, dispute_id: str) -> PrintPreviewDialog
     case still being mediated, after asking."""
     from dudu_desktop.domain.vocab import OPEN_STATUSES
     from dudu_desktop.services import disputes
+
     row = disputes.get_dispute(ctx.conn, dispute_id)
     params = {"dispute_id": dispute_id}
     if row["status"] in OPEN_STATUSES:
@@ -590,13 +617,17 @@ def print_agreement(parent, ctx: Context, dispute_id: str) -> PrintPreviewDialog
 def add_dossier_button(dialog) -> QPushButton | None:
     """A 打印卷宗 button in a saved dispute's editor: the preview of its dossier (一案一卷)."""
     from PySide6.QtWidgets import QDialogButtonBox
+
     if not getattr(dialog, "record_id", None):
         return None
     button = dialog.buttons.addButton(L("print_dossier"), QDialogButtonBox.ActionRole)
     button.setObjectName("printDossier")
     button.setAutoDefault(False)
-    button.clicked.connect(lambda _checked=False: open_preview(
-        dialog, dialog.ctx, DocumentRequest(documents.DOSSIER, {"dispute_id": dialog.record_id})))
+    button.clicked.connect(
+        lambda _checked=False: open_preview(
+            dialog, dialog.ctx, DocumentRequest(documents.DOSSIER, {"dispute_id": dialog.record_id})
+        )
+    )
     return button
 
 
@@ -604,6 +635,7 @@ def add_signin_buttons(dialog) -> QPushButton | None:
     """A 打印签到表 button in a saved session's editor, with a menu: the sheet to sign before
     the session, or the attendance record after it."""
     from PySide6.QtWidgets import QDialogButtonBox, QMenu
+
     if not getattr(dialog, "record_id", None):
         return None
     button = dialog.buttons.addButton(L("print_signin"), QDialogButtonBox.ActionRole)
@@ -613,7 +645,10 @@ def add_signin_buttons(dialog) -> QPushButton | None:
     for key, after in (("sheet_before", False), ("sheet_after", True)):
         action = menu.addAction(L(key))
         action.setObjectName(key)
-        action.triggered.connect(lambda _checked=False, a=after: open_preview(
-            dialog, dialog.ctx, DocumentRequest(documents.SIGNIN, {"training_id": dialog.record_id, "after": a})))
+        action.triggered.connect(
+            lambda _checked=False, a=after: open_preview(
+                dialog, dialog.ctx, DocumentRequest(documents.SIGNIN, {"training_id": dialog.record_id, "after": a})
+            )
+        )
     button.setMenu(menu)
     return button

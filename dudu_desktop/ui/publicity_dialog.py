@@ -75,8 +75,9 @@ class PublicityDialog(RecordDialog):
         data = self.form.values()
         if self.record_id is None:
             return publicity.create_event(self.ctx, data, self.materials())
-        publicity.update_event(self.ctx, self.record_id, data, self.materials(),
-                               expected_version=self.record["version"])
+        publicity.update_event(
+            self.ctx, self.record_id, data, self.materials(), expected_version=self.record["version"]
+        )
         return self.record_id
 
     def show_refused(self, exc) -> None:

@@ -40,14 +40,26 @@ from dudu_desktop.storage.queries import Filters, meta
 from dudu_desktop.ui import style
 from dudu_desktop.ui.models import RegisterModel
 
-PERIODS = (("all", N_("All dates")), ("this_month", N_("This month")), ("last_month", N_("Last month")),
-           ("this_year", N_("This year")), ("month", N_("Month…")), ("range", N_("Date range…")))
-NEW_LABELS = {"disputes": N_("New dispute"), "trainings": N_("New training session"),
-              "hotline": N_("New consultation"), "publicity": N_("New publicity event")}
-SEARCH_HINTS = {"disputes": N_("Search parties, summary, mediator, number (Ctrl+F)"),
-                "trainings": N_("Search topic, speaker, location (Ctrl+F)"),
-                "hotline": N_("Search caller, question, answer (Ctrl+F)"),
-                "publicity": N_("Search theme, location, organizer (Ctrl+F)")}
+PERIODS = (
+    ("all", N_("All dates")),
+    ("this_month", N_("This month")),
+    ("last_month", N_("Last month")),
+    ("this_year", N_("This year")),
+    ("month", N_("Month…")),
+    ("range", N_("Date range…")),
+)
+NEW_LABELS = {
+    "disputes": N_("New dispute"),
+    "trainings": N_("New training session"),
+    "hotline": N_("New consultation"),
+    "publicity": N_("New publicity event"),
+}
+SEARCH_HINTS = {
+    "disputes": N_("Search parties, summary, mediator, number (Ctrl+F)"),
+    "trainings": N_("Search topic, speaker, location (Ctrl+F)"),
+    "hotline": N_("Search caller, question, answer (Ctrl+F)"),
+    "publicity": N_("Search theme, location, organizer (Ctrl+F)"),
+}
 SEARCH_DELAY_MS = 300
 
 
@@ -58,7 +70,7 @@ class RegisterHeader(QHeaderView):
 
     def __init__(self, parent: QTableView):
         super().__init__(Qt.Horizontal, parent)
-        self.setSectionsClickable(True)         # as the table's own header
+        self.setSectionsClickable(True)  # as the table's own header
         self.setHighlightSections(True)
 
     def sectionSizeFromContents(self, logical: int) -> QSize:
@@ -68,28 +80,30 @@ class RegisterHeader(QHeaderView):
             option = QStyleOptionHeader()
             self.initStyleOption(option)
             margin = self.style().pixelMetric(QStyle.PM_HeaderMargin, option, self)
-            size.setWidth(size.width() - size.height() - margin)      # what Qt added for the arrow
+            size.setWidth(size.width() - size.height() - margin)  # what Qt added for the arrow
         return size
 
 
 def _swatch(colour: str, text: str, *, fg: str = style.TEXT, bold: bool = False) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet(f"background: {colour}; color: {fg}; padding: 2px 8px; border: 1px solid #c8ccd2;"
-                        f"{' font-weight: bold;' if bold else ''}")
+    label.setStyleSheet(
+        f"background: {colour}; color: {fg}; padding: 2px 8px; border: 1px solid #c8ccd2;"
+        f"{' font-weight: bold;' if bold else ''}"
+    )
     return label
 
 
 class RegisterPage(QWidget):
-    open_record = Signal(str, str)      # register, record id
-    new_record = Signal(str)            # register
-    changed = Signal()                  # a record was voided or restored here
+    open_record = Signal(str, str)  # register, record id
+    new_record = Signal(str)  # register
+    changed = Signal()  # a record was voided or restored here
 
     def __init__(self, ctx: Context, register: str, db_path=None, parent=None, *, threaded: bool = True):
         super().__init__(parent)
         self.ctx = ctx
         self.register = register
         self.meta = meta(register)
-        self._extra: dict = {}          # open_only / followup_due / overdue set by a home-page figure
+        self._extra: dict = {}  # open_only / followup_due / overdue set by a home-page figure
         v = QVBoxLayout(self)
         v.addLayout(self._title_row())
         v.addLayout(self._search_row())
@@ -163,8 +177,12 @@ class RegisterPage(QWidget):
         # wider than a 1024 px screen leaves beside the navigation (the window grew past the screen)
         self.show_voided = QCheckBox(_("Show voided"))
         self.show_voided.setObjectName("showVoided")
-        self.show_voided.setToolTip(_("Also list the records voided by mistake or as duplicates (grey, struck "
-                                      "through); an administrator can restore them"))
+        self.show_voided.setToolTip(
+            _(
+                "Also list the records voided by mistake or as duplicates (grey, struck "
+                "through); an administrator can restore them"
+            )
+        )
         row1.addWidget(self.show_voided)
         reset = QPushButton(_("Clear filters"))
         reset.clicked.connect(self.reset_filters)
@@ -229,13 +247,13 @@ class RegisterPage(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(28)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSortIndicator(self.model.sort_column(), Qt.DescendingOrder)
-        self.view.setSortingEnabled(True)        # after the indicator: sorts by the model's own order
+        self.view.setSortingEnabled(True)  # after the indicator: sorts by the model's own order
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
         self.fit_columns()
         self.view.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.installEventFilter(self)          # the Delete key voids the selected row
+        self.view.installEventFilter(self)  # the Delete key voids the selected row
         self.reason_dialog = None
         self.view.activated.connect(lambda index: self._open_row(index.row()))
         return self.view
@@ -279,12 +297,16 @@ class RegisterPage(QWidget):
     def filters(self) -> Filters:
         today = self.ctx.today()
         period = self.period.currentData()
-        f = Filters(village=self.village.currentData(), type=self.type.currentData(),
-                    status=self.status.currentData() if self.status else None,
-                    level=self.level.currentData() if self.level else None,
-                    overdue=bool(self.overdue and self.overdue.isChecked()),
-                    search=self.search.text().strip() or None, include_deleted=self.show_voided.isChecked(),
-                    **self._extra)
+        f = Filters(
+            village=self.village.currentData(),
+            type=self.type.currentData(),
+            status=self.status.currentData() if self.status else None,
+            level=self.level.currentData() if self.level else None,
+            overdue=bool(self.overdue and self.overdue.isChecked()),
+            search=self.search.text().strip() or None,
+            include_deleted=self.show_voided.isChecked(),
+            **self._extra,
+        )
         if period == "this_month":
             f = f.with_(month=today.strftime("%Y-%m"))
         elif period == "last_month":
@@ -295,15 +317,31 @@ class RegisterPage(QWidget):
         elif period == "month":
             f = f.with_(month=self.month.date().toString("yyyy-MM"))
         elif period == "range":
-            f = f.with_(date_from=self.date_from.date().toString("yyyy-MM-dd"),
-                        date_to=self.date_to.date().toString("yyyy-MM-dd"))
+            f = f.with_(
+                date_from=self.date_from.date().toString("yyyy-MM-dd"),
+                date_to=self.date_to.date().toString("yyyy-MM-dd"),
+            )
         return f
 
     def set_filters(self, f: Filters) -> None:
         """Show the page with these filters (from a home-page figure)."""
-        widgets = [w for w in (self.period, self.village, self.type, self.status, self.level, self.month,
-                               self.date_from, self.date_to, self.overdue, self.search, self.show_voided)
-                   if w is not None]
+        widgets = [
+            w
+            for w in (
+                self.period,
+                self.village,
+                self.type,
+                self.status,
+                self.level,
+                self.month,
+                self.date_from,
+                self.date_to,
+                self.overdue,
+                self.search,
+                self.show_voided,
+            )
+            if w is not None
+        ]
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -325,7 +363,7 @@ class RegisterPage(QWidget):
                 else:
                     self._select(self.period, "month")
                     self.month.setDate(QDate(y, m, 1))
-            elif f.date_from or f.date_to:          # a home-page chart: this year, or another span
+            elif f.date_from or f.date_to:  # a home-page chart: this year, or another span
                 today = self.ctx.today()
                 if (f.date_from, f.date_to) == (f"{today.year}-01-01", f"{today.year}-12-31"):
                     self._select(self.period, "this_year")
@@ -400,7 +438,7 @@ class RegisterPage(QWidget):
             self._select(self.village, current)
         finally:
             self.village.blockSignals(False)
-        if self.village.currentData() != current:          # the village filtered on is gone
+        if self.village.currentData() != current:  # the village filtered on is gone
             self.apply_filters()
 
     def focus_search(self) -> None:
@@ -416,7 +454,7 @@ class RegisterPage(QWidget):
         # the text layout rounding up fractional widths (a synthetic bold)
         padding = 2 * (self.view.style().pixelMetric(QStyle.PM_FocusFrameHMargin, None, self.view) + 1) + 2
         bold = QFont(self.view.font())
-        bold.setBold(True)                  # overdue rows are bold
+        bold.setBold(True)  # overdue rows are bold
         metrics = (QFontMetrics(self.view.font()), QFontMetrics(bold))
         for i, col in enumerate(self.model.columns):
             # the stretching last column never shrinks below the width set here: start it small
@@ -431,7 +469,8 @@ class RegisterPage(QWidget):
             # keep showing the order actually used
             self.view.horizontalHeader().blockSignals(True)
             self.view.horizontalHeader().setSortIndicator(
-                self.model.sort_column(), Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder)
+                self.model.sort_column(), Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder
+            )
             self.view.horizontalHeader().blockSignals(False)
 
     # --- busy / loaded ----------------------------------------------------------------------------
@@ -495,8 +534,13 @@ class RegisterPage(QWidget):
 
         add(_("Open"), "open", lambda: self.open_record.emit(self.register, record["id"]), enabled=not voided)
         if voided:
-            add(_("Restore…"), "restore", lambda: self.restore_record(record),
-                enabled=self.ctx.can(Permission.DELETE), tip=_("Administrators restore voided records"))
+            add(
+                _("Restore…"),
+                "restore",
+                lambda: self.restore_record(record),
+                enabled=self.ctx.can(Permission.DELETE),
+                tip=_("Administrators restore voided records"),
+            )
         else:
             refusal = records.delete_refusal(self.ctx, table, record)
             add(_("Void…"), "void", lambda: self.void_record(record), enabled=refusal is None, tip=refusal or "")
@@ -522,6 +566,7 @@ class RegisterPage(QWidget):
 
     def _print_agreement(self, record: dict) -> None:
         from dudu_desktop.ui.print_preview import print_agreement
+
         print_agreement(self, self.ctx, record["id"])
 
     def _describe(self, record: dict) -> str:
@@ -544,29 +589,41 @@ class RegisterPage(QWidget):
         if refusal:
             QMessageBox.information(self, _("Void"), refusal)
             return None
-        return self._ask(record, _("Void record"), _(
-            "Void {what}? It disappears from the lists, figures and the township's totals, stays in the "
-            "file with its history and can be restored by an administrator.").format(what=self._describe(record)),
-            lambda reason: records.delete_record(self.ctx, REGISTER_TABLES[self.register], record["id"],
-                                                 reason=reason), _("Voided."))
+        return self._ask(
+            record,
+            _("Void record"),
+            _(
+                "Void {what}? It disappears from the lists, figures and the township's totals, stays in the "
+                "file with its history and can be restored by an administrator."
+            ).format(what=self._describe(record)),
+            lambda reason: records.delete_record(self.ctx, REGISTER_TABLES[self.register], record["id"], reason=reason),
+            _("Voided."),
+        )
 
     def restore_record(self, record: dict):
         if not self.ctx.can(Permission.DELETE):
             QMessageBox.information(self, _("Restore"), _("Only an administrator can restore a voided record."))
             return None
-        return self._ask(record, _("Restore record"), _("Restore {what}?").format(what=self._describe(record)),
-                         lambda reason: records.restore_record(self.ctx, REGISTER_TABLES[self.register],
-                                                               record["id"], reason=reason), _("Restored."))
+        return self._ask(
+            record,
+            _("Restore record"),
+            _("Restore {what}?").format(what=self._describe(record)),
+            lambda reason: records.restore_record(
+                self.ctx, REGISTER_TABLES[self.register], record["id"], reason=reason
+            ),
+            _("Restored."),
+        )
 
     def _ask(self, record: dict, title: str, question: str, act, done: str):
         from dudu_desktop.ui.voiding import ReasonDialog
+
         dialog = ReasonDialog(title, question, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose, True)
 
         def confirmed(reason: str) -> None:
             try:
                 act(reason)
-            except (Refused, sqlite3.Error) as exc:         # a locked or read-only database: in words
+            except (Refused, sqlite3.Error) as exc:  # a locked or read-only database: in words
                 QMessageBox.warning(self, title, user_message(exc))
                 return
             self.count_label.setText(done)

@@ -74,8 +74,9 @@ class SettingsPage(QWidget):
         self.language.setCurrentIndex(max(0, self.language.findData(language.saved_language() or current_locale())))
         self.language.activated.connect(self._language_chosen)
         form.addRow(_("Language"), self.language)
-        self.language_note = QLabel(_("Applies to this PC, from the next start of the program. Records, "
-                                      "printouts and bundles stay in Chinese."))
+        self.language_note = QLabel(
+            _("Applies to this PC, from the next start of the program. Records, printouts and bundles stay in Chinese.")
+        )
         self.language_note.setWordWrap(True)
         self.language_note.setStyleSheet("color: #5f6368;")
         form.addRow(self.language_note)
@@ -86,7 +87,7 @@ class SettingsPage(QWidget):
         box = QGroupBox(_("Villages"))
         g = QGridLayout(box)
         self.villages = QListWidget()
-        self.villages.setMaximumHeight(104)        # five villages (more scroll): the staff's buttons in sight at 768
+        self.villages.setMaximumHeight(104)  # five villages (more scroll): the staff's buttons in sight at 768
         g.addWidget(self.villages, 0, 0, 1, 4)
         self.village_code = QLineEdit()
         self.village_code.setPlaceholderText(_("12-digit area code"))
@@ -127,8 +128,12 @@ class SettingsPage(QWidget):
         types = QLabel("、".join(vocab.DISPUTE_TYPES))
         types.setWordWrap(True)
         h.addWidget(types)
-        note = QLabel(_("These are the 15 categories of the people's mediation statistics; they are fixed so "
-                        "that every village's figures add up at the township."))
+        note = QLabel(
+            _(
+                "These are the 15 categories of the people's mediation statistics; they are fixed so "
+                "that every village's figures add up at the township."
+            )
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color: #5f6368;")
         h.addWidget(note)
@@ -152,8 +157,12 @@ class SettingsPage(QWidget):
         self.overdue_days.setRange(1, 365)
         self.overdue_days.setSuffix(_(" days"))
         form.addRow(_("A case is overdue when not concluded within"), self.overdue_days)
-        note = QLabel(_("Cases still open after this many days are shown in red on the register and counted "
-                        "as overdue on the home page."))
+        note = QLabel(
+            _(
+                "Cases still open after this many days are shown in red on the register and counted "
+                "as overdue on the home page."
+            )
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color: #5f6368;")
         form.addRow(note)
@@ -171,10 +180,14 @@ class SettingsPage(QWidget):
     def load(self) -> None:
         info = site.site(self.ctx.conn) or {}
         role = _("Township") if info.get("role") == site.TOWNSHIP else _("Village")
-        self.site_label.setText(_("{role}: {name} ({code})").format(role=role, name=info.get("name", ""),
-                                                                    code=info.get("code", ""))
-                                + ("\n" + _("Township: {name}").format(name=info["township_name"])
-                                   if info.get("township_name") and info.get("role") != site.TOWNSHIP else ""))
+        self.site_label.setText(
+            _("{role}: {name} ({code})").format(role=role, name=info.get("name", ""), code=info.get("code", ""))
+            + (
+                "\n" + _("Township: {name}").format(name=info["township_name"])
+                if info.get("township_name") and info.get("role") != site.TOWNSHIP
+                else ""
+            )
+        )
         self.villages.clear()
         for vil in site.villages(self.ctx.conn):
             self.villages.addItem(f"{vil['code']}  {vil['name']}")
@@ -191,12 +204,12 @@ class SettingsPage(QWidget):
             return
         language.save_language(locale)
         if locale == current_locale():
-            return                    # back to the language already running: nothing to restart
+            return  # back to the language already running: nothing to restart
         text = _("The language changes when the program starts again. Restart now?")
         if self.ask_restart(text):
             window = self.window()
             if window is not self and not window.close():
-                return                # an editor with unsaved changes kept the window open
+                return  # an editor with unsaved changes kept the window open
             if self.restart_program():
                 QApplication.quit()
 
@@ -237,7 +250,7 @@ class SettingsPage(QWidget):
             site.set_setting(self.ctx, "staff", self.staff_names())
             site.set_setting(self.ctx, "warning_criteria", criteria)
             site.set_setting(self.ctx, "overdue_days", self.overdue_days.value())
-        except (Refused, sqlite3.Error) as exc:             # a locked or read-only database: in words
+        except (Refused, sqlite3.Error) as exc:  # a locked or read-only database: in words
             self.message.setText(user_message(exc))
             self.message.setStyleSheet("color: #c62828;")
             return False

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 TEXT = "#1f1f1f"
-DONE_TEXT = "#5f6368"          # concluded / closed-out cases: grey text
-OVERDUE_TEXT = "#b00020"       # overdue: dark red, bold
+DONE_TEXT = "#5f6368"  # concluded / closed-out cases: grey text
+OVERDUE_TEXT = "#b00020"  # overdue: dark red, bold
 ERROR = "#c62828"
-VOIDED_TEXT = "#9aa0a6"        # voided (作废) records, shown with 显示已作废: light grey, struck through
+VOIDED_TEXT = "#9aa0a6"  # voided (作废) records, shown with 显示已作废: light grey, struck through
 
 #: Row backgrounds by warning level (pale enough for black text to stay readable).
 LEVEL_BACKGROUND = {"红": "#f9d0d0", "黄": "#fff1b8", "蓝": "#dce9fa"}

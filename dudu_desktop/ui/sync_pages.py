@@ -54,10 +54,17 @@ def table_label(table: str) -> str:
 
 
 COMMON_LABELS = {
-    "id": N_("Record id"), "village_code": N_("Village code"), "created_at": N_("Created at"),
-    "updated_at": N_("Changed at"), "created_by": N_("Created by"), "updated_by": N_("Changed by"),
-    "version": N_("Version"), "deleted": N_("Deleted"), "serial_no": N_("Serial number"),
-    "party_names": N_("Parties"), "level_reason": N_("Reason for the warning level"),
+    "id": N_("Record id"),
+    "village_code": N_("Village code"),
+    "created_at": N_("Created at"),
+    "updated_at": N_("Changed at"),
+    "created_by": N_("Created by"),
+    "updated_by": N_("Changed by"),
+    "version": N_("Version"),
+    "deleted": N_("Deleted"),
+    "serial_no": N_("Serial number"),
+    "party_names": N_("Parties"),
+    "level_reason": N_("Reason for the warning level"),
 }
 
 
@@ -93,18 +100,19 @@ def _wrap_last_column(table: QTableWidget) -> None:
 
 def _refused_text(ctx: Context, exc: Refused) -> str:
     """A refusal as the window says it: its own words for what the command line calls options."""
-    return in_window_words("\n".join(p.message for p in exc.problems),
-                           administrator=ctx.can(Permission.ADMINISTER))
+    return in_window_words("\n".join(p.message for p in exc.problems), administrator=ctx.can(Permission.ADMINISTER))
 
 
 def _db_path(ctx: Context, db_path) -> str:
     if db_path:
         return str(db_path)
     from dudu_desktop.services.backup import db_path_of
+
     return str(db_path_of(ctx.conn))
 
 
 # --- export (village) ----------------------------------------------------------------------------------
+
 
 class ExportPage(QWidget):
     exported = Signal(object)
@@ -116,8 +124,12 @@ class ExportPage(QWidget):
         title = QLabel(_("Export a bundle for the township"))
         title.setObjectName("pageTitle")
         v.addWidget(title)
-        hint = QLabel(_("Insert the USB stick, choose it below and press Export. The bundle holds every change "
-                        "since the last export; with nothing new it is still written (a zero report)."))
+        hint = QLabel(
+            _(
+                "Insert the USB stick, choose it below and press Export. The bundle holds every change "
+                "since the last export; with nothing new it is still written (a zero report)."
+            )
+        )
         hint.setWordWrap(True)
         v.addWidget(hint)
         row = QHBoxLayout()
@@ -161,7 +173,7 @@ class ExportPage(QWidget):
     def find_drives(self, drives=None) -> None:
         current = self.target.currentData()
         self.target.clear()
-        for path in (removable_drives() if drives is None else drives):
+        for path in removable_drives() if drives is None else drives:
             self.target.addItem(_("USB drive {path}").format(path=path), str(path))
         if current and self.target.findData(current) < 0:
             self.target.addItem(current, current)
@@ -181,8 +193,9 @@ class ExportPage(QWidget):
         self.target.setCurrentIndex(i)
 
     def choose_registration(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, _("Import registration file…"), "",
-                                               _("Registration files (*.dudukey)"))
+        path, _f = QFileDialog.getOpenFileName(
+            self, _("Import registration file…"), "", _("Registration files (*.dudukey)")
+        )
         if path:
             self.import_registration(path)
 
@@ -192,9 +205,12 @@ class ExportPage(QWidget):
         except Refused as exc:
             self.status.setText(_refused_text(self.ctx, exc))
             return
-        self.status.setText(_("Registration imported: bundles are now signed with key {key} and sealed for "
-                              "{township}. Delete the registration file from the stick.").format(
-            key=reg.village_key, township=reg.township_name))
+        self.status.setText(
+            _(
+                "Registration imported: bundles are now signed with key {key} and sealed for "
+                "{township}. Delete the registration file from the stick."
+            ).format(key=reg.village_key, township=reg.township_name)
+        )
 
     def export(self):
         folder = self.target.currentData()
@@ -206,19 +222,25 @@ class ExportPage(QWidget):
         except Refused as exc:
             self.status.setText(_refused_text(self.ctx, exc))
             return None
-        self.status.setText(_("Bundle {seq} written: {path} ({rows} records changed). Take the stick to the "
-                              "township.").format(seq=result.seq, path=result.path, rows=result.rows))
+        self.status.setText(
+            _("Bundle {seq} written: {path} ({rows} records changed). Take the stick to the township.").format(
+                seq=result.seq, path=result.path, rows=result.rows
+            )
+        )
         self.refresh()
         self.exported.emit(result)
         return result
 
     def refresh(self) -> None:
-        rows = [[e["seq"], e["at"], e["period"], _("full") if e["full"] else _("changes"), e["rows"], e["path"]]
-                for e in sync_export.exports(self.ctx.conn)]
+        rows = [
+            [e["seq"], e["at"], e["period"], _("full") if e["full"] else _("changes"), e["rows"], e["path"]]
+            for e in sync_export.exports(self.ctx.conn)
+        ]
         fill(self.log, rows, [_("No."), _("Exported at"), _("Month reported"), _("Kind"), _("Records"), _("File")])
 
 
 # --- import (township: bundles; everyone: spreadsheets) -------------------------------------------------
+
 
 class ImportPage(QWidget):
     applied = Signal()
@@ -226,9 +248,9 @@ class ImportPage(QWidget):
     def __init__(self, ctx: Context, db_path=None, parent=None, *, threaded: bool = True):
         super().__init__(parent)
         self.ctx, self.db_path, self.threaded = ctx, _db_path(ctx, db_path), threaded
-        self.files: list[tuple[str, str | None]] = []         # (path, register or None for a bundle)
+        self.files: list[tuple[str, str | None]] = []  # (path, register or None for a bundle)
         self.previews: dict[str, object] = {}
-        self._preview_generation = 0     # the newest preview; older ones finishing late are ignored
+        self._preview_generation = 0  # the newest preview; older ones finishing late are ignored
         is_township = (site.site(ctx.conn) or {}).get("role") == site.TOWNSHIP
         v = QVBoxLayout(self)
         title = QLabel(_("Import bundles and spreadsheets"))
@@ -297,24 +319,23 @@ class ImportPage(QWidget):
 
     # choosing files
     def choose_bundles(self) -> None:
-        paths, _f = QFileDialog.getOpenFileNames(self, _("Choose village bundles"), "",
-                                                 _("Bundles (*.dudu *.zip)"))
+        paths, _f = QFileDialog.getOpenFileNames(self, _("Choose village bundles"), "", _("Bundles (*.dudu *.zip)"))
         self.add_files(paths)
 
     def choose_sheet(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, _("Choose a spreadsheet"), "",
-                                               _("Spreadsheets (*.xlsx *.csv)"))
+        path, _f = QFileDialog.getOpenFileName(self, _("Choose a spreadsheet"), "", _("Spreadsheets (*.xlsx *.csv)"))
         if path:
             self.add_files([path], register=self.register.currentData())
 
     def save_template(self) -> None:
         register = self.register.currentData()
-        path, _f = QFileDialog.getSaveFileName(self, _("Save template"), f"{register}.xlsx",
-                                               _("Spreadsheets (*.xlsx *.csv)"))
+        path, _f = QFileDialog.getSaveFileName(
+            self, _("Save template"), f"{register}.xlsx", _("Spreadsheets (*.xlsx *.csv)")
+        )
         if path:
             try:
                 tables.template(register, path)
-            except (Refused, OSError) as exc:             # a full or write-protected stick: in words
+            except (Refused, OSError) as exc:  # a full or write-protected stick: in words
                 QMessageBox.warning(self, _("Save template"), user_message(exc))
                 return
             self.status.setText(_("Template saved: {path}").format(path=path))
@@ -351,12 +372,16 @@ class ImportPage(QWidget):
             out = {}
             for i, (path, register) in enumerate(files):
                 try:
-                    out[path] = merge.preview_bundle(ctx, path, allow_unsealed=unsealed) if register is None else \
-                        tables.import_table(ctx, register, path, dry_run=True)
+                    out[path] = (
+                        merge.preview_bundle(ctx, path, allow_unsealed=unsealed)
+                        if register is None
+                        else tables.import_table(ctx, register, path, dry_run=True)
+                    )
                 except Refused as exc:
                     out[path] = "\n".join(p.message for p in exc.problems)
                 progress(i + 1, len(files))
             return out
+
         # Only the newest preview counts: files added quickly start several, which may finish in any order.
         self._start(work, lambda previews: self._previewed(previews, generation))
 
@@ -367,8 +392,11 @@ class ImportPage(QWidget):
         self.progress.setValue(0)
         self.render()
         ready = [p for p in previews.values() if not isinstance(p, str)]
-        self.status.setText(_("Checked {n} files. Press Apply to write them.").format(n=len(previews))
-                            if ready else _("Nothing to apply."))
+        self.status.setText(
+            _("Checked {n} files. Press Apply to write them.").format(n=len(previews))
+            if ready
+            else _("Nothing to apply.")
+        )
         self.apply_button.setEnabled(bool(ready))
 
     def apply(self) -> None:
@@ -379,16 +407,21 @@ class ImportPage(QWidget):
         def work(ctx, progress):
             out = {}
             for i, (path, register) in enumerate(files):
+
                 def step(done, total, i=i):
                     progress(i * 1000 + int(1000 * done / max(total, 1)), len(files) * 1000)
+
                 try:
-                    out[path] = merge.apply_bundle(ctx, path, progress=step, allow_unsealed=unsealed) \
-                        if register is None else \
-                        tables.import_table(ctx, register, path, progress=step)
+                    out[path] = (
+                        merge.apply_bundle(ctx, path, progress=step, allow_unsealed=unsealed)
+                        if register is None
+                        else tables.import_table(ctx, register, path, progress=step)
+                    )
                 except Refused as exc:
                     out[path] = "\n".join(p.message for p in exc.problems)
                 step(1, 1)
             return out
+
         self._start(work, self._applied)
 
     def _applied(self, results: dict) -> None:
@@ -415,38 +448,85 @@ class ImportPage(QWidget):
                 rows.append([name, "", "", "", "", "", "", "", ""])
             elif isinstance(r, str):
                 reason = in_window_words(r, administrator=self.ctx.can(Permission.ADMINISTER))
-                refusals.append(reason if name in reason else
-                                _("{file} was refused: {reason}").format(file=name, reason=reason))
+                refusals.append(
+                    reason if name in reason else _("{file} was refused: {reason}").format(file=name, reason=reason)
+                )
                 note = item(reason, bg=RED_BG)
                 note.setToolTip(reason)
-                rows.append([item(name, bg=RED_BG), item(_("Refused"), bg=RED_BG), "", "", "", "", "", "",
-                             note])
+                rows.append([item(name, bg=RED_BG), item(_("Refused"), bg=RED_BG), "", "", "", "", "", "", note])
             elif register is None:
                 t = r.totals
-                what = _("{village}, bundle {seq}, {period}").format(village=r.village_name, seq=r.seq,
-                                                                     period=r.period)
-                rows.append([name, what, t["new"], t["updated"], t["unchanged"],
-                             item(t["conflicting"], bg=AMBER if t["conflicting"] else None),
-                             item(t["invalid"], bg=RED_BG if t["invalid"] else None), "", "；".join(r.notes)])
-                problems += [[name, table_label(p.table), p.row, column_label(p.table, p.column), p.message]
-                             for p in r.problems]
-                problems += [[name, table_label(b["table"]), "", "", item(_(  # what the village's restore rolled back
-                    "Rolled back by the village's restore: {record} (version here {before} → in the village {after})"
-                ).format(record=b["number"] or b["id"][:8], before=b["before"],
-                         after=_("missing") if b["after"] is None else b["after"]), bg=AMBER)]
-                             for b in r.rolled_back]
+                what = _("{village}, bundle {seq}, {period}").format(village=r.village_name, seq=r.seq, period=r.period)
+                rows.append(
+                    [
+                        name,
+                        what,
+                        t["new"],
+                        t["updated"],
+                        t["unchanged"],
+                        item(t["conflicting"], bg=AMBER if t["conflicting"] else None),
+                        item(t["invalid"], bg=RED_BG if t["invalid"] else None),
+                        "",
+                        "；".join(r.notes),
+                    ]
+                )
+                problems += [
+                    [name, table_label(p.table), p.row, column_label(p.table, p.column), p.message] for p in r.problems
+                ]
+                problems += [
+                    [
+                        name,
+                        table_label(b["table"]),
+                        "",
+                        "",
+                        item(
+                            _(  # what the village's restore rolled back
+                                "Rolled back by the village's restore: {record} "
+                                "(version here {before} → in the village {after})"
+                            ).format(
+                                record=b["number"] or b["id"][:8],
+                                before=b["before"],
+                                after=_("missing") if b["after"] is None else b["after"],
+                            ),
+                            bg=AMBER,
+                        ),
+                    ]
+                    for b in r.rolled_back
+                ]
             else:
-                rows.append([name, _(REGISTER_LABELS[register]), r.imported, "", r.duplicates, "",
-                             item(r.skipped, bg=RED_BG if r.skipped else None), r.encoding or r.sheet or "",
-                             "；".join(r.notes[:3])])
+                rows.append(
+                    [
+                        name,
+                        _(REGISTER_LABELS[register]),
+                        r.imported,
+                        "",
+                        r.duplicates,
+                        "",
+                        item(r.skipped, bg=RED_BG if r.skipped else None),
+                        r.encoding or r.sheet or "",
+                        "；".join(r.notes[:3]),
+                    ]
+                )
                 problems += [[name, _(REGISTER_LABELS[register]), p.row, p.column, p.message] for p in r.problems]
-        fill(self.summary, rows, [_("File"), _("Contents"), _("New"), _("Updated"), _("Unchanged / already there"),
-                                  _("Conflicts"), _("Invalid / skipped"), _("Encoding / sheet"), _("Notes")])
+        fill(
+            self.summary,
+            rows,
+            [
+                _("File"),
+                _("Contents"),
+                _("New"),
+                _("Updated"),
+                _("Unchanged / already there"),
+                _("Conflicts"),
+                _("Invalid / skipped"),
+                _("Encoding / sheet"),
+                _("Notes"),
+            ],
+        )
         fill(self.problems, problems, [_("File"), _("Table"), _("Row"), _("Column"), _("Problem")])
         _wrap_last_column(self.problems)
-        if self.summary.columnCount():       # one line a file: the notes fill the width, the whole in the tip
-            self.summary.horizontalHeader().setSectionResizeMode(self.summary.columnCount() - 1,
-                                                                 QHeaderView.Stretch)
+        if self.summary.columnCount():  # one line a file: the notes fill the width, the whole in the tip
+            self.summary.horizontalHeader().setSectionResizeMode(self.summary.columnCount() - 1, QHeaderView.Stretch)
         self.refusals.setText("\n\n".join(refusals))
         self.refusals_area.setVisible(bool(refusals))
         self._fit_refusals()
@@ -463,6 +543,7 @@ class ImportPage(QWidget):
 
 
 # --- conflicts -----------------------------------------------------------------------------------------
+
 
 class ConflictPage(QWidget):
     resolved = Signal()
@@ -504,11 +585,21 @@ class ConflictPage(QWidget):
         self.items = merge.conflicts(self.ctx.conn)
         self.list.clear()
         for c in self.items:
-            title = c["local_row"].get("party_names") or c["local_row"].get("topic") or c["local_row"].get(
-                "theme") or c["local_row"].get("question") or c["local_row"].get("name") or c["record_id"][:8]
-            self.list.addItem(_("{table}: {title} ({village})").format(
-                table=table_label(c["table_name"]), title=str(title)[:30],
-                village=site.village_name(self.ctx.conn, c["village_code"])))
+            title = (
+                c["local_row"].get("party_names")
+                or c["local_row"].get("topic")
+                or c["local_row"].get("theme")
+                or c["local_row"].get("question")
+                or c["local_row"].get("name")
+                or c["record_id"][:8]
+            )
+            self.list.addItem(
+                _("{table}: {title} ({village})").format(
+                    table=table_label(c["table_name"]),
+                    title=str(title)[:30],
+                    village=site.village_name(self.ctx.conn, c["village_code"]),
+                )
+            )
         has = bool(self.items)
         self.keep_local.setEnabled(has)
         self.keep_incoming.setEnabled(has)
@@ -528,17 +619,22 @@ class ConflictPage(QWidget):
         village = site.village_name(self.ctx.conn, c["village_code"])
         for key, local, incoming, differs in fields:
             bg = AMBER if differs else None
-            if key in ("created_by", "updated_by"):         # 修改人: people's names, not log-in names
+            if key in ("created_by", "updated_by"):  # 修改人: people's names, not log-in names
                 local, incoming = self.person(local), self.person(incoming, village)
-            rows.append([item(column_label(c["table_name"], key), bg=bg),
-                         item(display_value(c["table_name"], key, local), bg=bg),
-                         item(display_value(c["table_name"], key, incoming), bg=bg)])
+            rows.append(
+                [
+                    item(column_label(c["table_name"], key), bg=bg),
+                    item(display_value(c["table_name"], key, local), bg=bg),
+                    item(display_value(c["table_name"], key, incoming), bg=bg),
+                ]
+            )
         fill(self.fields, rows, [_("Field"), _("Township's copy"), _("Village's copy")])
         header = self.fields.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)     # the field names; the copies share the rest
-        self.info.setText(_("Found {at} in bundle {seq}. Highlighted fields differ.").format(
-            at=c["detected_at"], seq=c["bundle_seq"]))
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)  # the field names; the copies share the rest
+        self.info.setText(
+            _("Found {at} in bundle {seq}. Highlighted fields differ.").format(at=c["detected_at"], seq=c["bundle_seq"])
+        )
 
     def person(self, username, village: str | None = None) -> str:
         """A township account by its display name (张文书). A village's accounts are not known here
@@ -556,13 +652,14 @@ class ConflictPage(QWidget):
             return
         try:
             merge.resolve_conflict(self.ctx, self.items[row]["id"], keep)
-        except (Refused, sqlite3.Error) as exc:             # a locked or read-only database: in words
+        except (Refused, sqlite3.Error) as exc:  # a locked or read-only database: in words
             QMessageBox.warning(self, _("Conflicts"), user_message(exc))
         self.refresh()
         self.resolved.emit()
 
 
 # --- township overview --------------------------------------------------------------------------------
+
 
 class OverviewPage(QWidget):
     def __init__(self, ctx: Context, parent=None):
@@ -581,8 +678,12 @@ class OverviewPage(QWidget):
         row.addWidget(QLabel(_("Year:")))
         row.addWidget(self.year)
         v.addLayout(row)
-        legend = QLabel(_("✓ reported (number of disputes registered that month)   零上报 reported, no disputes   "
-                          "blank: no bundle for that month yet"))
+        legend = QLabel(
+            _(
+                "✓ reported (number of disputes registered that month)   零上报 reported, no disputes   "
+                "blank: no bundle for that month yet"
+            )
+        )
         legend.setWordWrap(True)
         v.addWidget(legend)
         self.matrix = read_only_table()
@@ -593,8 +694,11 @@ class OverviewPage(QWidget):
     def refresh(self) -> None:
         year = self.year.value()
         data = overview.reporting_matrix(self.ctx.conn, year)
-        headers = [_("Village")] + [_("{m} mo.").format(m=m) for m in range(1, 13)] + [
-            _("Last bundle"), _("Missing bundles"), _("Conflicts")]
+        headers = (
+            [_("Village")]
+            + [_("{m} mo.").format(m=m) for m in range(1, 13)]
+            + [_("Last bundle"), _("Missing bundles"), _("Conflicts")]
+        )
         rows = []
         center = Qt.AlignCenter
         for r in data:

@@ -21,8 +21,14 @@ def item(value, *, bg: str | None = None, align=None) -> QTableWidgetItem:
     return cell
 
 
-def read_only_table(headers: Sequence[str] = (), *, stretch: int | None = None, single_selection: bool = False,
-                    fit_columns: bool = False, word_wrap: bool = True) -> QTableWidget:
+def read_only_table(
+    headers: Sequence[str] = (),
+    *,
+    stretch: int | None = None,
+    single_selection: bool = False,
+    fit_columns: bool = False,
+    word_wrap: bool = True,
+) -> QTableWidget:
     """A table the user reads and selects rows of, without row numbers.
 
     ``stretch`` is the column that takes the spare width (else the last); ``fit_columns`` keeps every

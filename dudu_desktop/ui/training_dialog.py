@@ -69,9 +69,9 @@ class RosterEditor(QWidget):
         v.addLayout(row)
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("rosterTable")
-        self.table.setHorizontalHeaderLabels([_(ATTENDANCE[k].label) for k in
-                                              ("name", "position", "phone", "signed_in", "exam_score",
-                                               "exam_passed")])
+        self.table.setHorizontalHeaderLabels(
+            [_(ATTENDANCE[k].label) for k in ("name", "position", "phone", "signed_in", "exam_score", "exam_passed")]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
         for i, w in enumerate((100, 110, 120, 70, 80)):
@@ -86,7 +86,7 @@ class RosterEditor(QWidget):
         v.addWidget(self.rate)
         self.errors = error_label()
         v.addWidget(self.errors)
-        self._rows: list[dict] = []          # stored attendance rows (or {} for new names)
+        self._rows: list[dict] = []  # stored attendance rows (or {} for new names)
         self._snapshot: list[tuple] = []
 
     # --- rows -----------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class RosterEditor(QWidget):
         for c, key in ((NAME, "name"), (POSITION, "position"), (PHONE, "phone")):
             item = QTableWidgetItem(record.get(key) or "")
             if c == NAME and record.get("id"):
-                item.setFlags(item.flags() & ~Qt.ItemIsEditable)     # a stored name is its key
+                item.setFlags(item.flags() & ~Qt.ItemIsEditable)  # a stored name is its key
             self.table.setItem(r, c, item)
         tick = QTableWidgetItem()
         tick.setFlags((tick.flags() | Qt.ItemIsUserCheckable) & ~Qt.ItemIsEditable)
@@ -132,8 +132,10 @@ class RosterEditor(QWidget):
         return self.table.item(r, SIGNED).checkState() == Qt.Checked
 
     def state(self) -> list[tuple]:
-        return [(self.text(r, NAME), self.text(r, POSITION), self.text(r, PHONE), self.signed(r),
-                 self.text(r, SCORE)) for r in range(self.table.rowCount())]
+        return [
+            (self.text(r, NAME), self.text(r, POSITION), self.text(r, PHONE), self.signed(r), self.text(r, SCORE))
+            for r in range(self.table.rowCount())
+        ]
 
     def is_dirty(self) -> bool:
         return self.state() != self._snapshot or bool(self.picker.text().strip() or self.sign_box.text().strip())
@@ -175,8 +177,11 @@ class RosterEditor(QWidget):
     def _update_rate(self, *_args) -> None:
         total = self.table.rowCount()
         signed = sum(self.signed(r) for r in range(total) if self.table.item(r, SIGNED))
-        self.rate.setText(_("Invited {total}, signed in {signed}, attendance rate {rate}").format(
-            total=total, signed=signed, rate=format_percent(signed / total if total else None)))
+        self.rate.setText(
+            _("Invited {total}, signed in {signed}, attendance rate {rate}").format(
+                total=total, signed=signed, rate=format_percent(signed / total if total else None)
+            )
+        )
 
     def show_errors(self, messages: list[str]) -> None:
         self.errors.setText("\n".join(messages))
@@ -185,9 +190,17 @@ class RosterEditor(QWidget):
     # --- saving -----------------------------------------------------------------------------------
     def entries(self) -> list[dict]:
         """The roster as shown, for :func:`trainings.save_training` (which diffs it with the stored one)."""
-        return [{"name": self.text(r, NAME), "position": self.text(r, POSITION), "phone": self.text(r, PHONE),
-                 "person_id": self._rows[r].get("person_id"), "signed_in": self.signed(r),
-                 "exam_score": self.text(r, SCORE)} for r in range(self.table.rowCount())]
+        return [
+            {
+                "name": self.text(r, NAME),
+                "position": self.text(r, POSITION),
+                "phone": self.text(r, PHONE),
+                "person_id": self._rows[r].get("person_id"),
+                "signed_in": self.signed(r),
+                "exam_score": self.text(r, SCORE),
+            }
+            for r in range(self.table.rowCount())
+        ]
 
 
 class TrainingDialog(RecordDialog):
@@ -199,15 +212,15 @@ class TrainingDialog(RecordDialog):
         self.tabs = QTabWidget()
         self.body.addWidget(self.tabs)
         self.form = FieldForm(TRAINING, today=None)
-        self.names = complete_names(self.form, ctx.conn)      # the speaker from the staff
-        self.form.today = ctx.today().replace(year=ctx.today().year + 1)   # sessions may be planned ahead
+        self.names = complete_names(self.form, ctx.conn)  # the speaker from the staff
+        self.form.today = ctx.today().replace(year=ctx.today().year + 1)  # sessions may be planned ahead
         page = QWidget()
         QVBoxLayout(page).addWidget(self.form)
         page.layout().addStretch(1)
         self.tabs.addTab(scrolling(page), _("Details"))
         self.roster = RosterEditor(ctx)
         self.tabs.addTab(self.roster, _("Roster and sign-in"))
-        self.attachments = attach_panel(self, "trainings")      # 附件 (issue 16)
+        self.attachments = attach_panel(self, "trainings")  # 附件 (issue 16)
         self.tabs.addTab(self.attachments, _("Attachments"))
         if training_id is None:
             self.form.set_values({"held_on": ctx.today().isoformat(), "training_type": "专题学习"})
@@ -231,8 +244,13 @@ class TrainingDialog(RecordDialog):
             self.roster.invite_from_picker()
         if self.roster.sign_box.text().strip():
             self.roster.sign_in_typed()
-        return trainings.save_training(self.ctx, self.record_id, self.form.values(), self.roster.entries(),
-                                       version=None if self.record is None else self.record["version"])
+        return trainings.save_training(
+            self.ctx,
+            self.record_id,
+            self.form.values(),
+            self.roster.entries(),
+            version=None if self.record is None else self.record["version"],
+        )
 
     def show_refused(self, exc: Refused) -> None:
         rest = show_all(exc, self.form)

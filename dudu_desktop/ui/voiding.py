@@ -12,7 +12,7 @@ from dudu_desktop.i18n import _
 class ReasonDialog(QDialog):
     """Asks for the reason of a void or a restore; 确定 stays disabled until one is typed."""
 
-    confirmed = Signal(str)     # the reason
+    confirmed = Signal(str)  # the reason
 
     def __init__(self, title: str, question: str, parent=None):
         super().__init__(parent)

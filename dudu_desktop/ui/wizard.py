@@ -38,8 +38,12 @@ class FirstRunWizard(QDialog):
         self.db_path = Path(db_path) if db_path else None
         self.setWindowTitle(_("Welcome: set up this PC"))
         v = QVBoxLayout(self)
-        intro = QLabel(_("This database is new. Tell the program whether this PC is used by a village "
-                         "(村/社区) or by the township, or open the demo data to try the program out."))
+        intro = QLabel(
+            _(
+                "This database is new. Tell the program whether this PC is used by a village "
+                "(村/社区) or by the township, or open the demo data to try the program out."
+            )
+        )
         intro.setWordWrap(True)
         v.addWidget(intro)
         self.village_radio = QRadioButton(_("This PC belongs to a village"))
@@ -103,16 +107,24 @@ class FirstRunWizard(QDialog):
         self.setMinimumWidth(560)
 
     def _fields(self) -> tuple:
-        return ((self.code, self.code_error), (self.name, self.name_error),
-                (self.township_code, self.tcode_error), (self.township_name, self.tname_error))
+        return (
+            (self.code, self.code_error),
+            (self.name, self.name_error),
+            (self.township_code, self.tcode_error),
+            (self.township_name, self.tname_error),
+        )
 
     def _required_problems(self, village: bool) -> dict[str, list[str]]:
         """Empty fields, named as the wizard names them (the township's for a village too)."""
         labels = {"code": self.code_label.text(), "name": self.name_label.text()}
         if village:
             labels.update(township_code=self.tcode_label.text(), township_name=self.tname_label.text())
-        values = {"code": self.code.text(), "name": self.name.text(), "township_code": self.township_code.text(),
-                  "township_name": self.township_name.text()}
+        values = {
+            "code": self.code.text(),
+            "name": self.name.text(),
+            "township_code": self.township_code.text(),
+            "township_name": self.township_name.text(),
+        }
         problems = {}
         for key, label in labels.items():
             value = values[key].strip()
@@ -156,8 +168,9 @@ class FirstRunWizard(QDialog):
         self.name_label.setText(_("Village name") if village else _("Township name"))
 
     def choose_demo_file(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Demo file"), self.demo_path.text(),
-                                                    _("Database (*.sqlite3)"))
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Demo file"), self.demo_path.text(), _("Database (*.sqlite3)")
+        )
         if path:
             self.demo_path.setText(path)
 
@@ -178,13 +191,18 @@ class FirstRunWizard(QDialog):
                 if missing:
                     self.show_problems(missing)
                     return False
-                site.init_site(self.ctx, role=role, code=self.code.text().strip(), name=self.name.text(),
-                               township_code=self.township_code.text().strip() if role == site.VILLAGE else "",
-                               township_name=self.township_name.text() if role == site.VILLAGE else "")
+                site.init_site(
+                    self.ctx,
+                    role=role,
+                    code=self.code.text().strip(),
+                    name=self.name.text(),
+                    township_code=self.township_code.text().strip() if role == site.VILLAGE else "",
+                    township_name=self.township_name.text() if role == site.VILLAGE else "",
+                )
         except Refused as exc:
             by_field = exc.by_field()
             for key, label in (("code", self.code_label), ("township_code", self.tcode_label)):
-                if key in by_field:         # the service says "village code" for both: name the field shown
+                if key in by_field:  # the service says "village code" for both: name the field shown
                     by_field[key] = [self._code_message(label.text())]
             self.show_problems(by_field)
             return False

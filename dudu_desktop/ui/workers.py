@@ -47,7 +47,7 @@ from dudu_desktop.storage import db as storage
 
 
 class JobSignals(QObject):
-    progress = Signal(int, int)     # done, total
+    progress = Signal(int, int)  # done, total
     partial = Signal(object)
     done = Signal(object)
     failed = Signal(str)
@@ -56,9 +56,11 @@ class JobSignals(QObject):
 
 def _while_alive(owner: QObject, fn: Callable) -> Callable:
     """``fn``, or nothing once ``owner`` has been destroyed (a closed dialog, a dropped model)."""
+
     def call(*args):
         if shiboken6.isValid(owner):
             fn(*args)
+
     return call
 
 
@@ -72,12 +74,13 @@ def error_text(exc: BaseException, db_path=None) -> str:
 class Job(QRunnable):
     """``work(job)`` on the thread pool, with its own connection to ``db_path`` when given."""
 
-    def __init__(self, work: Callable[[Job], Any], *, db_path=None, ctx: Context | None = None,
-                 reader: Reader | None = None):
+    def __init__(
+        self, work: Callable[[Job], Any], *, db_path=None, ctx: Context | None = None, reader: Reader | None = None
+    ):
         super().__init__()
-        self.setAutoDelete(False)           # Python owns it (see start)
+        self.setAutoDelete(False)  # Python owns it (see start)
         self.work = work
-        self.reader = reader                # run on the reader's thread, on its connection (kept open)
+        self.reader = reader  # run on the reader's thread, on its connection (kept open)
         if reader is not None:
             db_path = reader.db_path
         self.db_path = str(db_path) if db_path else None
@@ -102,11 +105,22 @@ class Job(QRunnable):
             self.signals.partial.emit(value)
 
     # --- from the UI thread -----------------------------------------------------------------------
-    def connect(self, owner: QObject, *, done: Callable | None = None, failed: Callable | None = None,
-                partial: Callable | None = None, progress: Callable | None = None) -> Job:
+    def connect(
+        self,
+        owner: QObject,
+        *,
+        done: Callable | None = None,
+        failed: Callable | None = None,
+        partial: Callable | None = None,
+        progress: Callable | None = None,
+    ) -> Job:
         """Call these on the UI thread as the job reports, for as long as ``owner`` lives."""
-        for signal, fn in ((self.signals.done, done), (self.signals.failed, failed),
-                           (self.signals.partial, partial), (self.signals.progress, progress)):
+        for signal, fn in (
+            (self.signals.done, done),
+            (self.signals.failed, failed),
+            (self.signals.partial, partial),
+            (self.signals.progress, progress),
+        ):
             if fn is not None:
                 signal.connect(_while_alive(owner, fn))
         return self
@@ -151,15 +165,15 @@ class Job(QRunnable):
     def _close(self) -> None:
         if self.db_path is None:
             return
-        with self._lock:        # after this, a late cancel() cannot interrupt the reader's next job
+        with self._lock:  # after this, a late cancel() cannot interrupt the reader's next job
             conn, self.conn = self.conn, None
         if conn is None:
             return
         if self.reader is None:
             conn.close()
             return
-        conn.set_progress_handler(None, 0)          # kept open for the reader's next job
-        if conn.in_transaction:                     # a work that left one open: never hold a snapshot
+        conn.set_progress_handler(None, 0)  # kept open for the reader's next job
+        if conn.in_transaction:  # a work that left one open: never hold a snapshot
             conn.rollback()
 
 
@@ -180,8 +194,8 @@ class Reader:
         self._owner = weakref.ref(owner) if owner is not None else None
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)
-        self.pool.setExpiryTimeout(-1)      # the thread, and the connection it opened, stay
-        self._conns: dict[int, sqlite3.Connection] = {}     # thread id → its connection
+        self.pool.setExpiryTimeout(-1)  # the thread, and the connection it opened, stay
+        self._conns: dict[int, sqlite3.Connection] = {}  # thread id → its connection
         self._lock = threading.Lock()
         self.connects = 0
         _READERS.add(self)
@@ -240,7 +254,7 @@ def _inside(obj: QObject | None, window: QObject) -> bool:
     return False
 
 
-_RUNNING: dict[int, Job] = {}      # id → job (the finished handler holds the id, not the job)
+_RUNNING: dict[int, Job] = {}  # id → job (the finished handler holds the id, not the job)
 
 
 def start(job: Job, *, threaded: bool = True) -> Job:

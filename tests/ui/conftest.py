@@ -17,10 +17,11 @@ def _no_stray_threads():
 @pytest.fixture
 def window(qtbot, ctx, db_path):
     from dudu_desktop.ui.main_window import MainWindow
+
     win = MainWindow(ctx, db_path)
     yield win
     for d in list(win.dialogs):
-        d._closing_ok = True        # a test may leave an editor with unsaved changes open
+        d._closing_ok = True  # a test may leave an editor with unsaved changes open
     win.close()
     win.deleteLater()
     QThreadPool.globalInstance().waitForDone(10000)
@@ -37,10 +38,14 @@ def model_ids(model) -> list[str]:
     return [model.row_record(r)["id"] for r in range(model.rowCount())]
 
 
-def make_dispute(ctx, day="2024-12-01", summary="邻居之间因排水沟堵塞发生争吵", level="蓝", name="王德明",
-                 dtype="邻里"):
-    return disputes.create_dispute(ctx, {"registered_on": day, "dispute_type": dtype, "source": "主动排查",
-                                         "summary": summary, "level": level}, [{"role": "申请人", "name": name}])
+def make_dispute(
+    ctx, day="2024-12-01", summary="邻居之间因排水沟堵塞发生争吵", level="蓝", name="王德明", dtype="邻里"
+):
+    return disputes.create_dispute(
+        ctx,
+        {"registered_on": day, "dispute_type": dtype, "source": "主动排查", "summary": summary, "level": level},
+        [{"role": "申请人", "name": name}],
+    )
 
 
 def type_chinese(widget, text: str) -> None:
@@ -48,6 +53,7 @@ def type_chinese(widget, text: str) -> None:
     (QTest.keyClicks only handles Latin-1 characters.)"""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QInputMethodEvent
+
     event = QInputMethodEvent()
     event.setCommitString(text)
     QCoreApplication.sendEvent(widget, event)

@@ -35,10 +35,12 @@ def main() -> int:
 
     set_locale("zh_CN")
     from PySide6.QtCore import qInstallMessageHandler
-    qInstallMessageHandler(lambda *_a: None)        # "does not support propagateSizeHints()"
+
+    qInstallMessageHandler(lambda *_a: None)  # "does not support propagateSizeHints()"
     # the app's own set-up (ui.app.application: the bundled WenQuanYi font at 10.5 pt, the style sheet,
     # Qt's translations), so the probe measures what users see, not Qt's default font
     from dudu_desktop.ui.app import application
+
     app = application()
     font_family = app.font().family()
 
@@ -52,7 +54,7 @@ def main() -> int:
     from dudu_desktop.ui.training_dialog import TrainingDialog
 
     report: list[dict] = []
-    shots = os.environ.get("DUDU_FIT_SHOTS")       # a folder: also save a picture of each (by hand, under Xvfb)
+    shots = os.environ.get("DUDU_FIT_SHOTS")  # a folder: also save a picture of each (by hand, under Xvfb)
     first = app.primaryScreen().availableGeometry()
     screen_size = [first.width(), first.height()]
 
@@ -102,10 +104,16 @@ def main() -> int:
             shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
             for i in shown:
                 # "content": what Qt's own delegate needs for the widest cell in the rows loaded
-                columns.append({"title": page.model.headerData(i, Qt.Horizontal), "width": header.sectionSize(i),
-                                "needs": header.sectionSizeHint(i), "key": page.model.columns[i].key,
-                                "content": view.sizeHintForColumn(i),
-                                "right": header.sectionViewportPosition(i) + header.sectionSize(i)})
+                columns.append(
+                    {
+                        "title": page.model.headerData(i, Qt.Horizontal),
+                        "width": header.sectionSize(i),
+                        "needs": header.sectionSizeHint(i),
+                        "key": page.model.columns[i].key,
+                        "content": view.sizeHintForColumn(i),
+                        "right": header.sectionViewportPosition(i) + header.sectionSize(i),
+                    }
+                )
             columns.append({"viewport": view.viewport().width()})
         charts = []
         home_page = getattr(window, "home", None)
@@ -114,18 +122,33 @@ def main() -> int:
             viewport = home_page.scroll.viewport()
             for key, chart in home_page.charts.items():
                 left = chart.mapTo(home_page.scroll.widget(), QPoint(0, 0)).x()
-                charts.append({"chart": key, "left": left, "right": left + chart.width(), "height": chart.height(),
-                               "needs": chart.minimumSizeHint().height(), "viewport": viewport.width()})
+                charts.append(
+                    {
+                        "chart": key,
+                        "left": left,
+                        "right": left + chart.width(),
+                        "height": chart.height(),
+                        "needs": chart.minimumSizeHint().height(),
+                        "viewport": viewport.width(),
+                    }
+                )
             if shots:
                 home_page.scroll.widget().grab().save(str(Path(shots) / f"{len(report):02d} {name} (whole page).png"))
         # the offscreen frame is 2 px: leave room for a real title bar and borders too (ui/geometry.FRAME)
         room = window.size() + FRAME
-        report.append({"window": name, "screen": [avail.width(), avail.height()],
-                       "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
-                       "fits": avail.contains(frame) and room.width() <= avail.width()
-                       and room.height() <= avail.height(), "outside": outside, "folded": folded,
-                       "in_sight": in_sight, "columns": columns,
-                       "charts": charts})
+        report.append(
+            {
+                "window": name,
+                "screen": [avail.width(), avail.height()],
+                "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+                "fits": avail.contains(frame) and room.width() <= avail.width() and room.height() <= avail.height(),
+                "outside": outside,
+                "folded": folded,
+                "in_sight": in_sight,
+                "columns": columns,
+                "charts": charts,
+            }
+        )
 
     def done(window) -> None:
         if hasattr(window, "_closing_ok"):
@@ -141,7 +164,7 @@ def main() -> int:
     empty = ctx_for(home / "new.sqlite3")
     w = wizard.FirstRunWizard(empty, home / "new.sqlite3")
     check(w, "wizard")
-    w.finish()                      # every field empty: the messages under the fields
+    w.finish()  # every field empty: the messages under the fields
     check(w, "wizard with errors")
     done(w)
     for dialog, name in ((login.FirstAdminDialog(empty), "first admin"), (login.LoginDialog(empty.conn), "log-in")):
@@ -153,8 +176,14 @@ def main() -> int:
     # --- a village with a year of records
     path = home / "village.sqlite3"
     village = ctx_for(path)
-    site.init_site(village, role="village", code="500116113201", name="都督村", township_code="500116113000",
-                   township_name="都督乡")
+    site.init_site(
+        village,
+        role="village",
+        code="500116113201",
+        name="都督村",
+        township_code="500116113000",
+        township_name="都督乡",
+    )
     demo.generate(village, year=2024, villages=1, seed=3)
     users.create_user(village, "admin", "correct horse 1", Role.ADMIN, display_name="李明")
     dialog = login.ChangePasswordDialog(village, forced=True)
@@ -166,25 +195,29 @@ def main() -> int:
         win.show_page(key)
         check(win, f"main window: {key}")
     if win.admin_page is not None:
-        for dialog, name in ((admin_page.NewUserDialog(village, win), "new user"),
-                             (admin_page.ResetPasswordDialog(village, "admin", win), "reset password"),
-                             (admin_page.ChangeRoleDialog(village, users.list_users(village.conn)[0], win),
-                              "change role")):
+        for dialog, name in (
+            (admin_page.NewUserDialog(village, win), "new user"),
+            (admin_page.ResetPasswordDialog(village, "admin", win), "reset password"),
+            (admin_page.ChangeRoleDialog(village, users.list_users(village.conn)[0], win), "change role"),
+        ):
             check(dialog, name)
             done(dialog)
 
     def first_id(table: str) -> str:
         return village.conn.execute(f"SELECT id FROM {table} WHERE deleted = 0 ORDER BY id LIMIT 1").fetchone()[0]
 
-    concluded = village.conn.execute("SELECT id FROM disputes WHERE deleted = 0 AND status = '已办结' "
-                                     "LIMIT 1").fetchone()[0]
-    for register, cls, rid in (("disputes", dispute_dialog.DisputeDialog, concluded),
-                               ("trainings", TrainingDialog, first_id("trainings")),
-                               ("hotline", HotlineDialog, first_id("hotline_calls")),
-                               ("publicity", PublicityDialog, first_id("publicity_events"))):
+    concluded = village.conn.execute(
+        "SELECT id FROM disputes WHERE deleted = 0 AND status = '已办结' LIMIT 1"
+    ).fetchone()[0]
+    for register, cls, rid in (
+        ("disputes", dispute_dialog.DisputeDialog, concluded),
+        ("trainings", TrainingDialog, first_id("trainings")),
+        ("hotline", HotlineDialog, first_id("hotline_calls")),
+        ("publicity", PublicityDialog, first_id("publicity_events")),
+    ):
         dialog = cls(village, None, win)
         check(dialog, f"new {register}")
-        dialog.save()                 # empty: every message shown
+        dialog.save()  # empty: every message shown
         check(dialog, f"new {register} with errors")
         done(dialog)
         dialog = cls(village, rid, win)
@@ -194,9 +227,13 @@ def main() -> int:
                 tabs.setCurrentIndex(i)
             check(dialog, f"{register} record" + (f" tab {i}" if tabs else ""))
         if register == "disputes":
-            for title, spec in (("result", dispute_dialog.CONCLUDE_SPEC), ("follow-up", dispute_dialog.FOLLOWUP),
-                                ("level", dispute_dialog.LEVEL_SPEC), ("close", dispute_dialog.CLOSE_SPEC),
-                                ("reopen", dispute_dialog.REASON)):
+            for title, spec in (
+                ("result", dispute_dialog.CONCLUDE_SPEC),
+                ("follow-up", dispute_dialog.FOLLOWUP),
+                ("level", dispute_dialog.LEVEL_SPEC),
+                ("close", dispute_dialog.CLOSE_SPEC),
+                ("reopen", dispute_dialog.REASON),
+            ):
                 action = dispute_dialog.ActionDialog(dialog, title, spec, lambda v: None, note="x" * 200)
                 check(action, f"action: {title}")
                 done(action)
@@ -208,21 +245,27 @@ def main() -> int:
 
             from dudu_desktop.services import attachments
             from dudu_desktop.ui.attachments import AttachmentViewer
+
             photo, scan = io.BytesIO(), io.BytesIO()
             Image.new("RGB", (2560, 1920), (90, 140, 200)).save(photo, "JPEG")
             c = Canvas(scan)
             c.drawString(100, 700, "page 1")
             c.showPage()
             c.save()
-            for row in attachments.add(village, "disputes", rid, [("stall.jpg", photo.getvalue()),
-                                                                  ("record.pdf", scan.getvalue())]):
+            for row in attachments.add(
+                village, "disputes", rid, [("stall.jpg", photo.getvalue()), ("record.pdf", scan.getvalue())]
+            ):
                 viewer = AttachmentViewer(village, row, dialog)
                 check(viewer, "attachment viewer: " + row["mime"])
                 done(viewer)
         done(dialog)
 
-    preview = PrintPreviewDialog(village, DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-12",
-                                                                   "village": None}), win, threaded=False)
+    preview = PrintPreviewDialog(
+        village,
+        DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-12", "village": None}),
+        win,
+        threaded=False,
+    )
     check(preview, "print preview")
     done(preview)
     texts = ReportTextsDialog(village, 2024, None, win)
@@ -248,8 +291,12 @@ def main() -> int:
                 check(win, f"township window: sync tab {i}")
     done(win)
     _ = (hotline, publicity, trainings, disputes)
-    print(json.dumps({"screen": screen_size, "font": [font_family, app.font().pointSizeF()], "windows": report},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {"screen": screen_size, "font": [font_family, app.font().pointSizeF()], "windows": report},
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

@@ -31,13 +31,27 @@ def test_about_box_shows_the_version_and_every_licence(qtbot):
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
     assert tabs[:2] == ["本程序", "许可证"] and "LGPL-3.0" in tabs
     licences = dialog.findChild(QTextBrowser, "licences").toPlainText()
-    for needle in ("MIT", "LGPL-3.0", "PySide6", "reportlab", "BSD", "babel", "openpyxl", "cryptography",
-                   "文泉驿微米黑", "Apache-2.0", "霞鹜文楷", "SIL OFL-1.1", "SQLite"):
+    for needle in (
+        "MIT",
+        "LGPL-3.0",
+        "PySide6",
+        "reportlab",
+        "BSD",
+        "babel",
+        "openpyxl",
+        "cryptography",
+        "文泉驿微米黑",
+        "Apache-2.0",
+        "霞鹜文楷",
+        "SIL OFL-1.1",
+        "SQLite",
+    ):
         assert needle in licences, needle
     # the fonts' licences in full, read from resources/fonts/LICENSE-*
     for name in ("LICENSE-wqy-microhei.txt", "LICENSE-LXGWWenKai-OFL.txt"):
-        page = next(dialog.tabs.widget(i) for i in range(dialog.tabs.count())
-                    if dialog.tabs.widget(i).objectName() == name)
+        page = next(
+            dialog.tabs.widget(i) for i in range(dialog.tabs.count()) if dialog.tabs.widget(i).objectName() == name
+        )
         assert page.toPlainText() == (resources_dir() / "fonts" / name).read_text(encoding="utf-8")
     lgpl = dialog.tabs.widget(tabs.index("LGPL-3.0")).toPlainText()
     assert "GNU LESSER GENERAL PUBLIC LICENSE" in lgpl and "Version 3" in lgpl
@@ -58,7 +72,7 @@ def test_language_is_saved_per_pc_and_a_restart_is_offered(qtbot, window):
     assert [combo.itemText(i) for i in range(combo.count())] == ["简体中文", "English"]
     assert combo.currentData() == "zh_CN" and language.saved_language() is None
     asked, restarted = [], []
-    page.ask_restart = lambda text: asked.append(text) or False          # "later"
+    page.ask_restart = lambda text: asked.append(text) or False  # "later"
     page.restart_program = lambda: restarted.append(True) or False
     combo.setCurrentIndex(combo.findData("en"))
     combo.activated.emit(combo.currentIndex())
@@ -88,9 +102,9 @@ def _demo_db(tmp_path) -> Path:
     return db
 
 
-def test_the_saved_language_applies_at_start_and_the_smoke_hook_paints_and_quits(qtbot, tmp_path, monkeypatch,
-                                                                                 capsys):
+def test_the_saved_language_applies_at_start_and_the_smoke_hook_paints_and_quits(qtbot, tmp_path, monkeypatch, capsys):
     from dudu_desktop.ui import app as uiapp
+
     db = _demo_db(tmp_path)
     language.save_language("en")
     monkeypatch.delenv("DUDU_LANG", raising=False)
@@ -104,13 +118,30 @@ def test_the_saved_language_applies_at_start_and_the_smoke_hook_paints_and_quits
 
 def test_the_smoke_hook_refuses_a_database_that_is_not_set_up_or_a_wrong_password(qtbot, tmp_path, monkeypatch):
     from dudu_desktop.ui import app as uiapp
+
     monkeypatch.setenv(uiapp.SMOKE_TEST_ENV, "1")
     monkeypatch.setenv("DUDU_LANG", "zh_CN")
     assert uiapp.run_gui(tmp_path / "missing.sqlite3") == 1
     db = tmp_path / "acc.sqlite3"
     monkeypatch.setenv("DUDU_NEW_PASSWORD", "correct horse 1")
-    assert cli_main(["--db", str(db), "init", "--role", "township", "--code", "500116113000", "--name", "都督乡",
-                     "--admin", "admin"]) == 0
+    assert (
+        cli_main(
+            [
+                "--db",
+                str(db),
+                "init",
+                "--role",
+                "township",
+                "--code",
+                "500116113000",
+                "--name",
+                "都督乡",
+                "--admin",
+                "admin",
+            ]
+        )
+        == 0
+    )
     monkeypatch.setenv("DUDU_USER", "admin")
     monkeypatch.setenv("DUDU_PASSWORD", "wrong password")
     assert uiapp.run_gui(db) == 1

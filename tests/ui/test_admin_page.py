@@ -28,6 +28,7 @@ def make_page(qtbot, ctx, db_path, **kw) -> AdminPage:
 
 def filler(values: dict, accepted: list):
     """An ``exec_dialog`` that types into the dialog's fields and presses OK once."""
+
     def run(dialog) -> bool:
         for key, value in values.items():
             widget = dialog.fields[key][0]
@@ -38,6 +39,7 @@ def filler(values: dict, accepted: list):
         ok = dialog.try_accept()
         accepted.append(dialog)
         return ok
+
     return run
 
 
@@ -48,8 +50,16 @@ def column(table, c: int) -> list[str]:
 def test_create_a_clerk_through_the_dialog(qtbot, ctx, db_path):
     page = make_page(qtbot, ctx, db_path)
     seen: list = []
-    page.exec_dialog = filler({"username": "lixiao", "display_name": "李晓", "role": Role.CLERK.value,
-                               "password": "clerk-pass-1", "repeat": "clerk-pass-1"}, seen)
+    page.exec_dialog = filler(
+        {
+            "username": "lixiao",
+            "display_name": "李晓",
+            "role": Role.CLERK.value,
+            "password": "clerk-pass-1",
+            "repeat": "clerk-pass-1",
+        },
+        seen,
+    )
     user = page.new_user()
     assert isinstance(seen[0], NewUserDialog)
     assert user is not None and user.role == Role.CLERK
@@ -109,7 +119,7 @@ def test_backup_now_off_the_ui_thread_is_listed(qtbot, ctx, db_path):
     assert page.backups.rowCount() == 0
     with qtbot.waitSignal(page.backups.model().rowsInserted, timeout=10000):
         page.backup_button.click()
-        assert not page.backup_button.isEnabled()          # busy while the worker copies
+        assert not page.backup_button.isEnabled()  # busy while the worker copies
     assert page.backups.rowCount() == 1
     assert page.backups.item(0, 0).text() == "2024-12-20 10:00:00"
     assert page.backup_button.isEnabled()
@@ -130,8 +140,15 @@ def test_backup_to_a_chosen_folder(qtbot, ctx, db_path, tmp_path):
 def test_restore_previews_asks_restores_and_quits(qtbot, ctx, db_path):
     page = make_page(qtbot, ctx, db_path, threaded=False)
     copy = backup.make_backup(ctx, "manual")
-    hotline.create_call(ctx, {"called_at": "2024-12-20 09:30", "caller_name": "张三",
-                              "question": "土地承包合同到期怎么办", "category": CATEGORY})
+    hotline.create_call(
+        ctx,
+        {
+            "called_at": "2024-12-20 09:30",
+            "caller_name": "张三",
+            "question": "土地承包合同到期怎么办",
+            "category": CATEGORY,
+        },
+    )
     asked, told, quit_called = [], [], []
     page.ask = lambda title, text: asked.append(text) or True
     page.inform = lambda title, text: told.append(text)
@@ -141,7 +158,7 @@ def test_restore_previews_asks_restores_and_quits(qtbot, ctx, db_path):
     assert asked and "都督村" in asked[0] and copy.name in asked[0]
     assert told and quit_called and not page.isEnabled()
     count = ctx.conn.execute("SELECT count(*) FROM hotline_calls WHERE deleted = 0").fetchone()[0]
-    assert count == 0                     # the call made after the copy is gone
+    assert count == 0  # the call made after the copy is gone
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(qtbot, ctx, db_path, tmp_path):
@@ -156,7 +173,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(qtbot, ctx, db_path, tmp_pa
 def test_township_registers_a_village(qtbot, township_ctx, tmp_path):
     page = make_page(qtbot, township_ctx, None)
     assert page.register_box is not None
-    page.reg_code.setText("5002431042")                 # too short
+    page.reg_code.setText("5002431042")  # too short
     page.reg_name.setText("新村")
     page.reg_folder.setText(str(tmp_path))
     assert page.register_village() is None
@@ -182,6 +199,7 @@ def test_the_page_is_in_the_window_for_admins_only(qtbot, ctx, db_path, window):
     assert window.page_key() == "admin" and window.nav.currentItem().text() == "账户与备份"
     clerk = Context(conn=ctx.conn, user="clerk", role=Role.CLERK, clock=ctx.clock)
     from dudu_desktop.ui.main_window import MainWindow
+
     win = MainWindow(clerk, db_path)
     qtbot.addWidget(win)
     assert "admin" not in win.pages and win.admin_page is None
@@ -194,6 +212,7 @@ def test_the_page_is_in_the_window_for_admins_only(qtbot, ctx, db_path, window):
 
 def test_screenshot_on_demo_data(qtbot, township_ctx, tmp_path):
     from dudu_desktop.services import demo
+
     demo.generate(township_ctx, year=2024, seed=3)
     page = make_page(qtbot, township_ctx, None)
     users.create_user(township_ctx, "lixiao", "clerk-pass-1", Role.CLERK, display_name="李晓")

@@ -26,13 +26,13 @@ def test_typing_occupation_and_place_of_performance_saves_them(qtbot, window, ct
     assert len(editors) == 1
     editor = editors[0]
     type_text(qtbot, editor, "个体工商户")
-    qtbot.keyClick(editor, Qt.Key_Return)             # the delegate commits the cell (queued)
+    qtbot.keyClick(editor, Qt.Key_Return)  # the delegate commits the cell (queued)
     qtbot.waitUntil(lambda: table.item(0, column).text() == "个体工商户", timeout=3000)
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.Save), Qt.LeftButton)
     assert disputes.get_dispute(ctx.conn, case)["parties"][0]["occupation"] == "个体工商户"
 
     dialog = window.open_record("disputes", case)
-    assert dialog.parties.table.item(0, column).text() == "个体工商户"    # shown again when reopened
+    assert dialog.parties.table.item(0, column).text() == "个体工商户"  # shown again when reopened
     dialog.exec_action = lambda d: d.apply()
     assert dialog.act_start()
 

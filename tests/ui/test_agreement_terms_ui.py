@@ -15,7 +15,7 @@ def test_conclude_dialog_asks_for_the_terms(qtbot, window, ctx):
         action_dialog.form.set_value("result", "调解成功")
         action_dialog.form.set_value("concluded_on", "2024-12-10")
         action_dialog.form.set_value("amount_cents", "500")
-        assert not action_dialog.apply()                       # no terms: refused, the dialog stays
+        assert not action_dialog.apply()  # no terms: refused, the dialog stays
         seen["error"] = action_dialog.form.errors["agreement_terms"].text()
         seen["shown"] = not action_dialog.form.errors["agreement_terms"].isHidden()
         action_dialog.form.set_value("agreement_terms", "李某赔偿王某修缮费")

@@ -46,8 +46,10 @@ def drop(widget, paths: list[str]) -> None:
 
 
 def stored(ctx) -> tuple[int, int]:
-    return (ctx.conn.execute("SELECT count(*) FROM attachments").fetchone()[0],
-            ctx.conn.execute("SELECT count(*) FROM blobs").fetchone()[0])
+    return (
+        ctx.conn.execute("SELECT count(*) FROM attachments").fetchone()[0],
+        ctx.conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
+    )
 
 
 def open_dispute(qtbot, ctx, dispute_id):
@@ -73,10 +75,10 @@ def test_attach_by_button_and_by_drop_with_thumbnails(qtbot, ctx, tmp_path, monk
     row = attachments.list_for(ctx.conn, "disputes", dispute)[0]
     assert (row["kind"], row["caption"], row["width"]) == ("现场照片", "赶集日咨询台", 1600)
 
-    dialog.tabs.setCurrentIndex(0)                        # a file dropped anywhere on the window
+    dialog.tabs.setCurrentIndex(0)  # a file dropped anywhere on the window
     panel.ask_details = lambda p: ("签到表", "")
     drop(dialog, [paths["sheet"]])
-    assert dialog.tabs.currentWidget() is panel           # the 附件 tab comes forward
+    assert dialog.tabs.currentWidget() is panel  # the 附件 tab comes forward
     assert [r["kind"] for r in attachments.list_for(ctx.conn, "disputes", dispute)] == ["现场照片", "签到表"]
     assert panel.list.count() == 2
     assert "2" not in panel.error.text() and not panel.error.isVisible()
@@ -85,11 +87,14 @@ def test_attach_by_button_and_by_drop_with_thumbnails(qtbot, ctx, tmp_path, monk
     assert all(not panel.list.item(i).icon().isNull() for i in range(2))
 
 
-@pytest.mark.parametrize("name,data,words", [
-    ("IMG_0001.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, ["HEIC", "兼容性最佳"]),
-    ("broken.jpg", jpeg()[:200], ["broken.jpg"]),
-    ("letter.docx", b"PK\x03\x04" + b"\x00" * 50, ["Word"]),
-])
+@pytest.mark.parametrize(
+    "name,data,words",
+    [
+        ("IMG_0001.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, ["HEIC", "兼容性最佳"]),
+        ("broken.jpg", jpeg()[:200], ["broken.jpg"]),
+        ("letter.docx", b"PK\x03\x04" + b"\x00" * 50, ["Word"]),
+    ],
+)
 def test_a_refused_file_is_explained_in_red_and_nothing_is_stored(qtbot, ctx, tmp_path, name, data, words):
     dispute = make_dispute(ctx)
     dialog = open_dispute(qtbot, ctx, dispute)
@@ -99,7 +104,7 @@ def test_a_refused_file_is_explained_in_red_and_nothing_is_stored(qtbot, ctx, tm
     path.write_bytes(data)
     good = files(tmp_path, ok_png=png())["ok"]
     before = stored(ctx)
-    drop(dialog, [good, str(path)])                        # all or nothing: the good one is not kept either
+    drop(dialog, [good, str(path)])  # all or nothing: the good one is not kept either
     assert stored(ctx) == before and panel.list.count() == 0
     assert panel.error.isVisible()
     assert all(w in panel.error.text() for w in words), panel.error.text()
@@ -135,8 +140,8 @@ def test_double_click_opens_it_large_and_a_pdf_page_by_page(qtbot, ctx, tmp_path
     panel = dialog.attachments
     dialog.tabs.setCurrentWidget(panel)
     rect = panel.list.visualItemRect(panel.list.item(0))
-    qtbot.mouseClick(panel.list.viewport(), Qt.LeftButton, pos=rect.center())     # a real double-click:
-    qtbot.mouseDClick(panel.list.viewport(), Qt.LeftButton, pos=rect.center())    # press, release, press
+    qtbot.mouseClick(panel.list.viewport(), Qt.LeftButton, pos=rect.center())  # a real double-click:
+    qtbot.mouseDClick(panel.list.viewport(), Qt.LeftButton, pos=rect.center())  # press, release, press
     viewer = panel.viewer
     assert isinstance(viewer, AttachmentViewer) and viewer.isVisible()
     avail = QGuiApplication.primaryScreen().availableGeometry()
@@ -171,7 +176,7 @@ def test_void_with_a_reason_and_read_only_roles(qtbot, ctx, tmp_path):
     dialog = open_dispute(qtbot, ctx, dispute)
     panel = dialog.attachments
     panel.list.setCurrentRow(0)
-    panel.ask_reason = lambda row: None                       # cancelled: nothing happens
+    panel.ask_reason = lambda row: None  # cancelled: nothing happens
     assert not panel.void_selected() and panel.list.count() == 1
     panel.ask_reason = lambda row: "拍错了，重复上传"
     qtbot.mouseClick(panel.void_button, Qt.LeftButton)
@@ -184,13 +189,26 @@ def test_void_with_a_reason_and_read_only_roles(qtbot, ctx, tmp_path):
 
 def test_the_other_registers_take_attachments_too(qtbot, ctx, tmp_path):
     training = trainings.create_training(ctx, {"held_on": "2024-12-01", "topic": "民法典", "training_type": "专题学习"})
-    call = hotline.create_call(ctx, {"called_at": "2024-12-02 09:00", "channel": "电话", "category": "其他",
-                                     "anonymous": True, "question": "土地承包", "handler": "张"})
-    event = publicity.create_event(ctx, {"held_on": "2024-12-10", "theme": "民法典进农家", "form": "赶集日咨询台",
-                                         "location": "都督场镇"}, [])
+    call = hotline.create_call(
+        ctx,
+        {
+            "called_at": "2024-12-02 09:00",
+            "channel": "电话",
+            "category": "其他",
+            "anonymous": True,
+            "question": "土地承包",
+            "handler": "张",
+        },
+    )
+    event = publicity.create_event(
+        ctx, {"held_on": "2024-12-10", "theme": "民法典进农家", "form": "赶集日咨询台", "location": "都督场镇"}, []
+    )
     photo = files(tmp_path, x_png=png())["x"]
-    for cls, rid, table in ((TrainingDialog, training, "trainings"), (HotlineDialog, call, "hotline_calls"),
-                            (PublicityDialog, event, "publicity_events")):
+    for cls, rid, table in (
+        (TrainingDialog, training, "trainings"),
+        (HotlineDialog, call, "hotline_calls"),
+        (PublicityDialog, event, "publicity_events"),
+    ):
         dialog = cls(ctx, rid)
         qtbot.addWidget(dialog)
         dialog.show()
@@ -212,14 +230,15 @@ def test_print_dossier_from_the_dispute_window(qtbot, ctx, tmp_path):
     assert preview is not None and preview.request.kind == documents.DOSSIER
     qtbot.waitUntil(lambda: preview.pdf is not None, timeout=30000)
     expected = documents.pdf_bytes(ctx, documents.DocumentRequest(documents.DOSSIER, {"dispute_id": dispute}))[1]
-    assert preview.page_count == expected >= 6           # cover, 目录, 登记表, 调解记录, 回访记录, the photo
-    assert preview.unmasked.isEnabled()                  # the dossier has personal data to show or hide
+    assert preview.page_count == expected >= 6  # cover, 目录, 登记表, 调解记录, 回访记录, the photo
+    assert preview.unmasked.isEnabled()  # the dossier has personal data to show or hide
     preview.close()
 
 
 def test_use_in_reports_and_the_preview_photos_checkbox(qtbot, ctx, tmp_path):
-    event = publicity.create_event(ctx, {"held_on": "2024-12-04", "theme": "12·4宪法宣传周", "form": "悬挂横幅",
-                                         "location": "都督村文化广场"}, [])
+    event = publicity.create_event(
+        ctx, {"held_on": "2024-12-04", "theme": "12·4宪法宣传周", "form": "悬挂横幅", "location": "都督村文化广场"}, []
+    )
     paths = files(tmp_path, a_jpg=jpeg(800, 600), b_jpg=jpeg(600, 800, (10, 160, 40)))
     attachments.add_paths(ctx, "publicity_events", event, [paths["a"]])
     attachments.add_paths(ctx, "publicity_events", event, [paths["b"]])
@@ -227,7 +246,7 @@ def test_use_in_reports_and_the_preview_photos_checkbox(qtbot, ctx, tmp_path):
     qtbot.addWidget(dialog)
     dialog.show()
     panel = dialog.attachments
-    dialog.tabs.setCurrentWidget(panel)                   # the event's 附件 tab
+    dialog.tabs.setCurrentWidget(panel)  # the event's 附件 tab
     assert panel.report_button.isVisible()
     assert panel.list.item(0).text().startswith("★") and not panel.list.item(1).text().startswith("★")
     panel.list.setCurrentRow(1)
@@ -244,7 +263,10 @@ def test_use_in_reports_and_the_preview_photos_checkbox(qtbot, ctx, tmp_path):
     plain = preview.page_count
     preview.photos.setChecked(True)
     assert preview.request.params["photos"] is True and preview.page_count == plain + 1
-    ledger = PrintPreviewDialog(ctx, documents.DocumentRequest(documents.LEDGER, {
-        "register": "disputes", "month": "2024-12", "village": None}), threaded=False)
+    ledger = PrintPreviewDialog(
+        ctx,
+        documents.DocumentRequest(documents.LEDGER, {"register": "disputes", "month": "2024-12", "village": None}),
+        threaded=False,
+    )
     qtbot.addWidget(ledger)
-    assert not ledger.photos.isVisibleTo(ledger)              # only the publicity ledger has photos
+    assert not ledger.photos.isVisibleTo(ledger)  # only the publicity ledger has photos

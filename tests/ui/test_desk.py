@@ -16,8 +16,9 @@ from reports_support import seed
 @pytest.fixture
 def preview(qtbot, ctx):
     seed(ctx)
-    dialog = PrintPreviewDialog(ctx, DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-05"}),
-                                threaded=False)
+    dialog = PrintPreviewDialog(
+        ctx, DocumentRequest(LEDGER, {"register": "disputes", "month": "2024-05"}), threaded=False
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -60,6 +61,7 @@ def test_preview_fits_the_screen(preview):
 def test_main_window_fits_the_screen_and_a_saved_larger_geometry_is_shrunk(qtbot, ctx, db_path, monkeypatch):
     from dudu_desktop.ui import main_window
     from dudu_desktop.ui.main_window import MainWindow
+
     win = MainWindow(ctx, db_path)
     qtbot.addWidget(win)
     avail = geometry.available_geometry(win)
@@ -81,6 +83,7 @@ def test_main_window_fits_the_screen_and_a_saved_larger_geometry_is_shrunk(qtbot
 
 def test_record_dialog_forms_scroll_with_the_buttons_outside(qtbot, ctx):
     from dudu_desktop.ui.hotline_dialog import HotlineDialog
+
     dialog = HotlineDialog(ctx)
     qtbot.addWidget(dialog)
     scroll = dialog.findChild(QScrollArea, "formScroll")
@@ -94,14 +97,27 @@ def test_the_dispute_dialog_asks_the_domain_workflow(qtbot, window, ctx, monkeyp
     from dudu_desktop.domain.problems import Refused
     from dudu_desktop.services import disputes
     from tests.ui.conftest import make_dispute
-    assert workflow.allowed_actions("待调处") == {"start": True, "conclude": True, "followup": False, "level": True,
-                                                "close": False, "reopen": False}
-    assert workflow.allowed_actions("已办结") == {"start": False, "conclude": False, "followup": True,
-                                                "level": True, "close": True, "reopen": True}
+
+    assert workflow.allowed_actions("待调处") == {
+        "start": True,
+        "conclude": True,
+        "followup": False,
+        "level": True,
+        "close": False,
+        "reopen": False,
+    }
+    assert workflow.allowed_actions("已办结") == {
+        "start": False,
+        "conclude": False,
+        "followup": True,
+        "level": True,
+        "close": True,
+        "reopen": True,
+    }
     assert not any(workflow.allowed_actions("已销号")[a] for a in ("start", "conclude", "followup", "level", "close"))
     assert [workflow.suggested_level(x) for x in "蓝黄红"] == ["黄", "红", "黄"]
     case = make_dispute(ctx)
-    with pytest.raises(Refused):            # the service refuses what the workflow does not allow
+    with pytest.raises(Refused):  # the service refuses what the workflow does not allow
         disputes.record_followup(ctx, case, {"visited_on": "2024-12-20", "performance": "已履行"})
     monkeypatch.setattr(workflow, "allowed_actions", lambda status: {a: a == "level" for a in workflow.ACTIONS})
     dialog = window.open_record("disputes", case)

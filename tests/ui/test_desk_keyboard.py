@@ -32,8 +32,7 @@ def test_login_starts_in_the_user_name_and_tab_goes_down_the_form(qtbot, ctx):
     dialog = shown(qtbot, login_ui.LoginDialog(ctx.conn))
     assert dialog.focusWidget() is dialog.username
     ok, cancel = dialog.buttons.button(QDialogButtonBox.Ok), dialog.buttons.button(QDialogButtonBox.Cancel)
-    assert dialog.username.nextInFocusChain() is dialog.password or \
-        QApplication.focusWidget() is dialog.username
+    assert dialog.username.nextInFocusChain() is dialog.password or QApplication.focusWidget() is dialog.username
     order = [dialog.username]
     for _ in range(3):
         order.append(order[-1].nextInFocusChain())
@@ -60,6 +59,7 @@ def test_the_last_user_name_is_remembered_and_focus_goes_to_the_password(qtbot, 
 
 def test_first_admin_starts_in_the_user_name_and_messages_do_not_squash_the_fields(qtbot, ctx):
     from dudu_desktop.services.context import Context
+
     empty = Context(conn=ctx.conn, role=Role.ADMIN)
     dialog = shown(qtbot, login_ui.FirstAdminDialog(empty))
     assert dialog.focusWidget() is dialog.username
@@ -69,9 +69,9 @@ def test_first_admin_starts_in_the_user_name_and_messages_do_not_squash_the_fiel
     field, message = dialog.fields["password"]
     assert message.isVisible() and message.text()
     assert {name: f.height() for name, (f, _l) in dialog.fields.items()} == heights
-    assert message.geometry().top() >= field.geometry().bottom()          # under the field
+    assert message.geometry().top() >= field.geometry().bottom()  # under the field
     type_text(qtbot, field, "x")
-    assert not message.isVisible()            # typing takes the message away
+    assert not message.isVisible()  # typing takes the message away
 
 
 def test_a_form_message_goes_as_soon_as_the_field_is_valid(qtbot, window):
@@ -85,7 +85,7 @@ def test_a_form_message_goes_as_soon_as_the_field_is_valid(qtbot, window):
     date.setText("2024-13-45")
     date.editingFinished.emit()
     assert not dialog.form.errors["registered_on"].isHidden()
-    date.setText("2024-12-01")                 # typed right: gone at once, before leaving the field
+    date.setText("2024-12-01")  # typed right: gone at once, before leaving the field
     assert dialog.form.errors["registered_on"].isHidden()
     dialog._closing_ok = True
 
@@ -102,6 +102,7 @@ def test_the_dispute_type_has_no_default_and_saving_without_one_says_so(qtbot, w
 
 def test_every_date_field_has_a_calendar_and_typing_still_works(qtbot, window):
     from dudu_desktop.domain import fields as F
+
     for register in ("disputes", "trainings", "hotline", "publicity"):
         dialog = window.new_record(register)
         form = dialog.form
@@ -109,11 +110,11 @@ def test_every_date_field_has_a_calendar_and_typing_still_works(qtbot, window):
         assert dates, register
         for key in dates:
             assert form.findChild(QToolButton, f"calendar_{key}") is not None, (register, key)
-            assert not any(ch.isdigit() for ch in form.editor(key).placeholderText())   # no sample value
+            assert not any(ch.isdigit() for ch in form.editor(key).placeholderText())  # no sample value
         key = dates[0]
         form.calendars[key].clicked.emit(QDate(2024, 12, 5))
         assert form.value(key).startswith("2024-12-05")
-        form.editor(key).setText("2024-11-30")                     # typing is still accepted
+        form.editor(key).setText("2024-11-30")  # typing is still accepted
         assert form.value(key).startswith("2024-11-30")
         dialog._closing_ok = True
         dialog.close()
@@ -122,10 +123,11 @@ def test_every_date_field_has_a_calendar_and_typing_still_works(qtbot, window):
 def test_the_wizard_requires_the_township_of_a_village_and_names_each_field(qtbot, ctx, tmp_path):
     from dudu_desktop.services.context import Context
     from dudu_desktop.storage.db import open_database
+
     empty = Context(conn=open_database(tmp_path / "new.sqlite3"), role=Role.ADMIN)
     wizard = shown(qtbot, FirstRunWizard(empty, tmp_path / "new.sqlite3"))
     for field in (wizard.code, wizard.township_code, wizard.township_name, wizard.name):
-        hint = field.placeholderText()      # a hint of the format, never a sample code or name
+        hint = field.placeholderText()  # a hint of the format, never a sample code or name
         assert not re.search(r"\d{6}", hint) and not hint.endswith(("乡", "村", "镇"))
     wizard.code.setText("500243104201")
     wizard.name.setText("都督村")
@@ -134,7 +136,7 @@ def test_the_wizard_requires_the_township_of_a_village_and_names_each_field(qtbo
     QApplication.processEvents()
     assert wizard.tcode_error.text() == "乡镇代码为必填项。" and wizard.tname_error.text() == "乡镇名称为必填项。"
     assert wizard.township_code.height() == height
-    wizard.township_code.setText("5002431040")                 # too short: the township's code is named
+    wizard.township_code.setText("5002431040")  # too short: the township's code is named
     wizard.township_name.setText("都督乡")
     assert not wizard.finish()
     assert wizard.tcode_error.text().startswith("乡镇代码") and wizard.tname_error.isHidden()

@@ -28,7 +28,7 @@ def test_create_a_dispute_in_the_dialog_and_see_it_in_the_table(qtbot, window, c
     picker = dialog.parties.picker
     type_text(qtbot, picker, "王德")
     assert picker.completer_.model().stringList() == ["王德明（都督村3组，13812345678）"]
-    picker._chosen("王德明（都督村3组，13812345678）")     # what choosing in the popup does
+    picker._chosen("王德明（都督村3组，13812345678）")  # what choosing in the popup does
     qtbot.keyClick(picker, Qt.Key_Return)
     type_text(qtbot, picker, "李秀英")
     qtbot.keyClick(picker, Qt.Key_Return)
@@ -54,8 +54,8 @@ def test_validation_is_shown_at_the_field_and_nothing_is_saved(qtbot, window, ct
     assert "登记日期" in errors["registered_on"].text()
     assert dialog.form.editor("summary").property("hasError") is True
     assert errors["mediator"].isHidden()
-    assert "至少" in dialog.parties.errors.text()        # "a dispute needs at least one party"
-    assert dialog.banner.text()                          # also said above the tabs
+    assert "至少" in dialog.parties.errors.text()  # "a dispute needs at least one party"
+    assert dialog.banner.text()  # also said above the tabs
     assert ctx.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 0
     # fixing the fields clears the messages on leaving them, before saving
     dialog.form.editor("registered_on").setText("2024-12-01")
@@ -81,6 +81,7 @@ def _fill_and_ok(values):
         for key, value in values.items():
             action_dialog.form.set_value(key, value)
         return action_dialog.apply()
+
     return run
 
 
@@ -95,11 +96,13 @@ def test_status_changes_with_their_audit_entries_and_history(qtbot, window, ctx)
 
     # a level change without a reason is refused at the field, nothing changes
     refused = []
+
     def no_reason(action_dialog):
         action_dialog.form.set_value("level", "红")
         ok = action_dialog.apply()
         refused.append(action_dialog.form.errors["reason"].text())
         return ok
+
     dialog.exec_action = no_reason
     assert not dialog.act_level()
     assert refused == ["请填写理由。"]
@@ -107,8 +110,14 @@ def test_status_changes_with_their_audit_entries_and_history(qtbot, window, ctx)
 
     dialog.exec_action = _fill_and_ok({"level": "红", "reason": "双方扬言动手，有民转刑风险"})
     assert dialog.act_level()
-    dialog.exec_action = _fill_and_ok({"result": "调解成功", "concluded_on": "2024-12-10",
-                                       "agreement_terms": "李某赔偿王某修缮费", "amount_cents": "1409.50"})
+    dialog.exec_action = _fill_and_ok(
+        {
+            "result": "调解成功",
+            "concluded_on": "2024-12-10",
+            "agreement_terms": "李某赔偿王某修缮费",
+            "amount_cents": "1409.50",
+        }
+    )
     assert dialog.act_conclude()
     row = disputes.get_dispute(ctx.conn, dispute_id)
     assert (row["status"], row["level"], row["amount_cents"], row["agreement"]) == ("已办结", "红", 140950, 1)

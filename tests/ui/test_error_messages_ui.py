@@ -58,7 +58,7 @@ def test_a_bug_in_a_background_job_names_the_log(qtbot, ctx, db_path, monkeypatc
     page = admin_page(qtbot, ctx, db_path)
     page.backup_now()
     text = page.backup_status.text()
-    log, = (db_path.parent / "logs").glob("dudu-*.log")
+    (log,) = (db_path.parent / "logs").glob("dudu-*.log")
     assert str(log) in text and "意外错误" in text
     assert_chinese(text)
     assert "KeyError: 'a bug'" in log.read_text(encoding="utf-8")
@@ -71,6 +71,7 @@ def test_settings_saved_while_another_program_writes(qtbot, ctx, monkeypatch):
 
     def locked(*a, **k):
         raise sqlite3.OperationalError("database is locked")
+
     monkeypatch.setattr(site, "set_setting", locked)
     assert page.save() is False
     assert "另一个程序或窗口正在写入" in page.message.text()

@@ -14,7 +14,7 @@ def test_help_menu_opens_the_rendered_user_guide(qtbot, window):
     dialog = window.guide_dialog
     qtbot.waitExposed(dialog)
     text = dialog.browser.toPlainText()
-    assert "使用说明" in text and "#" not in text.splitlines()[0]        # Markdown rendered, not shown raw
+    assert "使用说明" in text and "#" not in text.splitlines()[0]  # Markdown rendered, not shown raw
     html = dialog.browser.toHtml()
     assert "<h1" in html or "font-size:xx-large" in html or "font-size:" in html
 

@@ -7,13 +7,16 @@ from dudu_desktop.storage.queries import count_rows
 
 
 def _dispute(ctx, day, level="蓝"):
-    return disputes.create_dispute(ctx, {"registered_on": day, "dispute_type": "邻里", "source": "主动排查",
-                                         "summary": "排水沟纠纷", "level": level}, [{"role": "申请人", "name": "王五"}])
+    return disputes.create_dispute(
+        ctx,
+        {"registered_on": day, "dispute_type": "邻里", "source": "主动排查", "summary": "排水沟纠纷", "level": level},
+        [{"role": "申请人", "name": "王五"}],
+    )
 
 
 def test_figures(ctx):
-    _dispute(ctx, "2024-12-05", "红")                      # new this month, open, red
-    _dispute(ctx, "2024-10-01", "黄")                      # open, overdue (registered > 30 days ago)
+    _dispute(ctx, "2024-12-05", "红")  # new this month, open, red
+    _dispute(ctx, "2024-10-01", "黄")  # open, overdue (registered > 30 days ago)
     done = _dispute(ctx, "2024-11-01")
     disputes.conclude(
         ctx, done, result="调解成功", agreement_terms="双方和解", concluded_on="2024-11-20"

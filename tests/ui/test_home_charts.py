@@ -53,7 +53,8 @@ def test_the_bars_are_the_figures_of_stats_json(town, capsys):
     villages = site.villages(win.ctx.conn)
     assert len(villages) == 3
     assert bars(charts["villages"]) == {
-        v["name"]: stats_json(capsys, db, "--year", 2024, "--village", v["code"])["total"] for v in villages}
+        v["name"]: stats_json(capsys, db, "--year", 2024, "--village", v["code"])["total"] for v in villages
+    }
     assert charts["months"].series[0].name == "2024年"
 
 
@@ -71,7 +72,7 @@ def click(qtbot, win, key, category, series=0):
 def test_a_click_on_a_bar_opens_the_register_with_its_filter(qtbot, town):
     win, _db = town
     charts = win.home.charts
-    page, count = click(qtbot, win, "months", 4, 1)                 # May of last year
+    page, count = click(qtbot, win, "months", 4, 1)  # May of last year
     f = page.filters()
     assert f.month == "2023-05" and count == charts["months"].value(4, 1)
     assert page.period.currentData() == "month" and page.month.date().toString("yyyy-MM") == "2023-05"
@@ -88,8 +89,9 @@ def test_a_click_on_a_bar_opens_the_register_with_its_filter(qtbot, town):
     assert count == charts["levels"].value(1)
 
     code = site.villages(win.ctx.conn)[0]["code"]
-    row = [i for i, name in enumerate(charts["villages"].categories)
-           if name == site.village_name(win.ctx.conn, code)][0]
+    row = [i for i, name in enumerate(charts["villages"].categories) if name == site.village_name(win.ctx.conn, code)][
+        0
+    ]
     page, count = click(qtbot, win, "villages", row)
     assert page.filters().village == code and page.village.currentData() == code
     assert count == charts["villages"].value(row)
@@ -100,8 +102,8 @@ def test_the_keyboard_reaches_the_bars_too(qtbot, town):
     chart = win.home.charts["levels"]
     page = win.pages["disputes"]
     chart.setFocus()
-    qtbot.keyClick(chart, Qt.Key_Right)                  # the first bar
-    qtbot.keyClick(chart, Qt.Key_Right)                  # the second: 黄
+    qtbot.keyClick(chart, Qt.Key_Right)  # the first bar
+    qtbot.keyClick(chart, Qt.Key_Right)  # the second: 黄
     with qtbot.waitSignal(page.model.loaded, timeout=10000) as loaded:
         qtbot.keyClick(chart, Qt.Key_Return)
     assert win.page_key() == "disputes" and page.filters().level == "黄"
@@ -120,14 +122,16 @@ def test_a_village_sees_no_village_chart_and_an_empty_year_says_so(qtbot, window
 
 def test_charts_follow_a_change_drawn_when_the_home_page_is_shown(qtbot, town):
     from dudu_desktop.services import records
+
     win, _db = town
     chart = win.home.charts["months"]
     before = sum(chart.series[0].values)
     win.show_page("trainings")
-    dispute_id = win.ctx.conn.execute("SELECT id FROM disputes WHERE deleted = 0 AND registered_on LIKE '2024%' "
-                                      "LIMIT 1").fetchone()[0]
+    dispute_id = win.ctx.conn.execute(
+        "SELECT id FROM disputes WHERE deleted = 0 AND registered_on LIKE '2024%' LIMIT 1"
+    ).fetchone()[0]
     records.delete_record(win.ctx, "disputes", dispute_id, reason="重复登记")
     win.refresh_all()
-    assert win.home._charts_stale and sum(chart.series[0].values) == before     # hidden: not read yet
+    assert win.home._charts_stale and sum(chart.series[0].values) == before  # hidden: not read yet
     win.show_page("home")
     assert sum(chart.series[0].values) == before - 1

@@ -11,7 +11,7 @@ from dudu_desktop.domain.vocab import Role
 from dudu_desktop.services import backup, users
 from dudu_desktop.ui import login as login_ui
 
-NOW = dt.datetime(2024, 12, 20, 10, 0, 0)     # the clock of tests/conftest.py
+NOW = dt.datetime(2024, 12, 20, 10, 0, 0)  # the clock of tests/conftest.py
 
 
 def driver(qtbot, steps):
@@ -23,24 +23,39 @@ def driver(qtbot, steps):
         seen.append(dialog)
         fill = steps[len(seen) - 1]
         if fill is None:
-            return False                     # Cancel
+            return False  # Cancel
         for attempt in fill:
             for name, text in attempt.items():
                 dialog.findChild(type(dialog.fields[name][0]), name).setText(text)
             if dialog.try_accept():
                 return True
         return False
+
     run.seen = seen
     return run
 
 
 def test_first_run_creates_the_admin(ctx, qtbot):
-    run = driver(qtbot, [[{"username": "laowang", "display_name": "王主任", "password": "short",
-                           "repeat": "short"},
-                          {"username": "laowang", "display_name": "王主任", "password": "boss-secret-1",
-                           "repeat": "boss-secret-2"},
-                          {"username": "laowang", "display_name": "王主任", "password": "boss-secret-1",
-                           "repeat": "boss-secret-1"}]])
+    run = driver(
+        qtbot,
+        [
+            [
+                {"username": "laowang", "display_name": "王主任", "password": "short", "repeat": "short"},
+                {
+                    "username": "laowang",
+                    "display_name": "王主任",
+                    "password": "boss-secret-1",
+                    "repeat": "boss-secret-2",
+                },
+                {
+                    "username": "laowang",
+                    "display_name": "王主任",
+                    "password": "boss-secret-1",
+                    "repeat": "boss-secret-1",
+                },
+            ]
+        ],
+    )
     result = login_ui.login(ctx.conn, exec_dialog=run, clock=lambda: NOW)
     assert result.user == "laowang" and result.role == Role.ADMIN
     dialog = run.seen[0]
@@ -68,7 +83,7 @@ def test_log_in_wrong_then_right(ctx, qtbot):
     dialog.password.setText("nope-nope")
     assert not dialog.try_accept()
     assert "用户名或密码错误" in dialog.fields["password"][1].text()
-    assert dialog.password.text() == ""                       # cleared for the next try
+    assert dialog.password.text() == ""  # cleared for the next try
     assert dialog.password.echoMode() == dialog.password.EchoMode.Password
     dialog.password.setText("boss-secret-1")
     assert dialog.try_accept() and dialog.user.username == "laowang"
@@ -83,9 +98,13 @@ def test_reset_password_must_be_changed_at_log_in(ctx, qtbot):
     admin = users.create_user(ctx, "laowang", "boss-secret-1", Role.ADMIN).context(ctx.conn, lambda: NOW)
     users.create_user(admin, "xiaoli", "clerk-secret-1", Role.CLERK)
     users.reset_password(admin, "xiaoli", "temporary-123")
-    run = driver(qtbot, [[{"username": "xiaoli", "password": "temporary-123"}],
-                         [{"old_password": "temporary-123", "new_password": "clerk-secret-9",
-                           "repeat": "clerk-secret-9"}]])
+    run = driver(
+        qtbot,
+        [
+            [{"username": "xiaoli", "password": "temporary-123"}],
+            [{"old_password": "temporary-123", "new_password": "clerk-secret-9", "repeat": "clerk-secret-9"}],
+        ],
+    )
     result = login_ui.login(ctx.conn, exec_dialog=run, clock=lambda: NOW)
     assert result.user == "xiaoli" and result.role == Role.CLERK
     assert isinstance(run.seen[1], login_ui.ChangePasswordDialog)
@@ -110,7 +129,7 @@ def test_a_large_file_is_checked_and_backed_up_after_the_window_shows(qtbot, win
     from dudu_desktop.services import backup
     from dudu_desktop.ui import login as login_ui
 
-    monkeypatch.setattr(login_ui, "LARGE_FILE_BYTES", 0)          # this small file counts as large
+    monkeypatch.setattr(login_ui, "LARGE_FILE_BYTES", 0)  # this small file counts as large
     assert login_ui.start_checks(window.ctx, db_path) == "deferred"
     folder, stem = backup.backup_folder(window.ctx), db_path.stem
     assert backup.list_backups(folder, stem) == []

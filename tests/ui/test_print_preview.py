@@ -168,6 +168,7 @@ def test_render_pages_gives_white_page_images(seeded):
 
 # ---------------------------------------------------------------- wired into the window
 
+
 def test_ctrl_p_previews_the_ledger_of_the_register_page_filters(qtbot, seeded, window):
     ctx, _ids = seeded
     page = window.pages["disputes"]
@@ -196,6 +197,7 @@ def test_dispute_and_training_editors_have_print_buttons(qtbot, seeded, monkeypa
 
     from dudu_desktop.ui.dispute_dialog import DisputeDialog
     from dudu_desktop.ui.training_dialog import TrainingDialog
+
     ctx, ids = seeded
     settled = DisputeDialog(ctx, ids["settled"])
     qtbot.addWidget(settled)
@@ -234,9 +236,10 @@ def test_ctrl_p_prints_the_month_the_date_filter_points_at():
 
     from dudu_desktop.storage.queries import Filters
     from dudu_desktop.ui.print_preview import ledger_month
+
     today = dt.date(2024, 12, 20)
     assert ledger_month(Filters(month="2024-05"), today) == "2024-05"
-    assert ledger_month(Filters(date_from="2024-01-01", date_to="2024-12-31"), today) == "2024-12"   # 本年
-    assert ledger_month(Filters(date_from="2023-01-01", date_to="2023-12-31"), today) == "2023-12"   # last year
+    assert ledger_month(Filters(date_from="2024-01-01", date_to="2024-12-31"), today) == "2024-12"  # 本年
+    assert ledger_month(Filters(date_from="2023-01-01", date_to="2023-12-31"), today) == "2023-12"  # last year
     assert ledger_month(Filters(date_from="2024-03-01", date_to="2024-03-31"), today) == "2024-03"
     assert ledger_month(Filters(), today) == "2024-12"

@@ -45,7 +45,7 @@ def test_an_unsealed_bundle_is_refused_in_the_window_s_words_and_wrapped(qtbot, 
     town, town_path, path = unsealed
     page = ImportPage(town, town_path)
     qtbot.addWidget(page)
-    page.resize(760, 600)                  # narrower than the reason
+    page.resize(760, 600)  # narrower than the reason
     page.show()
     preview(qtbot, page, [path])
     assert page.refusals_area.isVisible()
@@ -65,7 +65,7 @@ def test_an_unsealed_bundle_is_refused_in_the_window_s_words_and_wrapped(qtbot, 
 
     # ticking the box the message names lets the administrator take it on purpose
     box = page.allow_unsealed
-    qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))      # on the tick box itself
+    qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))  # on the tick box itself
     assert box.isChecked()
     qtbot.waitUntil(lambda: not isinstance(page.previews.get(str(path)), str), timeout=20000)
     assert not page.refusals_area.isVisible() and page.apply_button.isEnabled()
@@ -98,8 +98,12 @@ def test_a_village_without_keys_is_told_which_button_imports_them(qtbot, tmp_pat
 def test_every_sync_message_naming_a_command_line_option_has_window_words():
     """The mapping recognises the services' messages by their msgid: each one must still be in the
     sync code word for word, and every sync message that names an option or a command has one."""
-    messages = {m for _f, _l, m, _c, _x in extract_from_dir(str(PACKAGE / "sync"), method_map=[("**.py", "python")],
-                                                                keywords={"_": None, "N_": None})}
+    messages = {
+        m
+        for _f, _l, m, _c, _x in extract_from_dir(
+            str(PACKAGE / "sync"), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
+        )
+    }
     cli_phrased = {m for m in messages if isinstance(m, str) and (OPTION.search(m) or "the command " in m)}
     mapped = {w.cli for w in wording.WORDINGS}
     assert cli_phrased <= mapped, cli_phrased - mapped

@@ -76,12 +76,12 @@ def test_what_the_window_saves_shows_up_in_the_register_after_refresh(qtbot, win
     assert _load(qtbot, model) == [b, a]
     assert _load(qtbot, model, Filters(search="灌溉")) == [b]
     disputes.update_dispute(ctx, b, {"summary": "宅基地界址争议"})
-    assert _load(qtbot, model) == []                              # the old words are gone
+    assert _load(qtbot, model) == []  # the old words are gone
     assert _load(qtbot, model, Filters(search="宅基地")) == [b]
     assert _load(qtbot, model, Filters(search="界址")) == [b]
     assert _load(qtbot, model, Filters()) == [b, a]
     assert model.reader.connects == 1 and model.reader.is_open
-    window.close()                                                 # the window closes its readers
+    window.close()  # the window closes its readers
     assert not model.reader.is_open
     assert all(job.reader is not model.reader for job in workers.running())
 
@@ -93,8 +93,9 @@ def test_a_cancelled_query_does_not_disturb_the_next_one_on_the_same_connection(
 
     def endless(job):
         started.set()
-        return job.conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
-                                "SELECT count(*) FROM n").fetchone()
+        return job.conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+        ).fetchone()
 
     first = workers.Job(endless, reader=reader)
     first.signals.done.connect(reported.append)
@@ -102,13 +103,14 @@ def test_a_cancelled_query_does_not_disturb_the_next_one_on_the_same_connection(
     workers.start(first)
     assert started.wait(10)
     first.cancel()
-    second = workers.Job(lambda job: (job.conn, [r["id"] for r in job.conn.execute("SELECT id FROM disputes")]),
-                         reader=reader)
+    second = workers.Job(
+        lambda job: (job.conn, [r["id"] for r in job.conn.execute("SELECT id FROM disputes")]), reader=reader
+    )
     with qtbot.waitSignal(second.signals.done, timeout=20000) as got:
         workers.start(second)
     conn, ids = got.args[0]
     assert ids == [a] and reported == [] and reader.connects == 1
-    assert conn.execute("SELECT 1").fetchone()[0] == 1            # still open between jobs
+    assert conn.execute("SELECT 1").fetchone()[0] == 1  # still open between jobs
     reader.close()
     with pytest.raises(Exception, match="closed"):
         conn.execute("SELECT 1")
@@ -117,7 +119,7 @@ def test_a_cancelled_query_does_not_disturb_the_next_one_on_the_same_connection(
 def test_the_count_starts_once_the_first_page_is_on_screen(qtbot, ctx, db_path, monkeypatch):
     ids = [make_dispute(ctx, f"2024-12-0{day}", "邻居之间因排水沟堵塞发生争吵") for day in range(1, 6)]
     model = RegisterModel(ctx, "disputes", db_path)
-    model.PAGE = 2                                  # the first page, then the count of five
+    model.PAGE = 2  # the first page, then the count of five
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -127,7 +129,7 @@ def test_the_count_starts_once_the_first_page_is_on_screen(qtbot, ctx, db_path, 
 
     class Painted(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Paint and "rows" in seen:     # this query's page painted
+            if event.type() == QEvent.Paint and "rows" in seen:  # this query's page painted
                 seen.append("painted")
             return False
 
@@ -139,7 +141,7 @@ def test_the_count_starts_once_the_first_page_is_on_screen(qtbot, ctx, db_path, 
     view.viewport().installEventFilter(painted)
     model.rows_ready.connect(lambda: seen.append("rows"))
     monkeypatch.setattr(queries, "count_rows", count_rows)
-    monkeypatch.setattr(models, "COUNT_WAITS_S", 10.0)       # the order, not the cap, even on a busy machine
+    monkeypatch.setattr(models, "COUNT_WAITS_S", 10.0)  # the order, not the cap, even on a busy machine
     for _ in range(3):
         seen.clear()
         _load(qtbot, model, Filters(search="排水沟"))

@@ -20,10 +20,23 @@ def test_conflict_rows_wrap_and_name_people_not_log_ins(qtbot, tmp_path):
     code, name = VILLAGES[0]
     village = village_ctx(tmp_path / "village.sqlite3", code, name)
     town = township(tmp_path / "town.sqlite3")
-    users.create_user(Context(conn=town.conn, user="township", role=Role.ADMIN, clock=lambda: NOW), "zhangwen",
-                      "correct horse 1", Role.ADMIN, display_name="张文书")
-    call = hotline.create_call(village, {"called_at": "2024-12-02 09:30", "channel": "电话", "caller_name": "田伟红",
-                                         "category": "劳动", "question": "工伤认定需要哪些材料？"})
+    users.create_user(
+        Context(conn=town.conn, user="township", role=Role.ADMIN, clock=lambda: NOW),
+        "zhangwen",
+        "correct horse 1",
+        Role.ADMIN,
+        display_name="张文书",
+    )
+    call = hotline.create_call(
+        village,
+        {
+            "called_at": "2024-12-02 09:30",
+            "channel": "电话",
+            "caller_name": "田伟红",
+            "category": "劳动",
+            "question": "工伤认定需要哪些材料？",
+        },
+    )
     apply_bundle(town, export_bundle(village, usb).path)
     long_answer = "已转乡劳动保障所跟进，" * 12
     hotline.update_call(village, call, {"answer": "先与老板协商，不成再投诉。"})
@@ -31,6 +44,7 @@ def test_conflict_rows_wrap_and_name_people_not_log_ins(qtbot, tmp_path):
     apply_bundle(town, export_bundle(village, usb).path)
 
     from dudu_desktop.ui.sync_pages import ConflictPage
+
     page = ConflictPage(town)
     qtbot.addWidget(page)
     page.resize(900, 600)
@@ -46,7 +60,7 @@ def test_conflict_rows_wrap_and_name_people_not_log_ins(qtbot, tmp_path):
     # the long answer wraps: its row is as tall as the text needs in its column, several lines
     answer = rows["答复情况"]
     width = table.columnWidth(1)
-    needed = table.fontMetrics().boundingRect(0, 0, width - 8, 10000, 0x1000, long_answer).height()   # WordWrap
+    needed = table.fontMetrics().boundingRect(0, 0, width - 8, 10000, 0x1000, long_answer).height()  # WordWrap
     line = table.fontMetrics().lineSpacing()
     assert needed > 2 * line
     assert table.rowHeight(answer) >= needed
@@ -65,9 +79,13 @@ def test_font_notice_only_on_the_annual_report_and_on_one_line(qtbot, ctx):
     from reports_support import seed
 
     ids = seed(ctx)
-    requests = {LEDGER: {"register": "disputes", "month": "2024-05", "village": None},
-                AGREEMENT: {"dispute_id": ids["settled"]}, SIGNIN: {"training_id": ids["training"]},
-                DOSSIER: {"dispute_id": ids["settled"]}, ANNUAL: {"year": 2024}}
+    requests = {
+        LEDGER: {"register": "disputes", "month": "2024-05", "village": None},
+        AGREEMENT: {"dispute_id": ids["settled"]},
+        SIGNIN: {"training_id": ids["training"]},
+        DOSSIER: {"dispute_id": ids["settled"]},
+        ANNUAL: {"year": 2024},
+    }
     shown = {}
     for kind, params in requests.items():
         dialog = PrintPreviewDialog(ctx, DocumentRequest(kind, params), threaded=False)
@@ -134,11 +152,12 @@ def _links(browser) -> list[str]:
 
 def test_the_guide_has_no_sideways_scroll_bar(qtbot):
     from dudu_desktop.ui.guide import GuideDialog
+
     dialog = GuideDialog()
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    for width in (dialog.width(), 640):          # as it opens, and made narrow: the pictures follow
+    for width in (dialog.width(), 640):  # as it opens, and made narrow: the pictures follow
         dialog.resize(width, dialog.height())
         QApplication.processEvents()
         browser = dialog.browser
@@ -160,11 +179,11 @@ def test_the_frozen_guide_carries_the_pictures_it_shows_and_unlinks_the_others(q
             shutil.copy2(source, meipass / dest)
         else:
             shutil.copytree(source, meipass / dest)
-    assert not (meipass / "docs" / "screenshots" / "1024").exists()      # the 1024×768 set stays at home
+    assert not (meipass / "docs" / "screenshots" / "1024").exists()  # the 1024×768 set stays at home
     monkeypatch.setattr(sys, "_MEIPASS", str(meipass), raising=False)
     dialog = guide.GuideDialog()
     qtbot.addWidget(dialog)
     links = [link for link in _links(dialog.browser) if link.startswith("screenshots/")]
-    assert links and all(link.startswith("screenshots/1366/") for link in links)      # no dead links
+    assert links and all(link.startswith("screenshots/1366/") for link in links)  # no dead links
     assert "screenshots/1024/settings.png" not in dialog.browser.toHtml()
-    assert "1024×768" in dialog.browser.toPlainText()                                   # still said, unlinked
+    assert "1024×768" in dialog.browser.toPlainText()  # still said, unlinked

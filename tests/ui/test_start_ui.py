@@ -24,12 +24,12 @@ def test_first_run_wizard_sets_up_a_village(qtbot, tmp_path):
 
     def wizard(w):
         w.village_radio.setChecked(True)
-        w.code.setText("5002431042")               # too short: refused at the field
+        w.code.setText("5002431042")  # too short: refused at the field
         w.name.setText("都督村")
         assert not w.finish()
         assert "12位" in w.code_error.text() and not w.code_error.isHidden()
         w.code.setText("500243104201")
-        assert not w.finish()                      # a village names its township (issue 12)
+        assert not w.finish()  # a village names its township (issue 12)
         w.township_code.setText("500243104000")
         w.township_name.setText("都督乡")
         return w.finish()
@@ -41,9 +41,9 @@ def test_first_run_wizard_sets_up_a_village(qtbot, tmp_path):
         assert ui_settings().value("database/path") == str(path)
         win.resize(1000, 700)
         win.show_page("hotline")
-        win.close()                                   # window state is saved…
-        again = uiapp.start(None, login_exec=lambda d: False)    # …and the database remembered
-        assert again is None                          # (log-in cancelled)
+        win.close()  # window state is saved…
+        again = uiapp.start(None, login_exec=lambda d: False)  # …and the database remembered
+        assert again is None  # (log-in cancelled)
         assert ui_settings().value("window/page") == "hotline"
     finally:
         win.ctx.conn.close()
@@ -65,13 +65,14 @@ def test_first_run_can_open_the_demo_data(qtbot, tmp_path):
     finally:
         win.close()
         win.ctx.conn.close()
-    assert site.site(open_database(tmp_path / "empty.sqlite3")) is None     # the empty file is untouched
+    assert site.site(open_database(tmp_path / "empty.sqlite3")) is None  # the empty file is untouched
 
 
 def test_bundled_font_and_print_hook(qtbot, window):
     family = uiapp.load_fonts()
     assert family and "WenQuanYi" in family and QApplication.font().family() == family
     from dudu_desktop.ui.print_preview import PrintPreviewDialog  # the reports module's preview (issue 4)
+
     window.print_action.trigger()
     previews = window.findChildren(PrintPreviewDialog)
     assert len(previews) == 1

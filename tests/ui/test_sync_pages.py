@@ -17,7 +17,7 @@ from dudu_desktop.ui.sync_pages import ConflictPage, ExportPage, ImportPage, Ove
 from tests.conftest import NOW
 from tests.test_sync_bundles import VILLAGES, township, village_ctx
 
-SHOTS = os.environ.get("DUDU_SHOTS")      # a folder to save screenshots into (optional)
+SHOTS = os.environ.get("DUDU_SHOTS")  # a folder to save screenshots into (optional)
 
 
 def shot(widget, name: str) -> None:
@@ -40,7 +40,7 @@ def setup(tmp_path):
         villages.append(ctx)
     town_path = tmp_path / "town.sqlite3"
     town = township(town_path)
-    for ctx, (code, name) in zip(villages, VILLAGES):     # keys: the villages' bundles are sealed
+    for ctx, (code, name) in zip(villages, VILLAGES):  # keys: the villages' bundles are sealed
         keys.import_registration(ctx, keys.register_village(town, code, name, tmp_path).path)
     yield usb, villages, town, town_path
     for ctx in villages:
@@ -69,8 +69,8 @@ def test_import_preview_apply_conflict_and_overview(qtbot, setup, tmp_path):
     qtbot.waitUntil(lambda: len(page.previews) == 3, timeout=20000)
     assert page.apply_button.isEnabled()
     assert page.summary.rowCount() == 3
-    assert int(page.summary.item(0, 2).text()) > 0                  # new records counted
-    assert town.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 0   # preview wrote nothing
+    assert int(page.summary.item(0, 2).text()) > 0  # new records counted
+    assert town.conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 0  # preview wrote nothing
     shot(page, "import_preview")
     with qtbot.waitSignal(page.applied, timeout=30000):
         page.apply()

@@ -16,7 +16,7 @@ from tests.conftest import NOW, TOWNSHIP_CODE
 from tests.test_sync_bundles import village_ctx
 
 CODE, NAME = "500243104201", "都督村"
-CONFLICTS = 15          # the overview's columns: village, 12 months, last bundle, missing bundles, conflicts
+CONFLICTS = 15  # the overview's columns: village, 12 months, last bundle, missing bundles, conflicts
 
 
 def apply(qtbot, win, path) -> None:
@@ -55,13 +55,15 @@ def test_township_pages_refresh_after_each_action(qtbot, tmp_path):
     # its first bundle applied: the months reported and the home page's figures
     village = village_ctx(tmp_path / "village.sqlite3", CODE, NAME)
     from dudu_desktop.sync import keys
+
     keys.import_registration(village, registration)
     demo.generate(village, year=2024, seed=5)
     apply(qtbot, win, export_bundle(village, usb).path)
     reported = [overview.matrix.item(0, m).text() for m in range(1, 13)]
     assert any(t.startswith(("✓", "零上报")) for t in reported), reported
-    total = town.conn.execute("SELECT count(*) FROM disputes WHERE deleted = 0 AND registered_on LIKE '2024%'"
-                              ).fetchone()[0]
+    total = town.conn.execute(
+        "SELECT count(*) FROM disputes WHERE deleted = 0 AND registered_on LIKE '2024%'"
+    ).fetchone()[0]
     assert total > 0 and win.home.charts["villages"].series[0].values == (total,)
 
     # a conflict: the same call changed in the village and at the township

@@ -26,7 +26,7 @@ def test_void_with_the_delete_key_then_restore_from_the_menu(qtbot, window, ctx)
     qtbot.keyClick(page.view, Qt.Key_Delete)
     dialog = page.reason_dialog
     assert isinstance(dialog, ReasonDialog) and dialog.isVisible()
-    assert not dialog.ok.isEnabled()                      # the reason is required
+    assert not dialog.ok.isEnabled()  # the reason is required
     qtbot.keyClicks(dialog.reason, "duplicate")
     assert dialog.ok.isEnabled()
     with qtbot.waitSignal(page.model.loaded, timeout=10000):
@@ -34,8 +34,9 @@ def test_void_with_the_delete_key_then_restore_from_the_menu(qtbot, window, ctx)
     assert model_ids(page.model) == [keep]
     row = records.get_row(ctx.conn, "disputes", gone)
     assert row["deleted"] == 1
-    entry = ctx.conn.execute("SELECT action, reason FROM audit_log WHERE record_id = ? ORDER BY seq DESC",
-                             (gone,)).fetchone()
+    entry = ctx.conn.execute(
+        "SELECT action, reason FROM audit_log WHERE record_id = ? ORDER BY seq DESC", (gone,)
+    ).fetchone()
     assert tuple(entry) == ("delete", "duplicate")
 
     # 显示已作废: the voided row comes back, grey and struck through; the menu offers 恢复…

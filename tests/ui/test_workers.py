@@ -21,7 +21,7 @@ def test_a_job_reports_progress_a_partial_result_and_its_result_on_the_ui_thread
     seen = []
 
     def work(job):
-        assert job.conn is not None and job.conn is not ctx.conn            # a connection of its own
+        assert job.conn is not None and job.conn is not ctx.conn  # a connection of its own
         assert (job.ctx.user, job.ctx.role, job.ctx.conn) == (ctx.user, ctx.role, job.conn)
         job.progress(1, 2)
         job.partial("first page")
@@ -36,9 +36,13 @@ def test_a_job_reports_progress_a_partial_result_and_its_result_on_the_ui_thread
     with qtbot.waitSignal(job.signals.finished, timeout=20000):
         workers.start(job)
     users = ctx.conn.execute("SELECT count(*) FROM users").fetchone()[0]
-    assert seen == [("progress", (1, 2), True), ("partial", ("first page",), True), ("progress", (2, 2), True),
-                    ("done", (users,), True)]
-    assert job.conn is None                                                 # closed when done
+    assert seen == [
+        ("progress", (1, 2), True),
+        ("partial", ("first page",), True),
+        ("progress", (2, 2), True),
+        ("done", (users,), True),
+    ]
+    assert job.conn is None  # closed when done
 
 
 def test_a_refusal_reaches_the_page_as_its_problems_one_a_line(qtbot, ctx, db_path):
@@ -58,8 +62,9 @@ def test_cancel_interrupts_the_running_statement_and_nothing_is_reported(qtbot, 
 
     def work(job):
         started.set()
-        return job.conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
-                                "SELECT count(*) FROM n").fetchone()              # endless without a cancel
+        return job.conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+        ).fetchone()  # endless without a cancel
 
     job = workers.Job(work, db_path=db_path, ctx=ctx)
     job.connect(owner, done=reported.append, failed=reported.append)
@@ -82,7 +87,7 @@ def test_nothing_reaches_a_page_that_is_gone(qtbot, ctx, db_path):
     job = workers.Job(work, db_path=db_path, ctx=ctx)
     job.connect(owner, partial=reported.append, done=reported.append)
     workers.start(job)
-    owner.deleteLater()                       # the dialog is closed while its job runs
+    owner.deleteLater()  # the dialog is closed while its job runs
     qtbot.waitUntil(lambda: not _alive(owner), timeout=5000)
     go.set()
     _wait_finished(qtbot, job)
@@ -101,4 +106,5 @@ def test_without_a_file_the_job_works_on_the_callers_session(ctx):
 
 def _alive(obj) -> bool:
     import shiboken6
+
     return shiboken6.isValid(obj)

@@ -198,8 +198,15 @@ CREATE INDEX audit_at ON audit_log (at);
 #: The register tables this migration creates (UUID id, village_code, version, tombstone, change_seq);
 #: ``storage.schema.RECORD_TABLES`` is this tuple.
 RECORD_TABLES = (
-    "people", "disputes", "dispute_parties", "dispute_followups", "trainings", "training_attendance",
-    "hotline_calls", "publicity_events", "publicity_materials",
+    "people",
+    "disputes",
+    "dispute_parties",
+    "dispute_followups",
+    "trainings",
+    "training_attendance",
+    "hotline_calls",
+    "publicity_events",
+    "publicity_materials",
 )
 
 

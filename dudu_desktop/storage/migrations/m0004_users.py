@@ -21,5 +21,6 @@ CREATE TABLE users (
     updated_at TEXT NOT NULL
 )"""
 
+
 def apply(conn: sqlite3.Connection) -> None:
     conn.execute(USERS)

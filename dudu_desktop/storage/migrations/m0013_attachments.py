@@ -45,7 +45,9 @@ CREATE TABLE attachments (
     pages INTEGER
 )"""
 
-SQL = ATTACHMENTS_TABLE + """;
+SQL = (
+    ATTACHMENTS_TABLE
+    + """;
 CREATE INDEX attachments_record ON attachments (record_id, created_at);
 CREATE INDEX attachments_sha ON attachments (sha256);
 CREATE INDEX attachments_change ON attachments (change_seq);
@@ -55,6 +57,7 @@ CREATE TABLE blobs (
     data BLOB NOT NULL
 )
 """
+)
 
 
 def apply(conn: sqlite3.Connection) -> None:
