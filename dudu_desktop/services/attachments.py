@@ -241,7 +241,7 @@ def list_for(conn, table: str, record_id: str, *, include_voided: bool = False) 
         dict(r)
         for r in conn.execute(
             f"SELECT * FROM attachments WHERE record_id = ? AND table_name = ?{alive} "
-            "ORDER BY created_at, change_seq, id",
+            "ORDER BY created_at, rowid",  # the order they were attached (a bundle brings them in that order)
             (record_id, _table(table)),
         )
     ]
