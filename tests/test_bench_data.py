@@ -4,8 +4,6 @@ the generator left ``services.demo``, issue 15)."""
 
 from __future__ import annotations
 
-import time
-
 from bench.bulk_data import generate_bulk
 from dudu_desktop.services import audit, demo
 from dudu_desktop.storage import chain
@@ -31,15 +29,12 @@ def test_benchmark_data_leaves_check_clean_and_an_edit_is_seen(tmp_path):
     ctx.conn.close()
 
 
-def test_check_time_at_100k_rows_is_reasonable(tmp_path):
-    """The digests cost little: check of ~100k register rows (measured: see docs/security.md)."""
+def test_check_is_clean_on_100k_rows_of_bench_data(tmp_path):
+    """Every row of a ~100k-row county-scale file is covered by a digest (its time is a benchmark figure,
+    measured in docs/security.md, not asserted here)."""
     ctx = make_context(tmp_path / "big.sqlite3", role="township")
     generate_bulk(ctx.conn, disputes=25_000, villages=10, years=2, seed=1, today=NOW.date())
     rows = sum(ctx.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in chain.RECORD_TABLES)
     assert rows > 90_000
-    start = time.perf_counter()
     assert audit.check(ctx.conn) == []
-    elapsed = time.perf_counter() - start
-    print(f"check of {rows} rows: {elapsed:.2f} s")
-    assert elapsed < 30
     ctx.conn.close()
