@@ -506,33 +506,7 @@ def _update(ctx: Context, before: dict, changes: dict, *, action: str, reason: s
     changed = {k: v for k, v in changes.items() if before.get(k) != v}
     if not changed:
         return before
-    now = ctx.now_text()
-    seq = audit.append(
-        ctx.conn,
-        at=now,
-        user=ctx.user,
-        action=action,
-        table_name=ATTACHMENTS,
-        record_id=before["id"],
-        village_code=before["village_code"],
-        changes=audit.diff(before, {**before, **changed}),
-        reason=reason,
-    )
-    after = {
-        **before,
-        **changed,
-        "version": before["version"] + 1,
-        "updated_at": now,
-        "updated_by": ctx.user,
-        "change_seq": seq,
-    }
-    sets = [k for k in after if k != "id" and after[k] != before.get(k)]
-    ctx.conn.execute(
-        f"UPDATE attachments SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-        [after[k] for k in sets] + [before["id"]],
-    )
-    audit.seal_rows(ctx.conn, seq, ATTACHMENTS, [before["id"]])
-    return after
+    return records.write_changes(ctx, ATTACHMENTS, before, changed, action=action, reason=reason)
 
 
 def update(

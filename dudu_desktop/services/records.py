@@ -108,6 +108,13 @@ def update(
     changed = {k: v for k, v in changes.items() if k not in COMMON_COLUMNS[:3] and before.get(k) != v}
     if not changed:
         return before
+    return write_changes(ctx, _table(table), before, changed, action=action, reason=reason)
+
+
+def write_changes(ctx: Context, table: str, before: dict, changed: dict, *, action: str, reason: str = "") -> dict:
+    """The one way a stored row changes (records, attachments): an audit entry with the difference, the
+    row written with its version bumped and stamped, its digest sealed into the entry. ``table`` is a
+    checked table name; ``changed`` holds only fields that differ. Inside the caller's transaction."""
     now = ctx.now_text()
     seq = audit.append(
         ctx.conn,
@@ -115,7 +122,7 @@ def update(
         user=ctx.user,
         action=action,
         table_name=table,
-        record_id=record_id,
+        record_id=before["id"],
         village_code=before["village_code"],
         changes=audit.diff(before, {**before, **changed}),
         reason=reason,
@@ -130,10 +137,10 @@ def update(
     }
     sets = [k for k in after if k != "id" and after[k] != before.get(k)]
     ctx.conn.execute(
-        f"UPDATE {_table(table)} SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-        [after[k] for k in sets] + [record_id],
+        f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+        [after[k] for k in sets] + [before["id"]],
     )
-    audit.seal_rows(ctx.conn, seq, table, [record_id])
+    audit.seal_rows(ctx.conn, seq, table, [before["id"]])
     return after
 
 
