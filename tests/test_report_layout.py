@@ -17,6 +17,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from dudu_desktop.domain.vocab import DISPUTE_TYPES
 from dudu_desktop.reports import fonts as fontmod
 from dudu_desktop.reports.fonts import FANG, HEI, register_fonts, resolve_fonts, system_font_dir
 from dudu_desktop.reports.layout import (
@@ -46,23 +47,7 @@ LONG = (
     "村民张某与邻居李某因宅基地界址发生争执，双方各执一词，互不相让，"
     "村调委会多次上门了解情况，查阅了1998年的土地登记资料，并请老组长到场指认界桩。"
 )
-TYPES = [
-    "婚姻家庭",
-    "邻里",
-    "房屋宅基地",
-    "合同",
-    "生产经营",
-    "损害赔偿",
-    "山林土地",
-    "征地拆迁",
-    "环境污染",
-    "劳动争议",
-    "消费",
-    "医疗",
-    "道路交通事故",
-    "物业",
-    "其他",
-]
+TYPES = list(DISPUTE_TYPES)
 COLUMNS = [
     Column("序号", 0.7, "center"),
     Column("登记日期", 1.5, "center"),

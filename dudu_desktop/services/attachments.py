@@ -46,28 +46,6 @@ from dudu_desktop.storage.db import transaction
 from dudu_desktop.storage.ids import new_id
 
 TABLES = tuple(REGISTER_TABLES.values())  # the four registers take attachments
-ROW_COLUMNS = (
-    "id",
-    "village_code",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-    "version",
-    "deleted",
-    "change_seq",
-    "table_name",
-    "record_id",
-    "sha256",
-    "kind",
-    "caption",
-    "file_name",
-    "mime",
-    "size",
-    "width",
-    "height",
-    "pages",
-)
 JPEG_QUALITY = 88
 THUMBNAIL = 256
 

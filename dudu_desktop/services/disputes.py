@@ -27,10 +27,12 @@ from dudu_desktop.storage.db import transaction
 WORKFLOW_FIELDS = ("status", "result", "concluded_on", "closed_out_on", "level")
 
 
-def _clean_parties(ctx: Context, parties: list[dict]) -> tuple[list[dict], list[Problem]]:
+def clean_parties(parties: list[dict], *, today, clean=clean_record) -> tuple[list[dict], list[Problem]]:
+    """The parties of a case checked field by field (``clean``: :func:`clean_record`, or a caching
+    equivalent for bulk import) and together; problems named ``parties[i].field``."""
     cleaned, problems = [], []
     for i, party in enumerate(parties):
-        values, found = clean_record(PARTY, party, today=ctx.today())
+        values, found = clean(PARTY, party, today=today)
         values["person_id"] = party.get("person_id") or None
         if party.get("id"):
             values["id"] = party["id"]
@@ -60,7 +62,7 @@ def create_dispute(ctx: Context, data: dict, parties: list[dict]) -> str:
     ctx.require(Permission.WRITE)
     data = {"status": DisputeStatus.PENDING, "level": vocab.WarningLevel.BLUE, **data}
     values, problems = clean_record(DISPUTE, data, today=ctx.today())
-    party_rows, party_found = _clean_parties(ctx, parties)
+    party_rows, party_found = clean_parties(parties, today=ctx.today())
     problems += party_found + record_problems(DISPUTE.name, values) + agreement_problems(values)
     if values.get("status") == DisputeStatus.CLOSED_OUT:
         problems.append(Problem("status", _("A new case cannot be registered as closed out.")))
@@ -122,7 +124,7 @@ def update_dispute(
             problems += agreement_problems({**before, **values})
         party_rows = None
         if parties is not None:
-            party_rows, found = _clean_parties(ctx, parties)
+            party_rows, found = clean_parties(parties, today=ctx.today())
             problems += found
         if problems:
             raise Refused(problems)

@@ -45,9 +45,9 @@ from pathlib import Path
 from dudu_desktop import sheets
 from dudu_desktop.domain import vocab
 from dudu_desktop.domain.dates import parse_date
-from dudu_desktop.domain.fields import ATTENDANCE, DISPUTE, HOTLINE, PARTY, PUBLICITY, TRAINING, RecordSpec
+from dudu_desktop.domain.fields import ATTENDANCE, DISPUTE, HOTLINE, PUBLICITY, TRAINING, RecordSpec
 from dudu_desktop.domain.problems import Problem, Refused
-from dudu_desktop.domain.validate import clean_record, party_problems, record_problems, status_change_problems
+from dudu_desktop.domain.validate import clean_record, record_problems, status_change_problems
 from dudu_desktop.domain.vocab import Permission
 from dudu_desktop.fileio import atomic_path
 from dudu_desktop.i18n import _
@@ -609,7 +609,7 @@ def _build_dispute(w: _BulkWriter, data: dict):
     closed_on = d.pop("closed_out_on", None)
     d = {"status": vocab.DisputeStatus.PENDING, "level": vocab.WarningLevel.BLUE, **d}
     values, problems = w.clean(DISPUTE, d, today=w.today)
-    party_rows, party_found = _clean_parties(w, data["parties"])
+    party_rows, party_found = disputes.clean_parties(data["parties"], today=w.today, clean=w.clean)
     problems += party_found + record_problems(DISPUTE.name, values)
     if not problems and closed_out:  # then 销号, as close_out checks it
         problems = status_change_problems(values["status"], vocab.DisputeStatus.CLOSED_OUT)
@@ -638,22 +638,6 @@ def _build_dispute(w: _BulkWriter, data: dict):
         return dispute_id
 
     return queue
-
-
-def _clean_parties(w: _BulkWriter, parties: list[dict]) -> tuple[list[dict], list[Problem]]:
-    """``disputes._clean_parties`` with the remembered field rules."""
-    cleaned, problems = [], []
-    for i, party in enumerate(parties):
-        values, found = w.clean(PARTY, party, today=w.today)
-        values["person_id"] = party.get("person_id") or None
-        if party.get("id"):
-            values["id"] = party["id"]
-        cleaned.append(values)
-        problems += [
-            Problem(f"parties[{i}].{p.field}", _("Party {n}: {message}").format(n=i + 1, message=p.message))
-            for p in found
-        ]
-    return cleaned, problems + party_problems(cleaned)
 
 
 def _build_training(w: _BulkWriter, data: dict):
